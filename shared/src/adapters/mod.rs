@@ -1,0 +1,5 @@
+//! AWS adapters behind the `ports` traits. SDK types and errors stop here.
+
+pub mod dynamo;
+pub mod ses;
+pub mod table;

@@ -1,0 +1,101 @@
+//! The table's shape, declared once in Rust for the admin CLI and the tests, and
+//! checked against `template.yaml` by a test so the two cannot drift.
+
+use aws_sdk_dynamodb::client::Waiters;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+};
+use aws_sdk_dynamodb::Client;
+
+use crate::ports::StoreError;
+
+pub struct IndexSpec {
+    pub name: &'static str,
+    pub hash_key: &'static str,
+    pub range_key: &'static str,
+}
+
+pub struct TableSpec {
+    pub hash_key: &'static str,
+    pub range_key: &'static str,
+    /// Every key attribute, all strings.
+    pub string_attributes: &'static [&'static str],
+    pub indexes: &'static [IndexSpec],
+    pub ttl_attribute: &'static str,
+    /// `PAY_PER_REQUEST`: no capacity to plan for a bursty, low-volume workload.
+    pub billing_mode: &'static str,
+}
+
+pub const GSI_BY_TEAM: &str = "byTeam";
+
+pub const TABLE: TableSpec = TableSpec {
+    hash_key: "pk",
+    range_key: "sk",
+    string_attributes: &["pk", "sk", "gsi1pk", "gsi1sk"],
+    indexes: &[IndexSpec { name: GSI_BY_TEAM, hash_key: "gsi1pk", range_key: "gsi1sk" }],
+    ttl_attribute: "purgeAt",
+    billing_mode: "PAY_PER_REQUEST",
+};
+
+fn key(name: &str, key_type: KeyType) -> Result<KeySchemaElement, StoreError> {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()
+        .map_err(|e| StoreError::Other(e.to_string()))
+}
+
+/// Creates the table as `TABLE` declares it, waits until it is active, and turns
+/// on TTL. Fails if it already exists.
+pub async fn create_table(client: &Client, table_name: &str) -> Result<(), StoreError> {
+    let mut req = client
+        .create_table()
+        .table_name(table_name)
+        .billing_mode(BillingMode::from(TABLE.billing_mode))
+        .key_schema(key(TABLE.hash_key, KeyType::Hash)?)
+        .key_schema(key(TABLE.range_key, KeyType::Range)?);
+    for name in TABLE.string_attributes {
+        req = req.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(*name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(|e| StoreError::Other(e.to_string()))?,
+        );
+    }
+    for index in TABLE.indexes {
+        req = req.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(index.name)
+                .key_schema(key(index.hash_key, KeyType::Hash)?)
+                .key_schema(key(index.range_key, KeyType::Range)?)
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()
+                .map_err(|e| StoreError::Other(e.to_string()))?,
+        );
+    }
+    req.send().await.map_err(|e| super::dynamo::classify(&e))?;
+
+    client
+        .wait_until_table_exists()
+        .table_name(table_name)
+        .wait(std::time::Duration::from_secs(60))
+        .await
+        .map_err(|e| StoreError::Other(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string()))?;
+
+    client
+        .update_time_to_live()
+        .table_name(table_name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .attribute_name(TABLE.ttl_attribute)
+                .enabled(true)
+                .build()
+                .map_err(|e| StoreError::Other(e.to_string()))?,
+        )
+        .send()
+        .await
+        .map_err(|e| super::dynamo::classify(&e))?;
+    Ok(())
+}

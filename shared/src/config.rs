@@ -1,0 +1,160 @@
+//! Configuration, from environment variables only, read once per cold start.
+
+use chrono::TimeDelta;
+
+use crate::domain::{Email, LinkSigner};
+
+pub const DEFAULT_EXPIRY_SECONDS: i64 = 7 * 24 * 60 * 60;
+pub const DEFAULT_RETENTION_DAYS: i64 = 90;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub table_name: String,
+    pub sender_email: Email,
+    pub app_base_url: String,
+    pub signer: LinkSigner,
+    pub invitation_validity: TimeDelta,
+    pub history_retention: TimeDelta,
+    /// Read identity from an unsigned bearer token; for local development only.
+    pub local_insecure_auth: bool,
+}
+
+/// Every problem with the environment at once, so one start-up shows them all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration:\n  - {}", .0.join("\n  - "))]
+pub struct ConfigError(pub Vec<String>);
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// `lookup` stands in for the environment, so tests need not mutate it.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut problems = Vec::new();
+        let mut required = |name: &str| match lookup(name).filter(|v| !v.trim().is_empty()) {
+            Some(v) => Some(v),
+            None => {
+                problems.push(format!("{name} is required but not set"));
+                None
+            }
+        };
+        let table_name = required("TABLE_NAME");
+        let sender = required("SENDER_EMAIL");
+        let base_url = required("APP_BASE_URL");
+        let secret = required("LINK_SIGNING_SECRET");
+
+        let sender_email = sender.and_then(|raw| match Email::parse(&raw) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                problems.push(format!("SENDER_EMAIL is not a valid address: {e}"));
+                None
+            }
+        });
+        let app_base_url = base_url.and_then(|raw| {
+            let raw = raw.trim().trim_end_matches('/').to_owned();
+            if raw.starts_with("https://") || raw.starts_with("http://") {
+                Some(raw)
+            } else {
+                problems.push("APP_BASE_URL must start with https:// or http://".into());
+                None
+            }
+        });
+        let signer = secret.and_then(|raw| {
+            let signer = LinkSigner::new(raw.as_bytes());
+            if signer.is_none() {
+                problems.push(format!(
+                    "LINK_SIGNING_SECRET must be at least {} bytes",
+                    crate::domain::MIN_SECRET_LEN
+                ));
+            }
+            signer
+        });
+        let mut positive = |name: &str, default: i64| match lookup(name) {
+            None => Some(default),
+            Some(raw) => match raw.trim().parse::<i64>() {
+                Ok(v) if v > 0 => Some(v),
+                _ => {
+                    problems.push(format!("{name} must be a positive whole number, got {raw:?}"));
+                    None
+                }
+            },
+        };
+        let expiry = positive("INVITATION_EXPIRY_SECONDS", DEFAULT_EXPIRY_SECONDS);
+        let retention = positive("HISTORY_RETENTION_DAYS", DEFAULT_RETENTION_DAYS);
+        let local_insecure_auth = lookup("LOCAL_INSECURE_AUTH").as_deref() == Some("1");
+
+        match (table_name, sender_email, app_base_url, signer, expiry, retention) {
+            (Some(table_name), Some(sender_email), Some(app_base_url), Some(signer), Some(e), Some(r))
+                if problems.is_empty() =>
+            {
+                Ok(Self {
+                    table_name,
+                    sender_email,
+                    app_base_url,
+                    signer,
+                    invitation_validity: TimeDelta::seconds(e),
+                    history_retention: TimeDelta::days(r),
+                    local_insecure_auth,
+                })
+            }
+            _ => Err(ConfigError(problems)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    const GOOD: &[(&str, &str)] = &[
+        ("TABLE_NAME", "invitations"),
+        ("SENDER_EMAIL", "Invites@Example.com"),
+        ("APP_BASE_URL", "https://app.example.com/"),
+        ("LINK_SIGNING_SECRET", "0123456789abcdef0123456789abcdef"),
+    ];
+
+    #[test]
+    fn defaults_apply_when_optional_variables_are_absent() {
+        let c = config(GOOD).unwrap();
+        assert_eq!(c.invitation_validity, TimeDelta::days(7));
+        assert_eq!(c.history_retention, TimeDelta::days(90));
+        assert_eq!(c.app_base_url, "https://app.example.com");
+        assert_eq!(c.sender_email.as_str(), "invites@example.com");
+        assert!(!c.local_insecure_auth);
+    }
+
+    #[test]
+    fn every_missing_variable_is_named_at_once() {
+        let err = config(&[]).unwrap_err().to_string();
+        for name in ["TABLE_NAME", "SENDER_EMAIL", "APP_BASE_URL", "LINK_SIGNING_SECRET"] {
+            assert!(err.contains(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_a_reason() {
+        let mut vars = GOOD.to_vec();
+        vars.push(("INVITATION_EXPIRY_SECONDS", "-5"));
+        vars[3] = ("LINK_SIGNING_SECRET", "short");
+        let err = config(&vars).unwrap_err().to_string();
+        assert!(err.contains("INVITATION_EXPIRY_SECONDS"), "{err}");
+        assert!(err.contains("LINK_SIGNING_SECRET must be at least 32 bytes"), "{err}");
+    }
+
+    #[test]
+    fn insecure_auth_is_off_unless_exactly_one() {
+        let mut vars = GOOD.to_vec();
+        vars.push(("LOCAL_INSECURE_AUTH", "true"));
+        assert!(!config(&vars).unwrap().local_insecure_auth);
+        vars.pop();
+        vars.push(("LOCAL_INSECURE_AUTH", "1"));
+        assert!(config(&vars).unwrap().local_insecure_auth);
+    }
+}

@@ -1,0 +1,304 @@
+//! The invitation and its status machine, as pure functions of an injected `now`.
+//!
+//! Only `open` moves, and only to accepted, declined, withdrawn or expired; every
+//! other status is final. `expired` is never written: it is what an open invitation
+//! reads as once `now >= expires_at`, so it holds everywhere at once, whether or not
+//! DynamoDB has purged the item yet.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use std::fmt;
+
+use super::{Email, InvitationId, RoleName, Team, TeamId, TeamName, UserId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    Open,
+    Expired,
+    Accepted,
+    Declined,
+    Withdrawn,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] =
+        [Status::Open, Status::Expired, Status::Accepted, Status::Declined, Status::Withdrawn];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Expired => "expired",
+            Status::Accepted => "accepted",
+            Status::Declined => "declined",
+            Status::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What has happened to an invitation, as stored. `Open` covers both open and
+/// expired; the clock tells them apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    Open,
+    Accepted {
+        by: UserId,
+        at: DateTime<Utc>,
+    },
+    /// Declining needs only the link, so the decliner may be anonymous.
+    Declined {
+        by: Option<UserId>,
+        at: DateTime<Utc>,
+    },
+    Withdrawn {
+        by: UserId,
+        at: DateTime<Utc>,
+    },
+}
+
+impl Resolution {
+    pub fn at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Resolution::Open => None,
+            Resolution::Accepted { at, .. }
+            | Resolution::Declined { at, .. }
+            | Resolution::Withdrawn { at, .. } => Some(*at),
+        }
+    }
+
+    pub fn by(&self) -> Option<&UserId> {
+        match self {
+            Resolution::Open => None,
+            Resolution::Accepted { by, .. } | Resolution::Withdrawn { by, .. } => Some(by),
+            Resolution::Declined { by, .. } => by.as_ref(),
+        }
+    }
+
+    /// The stored status word (never `expired`).
+    pub fn stored_status(&self) -> Status {
+        match self {
+            Resolution::Open => Status::Open,
+            Resolution::Accepted { .. } => Status::Accepted,
+            Resolution::Declined { .. } => Status::Declined,
+            Resolution::Withdrawn { .. } => Status::Withdrawn,
+        }
+    }
+}
+
+/// Whether the invitation email left through SES. `Pending` is the state between
+/// writing the invitation and hearing back from SES.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailDelivery {
+    Pending,
+    Sent,
+    Failed,
+}
+
+impl EmailDelivery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmailDelivery::Pending => "pending",
+            EmailDelivery::Sent => "sent",
+            EmailDelivery::Failed => "failed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Pending, Self::Sent, Self::Failed].into_iter().find(|d| d.as_str() == raw)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub id: InvitationId,
+    pub team_id: TeamId,
+    /// The team's name when the invitation was sent: what the invitee was shown.
+    pub team_name: TeamName,
+    pub email: Email,
+    pub role: RoleName,
+    pub invited_by: UserId,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub resolution: Resolution,
+    pub email_delivery: EmailDelivery,
+}
+
+/// Why a transition is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("the invitation has expired")]
+    Expired,
+    #[error("the invitation is {0}, not open")]
+    NotOpen(Status),
+}
+
+impl Invitation {
+    pub fn new(
+        team: &Team,
+        email: Email,
+        role: RoleName,
+        invited_by: UserId,
+        now: DateTime<Utc>,
+        valid_for: TimeDelta,
+    ) -> Self {
+        Self {
+            id: InvitationId::new_random(),
+            team_id: team.id.clone(),
+            team_name: team.name.clone(),
+            email,
+            role,
+            invited_by,
+            created_at: now,
+            expires_at: now + valid_for,
+            resolution: Resolution::Open,
+            email_delivery: EmailDelivery::Pending,
+        }
+    }
+
+    pub fn status_at(&self, now: DateTime<Utc>) -> Status {
+        match self.resolution {
+            Resolution::Open if now >= self.expires_at => Status::Expired,
+            ref r => r.stored_status(),
+        }
+    }
+
+    /// Ok when the invitation can still be answered or withdrawn at `now`.
+    pub fn ensure_open(&self, now: DateTime<Utc>) -> Result<(), TransitionError> {
+        match self.status_at(now) {
+            Status::Open => Ok(()),
+            Status::Expired => Err(TransitionError::Expired),
+            other => Err(TransitionError::NotOpen(other)),
+        }
+    }
+
+    fn resolve(&self, now: DateTime<Utc>, resolution: Resolution) -> Result<Self, TransitionError> {
+        self.ensure_open(now)?;
+        Ok(Self { resolution, ..self.clone() })
+    }
+
+    pub fn accept(&self, by: UserId, now: DateTime<Utc>) -> Result<Self, TransitionError> {
+        self.resolve(now, Resolution::Accepted { by, at: now })
+    }
+
+    pub fn decline(&self, by: Option<UserId>, now: DateTime<Utc>) -> Result<Self, TransitionError> {
+        self.resolve(now, Resolution::Declined { by, at: now })
+    }
+
+    pub fn withdraw(&self, by: UserId, now: DateTime<Utc>) -> Result<Self, TransitionError> {
+        self.resolve(now, Resolution::Withdrawn { by, at: now })
+    }
+
+    /// When the item may be purged: it stays visible as history for `retention`
+    /// after it was answered or withdrawn, or after it expired.
+    pub fn purge_at(&self, retention: TimeDelta) -> DateTime<Utc> {
+        self.resolution.at().unwrap_or(self.expires_at) + retention
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn week() -> TimeDelta {
+        TimeDelta::days(7)
+    }
+
+    fn invitation(now: DateTime<Utc>) -> Invitation {
+        let team = Team {
+            id: TeamId::parse("acme").unwrap(),
+            name: TeamName::parse("Acme").unwrap(),
+            created_at: now,
+        };
+        Invitation::new(
+            &team,
+            Email::parse("ada@example.com").unwrap(),
+            RoleName::parse("member").unwrap(),
+            UserId::parse("owner-1").unwrap(),
+            now,
+            week(),
+        )
+    }
+
+    fn user(s: &str) -> UserId {
+        UserId::parse(s).unwrap()
+    }
+
+    #[test]
+    fn an_invitation_is_open_for_exactly_one_week() {
+        let sent = t("2026-03-01T12:00:00Z");
+        let inv = invitation(sent);
+        assert_eq!(inv.expires_at, t("2026-03-08T12:00:00Z"));
+        assert_eq!(inv.status_at(sent), Status::Open);
+        assert_eq!(inv.status_at(t("2026-03-08T11:59:59.999Z")), Status::Open);
+        assert_eq!(inv.status_at(t("2026-03-08T12:00:00Z")), Status::Expired);
+    }
+
+    #[test]
+    fn only_open_moves() {
+        let sent = t("2026-03-01T12:00:00Z");
+        let later = sent + TimeDelta::hours(1);
+        let inv = invitation(sent);
+
+        let accepted = inv.accept(user("u1"), later).unwrap();
+        assert_eq!(accepted.status_at(later), Status::Accepted);
+        let declined = inv.decline(None, later).unwrap();
+        assert_eq!(declined.status_at(later), Status::Declined);
+        let withdrawn = inv.withdraw(user("owner-1"), later).unwrap();
+        assert_eq!(withdrawn.status_at(later), Status::Withdrawn);
+
+        for done in [&accepted, &declined, &withdrawn] {
+            let status = done.status_at(later);
+            assert_eq!(done.accept(user("u2"), later), Err(TransitionError::NotOpen(status)));
+            assert_eq!(done.decline(None, later), Err(TransitionError::NotOpen(status)));
+            assert_eq!(done.withdraw(user("o"), later), Err(TransitionError::NotOpen(status)));
+        }
+    }
+
+    #[test]
+    fn answered_statuses_do_not_turn_into_expired() {
+        let sent = t("2026-03-01T12:00:00Z");
+        let accepted = invitation(sent).accept(user("u1"), sent).unwrap();
+        assert_eq!(accepted.status_at(sent + TimeDelta::days(30)), Status::Accepted);
+    }
+
+    #[test]
+    fn an_expired_invitation_cannot_be_answered_or_withdrawn() {
+        let sent = t("2026-03-01T12:00:00Z");
+        let inv = invitation(sent);
+        let late = sent + week();
+        assert_eq!(inv.accept(user("u1"), late), Err(TransitionError::Expired));
+        assert_eq!(inv.decline(None, late), Err(TransitionError::Expired));
+        assert_eq!(inv.withdraw(user("o"), late), Err(TransitionError::Expired));
+    }
+
+    #[test]
+    fn history_is_kept_for_the_retention_period_after_the_last_change() {
+        let sent = t("2026-03-01T12:00:00Z");
+        let retention = TimeDelta::days(90);
+        let inv = invitation(sent);
+        assert_eq!(inv.purge_at(retention), inv.expires_at + retention);
+        let answered_at = sent + TimeDelta::days(2);
+        let declined = inv.decline(None, answered_at).unwrap();
+        assert_eq!(declined.purge_at(retention), answered_at + retention);
+    }
+
+    #[test]
+    fn statuses_round_trip_through_their_names() {
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(Status::parse("OPEN"), None);
+    }
+}

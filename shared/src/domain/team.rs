@@ -1,0 +1,50 @@
+use chrono::{DateTime, Utc};
+
+use super::{Email, RoleName, TeamId, UserId};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Team {
+    pub id: TeamId,
+    pub name: TeamName,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A team's display name: 1-100 characters, trimmed, no control characters (it
+/// reaches email subjects, where a line break would be a header injection).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamName(String);
+
+impl TeamName {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let s = raw.trim();
+        let ok = (1..=100).contains(&s.chars().count()) && !s.chars().any(char::is_control);
+        ok.then(|| Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A user's membership of a team, with one role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub team_id: TeamId,
+    pub user_id: UserId,
+    pub email: Email,
+    pub role: RoleName,
+    pub joined_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn team_names_are_trimmed_and_single_line() {
+        assert_eq!(TeamName::parse("  Acme Ltd ").unwrap().as_str(), "Acme Ltd");
+        assert!(TeamName::parse("Acme\r\nBcc: x@y.z").is_none());
+        assert!(TeamName::parse("   ").is_none());
+        assert!(TeamName::parse(&"x".repeat(101)).is_none());
+    }
+}

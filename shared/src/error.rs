@@ -1,0 +1,59 @@
+//! The one error type use cases return. `http::problem` is the only place that
+//! turns it into a status code and a problem document.
+
+use crate::domain::{Status, TransitionError};
+
+/// One field that failed validation, for 422 responses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// Malformed JSON, a bad query parameter or cursor.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("the caller lacks the permission this needs")]
+    Forbidden,
+    /// Accepting while signed in as another address than the invited one.
+    #[error("signed-in email does not match the invited email")]
+    EmailMismatch,
+    /// Also for a wrong or tampered link token: the two are indistinguishable.
+    #[error("not found")]
+    NotFound,
+    #[error("an open invitation for this email already exists in the team")]
+    AlreadyInvited,
+    #[error("this person is already a member of the team")]
+    AlreadyMember,
+    #[error("the invitation is {0}")]
+    NotOpen(Status),
+    #[error("the invitation has expired")]
+    Expired,
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// A dependency is throttling or unreachable; safe to retry.
+    #[error("temporarily unavailable")]
+    Unavailable,
+    /// Anything else; details are in the logs, never in the response.
+    #[error("internal error")]
+    Internal,
+}
+
+impl Error {
+    pub fn invalid_field(field: &'static str, message: impl Into<String>) -> Self {
+        Error::Validation(vec![FieldError { field, message: message.into() }])
+    }
+}
+
+impl From<TransitionError> for Error {
+    fn from(e: TransitionError) -> Self {
+        match e {
+            TransitionError::Expired => Error::Expired,
+            TransitionError::NotOpen(status) => Error::NotOpen(status),
+        }
+    }
+}

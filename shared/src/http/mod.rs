@@ -1,0 +1,253 @@
+//! The HTTP edge shared by the four functions: parse the request, call the
+//! service, map the result. One log line per request.
+
+pub mod identity;
+pub mod problem;
+pub mod request;
+pub mod views;
+
+use lambda_http::http::{header, Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::time::Instant;
+
+use crate::domain::{Email, Status};
+use crate::error::{Error, FieldError};
+use crate::ports::{InvitationStore, ListQuery, Mailer, PageCursor};
+use crate::service::{Caller, InvitationService, NewInvitation};
+pub use identity::AuthMode;
+
+/// Route templates, exactly as `template.yaml` declares them.
+pub mod routes {
+    pub const INVITE: &str = "/teams/{teamId}/invitations";
+    pub const LIST: &str = "/teams/{teamId}/invitations";
+    pub const WITHDRAW: &str = "/teams/{teamId}/invitations/{invitationId}/withdraw";
+    pub const PREVIEW: &str = "/invitations/{invitationId}";
+    pub const ACCEPT: &str = "/invitations/{invitationId}/accept";
+    pub const DECLINE: &str = "/invitations/{invitationId}/decline";
+}
+
+pub const DEFAULT_PAGE_SIZE: usize = 20;
+pub const MAX_PAGE_SIZE: usize = 100;
+
+/// What a function holds for its lifetime: the service and how to read identity.
+pub struct Api<S, M> {
+    pub service: InvitationService<S, M>,
+    pub auth: AuthMode,
+}
+
+fn json_response(status: StatusCode, body: Value) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        // Bodies can carry invitation links: keep them out of shared caches.
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Body::Text(body.to_string()))
+        .expect("static headers are valid")
+}
+
+#[derive(Deserialize)]
+struct InviteBody {
+    email: Option<String>,
+    role: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TokenBody {
+    token: Option<String>,
+}
+
+fn required_token(body: TokenBody) -> Result<String, Error> {
+    body.token.filter(|t| !t.is_empty()).ok_or_else(|| Error::invalid_field("token", "token is required"))
+}
+
+impl<S: InvitationStore, M: Mailer> Api<S, M> {
+    pub fn new(service: InvitationService<S, M>, auth: AuthMode) -> Self {
+        Self { service, auth }
+    }
+
+    fn caller(&self, req: &Request) -> Option<Caller> {
+        identity::caller(req, self.auth)
+    }
+
+    fn require_caller(&self, req: &Request) -> Result<Caller, Error> {
+        self.caller(req).ok_or(Error::Unauthenticated)
+    }
+
+    /// Runs one route and logs it: route template, status and latency, never the
+    /// path itself (it can carry a token in its query string).
+    async fn logged(
+        &self,
+        route: &'static str,
+        method: &Method,
+        run: impl std::future::Future<Output = Result<Response<Body>, Error>>,
+    ) -> Response<Body> {
+        let started = Instant::now();
+        let response = run.await.unwrap_or_else(|e| problem::problem_response(&e));
+        let status = response.status().as_u16();
+        let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        if status >= 500 {
+            tracing::error!(route, method = %method, status, latency_ms, "request");
+        } else {
+            tracing::info!(route, method = %method, status, latency_ms, "request");
+        }
+        response
+    }
+
+    /// `POST /teams/{teamId}/invitations`
+    pub async fn invite(&self, req: Request) -> Response<Body> {
+        self.logged(routes::INVITE, req.method(), async {
+            let caller = self.require_caller(&req)?;
+            let team = request::team_id(&req, routes::INVITE)?;
+            let body: InviteBody = request::json_body(&req)?;
+            let new = self.parse_invitation(body)?;
+            let view = self.service.invite(&caller, &team, new).await?;
+            Ok(json_response(StatusCode::CREATED, views::invitation(&view)))
+        })
+        .await
+    }
+
+    fn parse_invitation(&self, body: InviteBody) -> Result<NewInvitation, Error> {
+        let mut errors = Vec::new();
+        let email = match body.email.as_deref().map(Email::parse) {
+            None => {
+                errors.push(FieldError { field: "email", message: "email is required".into() });
+                None
+            }
+            Some(Err(e)) => {
+                errors.push(FieldError { field: "email", message: e.to_string() });
+                None
+            }
+            Some(Ok(e)) => Some(e),
+        };
+        let role = match body.role.as_deref().map(|r| self.service.roles().invitable(r)) {
+            None => {
+                errors.push(FieldError { field: "role", message: "role is required".into() });
+                None
+            }
+            Some(Err(e)) => {
+                let allowed = self.service.roles().invitable_names().join(", ");
+                errors.push(FieldError { field: "role", message: format!("{e}; choose one of: {allowed}") });
+                None
+            }
+            Some(Ok(r)) => Some(r.name.clone()),
+        };
+        match (email, role) {
+            (Some(email), Some(role)) => Ok(NewInvitation { email, role }),
+            _ => Err(Error::Validation(errors)),
+        }
+    }
+
+    /// `GET /teams/{teamId}/invitations?status=&limit=&cursor=`
+    pub async fn list(&self, req: Request) -> Response<Body> {
+        self.logged(routes::LIST, req.method(), async {
+            let caller = self.require_caller(&req)?;
+            let team = request::team_id(&req, routes::LIST)?;
+            let query = list_query(&req)?;
+            let page = self.service.list(&caller, &team, &query).await?;
+            Ok(json_response(
+                StatusCode::OK,
+                json!({
+                    "invitations": page.invitations.iter().map(views::invitation).collect::<Vec<_>>(),
+                    "nextCursor": page.next.map(|c| c.encode()),
+                }),
+            ))
+        })
+        .await
+    }
+
+    /// `POST /teams/{teamId}/invitations/{invitationId}/withdraw`
+    pub async fn withdraw(&self, req: Request) -> Response<Body> {
+        self.logged(routes::WITHDRAW, req.method(), async {
+            let caller = self.require_caller(&req)?;
+            let team = request::team_id(&req, routes::WITHDRAW)?;
+            let id = request::invitation_id(&req, routes::WITHDRAW)?;
+            let view = self.service.withdraw(&caller, &team, id).await?;
+            Ok(json_response(StatusCode::OK, views::invitation(&view)))
+        })
+        .await
+    }
+
+    /// The respond function's three routes, told apart by method and path.
+    pub async fn respond(&self, req: Request) -> Response<Body> {
+        let path = req.uri().path().trim_end_matches('/');
+        if req.method() == Method::GET {
+            self.preview(req).await
+        } else if req.method() == Method::POST && path.ends_with("/accept") {
+            self.accept(req).await
+        } else if req.method() == Method::POST && path.ends_with("/decline") {
+            self.decline(req).await
+        } else {
+            self.logged("unmatched", req.method(), async { Err(Error::NotFound) }).await
+        }
+    }
+
+    /// `GET /invitations/{invitationId}?token=`
+    pub async fn preview(&self, req: Request) -> Response<Body> {
+        self.logged(routes::PREVIEW, req.method(), async {
+            let id = request::invitation_id(&req, routes::PREVIEW)?;
+            let token = request::query_param(&req, "token").unwrap_or_default();
+            let view = self.service.preview(id, &token).await?;
+            Ok(json_response(StatusCode::OK, views::preview(&view)))
+        })
+        .await
+    }
+
+    /// `POST /invitations/{invitationId}/accept` with `{"token"}`
+    pub async fn accept(&self, req: Request) -> Response<Body> {
+        self.logged(routes::ACCEPT, req.method(), async {
+            let caller = self.require_caller(&req)?;
+            let id = request::invitation_id(&req, routes::ACCEPT)?;
+            let token = required_token(request::json_body(&req)?)?;
+            let accepted = self.service.accept(&caller, id, &token).await?;
+            Ok(json_response(
+                StatusCode::OK,
+                json!({
+                    "invitation": views::invitation(&accepted.invitation),
+                    "membership": views::membership(&accepted.membership),
+                }),
+            ))
+        })
+        .await
+    }
+
+    /// `POST /invitations/{invitationId}/decline` with `{"token"}`; signing in is
+    /// optional (recorded when present).
+    pub async fn decline(&self, req: Request) -> Response<Body> {
+        self.logged(routes::DECLINE, req.method(), async {
+            let id = request::invitation_id(&req, routes::DECLINE)?;
+            let token = required_token(request::json_body(&req)?)?;
+            let caller = self.caller(&req);
+            let view = self.service.decline(caller.as_ref(), id, &token).await?;
+            Ok(json_response(StatusCode::OK, views::invitation(&view)))
+        })
+        .await
+    }
+}
+
+fn list_query(req: &Request) -> Result<ListQuery, Error> {
+    let status = match request::query_param(req, "status") {
+        None => None,
+        Some(raw) if raw.is_empty() => None,
+        Some(raw) => Some(Status::parse(&raw).ok_or_else(|| {
+            Error::InvalidRequest("status must be one of open, expired, accepted, declined, withdrawn".into())
+        })?),
+    };
+    let limit = match request::query_param(req, "limit") {
+        None => DEFAULT_PAGE_SIZE,
+        Some(raw) => {
+            raw.parse::<usize>().ok().filter(|n| (1..=MAX_PAGE_SIZE).contains(n)).ok_or_else(|| {
+                Error::InvalidRequest(format!("limit must be a whole number from 1 to {MAX_PAGE_SIZE}"))
+            })?
+        }
+    };
+    let after = match request::query_param(req, "cursor") {
+        None => None,
+        Some(raw) if raw.is_empty() => None,
+        Some(raw) => Some(
+            PageCursor::decode(&raw).ok_or_else(|| Error::InvalidRequest("cursor is not valid".into()))?,
+        ),
+    };
+    Ok(ListQuery { status, limit, after })
+}

@@ -1,0 +1,194 @@
+//! The capabilities the use cases need, as small traits. The DynamoDB and SES
+//! adapters implement them; the domain never sees an SDK type.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use std::future::Future;
+
+use crate::domain::{
+    Email, EmailDelivery, Invitation, InvitationId, Membership, Status, Team, TeamId, UserId,
+};
+use crate::time::{format_timestamp, parse_timestamp};
+
+/// A failure of the store itself (not a business outcome). The text is for logs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// Throttling, timeouts, connection failures: worth a retry.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error("store failure: {0}")]
+    Other(String),
+}
+
+impl From<StoreError> for crate::Error {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "store call failed");
+        match e {
+            StoreError::Unavailable(_) => crate::Error::Unavailable,
+            StoreError::Other(_) => crate::Error::Internal,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InsertError {
+    #[error("an open invitation exists for this email")]
+    AlreadyInvited,
+    #[error("the email already belongs to a member")]
+    AlreadyMember,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a conditional state change did not apply.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    /// The invitation was not open (any more) when the write arrived. `current` is
+    /// the item as the store saw it, when the store could tell (`None`: gone, or
+    /// unknown after a conflicting concurrent transaction).
+    #[error("the invitation is no longer open")]
+    NotOpen { current: Option<Box<Invitation>> },
+    /// Accepting would create a second membership.
+    #[error("already a member")]
+    AlreadyMember,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CreateError {
+    #[error("it already exists")]
+    AlreadyExists,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Where a page of the list starts: just after this (created_at, id) in
+/// newest-first order. Opaque to clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageCursor {
+    pub created_at: DateTime<Utc>,
+    pub id: InvitationId,
+}
+
+impl PageCursor {
+    pub fn encode(&self) -> String {
+        let raw = format!("{}|{}", format_timestamp(self.created_at), self.id);
+        URL_SAFE_NO_PAD.encode(raw)
+    }
+
+    pub fn decode(s: &str) -> Option<Self> {
+        if s.len() > 200 {
+            return None;
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(s).ok()?;
+        let raw = std::str::from_utf8(&bytes).ok()?;
+        let (at, id) = raw.split_once('|')?;
+        Some(Self { created_at: parse_timestamp(at)?, id: InvitationId::parse(id).ok()? })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    pub status: Option<Status>,
+    pub limit: usize,
+    pub after: Option<PageCursor>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub invitations: Vec<Invitation>,
+    pub next: Option<PageCursor>,
+}
+
+pub trait InvitationStore: Send + Sync {
+    fn team(&self, id: &TeamId) -> impl Future<Output = Result<Option<Team>, StoreError>> + Send;
+
+    fn membership(
+        &self,
+        team: &TeamId,
+        user: &UserId,
+    ) -> impl Future<Output = Result<Option<Membership>, StoreError>> + Send;
+
+    fn invitation(
+        &self,
+        id: InvitationId,
+    ) -> impl Future<Output = Result<Option<Invitation>, StoreError>> + Send;
+
+    /// Writes a new open invitation, atomically refusing it when the team already
+    /// has an open (unexpired at `now`) invitation for the email, or a member with it.
+    fn insert_invitation(
+        &self,
+        invitation: &Invitation,
+        now: DateTime<Utc>,
+        purge_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), InsertError>> + Send;
+
+    fn set_email_delivery(
+        &self,
+        id: InvitationId,
+        delivery: EmailDelivery,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Stores `resolved` (accepted, declined or withdrawn) only if the stored
+    /// invitation is still open and unexpired at `now`, and, for an acceptance,
+    /// creates `membership` in the same transaction.
+    fn resolve(
+        &self,
+        resolved: &Invitation,
+        now: DateTime<Utc>,
+        purge_at: DateTime<Utc>,
+        membership: Option<&Membership>,
+    ) -> impl Future<Output = Result<(), ResolveError>> + Send;
+
+    /// A team's invitations, newest first, with the statuses as of `now`.
+    fn list(
+        &self,
+        team: &TeamId,
+        query: &ListQuery,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Page, StoreError>> + Send;
+
+    fn create_team(
+        &self,
+        team: &Team,
+        owner: &Membership,
+    ) -> impl Future<Output = Result<(), CreateError>> + Send;
+
+    fn add_member(&self, membership: &Membership) -> impl Future<Output = Result<(), CreateError>> + Send;
+}
+
+/// A rendered email, ready for any transport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingEmail {
+    pub to: Email,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("email not sent: {0}")]
+pub struct MailError(pub String);
+
+pub trait Mailer: Send + Sync {
+    fn send(&self, email: &OutgoingEmail) -> impl Future<Output = Result<(), MailError>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        let c = PageCursor {
+            created_at: parse_timestamp("2026-03-01T12:00:00.123Z").unwrap(),
+            id: InvitationId::new_random(),
+        };
+        assert_eq!(PageCursor::decode(&c.encode()), Some(c));
+        for bad in ["", "!!", "bm90IGEgY3Vyc29y", &"A".repeat(500)] {
+            assert_eq!(PageCursor::decode(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! The use cases. Each one reads what it needs, applies the pure domain rules,
+//! and makes exactly one conditional write, so that races are settled by DynamoDB
+//! and never by what was read a moment earlier.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::domain::{
+    Email, Invitation, InvitationId, LinkSigner, Membership, Permission, RoleCatalog, RoleName, Status,
+    TeamId, UserId,
+};
+use crate::error::Error;
+use crate::mail;
+use crate::ports::{InsertError, InvitationStore, ListQuery, Mailer, PageCursor, ResolveError};
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Base of the links in emails, without a trailing slash.
+    pub app_base_url: String,
+    pub invitation_validity: TimeDelta,
+    pub history_retention: TimeDelta,
+}
+
+/// Who is calling, as the authorizer vouched for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub user_id: UserId,
+    /// The `email` claim, verbatim.
+    pub email: Option<String>,
+    /// The `email_verified` claim where the identity provider sends one.
+    pub email_verified: Option<bool>,
+}
+
+/// A validated invite request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInvitation {
+    pub email: Email,
+    pub role: RoleName,
+}
+
+/// An invitation as one caller may see it at one moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationView {
+    pub invitation: Invitation,
+    pub status: Status,
+    /// Only for callers holding `members.manage`, and only while open.
+    pub link: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    pub invitation: InvitationView,
+    pub membership: Membership,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationPage {
+    pub invitations: Vec<InvitationView>,
+    pub next: Option<PageCursor>,
+}
+
+pub struct InvitationService<S, M> {
+    store: S,
+    mailer: M,
+    clock: Arc<dyn Clock>,
+    signer: LinkSigner,
+    roles: RoleCatalog,
+    settings: Settings,
+}
+
+impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
+    pub fn new(
+        store: S,
+        mailer: M,
+        clock: Arc<dyn Clock>,
+        signer: LinkSigner,
+        roles: RoleCatalog,
+        settings: Settings,
+    ) -> Self {
+        Self { store, mailer, clock, signer, roles, settings }
+    }
+
+    pub fn roles(&self) -> &RoleCatalog {
+        &self.roles
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn link(&self, id: InvitationId) -> String {
+        format!("{}/invitations/{}?token={}", self.settings.app_base_url, id, self.signer.sign(id).as_str())
+    }
+
+    fn view(&self, invitation: Invitation, now: DateTime<Utc>, manager: bool) -> InvitationView {
+        let status = invitation.status_at(now);
+        let link = (manager && status == Status::Open).then(|| self.link(invitation.id));
+        InvitationView { invitation, status, link }
+    }
+
+    fn purge_at(&self, invitation: &Invitation) -> DateTime<Utc> {
+        invitation.purge_at(self.settings.history_retention)
+    }
+
+    /// The caller's membership, if it grants `permission`. Non-members and
+    /// members without it get the same 403, so team ids cannot be probed.
+    fn authorize(&self, membership: Option<Membership>, permission: Permission) -> Result<Membership, Error> {
+        membership.filter(|m| self.roles.allows(&m.role, permission)).ok_or(Error::Forbidden)
+    }
+
+    fn check_token(&self, id: InvitationId, token: &str) -> Result<(), Error> {
+        if self.signer.verify(id, token) {
+            Ok(())
+        } else {
+            Err(Error::NotFound)
+        }
+    }
+
+    pub async fn invite(
+        &self,
+        caller: &Caller,
+        team_id: &TeamId,
+        new: NewInvitation,
+    ) -> Result<InvitationView, Error> {
+        let now = self.clock.now();
+        let (membership, team) =
+            tokio::join!(self.store.membership(team_id, &caller.user_id), self.store.team(team_id));
+        let inviter = self.authorize(membership?, Permission::MembersManage)?;
+        let team = team?.ok_or_else(|| {
+            tracing::error!(team = %team_id, "membership exists for a team that does not");
+            Error::Internal
+        })?;
+        let mut invitation = Invitation::new(
+            &team,
+            new.email,
+            new.role,
+            caller.user_id.clone(),
+            now,
+            self.settings.invitation_validity,
+        );
+        self.store.insert_invitation(&invitation, now, self.purge_at(&invitation)).await.map_err(
+            |e| match e {
+                InsertError::AlreadyInvited => Error::AlreadyInvited,
+                InsertError::AlreadyMember => Error::AlreadyMember,
+                InsertError::Store(e) => e.into(),
+            },
+        )?;
+
+        // From here on the invitation exists: a failed email is reported in the
+        // response, never as an error, so the manager can copy the link instead.
+        let link = self.link(invitation.id);
+        let email = mail::invitation_email(&invitation, &inviter.email, &link);
+        invitation.email_delivery = match self.mailer.send(&email).await {
+            Ok(()) => crate::domain::EmailDelivery::Sent,
+            Err(e) => {
+                tracing::warn!(invitation = %invitation.id, error = %e, "invitation email failed");
+                crate::domain::EmailDelivery::Failed
+            }
+        };
+        if let Err(e) = self.store.set_email_delivery(invitation.id, invitation.email_delivery).await {
+            tracing::error!(invitation = %invitation.id, error = %e, "could not record email delivery");
+        }
+        Ok(self.view(invitation, now, true))
+    }
+
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        team_id: &TeamId,
+        query: &ListQuery,
+    ) -> Result<InvitationPage, Error> {
+        let now = self.clock.now();
+        // The permission check and the query run concurrently; the page is only
+        // returned once the check has passed.
+        let (membership, page) = tokio::join!(
+            self.store.membership(team_id, &caller.user_id),
+            self.store.list(team_id, query, now)
+        );
+        let member = self.authorize(membership?, Permission::MembersRead)?;
+        let page = page?;
+        let manager = self.roles.allows(&member.role, Permission::MembersManage);
+        Ok(InvitationPage {
+            invitations: page.invitations.into_iter().map(|inv| self.view(inv, now, manager)).collect(),
+            next: page.next,
+        })
+    }
+
+    pub async fn withdraw(
+        &self,
+        caller: &Caller,
+        team_id: &TeamId,
+        id: InvitationId,
+    ) -> Result<InvitationView, Error> {
+        let now = self.clock.now();
+        let (membership, invitation) =
+            tokio::join!(self.store.membership(team_id, &caller.user_id), self.store.invitation(id));
+        self.authorize(membership?, Permission::MembersManage)?;
+        // Another team's invitation does not exist as far as this team can tell.
+        let invitation = invitation?.filter(|inv| &inv.team_id == team_id).ok_or(Error::NotFound)?;
+        let withdrawn = invitation.withdraw(caller.user_id.clone(), now)?;
+        self.resolve(&withdrawn, now, None).await?;
+        Ok(self.view(withdrawn, now, true))
+    }
+
+    /// What the invitee sees before answering. Never changes anything: mail
+    /// scanners follow GET links.
+    pub async fn preview(&self, id: InvitationId, token: &str) -> Result<InvitationView, Error> {
+        self.check_token(id, token)?;
+        let now = self.clock.now();
+        let invitation = self.store.invitation(id).await?.ok_or(Error::NotFound)?;
+        Ok(self.view(invitation, now, false))
+    }
+
+    pub async fn accept(&self, caller: &Caller, id: InvitationId, token: &str) -> Result<Accepted, Error> {
+        self.check_token(id, token)?;
+        let now = self.clock.now();
+        let invitation = self.store.invitation(id).await?.ok_or(Error::NotFound)?;
+        invitation.ensure_open(now)?;
+        // A forwarded link must not let another account join; the invitation stays
+        // open for the right person.
+        let verified = caller.email_verified != Some(false);
+        let same_email =
+            caller.email.as_deref().and_then(|e| Email::parse(e).ok()).is_some_and(|e| e == invitation.email);
+        if !(verified && same_email) {
+            return Err(Error::EmailMismatch);
+        }
+        let accepted = invitation.accept(caller.user_id.clone(), now)?;
+        let membership = Membership {
+            team_id: accepted.team_id.clone(),
+            user_id: caller.user_id.clone(),
+            email: accepted.email.clone(),
+            role: accepted.role.clone(),
+            joined_at: now,
+        };
+        self.resolve(&accepted, now, Some(&membership)).await?;
+        Ok(Accepted { invitation: self.view(accepted, now, false), membership })
+    }
+
+    pub async fn decline(
+        &self,
+        caller: Option<&Caller>,
+        id: InvitationId,
+        token: &str,
+    ) -> Result<InvitationView, Error> {
+        self.check_token(id, token)?;
+        let now = self.clock.now();
+        let invitation = self.store.invitation(id).await?.ok_or(Error::NotFound)?;
+        let declined = invitation.decline(caller.map(|c| c.user_id.clone()), now)?;
+        self.resolve(&declined, now, None).await?;
+        Ok(self.view(declined, now, false))
+    }
+
+    /// The conditional write behind accept, decline and withdraw. When it loses a
+    /// race, the caller gets what a later caller would: the current status.
+    async fn resolve(
+        &self,
+        resolved: &Invitation,
+        now: DateTime<Utc>,
+        membership: Option<&Membership>,
+    ) -> Result<(), Error> {
+        match self.store.resolve(resolved, now, self.purge_at(resolved), membership).await {
+            Ok(()) => Ok(()),
+            Err(ResolveError::AlreadyMember) => Err(Error::AlreadyMember),
+            Err(ResolveError::Store(e)) => Err(e.into()),
+            Err(ResolveError::NotOpen { current }) => {
+                let current = match current {
+                    Some(inv) => Some(*inv),
+                    None => self.store.invitation(resolved.id).await?,
+                };
+                match current {
+                    None => Err(Error::NotFound),
+                    Some(inv) => match inv.ensure_open(now) {
+                        Err(e) => Err(e.into()),
+                        // Still open: a concurrent transaction got in the way and
+                        // then failed; the caller may simply retry.
+                        Ok(()) => Err(Error::Unavailable),
+                    },
+                }
+            }
+        }
+    }
+}
