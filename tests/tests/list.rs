@@ -5,7 +5,12 @@ use integration_tests::{Call, World};
 use serde_json::Value;
 
 fn ids(resp: &integration_tests::Resp) -> Vec<String> {
-    resp.body["invitations"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect()
+    resp.body["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test]
@@ -143,8 +148,11 @@ async fn a_cursor_from_another_team_cannot_page_into_it() {
     let w = World::new().await;
     // Team B has invitations; its manager pages through them and gets a cursor.
     for i in 0..3 {
-        let call = Call::invite(&w.other_team, serde_json::json!({"email": w.email(&format!("b{i}")), "role": "member"}))
-            .by(&w.outsider);
+        let call = Call::invite(
+            &w.other_team,
+            serde_json::json!({"email": w.email(&format!("b{i}")), "role": "member"}),
+        )
+        .by(&w.outsider);
         assert_eq!(w.call(call).await.status, 201);
         w.clock.advance(TimeDelta::seconds(1));
     }

@@ -41,7 +41,9 @@ async fn wrong_tampered_or_swapped_tokens_are_all_the_same_404() {
     ];
     let mut bodies = Vec::new();
     for (inv, tok) in cases {
-        for resp in [w.preview(inv, tok).await, w.accept(&invitee, inv, tok).await, w.decline(None, inv, tok).await] {
+        for resp in
+            [w.preview(inv, tok).await, w.accept(&invitee, inv, tok).await, w.decline(None, inv, tok).await]
+        {
             assert_eq!((resp.status, resp.code()), (404, "not_found"), "{inv} {tok}: {}", resp.body);
             bodies.push(resp.body);
         }

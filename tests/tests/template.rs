@@ -1,0 +1,207 @@
+//! template.yaml is the single source of truth for the table and the routes; these
+//! tests hold everything that repeats it (the admin CLI's table, the local router,
+//! the handlers' routes) to it.
+
+use serde_json::Value as Json;
+use serde_yaml_ng::Value as Yaml;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use invitations_core::adapters::table::create_table;
+use invitations_core::http::routes;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn template_text() -> String {
+    std::fs::read_to_string(root().join("template.yaml")).expect("template.yaml exists")
+}
+
+fn template() -> Yaml {
+    serde_yaml_ng::from_str(&template_text()).expect("template.yaml is YAML")
+}
+
+fn s(v: &Yaml) -> String {
+    v.as_str().unwrap_or_else(|| panic!("expected a string, got {v:?}")).to_owned()
+}
+
+fn list(v: &Yaml) -> Vec<Yaml> {
+    v.as_sequence().cloned().unwrap_or_default()
+}
+
+/// (key type, attribute) pairs of a KeySchema, in order.
+fn keys(schema: &Yaml) -> Vec<(String, String)> {
+    list(schema).iter().map(|k| (s(&k["KeyType"]), s(&k["AttributeName"]))).collect()
+}
+
+#[tokio::test]
+async fn the_table_the_admin_cli_creates_is_the_one_the_template_declares() {
+    let t = template();
+    let declared = &t["Resources"]["InvitationsTable"]["Properties"];
+
+    let sdk = integration_tests::sdk_config().await;
+    let client = aws_sdk_dynamodb::Client::new(&sdk);
+    let name = format!("template-check-{}", uuid::Uuid::new_v4().simple());
+    create_table(&client, &name).await.expect("create-table succeeds");
+    let table = client.describe_table().table_name(&name).send().await.unwrap().table.unwrap();
+    let ttl = client.describe_time_to_live().table_name(&name).send().await.unwrap();
+
+    let actual_keys: Vec<(String, String)> = table
+        .key_schema()
+        .iter()
+        .map(|k| (k.key_type().as_str().into(), k.attribute_name().into()))
+        .collect();
+    assert_eq!(actual_keys, keys(&declared["KeySchema"]));
+
+    let actual_attrs: BTreeSet<(String, String)> = table
+        .attribute_definitions()
+        .iter()
+        .map(|a| (a.attribute_name().into(), a.attribute_type().as_str().into()))
+        .collect();
+    let declared_attrs: BTreeSet<(String, String)> = list(&declared["AttributeDefinitions"])
+        .iter()
+        .map(|a| (s(&a["AttributeName"]), s(&a["AttributeType"])))
+        .collect();
+    assert_eq!(actual_attrs, declared_attrs);
+
+    let actual_gsis: BTreeSet<(String, Vec<(String, String)>, String)> = table
+        .global_secondary_indexes()
+        .iter()
+        .map(|g| {
+            (
+                g.index_name().unwrap().to_owned(),
+                g.key_schema()
+                    .iter()
+                    .map(|k| (k.key_type().as_str().into(), k.attribute_name().into()))
+                    .collect(),
+                g.projection().and_then(|p| p.projection_type()).unwrap().as_str().to_owned(),
+            )
+        })
+        .collect();
+    let declared_gsis: BTreeSet<(String, Vec<(String, String)>, String)> =
+        list(&declared["GlobalSecondaryIndexes"])
+            .iter()
+            .map(|g| (s(&g["IndexName"]), keys(&g["KeySchema"]), s(&g["Projection"]["ProjectionType"])))
+            .collect();
+    assert_eq!(actual_gsis, declared_gsis);
+    assert!(table.local_secondary_indexes().is_empty() && declared["LocalSecondaryIndexes"].is_null());
+
+    let billing = table.billing_mode_summary().and_then(|b| b.billing_mode()).map(|b| b.as_str().to_owned());
+    assert_eq!(billing, Some(s(&declared["BillingMode"])));
+
+    let ttl = ttl.time_to_live_description().unwrap();
+    assert_eq!(ttl.attribute_name(), Some(s(&declared["TimeToLiveSpecification"]["AttributeName"]).as_str()));
+    assert_eq!(declared["TimeToLiveSpecification"]["Enabled"], Yaml::Bool(true));
+    assert_eq!(ttl.time_to_live_status().map(|s| s.as_str()), Some("ENABLED"));
+}
+
+#[test]
+fn local_insecure_auth_never_reaches_aws() {
+    assert!(!template_text().contains("LOCAL_INSECURE_AUTH"));
+}
+
+/// (METHOD, path, function) for every HttpApi event in the template.
+fn template_routes() -> BTreeSet<(String, String, String)> {
+    let t = template();
+    let mut routes = BTreeSet::new();
+    for (_, resource) in t["Resources"].as_mapping().unwrap() {
+        if resource["Type"] != Yaml::from("AWS::Serverless::Function") {
+            continue;
+        }
+        let binary = s(&resource["Metadata"]["BuildProperties"]["Binary"]);
+        for (_, event) in resource["Properties"]["Events"].as_mapping().unwrap() {
+            assert_eq!(s(&event["Type"]), "HttpApi");
+            let p = &event["Properties"];
+            routes.insert((s(&p["Method"]).to_uppercase(), s(&p["Path"]), binary.clone()));
+        }
+    }
+    routes
+}
+
+fn router_routes() -> BTreeSet<(String, String, String)> {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--no-deps", "--offline", "--manifest-path"])
+        .arg(root().join("Cargo.toml"))
+        .output()
+        .expect("cargo metadata runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let meta: Json = serde_json::from_slice(&out.stdout).unwrap();
+    let router =
+        meta["metadata"]["lambda"]["watch"]["router"].as_object().expect("router in workspace metadata");
+    let mut routes = BTreeSet::new();
+    for (path, targets) in router {
+        for t in targets.as_array().expect("method-specific routes") {
+            routes.insert((
+                t["method"].as_str().unwrap().to_owned(),
+                path.clone(),
+                t["function"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    routes
+}
+
+fn code_routes() -> BTreeSet<(String, String, String)> {
+    [
+        ("POST", routes::INVITE, "invite"),
+        ("GET", routes::LIST, "list"),
+        ("POST", routes::WITHDRAW, "withdraw"),
+        ("GET", routes::PREVIEW, "respond"),
+        ("POST", routes::ACCEPT, "respond"),
+        ("POST", routes::DECLINE, "respond"),
+    ]
+    .into_iter()
+    .map(|(m, p, f)| (m.to_owned(), p.to_owned(), f.to_owned()))
+    .collect()
+}
+
+#[test]
+fn the_template_the_local_router_and_the_handlers_declare_the_same_routes() {
+    let template = template_routes();
+    assert_eq!(template.len(), 6, "{template:?}");
+    assert_eq!(router_routes(), template, "Cargo.toml [workspace.metadata.lambda.watch.router]");
+    assert_eq!(code_routes(), template, "invitations_core::http::routes");
+}
+
+#[test]
+fn only_preview_and_decline_skip_the_jwt_authorizer() {
+    let t = template();
+    assert_eq!(
+        s(&t["Resources"]["HttpApi"]["Properties"]["Auth"]["DefaultAuthorizer"]),
+        "JwtAuthorizer",
+        "every route is authenticated unless it opts out"
+    );
+    let mut open = BTreeSet::new();
+    for (_, resource) in t["Resources"].as_mapping().unwrap() {
+        let Some(events) = resource["Properties"]["Events"].as_mapping() else { continue };
+        for (_, event) in events {
+            if event["Properties"]["Auth"]["Authorizer"] == Yaml::from("NONE") {
+                open.insert(format!(
+                    "{} {}",
+                    s(&event["Properties"]["Method"]),
+                    s(&event["Properties"]["Path"])
+                ));
+            }
+        }
+    }
+    let expected: BTreeSet<String> =
+        [format!("GET {}", routes::PREVIEW), format!("POST {}", routes::DECLINE)].into_iter().collect();
+    assert_eq!(open, expected);
+}
+
+#[test]
+fn every_function_is_a_cargo_lambda_build_for_al2023() {
+    let t = template();
+    assert_eq!(s(&t["Globals"]["Function"]["Runtime"]), "provided.al2023");
+    assert_eq!(s(&t["Globals"]["Function"]["LoggingConfig"]["LogFormat"]), "JSON");
+    let mut binaries = BTreeSet::new();
+    for (_, resource) in t["Resources"].as_mapping().unwrap() {
+        if resource["Type"] == Yaml::from("AWS::Serverless::Function") {
+            assert_eq!(s(&resource["Metadata"]["BuildMethod"]), "rust-cargolambda");
+            binaries.insert(s(&resource["Metadata"]["BuildProperties"]["Binary"]));
+        }
+    }
+    let expected: BTreeSet<String> = ["invite", "list", "withdraw", "respond"].map(String::from).into();
+    assert_eq!(binaries, expected);
+}
