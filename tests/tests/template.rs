@@ -30,6 +30,9 @@ fn list(v: &Yaml) -> Vec<Yaml> {
     v.as_sequence().cloned().unwrap_or_default()
 }
 
+/// (name, key schema, projection type) of a secondary index.
+type Index = (String, Vec<(String, String)>, String);
+
 /// (key type, attribute) pairs of a KeySchema, in order.
 fn keys(schema: &Yaml) -> Vec<(String, String)> {
     list(schema).iter().map(|k| (s(&k["KeyType"]), s(&k["AttributeName"]))).collect()
@@ -65,7 +68,7 @@ async fn the_table_the_admin_cli_creates_is_the_one_the_template_declares() {
         .collect();
     assert_eq!(actual_attrs, declared_attrs);
 
-    let actual_gsis: BTreeSet<(String, Vec<(String, String)>, String)> = table
+    let actual_gsis: BTreeSet<Index> = table
         .global_secondary_indexes()
         .iter()
         .map(|g| {
@@ -79,7 +82,7 @@ async fn the_table_the_admin_cli_creates_is_the_one_the_template_declares() {
             )
         })
         .collect();
-    let declared_gsis: BTreeSet<(String, Vec<(String, String)>, String)> =
+    let declared_gsis: BTreeSet<Index> =
         list(&declared["GlobalSecondaryIndexes"])
             .iter()
             .map(|g| (s(&g["IndexName"]), keys(&g["KeySchema"]), s(&g["Projection"]["ProjectionType"])))
@@ -106,7 +109,7 @@ fn template_routes() -> BTreeSet<(String, String, String)> {
     let t = template();
     let mut routes = BTreeSet::new();
     for (_, resource) in t["Resources"].as_mapping().unwrap() {
-        if resource["Type"] != Yaml::from("AWS::Serverless::Function") {
+        if resource["Type"] != "AWS::Serverless::Function" {
             continue;
         }
         let binary = s(&resource["Metadata"]["BuildProperties"]["Binary"]);
@@ -176,7 +179,7 @@ fn only_preview_and_decline_skip_the_jwt_authorizer() {
     for (_, resource) in t["Resources"].as_mapping().unwrap() {
         let Some(events) = resource["Properties"]["Events"].as_mapping() else { continue };
         for (_, event) in events {
-            if event["Properties"]["Auth"]["Authorizer"] == Yaml::from("NONE") {
+            if event["Properties"]["Auth"]["Authorizer"] == "NONE" {
                 open.insert(format!(
                     "{} {}",
                     s(&event["Properties"]["Method"]),
@@ -197,7 +200,7 @@ fn every_function_is_a_cargo_lambda_build_for_al2023() {
     assert_eq!(s(&t["Globals"]["Function"]["LoggingConfig"]["LogFormat"]), "JSON");
     let mut binaries = BTreeSet::new();
     for (_, resource) in t["Resources"].as_mapping().unwrap() {
-        if resource["Type"] == Yaml::from("AWS::Serverless::Function") {
+        if resource["Type"] == "AWS::Serverless::Function" {
             assert_eq!(s(&resource["Metadata"]["BuildMethod"]), "rust-cargolambda");
             binaries.insert(s(&resource["Metadata"]["BuildProperties"]["Binary"]));
         }
