@@ -82,11 +82,10 @@ async fn the_table_the_admin_cli_creates_is_the_one_the_template_declares() {
             )
         })
         .collect();
-    let declared_gsis: BTreeSet<Index> =
-        list(&declared["GlobalSecondaryIndexes"])
-            .iter()
-            .map(|g| (s(&g["IndexName"]), keys(&g["KeySchema"]), s(&g["Projection"]["ProjectionType"])))
-            .collect();
+    let declared_gsis: BTreeSet<Index> = list(&declared["GlobalSecondaryIndexes"])
+        .iter()
+        .map(|g| (s(&g["IndexName"]), keys(&g["KeySchema"]), s(&g["Projection"]["ProjectionType"])))
+        .collect();
     assert_eq!(actual_gsis, declared_gsis);
     assert!(table.local_secondary_indexes().is_empty() && declared["LocalSecondaryIndexes"].is_null());
 
