@@ -80,11 +80,16 @@ stop_background() {
   BACKGROUND_PIDS=()
 }
 
-# moto in server mode on 127.0.0.1, one request at a time (see scripts/moto_serial.py).
+# moto in server mode on 127.0.0.1, one request at a time (see scripts/moto_serial.py);
+# MOTO_SERIAL=0 runs the stock threaded `moto_server` instead.
 # Sets MOTO_PORT and the standard AWS variables that point the SDK at it.
 start_moto() { # [PORT]
   MOTO_PORT="${1:-$(free_port)}"
-  start_background "$STATE/moto.log" "$VENV/bin/python" "$ROOT/scripts/moto_serial.py" 127.0.0.1 "$MOTO_PORT"
+  if [ "${MOTO_SERIAL:-1}" = 0 ]; then
+    start_background "$STATE/moto.log" "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT"
+  else
+    start_background "$STATE/moto.log" "$VENV/bin/python" "$ROOT/scripts/moto_serial.py" 127.0.0.1 "$MOTO_PORT"
+  fi
   wait_for_port "$MOTO_PORT" 60 "moto_server" "$STATE/moto.log"
   export AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT"
   export AWS_REGION="${AWS_REGION:-us-east-1}"

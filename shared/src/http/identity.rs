@@ -67,3 +67,57 @@ pub fn unsigned_jwt(claims: &Value) -> String {
     let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
     format!("{header}.{payload}.")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(claims: Option<Value>, bearer: Option<&str>) -> Request {
+        let mut ctx = json!({
+            "accountId": "1", "apiId": "a", "domainName": "d", "domainPrefix": "d",
+            "http": {"method": "GET", "path": "/x", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "t"},
+            "requestId": "r", "routeKey": "GET /x", "stage": "$default", "time": "t", "timeEpoch": 0
+        });
+        if let Some(c) = claims {
+            ctx["authorizer"] = json!({"jwt": {"claims": c, "scopes": null}});
+        }
+        let mut headers = json!({});
+        if let Some(b) = bearer {
+            headers["authorization"] = json!(format!("Bearer {b}"));
+        }
+        let e = json!({"version": "2.0", "routeKey": "GET /x", "rawPath": "/x", "rawQueryString": "",
+                       "headers": headers, "requestContext": ctx, "isBase64Encoded": false});
+        lambda_http::request::from_str(&e.to_string()).unwrap()
+    }
+
+    #[test]
+    fn production_reads_only_the_authorizer_claims() {
+        let req = event(Some(json!({"sub": "u1", "email": "a@example.com", "email_verified": "true"})), None);
+        let c = caller(&req, AuthMode::Authorizer).unwrap();
+        assert_eq!(c.user_id.as_str(), "u1");
+        assert_eq!(c.email.as_deref(), Some("a@example.com"));
+        assert_eq!(c.email_verified, Some(true));
+
+        // An unsigned bearer token must never count in production.
+        let forged = unsigned_jwt(&json!({"sub": "admin", "email": "boss@example.com"}));
+        assert_eq!(caller(&event(None, Some(&forged)), AuthMode::Authorizer), None);
+    }
+
+    #[test]
+    fn local_mode_reads_the_unsigned_bearer_token_only() {
+        let token = unsigned_jwt(&json!({"sub": "dev", "email": "dev@example.com", "email_verified": false}));
+        let c = caller(&event(None, Some(&token)), AuthMode::LocalInsecure).unwrap();
+        assert_eq!(c.user_id.as_str(), "dev");
+        assert_eq!(c.email_verified, Some(false));
+        assert_eq!(caller(&event(None, Some("garbage")), AuthMode::LocalInsecure), None);
+        assert_eq!(caller(&event(Some(json!({"sub": "u1"})), None), AuthMode::LocalInsecure), None);
+    }
+
+    #[test]
+    fn a_missing_or_unusable_sub_is_no_identity() {
+        assert_eq!(caller(&event(Some(json!({"email": "a@example.com"})), None), AuthMode::Authorizer), None);
+        assert_eq!(caller(&event(Some(json!({"sub": "a#b"})), None), AuthMode::Authorizer), None);
+        assert_eq!(caller(&event(None, None), AuthMode::Authorizer), None);
+    }
+}

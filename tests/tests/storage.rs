@@ -1,0 +1,62 @@
+//! What lands in DynamoDB: no secrets, and the TTL that keeps history for the
+//! retention period and then purges it.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, TimeDelta};
+use integration_tests::{Options, World};
+use std::collections::HashMap;
+
+async fn items(w: &World) -> Vec<HashMap<String, AttributeValue>> {
+    let out = w.store.client().scan().table_name(w.store.table_name()).send().await.unwrap();
+    out.items().to_vec()
+}
+
+async fn invitation_item(w: &World, id: &str) -> HashMap<String, AttributeValue> {
+    items(w)
+        .await
+        .into_iter()
+        .find(|i| i.get("pk").and_then(|v| v.as_s().ok()) == Some(&format!("INV#{id}")))
+        .expect("invitation item")
+}
+
+fn purge_at(item: &HashMap<String, AttributeValue>) -> i64 {
+    item["purgeAt"].as_n().unwrap().parse().unwrap()
+}
+
+fn epoch(rfc3339: &str) -> i64 {
+    DateTime::parse_from_rfc3339(rfc3339).unwrap().timestamp()
+}
+
+#[tokio::test]
+async fn link_tokens_are_never_stored() {
+    let w = World::new().await;
+    let (_, token) = w.invited(&w.email("secret"), "member").await;
+    let dump = format!("{:?}", items(&w).await);
+    assert!(!dump.contains(&token), "the table holds no working link");
+    assert!(!dump.contains(integration_tests::SECRET));
+}
+
+#[tokio::test]
+async fn history_stays_for_90_days_after_the_last_change_then_ttl_purges_it() {
+    let w = World::new().await;
+    let (id, token) = w.invited(&w.email("ttl"), "member").await;
+    let item = invitation_item(&w, &id).await;
+    assert_eq!(purge_at(&item), epoch("2026-11-09T09:30:00Z") + 90 * 86_400, "open: 90 days after expiry");
+
+    w.clock.advance(TimeDelta::days(2));
+    assert_eq!(w.decline(None, &id, &token).await.status, 200);
+    let item = invitation_item(&w, &id).await;
+    assert_eq!(purge_at(&item), epoch("2026-11-04T09:30:00Z") + 90 * 86_400, "answered: 90 days after");
+}
+
+#[tokio::test]
+async fn the_validity_period_is_configurable() {
+    let w = World::with(Options { validity: TimeDelta::hours(1), ..Options::default() }).await;
+    let resp = w.invite(&w.owner, &w.email("short"), "member").await;
+    assert_eq!(resp.body["expiresAt"], "2026-11-02T10:30:00.000Z");
+    let id = resp.body["id"].as_str().unwrap().to_owned();
+    w.clock.advance(TimeDelta::minutes(59));
+    assert_eq!(w.status_in_list(&id).await, "open");
+    w.clock.advance(TimeDelta::minutes(1));
+    assert_eq!(w.status_in_list(&id).await, "expired");
+}
