@@ -32,10 +32,6 @@ impl ManualClock {
         Self(Mutex::new(to_millis(start)))
     }
 
-    pub fn set(&self, t: DateTime<Utc>) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = to_millis(t);
-    }
-
     pub fn advance(&self, by: TimeDelta) {
         let mut guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
         *guard += by;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::domain::{
-    Email, Invitation, InvitationId, LinkSigner, Membership, Permission, RoleCatalog, RoleName, Status,
-    TeamId, UserId,
+    Email, EmailDelivery, Invitation, InvitationId, LinkSigner, Membership, Permission, RoleCatalog,
+    RoleName, Status, TeamId, UserId,
 };
 use crate::error::Error;
 use crate::mail;
@@ -85,10 +85,6 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
         &self.roles
     }
 
-    pub fn store(&self) -> &S {
-        &self.store
-    }
-
     pub fn link(&self, id: InvitationId) -> String {
         format!("{}/invitations/{}?token={}", self.settings.app_base_url, id, self.signer.sign(id).as_str())
     }
@@ -152,10 +148,10 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
         let link = self.link(invitation.id);
         let email = mail::invitation_email(&invitation, &inviter.email, &link);
         invitation.email_delivery = match self.mailer.send(&email).await {
-            Ok(()) => crate::domain::EmailDelivery::Sent,
+            Ok(()) => EmailDelivery::Sent,
             Err(e) => {
                 tracing::warn!(invitation = %invitation.id, error = %e, "invitation email failed");
-                crate::domain::EmailDelivery::Failed
+                EmailDelivery::Failed
             }
         };
         if let Err(e) = self.store.set_email_delivery(invitation.id, invitation.email_delivery).await {
