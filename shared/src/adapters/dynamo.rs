@@ -142,6 +142,10 @@ where
     }
 }
 
+fn item<const N: usize>(pairs: [(&str, AttributeValue); N]) -> Item {
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
 fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
@@ -197,7 +201,7 @@ fn get_time(item: &Item, what: &str, field: &str) -> Result<DateTime<Utc>, Store
 }
 
 fn invitation_item(inv: &Invitation, purge_at: DateTime<Utc>) -> Item {
-    let mut item: Item = [
+    let mut attrs = item([
         ("pk", s(invitation_pk(inv.id))),
         ("sk", s(INVITATION_SK)),
         ("gsi1pk", s(by_team_pk(&inv.team_id))),
@@ -215,17 +219,14 @@ fn invitation_item(inv: &Invitation, purge_at: DateTime<Utc>) -> Item {
         ("expiresAtMs", n(inv.expires_at.timestamp_millis())),
         ("emailDelivery", s(inv.email_delivery.as_str())),
         ("purgeAt", n(purge_at.timestamp())),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    ]);
     if let Some(at) = inv.resolution.at() {
-        item.insert("resolvedAt".into(), s(format_timestamp(at)));
+        attrs.insert("resolvedAt".into(), s(format_timestamp(at)));
     }
     if let Some(by) = inv.resolution.by() {
-        item.insert("resolvedBy".into(), s(by.as_str()));
+        attrs.insert("resolvedBy".into(), s(by.as_str()));
     }
-    item
+    attrs
 }
 
 fn parse_invitation(item: &Item) -> Result<Invitation, StoreError> {
@@ -264,7 +265,7 @@ fn parse_invitation(item: &Item) -> Result<Invitation, StoreError> {
 }
 
 fn membership_item(m: &Membership) -> Item {
-    [
+    item([
         ("pk", s(team_pk(&m.team_id))),
         ("sk", s(member_sk(&m.user_id))),
         ("entity", s("membership")),
@@ -273,10 +274,7 @@ fn membership_item(m: &Membership) -> Item {
         ("email", s(m.email.as_str())),
         ("role", s(m.role.as_str())),
         ("joinedAt", s(format_timestamp(m.joined_at))),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect()
+    ])
 }
 
 fn parse_membership(item: &Item) -> Result<Membership, StoreError> {
@@ -303,28 +301,22 @@ impl DynamoStore {
 
     /// The membership and the item that reserves its email in the team.
     fn membership_writes(&self, m: &Membership) -> Result<[TransactWriteItem; 2], StoreError> {
-        let email_item: Item = [
+        let email_item = item([
             ("pk", s(team_pk(&m.team_id))),
             ("sk", s(member_email_sk(&m.email))),
             ("entity", s("member-email")),
             ("userId", s(m.user_id.as_str())),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
+        ]);
         Ok([self.put_if_absent(membership_item(m))?, self.put_if_absent(email_item)?])
     }
 
     fn exclusive_start_key(team: &TeamId, cursor: &PageCursor) -> Item {
-        [
+        item([
             ("pk", s(invitation_pk(cursor.id))),
             ("sk", s(INVITATION_SK)),
             ("gsi1pk", s(by_team_pk(team))),
             ("gsi1sk", s(by_team_sk(cursor.created_at, cursor.id))),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect()
+        ])
     }
 
     fn cursor_from_key(key: &Item) -> Result<PageCursor, StoreError> {
@@ -369,7 +361,7 @@ impl InvitationStore for DynamoStore {
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
     ) -> Result<(), InsertError> {
-        let lock: Item = [
+        let lock = item([
             ("pk", s(team_pk(&inv.team_id))),
             ("sk", s(open_lock_sk(&inv.email))),
             ("entity", s("open-invitation")),
@@ -377,10 +369,7 @@ impl InvitationStore for DynamoStore {
             ("expiresAtMs", n(inv.expires_at.timestamp_millis())),
             // Past expiry the lock no longer blocks anything; let TTL tidy it.
             ("purgeAt", n(inv.expires_at.timestamp())),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
+        ]);
         let lock = Put::builder()
             .table_name(&self.table)
             .set_item(Some(lock))
@@ -558,17 +547,14 @@ impl InvitationStore for DynamoStore {
     }
 
     async fn create_team(&self, team: &Team, owner: &Membership) -> Result<(), CreateError> {
-        let team_item: Item = [
+        let team_item = item([
             ("pk", s(team_pk(&team.id))),
             ("sk", s("TEAM")),
             ("entity", s("team")),
             ("teamId", s(team.id.as_str())),
             ("name", s(team.name.as_str())),
             ("createdAt", s(format_timestamp(team.created_at))),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
+        ]);
         let mut items = vec![self.put_if_absent(team_item)?];
         items.extend(self.membership_writes(owner)?);
         match self.transact(items).await {
