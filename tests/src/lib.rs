@@ -12,7 +12,7 @@ use std::sync::Arc;
 use invitations_core::adapters::dynamo::DynamoStore;
 use invitations_core::adapters::ses::SesMailer;
 use invitations_core::adapters::table::create_table;
-use invitations_core::clock::ManualClock;
+use invitations_core::clock::{Clock, ManualClock};
 use invitations_core::domain::{
     Email, LinkSigner, Membership, RoleCatalog, RoleName, Team, TeamId, TeamName, UserId,
 };
@@ -123,19 +123,7 @@ impl World {
         add_member(&store, &team, &member, "member").await;
         seed_team(&store, &other_team, "Globex", &outsider, start_time()).await;
 
-        let service = InvitationService::new(
-            store.clone(),
-            SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), Email::parse(options.sender).unwrap()),
-            clock.clone(),
-            LinkSigner::new(SECRET.as_bytes()).unwrap(),
-            RoleCatalog::builtin(),
-            Settings {
-                app_base_url: APP_BASE_URL.into(),
-                invitation_validity: options.validity,
-                history_retention: TimeDelta::days(90),
-            },
-        );
-        let api = Arc::new(Api::new(service, AuthMode::Authorizer));
+        let api = Arc::new(api(&sdk, store.clone(), options.sender, clock.clone(), options.validity));
         Self { api, clock, store, team, other_team, owner, admin, member, outsider, tag }
     }
 
@@ -204,6 +192,30 @@ impl World {
             .map(|i| i["status"].as_str().unwrap().to_owned())
             .unwrap_or_else(|| panic!("invitation {id} not in the list"))
     }
+}
+
+/// The production handlers over the real adapters, with the test's clock and
+/// settings, reading identity from the authorizer context as in AWS.
+pub fn api(
+    sdk: &SdkConfig,
+    store: DynamoStore,
+    sender: &str,
+    clock: Arc<dyn Clock>,
+    validity: TimeDelta,
+) -> TestApi {
+    let service = InvitationService::new(
+        store,
+        SesMailer::new(aws_sdk_sesv2::Client::new(sdk), Email::parse(sender).unwrap()),
+        clock,
+        LinkSigner::new(SECRET.as_bytes()).unwrap(),
+        RoleCatalog::builtin(),
+        Settings {
+            app_base_url: APP_BASE_URL.into(),
+            invitation_validity: validity,
+            history_retention: TimeDelta::days(90),
+        },
+    );
+    Api::new(service, AuthMode::Authorizer)
 }
 
 async fn seed_team(store: &DynamoStore, team: &str, name: &str, owner: &User, now: DateTime<Utc>) {

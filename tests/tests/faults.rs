@@ -4,11 +4,7 @@
 use chrono::TimeDelta;
 use integration_tests::{call_api, Call, User};
 use invitations_core::adapters::dynamo::DynamoStore;
-use invitations_core::adapters::ses::SesMailer;
 use invitations_core::clock::SystemClock;
-use invitations_core::domain::{Email, LinkSigner, RoleCatalog};
-use invitations_core::http::{Api, AuthMode};
-use invitations_core::service::{InvitationService, Settings};
 use std::sync::Arc;
 
 #[tokio::test]
@@ -21,19 +17,8 @@ async fn an_unreachable_table_is_a_503_with_retry_after() {
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("t", "t", None, None, "t"))
         .load()
         .await;
-    let service = InvitationService::new(
-        DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), "unreachable"),
-        SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), Email::parse("a@example.com").unwrap()),
-        Arc::new(SystemClock),
-        LinkSigner::new(integration_tests::SECRET.as_bytes()).unwrap(),
-        RoleCatalog::builtin(),
-        Settings {
-            app_base_url: "https://app.example.com".into(),
-            invitation_validity: TimeDelta::days(7),
-            history_retention: TimeDelta::days(90),
-        },
-    );
-    let api = Api::new(service, AuthMode::Authorizer);
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), "unreachable");
+    let api = integration_tests::api(&sdk, store, "a@example.com", Arc::new(SystemClock), TimeDelta::days(7));
     let caller = User::new("someone", "someone@example.com");
 
     for call in [
