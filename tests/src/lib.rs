@@ -20,6 +20,8 @@ use invitations_core::http::{Api, AuthMode};
 use invitations_core::ports::InvitationStore;
 use invitations_core::service::{InvitationService, Settings};
 
+pub mod template;
+
 pub const APP_BASE_URL: &str = "https://app.example.com";
 pub const SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
 pub const VERIFIED_SENDER: &str = "invitations@example.com";

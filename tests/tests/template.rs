@@ -5,30 +5,10 @@
 use serde_json::Value as Json;
 use serde_yaml_ng::Value as Yaml;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
+use integration_tests::template::{functions, list, parsed as template, root, s, text as template_text};
 use invitations_core::adapters::table::create_table;
 use invitations_core::http::routes;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn template_text() -> String {
-    std::fs::read_to_string(root().join("template.yaml")).expect("template.yaml exists")
-}
-
-fn template() -> Yaml {
-    serde_yaml_ng::from_str(&template_text()).expect("template.yaml is YAML")
-}
-
-fn s(v: &Yaml) -> String {
-    v.as_str().unwrap_or_else(|| panic!("expected a string, got {v:?}")).to_owned()
-}
-
-fn list(v: &Yaml) -> Vec<Yaml> {
-    v.as_sequence().cloned().unwrap_or_default()
-}
 
 /// (name, key schema, projection type) of a secondary index.
 type Index = (String, Vec<(String, String)>, String);
@@ -105,13 +85,8 @@ fn local_insecure_auth_never_reaches_aws() {
 
 /// (METHOD, path, function) for every HttpApi event in the template.
 fn template_routes() -> BTreeSet<(String, String, String)> {
-    let t = template();
     let mut routes = BTreeSet::new();
-    for (_, resource) in t["Resources"].as_mapping().unwrap() {
-        if resource["Type"] != "AWS::Serverless::Function" {
-            continue;
-        }
-        let binary = s(&resource["Metadata"]["BuildProperties"]["Binary"]);
+    for (binary, _, resource) in functions(&template()) {
         for (_, event) in resource["Properties"]["Events"].as_mapping().unwrap() {
             assert_eq!(s(&event["Type"]), "HttpApi");
             let p = &event["Properties"];
@@ -196,13 +171,10 @@ fn only_preview_and_decline_skip_the_jwt_authorizer() {
 fn every_function_is_a_cargo_lambda_build_for_al2023() {
     let t = template();
     assert_eq!(s(&t["Globals"]["Function"]["Runtime"]), "provided.al2023");
-    assert_eq!(s(&t["Globals"]["Function"]["LoggingConfig"]["LogFormat"]), "JSON");
     let mut binaries = BTreeSet::new();
-    for (_, resource) in t["Resources"].as_mapping().unwrap() {
-        if resource["Type"] == "AWS::Serverless::Function" {
-            assert_eq!(s(&resource["Metadata"]["BuildMethod"]), "rust-cargolambda");
-            binaries.insert(s(&resource["Metadata"]["BuildProperties"]["Binary"]));
-        }
+    for (binary, _, resource) in functions(&t) {
+        assert_eq!(s(&resource["Metadata"]["BuildMethod"]), "rust-cargolambda");
+        binaries.insert(binary);
     }
     let expected: BTreeSet<String> = ["invite", "list", "withdraw", "respond"].map(String::from).into();
     assert_eq!(binaries, expected);

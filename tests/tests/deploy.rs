@@ -1,0 +1,244 @@
+//! What `sam deploy` would create, read from template.yaml and samconfig.toml:
+//! least-privilege roles, the API's edge settings, secrets, observability and the
+//! table's safety settings. A change that weakens any of them fails here.
+
+use serde_yaml_ng::Value as Yaml;
+use std::collections::{BTreeMap, BTreeSet};
+
+use integration_tests::template::{functions, list, parsed, render, resources, root, s};
+
+const TABLE: &str = "!GetAtt InvitationsTable.Arn";
+const INDEX: &str = "!Sub ${InvitationsTable.Arn}/index/byTeam";
+const SES_IDENTITY: &str =
+    "!Sub [arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${Identity}, \
+                            {Identity: !If [SenderIsIdentity, !Ref SenderEmail, !Ref SenderIdentity]}]";
+
+/// Exactly what each function's code calls, and on what.
+fn needed() -> BTreeMap<&'static str, BTreeSet<(&'static str, &'static str)>> {
+    let table = |actions: &[&'static str]| actions.iter().map(|a| (*a, TABLE)).collect::<Vec<_>>();
+    let mut m = BTreeMap::new();
+    let mut invite = table(&[
+        "dynamodb:GetItem",            // the inviter's membership and the team
+        "dynamodb:PutItem",            // the invitation and its per-email lock (in a transaction)
+        "dynamodb:ConditionCheckItem", // "nobody in the team has this email"
+        "dynamodb:UpdateItem",         // emailDelivery after SES answers
+    ]);
+    invite.push(("ses:SendEmail", SES_IDENTITY));
+    m.insert("invite", invite.into_iter().collect());
+    m.insert("list", [("dynamodb:GetItem", TABLE), ("dynamodb:Query", INDEX)].into_iter().collect());
+    m.insert(
+        "withdraw",
+        table(&["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]).into_iter().collect(),
+    );
+    m.insert(
+        "respond",
+        table(&["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:PutItem"])
+            .into_iter()
+            .collect(),
+    );
+    m
+}
+
+fn strings(v: &Yaml) -> Vec<Yaml> {
+    match v {
+        Yaml::Sequence(items) => items.clone(),
+        other => vec![other.clone()],
+    }
+}
+
+#[test]
+fn each_function_has_its_own_role_with_exactly_the_permissions_its_code_uses() {
+    let t = parsed();
+    let mut granted: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
+    for (binary, id, f) in functions(&t) {
+        let props = &f["Properties"];
+        // No shared or pre-made role: SAM creates one role per function from Policies.
+        assert!(props["Role"].is_null(), "{id} must not use a shared role");
+        let policies = list(&props["Policies"]);
+        assert_eq!(policies.len(), 1, "{id}: one inline policy, no managed or SAM policy templates");
+        let statements = list(&policies[0]["Statement"]);
+        assert!(!statements.is_empty(), "{id} has no statements");
+        let mine = granted.entry(binary).or_default();
+        for st in statements {
+            let keys: BTreeSet<String> = st.as_mapping().unwrap().keys().map(s).collect();
+            let allowed: BTreeSet<String> = ["Effect", "Action", "Resource"].map(String::from).into();
+            assert_eq!(keys, allowed, "{id}: no NotAction, NotResource or other keys");
+            assert_eq!(s(&st["Effect"]), "Allow");
+            for action in strings(&st["Action"]) {
+                for resource in strings(&st["Resource"]) {
+                    let (action, resource) = (s(&action), render(&resource));
+                    assert!(
+                        !action.contains('*') && !resource.contains('*'),
+                        "{id}: wildcard in {action} on {resource}"
+                    );
+                    mine.insert((action, resource));
+                }
+            }
+        }
+    }
+    let expected: BTreeMap<String, BTreeSet<(String, String)>> = needed()
+        .into_iter()
+        .map(|(f, set)| (f.to_owned(), set.into_iter().map(|(a, r)| (a.to_owned(), r.to_owned())).collect()))
+        .collect();
+    assert_eq!(granted, expected);
+}
+
+#[test]
+fn the_api_checks_jwts_allows_only_the_frontend_origin_is_throttled_and_logs_json() {
+    let t = parsed();
+    let api = &t["Resources"]["HttpApi"]["Properties"];
+    let jwt = &api["Auth"]["Authorizers"]["JwtAuthorizer"]["JwtConfiguration"];
+    assert_eq!(render(&jwt["issuer"]), "!Ref JwtIssuer");
+    assert_eq!(render(&jwt["audience"]), "!Ref JwtAudience");
+
+    let cors = &api["CorsConfiguration"];
+    assert_eq!(render(&cors["AllowOrigins"]), "[!Ref FrontendOrigin]");
+    assert!(cors["AllowCredentials"].is_null() || cors["AllowCredentials"] == Yaml::Bool(false));
+    assert_eq!(render(&cors["AllowMethods"]), "[GET, POST]");
+
+    let limits = &api["DefaultRouteSettings"];
+    assert_eq!(render(&limits["ThrottlingRateLimit"]), "!Ref ApiThrottleRateLimit");
+    assert_eq!(render(&limits["ThrottlingBurstLimit"]), "!Ref ApiThrottleBurstLimit");
+    for p in ["ApiThrottleRateLimit", "ApiThrottleBurstLimit"] {
+        assert!(t["Parameters"][p]["Default"].as_u64().is_some_and(|n| n > 0), "{p} has a default");
+    }
+
+    let logs = &api["AccessLogSettings"];
+    assert_eq!(render(&logs["DestinationArn"]), "!GetAtt ApiAccessLogs.Arn");
+    let format: serde_json::Value =
+        serde_json::from_str(&s(&logs["Format"])).expect("the access log format is one JSON object");
+    for key in ["requestId", "routeKey", "status", "latencyMs"] {
+        assert!(format.get(key).is_some(), "access logs lack {key}");
+    }
+    // The preview link's token travels in the query string: it must never be logged.
+    let fields = format.to_string();
+    for leak in ["$context.path", "querystring", "$context.identity.userAgent"] {
+        assert!(!fields.contains(leak), "access logs include {leak}");
+    }
+    assert_eq!(
+        render(&t["Resources"]["ApiAccessLogs"]["Properties"]["RetentionInDays"]),
+        "!Ref LogRetentionDays"
+    );
+}
+
+#[test]
+fn the_link_secret_comes_from_secrets_manager_and_has_no_default() {
+    let t = parsed();
+    let name = &t["Parameters"]["LinkSigningSecretName"];
+    assert!(name["Default"].is_null(), "no default secret name: every deploy names its own");
+    let env = render(&t["Globals"]["Function"]["Environment"]["Variables"]["LINK_SIGNING_SECRET"]);
+    let references = env.matches("{{resolve:secretsmanager:${LinkSigningSecretName}:SecretString").count();
+    assert_eq!(references, 2, "both branches resolve the secret at deploy time: {env}");
+    for (binary, id, f) in functions(&t) {
+        let vars = &f["Properties"]["Environment"]["Variables"];
+        assert!(vars["LINK_SIGNING_SECRET"].is_null(), "{binary} ({id}) overrides the secret");
+    }
+    let samconfig = std::fs::read_to_string(root().join("samconfig.toml")).unwrap();
+    assert!(!samconfig.contains("LINK_SIGNING_SECRET") && !samconfig.contains("LinkSigningSecret="));
+}
+
+#[test]
+fn every_function_logs_json_to_a_retained_group_and_has_error_and_throttle_alarms() {
+    let t = parsed();
+    let alarms = resources(&t, "AWS::CloudWatch::Alarm");
+    for (binary, id, f) in functions(&t) {
+        let logging = &f["Properties"]["LoggingConfig"];
+        assert_eq!(s(&logging["LogFormat"]), "JSON", "{id}");
+        let group = render(&logging["LogGroup"]);
+        let group = group.strip_prefix("!Ref ").unwrap_or_else(|| panic!("{id} logs to its own group"));
+        let g = &t["Resources"][group];
+        assert_eq!(s(&g["Type"]), "AWS::Logs::LogGroup");
+        assert_eq!(render(&g["Properties"]["RetentionInDays"]), "!Ref LogRetentionDays");
+        // X-Ray is deliberately off (docs/deploy.md says why).
+        assert!(f["Properties"]["Tracing"].is_null() && t["Globals"]["Function"]["Tracing"].is_null());
+
+        for metric in ["Errors", "Throttles"] {
+            let watching = alarms.iter().filter(|(_, a)| {
+                let p = &a["Properties"];
+                p["Namespace"] == "AWS/Lambda"
+                    && p["MetricName"] == metric
+                    && render(&p["Dimensions"]) == format!("[{{Name: FunctionName, Value: !Ref {id}}}]")
+            });
+            assert_eq!(watching.count(), 1, "one {metric} alarm for {binary}");
+        }
+    }
+    let api_5xx = alarms.iter().filter(|(_, a)| {
+        list(&a["Properties"]["Metrics"]).iter().any(|m| {
+            let metric = &m["MetricStat"]["Metric"];
+            metric["Namespace"] == "AWS/ApiGateway"
+                && metric["MetricName"] == "5xx"
+                && render(&metric["Dimensions"]) == "[{Name: ApiId, Value: !Ref HttpApi}]"
+        })
+    });
+    assert_eq!(api_5xx.count(), 1, "an alarm on the API's 5xx rate");
+    assert_eq!(alarms.len(), 9);
+    for (id, a) in &alarms {
+        for key in ["AlarmActions", "OKActions"] {
+            assert_eq!(
+                render(&a["Properties"][key]),
+                "!If [HasAlarmTopic, [!Ref AlarmTopicArn], !Ref AWS::NoValue]",
+                "{id} notifies the optional topic"
+            );
+        }
+    }
+    assert_eq!(t["Parameters"]["AlarmTopicArn"]["Default"], Yaml::String(String::new()));
+}
+
+#[test]
+fn the_table_survives_mistakes() {
+    let t = parsed();
+    let table = &t["Resources"]["InvitationsTable"];
+    assert_eq!(s(&table["DeletionPolicy"]), "Retain");
+    assert_eq!(s(&table["UpdateReplacePolicy"]), "Retain");
+    let p = &table["Properties"];
+    assert_eq!(s(&p["BillingMode"]), "PAY_PER_REQUEST");
+    assert_eq!(p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], Yaml::Bool(true));
+    assert_eq!(p["DeletionProtectionEnabled"], Yaml::Bool(true));
+    assert_eq!(p["SSESpecification"]["SSEEnabled"], Yaml::Bool(true));
+    assert_eq!(p["TimeToLiveSpecification"]["Enabled"], Yaml::Bool(true));
+}
+
+/// `Name=value` overrides of one samconfig environment.
+fn overrides(config: &toml::Table, env: &str) -> BTreeMap<String, String> {
+    let deploy = config[env]["deploy"]["parameters"].as_table().unwrap_or_else(|| panic!("[{env}.deploy]"));
+    deploy["parameter_overrides"]
+        .as_array()
+        .expect("parameter_overrides is a list")
+        .iter()
+        .map(|o| {
+            let (k, v) = o.as_str().unwrap().split_once('=').expect("Name=value");
+            (k.to_owned(), v.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn samconfig_has_dev_and_prod_with_every_required_parameter() {
+    let config: toml::Table =
+        std::fs::read_to_string(root().join("samconfig.toml")).unwrap().parse().expect("samconfig is TOML");
+    let t = parsed();
+    let params = t["Parameters"].as_mapping().unwrap();
+    let required: BTreeSet<String> =
+        params.iter().filter(|(_, p)| p["Default"].is_null()).map(|(k, _)| s(k)).collect();
+    let mut stacks = BTreeSet::new();
+    for env in ["default", "prod"] {
+        let given = overrides(&config, env);
+        for name in given.keys() {
+            assert!(params.contains_key(name.as_str()), "[{env}] overrides unknown parameter {name}");
+        }
+        let missing: Vec<&String> = required.iter().filter(|p| !given.contains_key(*p)).collect();
+        assert!(missing.is_empty(), "[{env}] does not set {missing:?}");
+        let global = &config[env]["global"]["parameters"];
+        stacks.insert(global["stack_name"].as_str().unwrap().to_owned());
+        assert!(global["region"].as_str().is_some(), "[{env}] names a region");
+        let deploy = &config[env]["deploy"]["parameters"];
+        assert_eq!(deploy["resolve_s3"].as_bool(), Some(true));
+        assert_eq!(
+            config[env]["build"]["parameters"]["beta_features"].as_bool(),
+            Some(true),
+            "[{env}] build"
+        );
+    }
+    assert_eq!(stacks.len(), 2, "dev and prod are different stacks");
+    assert_eq!(config["prod"]["deploy"]["parameters"]["confirm_changeset"].as_bool(), Some(true));
+}
