@@ -18,7 +18,7 @@ ensure_rust_tools() {
   fi
 }
 
-# The project venv with moto and cargo-lambda, reinstalled when the pins change.
+# The project venv (scripts/requirements.txt), reinstalled when the pins change.
 ensure_venv() {
   local want have=""
   want="$(cat "$ROOT/scripts/requirements.txt")"
@@ -26,7 +26,7 @@ ensure_venv() {
   if [ -x "$VENV/bin/python" ] && [ "$want" = "$have" ]; then
     return
   fi
-  step "installing moto and cargo-lambda into .venv"
+  step "installing moto, cargo-lambda, zig, cfn-lint and the SAM CLI into .venv"
   command -v python3 >/dev/null || die "python3 not found (apt-get install python3 python3-venv)"
   if ! python3 -m venv "$VENV" 2>/dev/null; then
     # Debian splits venv support out of python3.
@@ -95,4 +95,35 @@ start_moto() { # [PORT]
   export AWS_REGION="${AWS_REGION:-us-east-1}"
   export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
   unset AWS_PROFILE AWS_SESSION_TOKEN
+}
+
+# cfn-lint and `sam validate --lint` on template.yaml: any finding fails.
+check_template() {
+  export SAM_CLI_TELEMETRY=0
+  "$VENV/bin/cfn-lint" "$ROOT/template.yaml"
+  (cd "$ROOT" && "$VENV/bin/sam" validate --lint --region "${AWS_REGION:-eu-west-1}")
+}
+
+# `sam build` exactly as an operator runs it (cargo-lambda through SAM), into
+# .local/sam-build; then checks there is one bootstrap per function for the
+# architecture built. Builds arm64 (the template's default) when the Rust target
+# can be installed, else x86_64, and says which.
+sam_build() {
+  local arch=arm64 triple=aarch64-unknown-linux-gnu machine fn
+  export SAM_CLI_TELEMETRY=0 PATH="$VENV/bin:$PATH"
+  if ! rustup target list --installed | grep -qx "$triple" && ! rustup target add "$triple"; then
+    arch=x86_64 triple=x86_64-unknown-linux-gnu
+    echo "note: the $triple Rust target could not be installed; building with Architecture=x86_64" >&2
+  fi
+  (cd "$ROOT" && sam build --build-dir "$STATE/sam-build" --cache-dir "$STATE/sam-cache" \
+    --parameter-overrides "Architecture=$arch")
+  for fn in InviteFunction ListFunction WithdrawFunction RespondFunction; do
+    # e_machine in the ELF header: 0xb7 is aarch64, 0x3e is x86_64.
+    machine="$(python3 -c 'import sys; d = open(sys.argv[1], "rb").read(20); assert d[:4] == b"\x7fELF"; print(hex(d[18]))' \
+      "$STATE/sam-build/$fn/bootstrap")" || die "sam build made no bootstrap for $fn"
+    case "$arch:$machine" in
+      arm64:0xb7 | x86_64:0x3e) echo "$fn/bootstrap: $arch, $(du -k "$STATE/sam-build/$fn/bootstrap" | cut -f1) KiB" ;;
+      *) die "$fn/bootstrap is machine $machine, not $arch" ;;
+    esac
+  done
 }

@@ -7,10 +7,12 @@
 use std::collections::HashMap;
 use std::process::ExitCode;
 
+use chrono::TimeDelta;
 use invitations_core::adapters::dynamo::DynamoStore;
 use invitations_core::adapters::table;
 use invitations_core::bootstrap::sdk_config;
 use invitations_core::clock::{Clock, SystemClock};
+use invitations_core::demo;
 use invitations_core::domain::{Email, Membership, RoleCatalog, RoleName, Team, TeamId, TeamName, UserId};
 use invitations_core::ports::{CreateError, InvitationStore};
 
@@ -22,6 +24,8 @@ commands:
   create-team   --team-id ID --name NAME --owner-id SUB --owner-email EMAIL
   add-member    --team-id ID --user-id SUB --email EMAIL --role ROLE
   verify-sender --email EMAIL     (register an SES sender identity)
+  seed-demo     (local development: the demo team, its members and the
+                 open invitations that events/*.json act on)
 
 environment: TABLE_NAME (required), AWS_REGION, AWS_ENDPOINT_URL, AWS credentials";
 
@@ -131,6 +135,18 @@ async fn run(args: &[String]) -> Result<String, String> {
                 .await
                 .map_err(|e| aws_sdk_sesv2::error::DisplayErrorContext(e).to_string())?;
             Ok(format!("registered sender identity {email} (in AWS, confirm the verification email)"))
+        }
+        "seed-demo" => {
+            options(rest, &[])?;
+            // The defaults the functions use: a week to answer, 90 days of history.
+            let (validity, retention) = (TimeDelta::days(7), TimeDelta::days(90));
+            demo::seed(&store().await?, SystemClock.now(), validity, retention).await?;
+            Ok(format!(
+                "seeded team {} with {} members and {} open invitations",
+                demo::TEAM_ID,
+                demo::MEMBERS.len(),
+                demo::INVITATIONS.len()
+            ))
         }
         "-h" | "--help" | "help" => Ok(USAGE.to_owned()),
         other => Err(format!("unknown command {other:?}\n\n{USAGE}")),

@@ -5,6 +5,7 @@ pub mod adapters;
 pub mod bootstrap;
 pub mod clock;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;

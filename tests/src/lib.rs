@@ -255,6 +255,19 @@ pub enum Function {
     Respond,
 }
 
+impl Function {
+    /// By its binary's name (`Binary` in template.yaml).
+    pub fn from_binary(name: &str) -> Option<Self> {
+        Some(match name {
+            "invite" => Self::Invite,
+            "list" => Self::List,
+            "withdraw" => Self::Withdraw,
+            "respond" => Self::Respond,
+            _ => return None,
+        })
+    }
+}
+
 /// One HTTP call, turned into the API Gateway v2 event AWS would deliver.
 #[derive(Debug, Clone)]
 pub struct Call {
@@ -414,9 +427,13 @@ impl Resp {
 }
 
 pub async fn call_api(api: &TestApi, call: Call) -> Resp {
-    let request =
-        lambda_http::request::from_str(&call.event().to_string()).expect("valid API Gateway v2 event");
-    let response = match call.function {
+    send_event(api, call.function, &call.event().to_string()).await
+}
+
+/// Delivers one raw API Gateway v2 event to a function's handler, as Lambda would.
+pub async fn send_event(api: &TestApi, function: Function, event: &str) -> Resp {
+    let request = lambda_http::request::from_str(event).expect("valid API Gateway v2 event");
+    let response = match function {
         Function::Invite => api.invite(request).await,
         Function::List => api.list(request).await,
         Function::Withdraw => api.withdraw(request).await,

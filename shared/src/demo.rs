@@ -1,0 +1,82 @@
+//! The demo data that `scripts/dev` seeds (through `invitations-admin seed-demo`)
+//! and that the example events in `events/` refer to. The invitations have fixed
+//! ids, so the events' links stay valid against every fresh local instance.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::domain::{Email, Invitation, InvitationId, Membership, RoleName, Team, TeamId, TeamName, UserId};
+use crate::ports::{CreateError, InsertError, InvitationStore};
+
+/// The link-signing secret of local development (`scripts/dev`); never deployed.
+pub const LOCAL_LINK_SECRET: &str = "local-development-only-secret-0123456789";
+
+pub const TEAM_ID: &str = "demo";
+pub const TEAM_NAME: &str = "Demo Team";
+
+/// (user id, email, role) of the demo team's members; the first is the owner.
+pub const MEMBERS: [(&str, &str, &str); 3] = [
+    ("demo-owner", "owner@example.com", RoleName::OWNER),
+    ("demo-admin", "admin@example.com", "administrator"),
+    ("demo-member", "member@example.com", "member"),
+];
+
+/// (id, email, role) of the open invitations `events/` act on: accepted by
+/// `accept.json` (and previewed by `preview.json`), declined by `decline.json`,
+/// withdrawn by `withdraw.json`.
+pub const INVITATIONS: [(&str, &str, &str); 3] = [
+    ("d3a0c0de-0000-4000-8000-000000000001", "alex@example.com", "member"),
+    ("d3a0c0de-0000-4000-8000-000000000002", "blake@example.com", "administrator"),
+    ("d3a0c0de-0000-4000-8000-000000000003", "casey@example.com", "member"),
+];
+
+/// Creates the demo team, its members and its open invitations, as of `now`.
+pub async fn seed<S: InvitationStore>(
+    store: &S,
+    now: DateTime<Utc>,
+    validity: TimeDelta,
+    retention: TimeDelta,
+) -> Result<(), String> {
+    let team = Team {
+        id: TeamId::parse(TEAM_ID).expect("valid demo team id"),
+        name: TeamName::parse(TEAM_NAME).expect("valid demo team name"),
+        created_at: now,
+    };
+    let member = |(user, email, role): (&str, &str, &str)| Membership {
+        team_id: team.id.clone(),
+        user_id: UserId::parse(user).expect("valid demo user"),
+        email: Email::parse(email).expect("valid demo email"),
+        role: RoleName::parse(role).expect("valid demo role"),
+        joined_at: now,
+    };
+    let owner = member(MEMBERS[0]);
+    let exists = |e: CreateError| match e {
+        CreateError::AlreadyExists => {
+            "the demo team or one of its members already exists in the table".to_owned()
+        }
+        CreateError::Store(e) => e.to_string(),
+    };
+    store.create_team(&team, &owner).await.map_err(exists)?;
+    for m in &MEMBERS[1..] {
+        store.add_member(&member(*m)).await.map_err(exists)?;
+    }
+    for (id, email, role) in INVITATIONS {
+        let mut invitation = Invitation::new(
+            &team,
+            Email::parse(email).expect("valid demo email"),
+            RoleName::parse(role).expect("valid demo role"),
+            owner.user_id.clone(),
+            now,
+            validity,
+        );
+        invitation.id = InvitationId::parse(id).expect("valid demo invitation id");
+        store.insert_invitation(&invitation, now, invitation.purge_at(retention)).await.map_err(
+            |e| match e {
+                InsertError::AlreadyInvited | InsertError::AlreadyMember => {
+                    format!("{email} is already invited or a member")
+                }
+                InsertError::Store(e) => e.to_string(),
+            },
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,114 @@
+//! The example events in `events/` are what `sam local invoke -e` and
+//! `cargo lambda invoke --data-file` send. Each one goes here to the function the
+//! template routes it to, wired exactly as in Lambda (configuration from the
+//! environment's variables, identity from the authorizer claims), against the demo
+//! data `scripts/dev` seeds, so the examples cannot rot.
+
+use chrono::TimeDelta;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+
+use integration_tests::template::{functions, parsed, root, s};
+use integration_tests::{sdk_config, send_event, Function};
+use invitations_core::adapters::dynamo::DynamoStore;
+use invitations_core::adapters::table::create_table;
+use invitations_core::bootstrap;
+use invitations_core::clock::{Clock, SystemClock};
+use invitations_core::config::Config;
+use invitations_core::demo;
+
+/// Each event file and the status its function answers on fresh demo data.
+const EXPECTED: [(&str, u16); 6] = [
+    ("invite.json", 201),
+    ("list.json", 200),
+    ("withdraw.json", 200),
+    ("preview.json", 200),
+    ("accept.json", 200),
+    ("decline.json", 200),
+];
+
+fn event_files() -> BTreeMap<String, Value> {
+    fs::read_dir(root().join("events"))
+        .expect("events/ exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| {
+            let text = fs::read_to_string(&p).unwrap();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            let json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            (name, json)
+        })
+        .collect()
+}
+
+/// "METHOD /path" -> binary, from the template's HttpApi events.
+fn routed() -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (binary, _, f) in functions(&parsed()) {
+        for (_, e) in f["Properties"]["Events"].as_mapping().unwrap() {
+            let p = &e["Properties"];
+            out.insert(format!("{} {}", s(&p["Method"]), s(&p["Path"])), binary.clone());
+        }
+    }
+    out
+}
+
+#[test]
+fn there_is_one_event_per_route_in_the_shape_api_gateway_sends() {
+    let files = event_files();
+    let listed: BTreeSet<&str> = EXPECTED.iter().map(|(f, _)| *f).collect();
+    assert_eq!(files.keys().map(String::as_str).collect::<BTreeSet<_>>(), listed);
+    let covered: BTreeSet<String> =
+        files.values().map(|e| e["routeKey"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(covered, routed().keys().cloned().collect::<BTreeSet<_>>(), "every route has one event");
+    for (name, e) in &files {
+        assert_eq!(e["version"], "2.0", "{name}");
+        assert_eq!(e["routeKey"], e["requestContext"]["routeKey"], "{name}");
+        assert_eq!(e["rawPath"], e["requestContext"]["http"]["path"], "{name}");
+        let method = e["routeKey"].as_str().unwrap().split(' ').next().unwrap();
+        assert_eq!(e["requestContext"]["http"]["method"], method, "{name}");
+        // Signed-in routes carry the claims API Gateway's JWT authorizer adds.
+        let claims = &e["requestContext"]["authorizer"]["jwt"]["claims"];
+        let anonymous = matches!(name.as_str(), "preview.json" | "decline.json");
+        assert_eq!(claims["sub"].is_string(), !anonymous, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn every_event_gets_the_expected_answer_from_its_function() {
+    let sdk = sdk_config().await;
+    let routes = routed();
+    for (name, event) in event_files() {
+        // A fresh table per event: each example acts on the demo data as seeded.
+        let table = format!("events-{}", uuid::Uuid::new_v4().simple());
+        create_table(&aws_sdk_dynamodb::Client::new(&sdk), &table).await.expect("create table");
+        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table.clone());
+        demo::seed(&store, SystemClock.now(), TimeDelta::days(7), TimeDelta::days(90)).await.expect("seed");
+        let env: BTreeMap<&str, String> = [
+            ("TABLE_NAME", table),
+            ("SENDER_EMAIL", integration_tests::VERIFIED_SENDER.to_owned()),
+            ("APP_BASE_URL", "http://localhost:3000".to_owned()),
+            ("LINK_SIGNING_SECRET", demo::LOCAL_LINK_SECRET.to_owned()),
+        ]
+        .into();
+        let config = Config::from_lookup(|k| env.get(k).cloned()).expect("valid configuration");
+        assert!(!config.local_insecure_auth, "identity must come from the authorizer claims, as in AWS");
+        let api = bootstrap::api(config, &sdk);
+
+        let binary = &routes[event["routeKey"].as_str().unwrap()];
+        let function = Function::from_binary(binary).unwrap();
+        let resp = send_event(&api, function, &event.to_string()).await;
+        let expected = EXPECTED.iter().find(|(f, _)| *f == name).unwrap().1;
+        assert_eq!(resp.status, expected, "{name} -> {binary}: {}", resp.body);
+    }
+}
+
+#[test]
+fn the_events_are_signed_with_the_secret_scripts_dev_uses() {
+    let dev = fs::read_to_string(root().join("scripts/dev")).unwrap();
+    assert!(
+        dev.contains(&format!("LINK_SIGNING_SECRET={}", demo::LOCAL_LINK_SECRET)),
+        "scripts/dev must export demo::LOCAL_LINK_SECRET, or the events' tokens stop matching"
+    );
+}
