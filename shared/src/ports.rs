@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use std::future::Future;
 
 use crate::domain::{
-    Email, EmailDelivery, Invitation, InvitationId, Membership, Status, Team, TeamId, UserId,
+    Email, EmailDelivery, Invitation, InvitationId, Membership, RoleName, Status, Team, TeamId, UserId,
 };
 use crate::time::{format_timestamp, parse_timestamp};
 
@@ -52,6 +52,9 @@ pub enum ResolveError {
     /// Accepting would create a second membership.
     #[error("already a member")]
     AlreadyMember,
+    /// The caller's membership did not hold a required role (withdraw).
+    #[error("not permitted")]
+    Forbidden,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -131,15 +134,37 @@ pub trait InvitationStore: Send + Sync {
         delivery: EmailDelivery,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Stores `resolved` (accepted, declined or withdrawn) only if the stored
-    /// invitation is still open and unexpired at `now`, and, for an acceptance,
-    /// creates `membership` in the same transaction.
-    fn resolve(
+    /// Stores the acceptance `accepted` and creates `membership`, in one
+    /// transaction, only if the stored invitation is still open at `now`.
+    fn accept(
         &self,
-        resolved: &Invitation,
+        accepted: &Invitation,
+        membership: &Membership,
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
-        membership: Option<&Membership>,
+    ) -> impl Future<Output = Result<(), ResolveError>> + Send;
+
+    /// Declines invitation `id` in one conditional write, without reading it
+    /// first, if it is open at `now`; returns the declined invitation.
+    fn decline(
+        &self,
+        id: InvitationId,
+        by: Option<&UserId>,
+        now: DateTime<Utc>,
+        purge_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Invitation, ResolveError>> + Send;
+
+    /// Withdraws invitation `id` of `team` in one transaction, without reading it
+    /// first, if it is open at `now` and `by` is a member of `team` holding one
+    /// of `roles` at that moment.
+    fn withdraw(
+        &self,
+        team: &TeamId,
+        id: InvitationId,
+        by: &UserId,
+        roles: &[RoleName],
+        now: DateTime<Utc>,
+        purge_at: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), ResolveError>> + Send;
 
     /// A team's invitations, newest first, with the statuses as of `now`.

@@ -1,6 +1,8 @@
-//! The use cases. Each one reads what it needs, applies the pure domain rules,
-//! and makes exactly one conditional write, so that races are settled by DynamoDB
-//! and never by what was read a moment earlier.
+//! The use cases. Each makes exactly one conditional write (or transaction), so
+//! that races are settled by DynamoDB and never by what was read a moment earlier,
+//! and as few sequential round trips as its semantics allow: decline and withdraw
+//! write without reading first (the rules the domain's state machine states are
+//! then the write's conditions), and the item as it was explains any refusal.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use std::sync::Arc;
@@ -46,6 +48,15 @@ pub struct InvitationView {
     pub status: Status,
     /// Only for callers holding `members.manage`, and only while open.
     pub link: Option<String>,
+}
+
+/// The answer to a withdrawal: made in one blind write, it knows only what changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withdrawn {
+    pub id: InvitationId,
+    pub team_id: TeamId,
+    pub by: UserId,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,6 +146,9 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
             now,
             self.settings.invitation_validity,
         );
+        // Recorded as sent in the same write, so that a delivered email costs no
+        // further round trip; a refusal from SES is recorded just below.
+        invitation.email_delivery = EmailDelivery::Sent;
         self.store.insert_invitation(&invitation, now, self.purge_at(&invitation)).await.map_err(
             |e| match e {
                 InsertError::AlreadyInvited => Error::AlreadyInvited,
@@ -147,15 +161,12 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
         // response, never as an error, so the manager can copy the link instead.
         let link = self.link(invitation.id);
         let email = mail::invitation_email(&invitation, &inviter.email, &link);
-        invitation.email_delivery = match self.mailer.send(&email).await {
-            Ok(()) => EmailDelivery::Sent,
-            Err(e) => {
-                tracing::warn!(invitation = %invitation.id, error = %e, "invitation email failed");
-                EmailDelivery::Failed
+        if let Err(e) = self.mailer.send(&email).await {
+            tracing::warn!(invitation = %invitation.id, error = %e, "invitation email failed");
+            invitation.email_delivery = EmailDelivery::Failed;
+            if let Err(e) = self.store.set_email_delivery(invitation.id, EmailDelivery::Failed).await {
+                tracing::error!(invitation = %invitation.id, error = %e, "could not record the failed email");
             }
-        };
-        if let Err(e) = self.store.set_email_delivery(invitation.id, invitation.email_delivery).await {
-            tracing::error!(invitation = %invitation.id, error = %e, "could not record email delivery");
         }
         Ok(self.view(invitation, now, true))
     }
@@ -182,21 +193,22 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
         })
     }
 
+    /// One transaction: the invitation's update, conditioned on it being open and
+    /// in this team, and a check that the caller holds a role with
+    /// `members.manage` in the team at that moment.
     pub async fn withdraw(
         &self,
         caller: &Caller,
         team_id: &TeamId,
         id: InvitationId,
-    ) -> Result<InvitationView, Error> {
+    ) -> Result<Withdrawn, Error> {
         let now = self.clock.now();
-        let (membership, invitation) =
-            tokio::join!(self.store.membership(team_id, &caller.user_id), self.store.invitation(id));
-        self.authorize(membership?, Permission::MembersManage)?;
-        // Another team's invitation does not exist as far as this team can tell.
-        let invitation = invitation?.filter(|inv| &inv.team_id == team_id).ok_or(Error::NotFound)?;
-        let withdrawn = invitation.withdraw(caller.user_id.clone(), now)?;
-        self.resolve(&withdrawn, now, None).await?;
-        Ok(self.view(withdrawn, now, true))
+        let managers = self.roles.holding(Permission::MembersManage);
+        let purge_at = now + self.settings.history_retention;
+        match self.store.withdraw(team_id, id, &caller.user_id, &managers, now, purge_at).await {
+            Ok(()) => Ok(Withdrawn { id, team_id: team_id.clone(), by: caller.user_id.clone(), at: now }),
+            Err(e) => Err(self.refusal(e, id, Some(team_id), now).await),
+        }
     }
 
     /// What the invitee sees before answering. Never changes anything: mail
@@ -229,10 +241,13 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
             role: accepted.role.clone(),
             joined_at: now,
         };
-        self.resolve(&accepted, now, Some(&membership)).await?;
+        if let Err(e) = self.store.accept(&accepted, &membership, now, self.purge_at(&accepted)).await {
+            return Err(self.refusal(e, id, None, now).await);
+        }
         Ok(Accepted { invitation: self.view(accepted, now, false), membership })
     }
 
+    /// One conditional write; the link token is checked before any I/O.
     pub async fn decline(
         &self,
         caller: Option<&Caller>,
@@ -241,39 +256,42 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
     ) -> Result<InvitationView, Error> {
         self.check_token(id, token)?;
         let now = self.clock.now();
-        let invitation = self.store.invitation(id).await?.ok_or(Error::NotFound)?;
-        let declined = invitation.decline(caller.map(|c| c.user_id.clone()), now)?;
-        self.resolve(&declined, now, None).await?;
-        Ok(self.view(declined, now, false))
+        let by = caller.map(|c| &c.user_id);
+        match self.store.decline(id, by, now, now + self.settings.history_retention).await {
+            Ok(declined) => Ok(self.view(declined, now, false)),
+            Err(e) => Err(self.refusal(e, id, None, now).await),
+        }
     }
 
-    /// The conditional write behind accept, decline and withdraw. When it loses a
-    /// race, the caller gets what a later caller would: the current status.
-    async fn resolve(
+    /// Why a conditional write was refused, as the caller should hear it: what a
+    /// later caller would see. `team`: the invitation must be that team's, or it
+    /// does not exist as far as the caller can tell.
+    async fn refusal(
         &self,
-        resolved: &Invitation,
+        error: ResolveError,
+        id: InvitationId,
+        team: Option<&TeamId>,
         now: DateTime<Utc>,
-        membership: Option<&Membership>,
-    ) -> Result<(), Error> {
-        match self.store.resolve(resolved, now, self.purge_at(resolved), membership).await {
-            Ok(()) => Ok(()),
-            Err(ResolveError::AlreadyMember) => Err(Error::AlreadyMember),
-            Err(ResolveError::Store(e)) => Err(e.into()),
-            Err(ResolveError::NotOpen { current }) => {
-                let current = match current {
-                    Some(inv) => Some(*inv),
-                    None => self.store.invitation(resolved.id).await?,
-                };
-                match current {
-                    None => Err(Error::NotFound),
-                    Some(inv) => match inv.ensure_open(now) {
-                        Err(e) => Err(e.into()),
-                        // Still open: a concurrent transaction got in the way and
-                        // then failed; the caller may simply retry.
-                        Ok(()) => Err(Error::Unavailable),
-                    },
-                }
-            }
+    ) -> Error {
+        let current = match error {
+            ResolveError::Forbidden => return Error::Forbidden,
+            ResolveError::AlreadyMember => return Error::AlreadyMember,
+            ResolveError::Store(e) => return e.into(),
+            ResolveError::NotOpen { current: Some(inv) } => Some(*inv),
+            // Unknown after a conflicting transaction: one more read says who won.
+            ResolveError::NotOpen { current: None } => match self.store.invitation(id).await {
+                Ok(inv) => inv,
+                Err(e) => return e.into(),
+            },
+        };
+        match current.filter(|inv| team.is_none_or(|t| &inv.team_id == t)) {
+            None => Error::NotFound,
+            Some(inv) => match inv.ensure_open(now) {
+                Err(e) => e.into(),
+                // Still open: a concurrent transaction got in the way and then
+                // failed; the caller may simply retry.
+                Ok(()) => Error::Unavailable,
+            },
         }
     }
 }

@@ -20,7 +20,10 @@ use invitations_core::http::{Api, AuthMode};
 use invitations_core::ports::InvitationStore;
 use invitations_core::service::{InvitationService, Settings};
 
+pub mod observe;
 pub mod template;
+
+pub use observe::Observer;
 
 pub const APP_BASE_URL: &str = "https://app.example.com";
 pub const SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
@@ -78,6 +81,9 @@ pub struct World {
     pub outsider: User,
     /// Unique per world, so emails sent by one test never match another's.
     pub tag: String,
+    /// What the handlers' DynamoDB and SES clients sent.
+    pub dynamo_seen: Observer,
+    pub ses_seen: Observer,
 }
 
 pub struct Options {
@@ -125,8 +131,35 @@ impl World {
         add_member(&store, &team, &member, "member").await;
         seed_team(&store, &other_team, "Globex", &outsider, start_time()).await;
 
-        let api = Arc::new(api(&sdk, store.clone(), options.sender, clock.clone(), options.validity));
-        Self { api, clock, store, team, other_team, owner, admin, member, outsider, tag }
+        // The functions' own clients are watched: round trips and IAM actions.
+        let (dynamo_seen, ses_seen) = (Observer::default(), Observer::default());
+        let watched_dynamo = aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(dynamo_seen.clone()).build(),
+        );
+        let watched_ses = aws_sdk_sesv2::Client::from_conf(
+            aws_sdk_sesv2::config::Builder::from(&sdk).interceptor(ses_seen.clone()).build(),
+        );
+        let api = Arc::new(api(
+            watched_ses,
+            DynamoStore::new(watched_dynamo, table.clone()),
+            options.sender,
+            clock.clone(),
+            options.validity,
+        ));
+        Self {
+            api,
+            clock,
+            store,
+            team,
+            other_team,
+            owner,
+            admin,
+            member,
+            outsider,
+            tag,
+            dynamo_seen,
+            ses_seen,
+        }
     }
 
     /// A fresh address nobody has used, unique to this world.
@@ -199,7 +232,7 @@ impl World {
 /// The production handlers over the real adapters, with the test's clock and
 /// settings, reading identity from the authorizer context as in AWS.
 pub fn api(
-    sdk: &SdkConfig,
+    ses: aws_sdk_sesv2::Client,
     store: DynamoStore,
     sender: &str,
     clock: Arc<dyn Clock>,
@@ -207,7 +240,7 @@ pub fn api(
 ) -> TestApi {
     let service = InvitationService::new(
         store,
-        SesMailer::new(aws_sdk_sesv2::Client::new(sdk), Email::parse(sender).unwrap()),
+        SesMailer::new(ses, Email::parse(sender).unwrap()),
         clock,
         LinkSigner::new(SECRET.as_bytes()).unwrap(),
         RoleCatalog::builtin(),

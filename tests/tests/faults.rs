@@ -18,7 +18,8 @@ async fn an_unreachable_table_is_a_503_with_retry_after() {
         .load()
         .await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), "unreachable");
-    let api = integration_tests::api(&sdk, store, "a@example.com", Arc::new(SystemClock), TimeDelta::days(7));
+    let ses = aws_sdk_sesv2::Client::new(&sdk);
+    let api = integration_tests::api(ses, store, "a@example.com", Arc::new(SystemClock), TimeDelta::days(7));
     let caller = User::new("someone", "someone@example.com");
 
     for call in [

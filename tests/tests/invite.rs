@@ -156,10 +156,9 @@ async fn when_ses_refuses_the_invitation_is_kept_with_its_link() {
     assert_eq!(listed["link"], resp.body["link"]);
 }
 
-#[tokio::test]
-async fn concurrent_invites_of_one_email_leave_exactly_one_open_invitation() {
-    let w = World::new().await;
-    let email = w.email("race");
+/// Twelve simultaneous invites of `email` by two managers; asserts every loser
+/// hears `already_invited`, and returns how many were created.
+async fn race_invites(w: &World, email: &str) -> usize {
     let mut calls = tokio::task::JoinSet::new();
     for i in 0..12 {
         let api = w.api.clone();
@@ -176,7 +175,29 @@ async fn concurrent_invites_of_one_email_leave_exactly_one_open_invitation() {
             other => panic!("unexpected {other}: {}", resp.body),
         }
     }
-    assert_eq!(created, 1);
+    created
+}
+
+async fn open_invitations(w: &World) -> usize {
     let list = w.list(&w.owner, &[("status", "open")]).await;
-    assert_eq!(list.body["invitations"].as_array().unwrap().len(), 1);
+    list.body["invitations"].as_array().unwrap().len()
+}
+
+#[tokio::test]
+async fn concurrent_invites_of_one_email_leave_exactly_one_open_invitation() {
+    let w = World::new().await;
+    assert_eq!(race_invites(&w, &w.email("race")).await, 1);
+    assert_eq!(open_invitations(&w).await, 1);
+}
+
+#[tokio::test]
+async fn concurrent_re_invites_after_a_decline_leave_exactly_one_open_invitation() {
+    // The declined invitation still names itself in the email's lock, so every
+    // invite below takes the path that checks the holder and takes the lock over.
+    let w = World::new().await;
+    let email = w.email("again");
+    let (id, token) = w.invited(&email, "member").await;
+    assert_eq!(w.decline(None, &id, &token).await.status, 200);
+    assert_eq!(race_invites(&w, &email).await, 1);
+    assert_eq!(open_invitations(&w).await, 1);
 }

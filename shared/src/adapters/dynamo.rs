@@ -10,12 +10,19 @@
 //!
 //! Every write that depends on current state is a conditional write or a
 //! transaction; no business decision rests on an earlier read.
+//!
+//! The lock names the invitation holding it and carries its expiry. Answering or
+//! withdrawing an invitation does not touch the lock (decline and withdraw do not
+//! even read the invitation, so they cannot know its key): a lock is free when it
+//! has expired or when the invitation it names is no longer open, and the next
+//! invite for that email checks the holder and takes the lock over.
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure,
-    TransactWriteItem, Update,
+    AttributeValue, CancellationReason, ConditionCheck, Put, ReturnValue,
+    ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
@@ -134,7 +141,9 @@ where
                 | "RequestLimitExceeded"
                 | "InternalServerError"
                 | "ServiceUnavailable"
-                | "LimitExceededException",
+                | "LimitExceededException"
+                // A transaction holds the item right now; retrying is the fix.
+                | "TransactionConflictException",
             ) => StoreError::Unavailable(text),
             _ => StoreError::Other(text),
         },
@@ -288,6 +297,144 @@ fn parse_membership(item: &Item) -> Result<Membership, StoreError> {
     })
 }
 
+/// The update that moves an open invitation to `resolution`, conditioned on what
+/// the domain's state machine requires: still open and unexpired at `now` (and,
+/// when given, in `team`). Shared by the transactional and the single-item writes.
+struct Change {
+    condition: String,
+    update: &'static str,
+    names: HashMap<String, String>,
+    values: Item,
+}
+
+impl Change {
+    fn resolve(
+        resolution: &Resolution,
+        now: DateTime<Utc>,
+        purge_at: DateTime<Utc>,
+        team: Option<&TeamId>,
+    ) -> Result<Self, StoreError> {
+        let at =
+            resolution.at().ok_or_else(|| StoreError::Other("an open invitation is no resolution".into()))?;
+        let mut values = item([
+            (":open", s(Status::Open.as_str())),
+            (":now", n(now.timestamp_millis())),
+            (":new", s(resolution.stored_status().as_str())),
+            (":at", s(format_timestamp(at))),
+            (":purge", n(purge_at.timestamp())),
+        ]);
+        let mut condition = "#status = :open AND expiresAtMs > :now".to_owned();
+        if let Some(team) = team {
+            condition.push_str(" AND teamId = :team");
+            values.insert(":team".into(), s(team.as_str()));
+        }
+        let update = match resolution.by() {
+            Some(by) => {
+                values.insert(":by".into(), s(by.as_str()));
+                "SET #status = :new, resolvedAt = :at, resolvedBy = :by, purgeAt = :purge"
+            }
+            None => "SET #status = :new, resolvedAt = :at, purgeAt = :purge",
+        };
+        let names = HashMap::from([("#status".to_owned(), "status".to_owned())]);
+        Ok(Self { condition, update, names, values })
+    }
+
+    fn transact(self, table: &str, id: InvitationId) -> Result<Update, StoreError> {
+        Update::builder()
+            .table_name(table)
+            .key("pk", s(invitation_pk(id)))
+            .key("sk", s(INVITATION_SK))
+            .condition_expression(self.condition)
+            .update_expression(self.update)
+            .set_expression_attribute_names(Some(self.names))
+            .set_expression_attribute_values(Some(self.values))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(build_err)
+    }
+}
+
+/// A refused resolution, with the invitation as it was (none: it does not exist).
+fn not_open(reason: &CancellationReason) -> Result<ResolveError, StoreError> {
+    let current = match reason.item() {
+        Some(item) => Some(Box::new(parse_invitation(item)?)),
+        None => None,
+    };
+    Ok(ResolveError::NotOpen { current })
+}
+
+enum Inserted {
+    Yes,
+    /// The email's lock is held by this (unexpired) invitation.
+    LockHeldBy(InvitationId),
+}
+
+impl DynamoStore {
+    /// One transaction: the invitation, the email's lock (free, expired, or held
+    /// by `stale`, an invitation known to be answered), and "no member has this
+    /// email".
+    async fn try_insert(
+        &self,
+        inv: &Invitation,
+        now: DateTime<Utc>,
+        purge_at: DateTime<Utc>,
+        stale: Option<InvitationId>,
+    ) -> Result<Inserted, InsertError> {
+        let lock = item([
+            ("pk", s(team_pk(&inv.team_id))),
+            ("sk", s(open_lock_sk(&inv.email))),
+            ("entity", s("open-invitation")),
+            ("invitationId", s(inv.id.to_string())),
+            ("expiresAtMs", n(inv.expires_at.timestamp_millis())),
+            // Past expiry the lock no longer blocks anything; let TTL tidy it.
+            ("purgeAt", n(inv.expires_at.timestamp())),
+        ]);
+        let mut lock = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(lock))
+            // An expired invitation's lock may be taken over: expiry frees the email.
+            .condition_expression("attribute_not_exists(pk) OR expiresAtMs <= :now")
+            .expression_attribute_values(":now", n(now.timestamp_millis()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        if let Some(stale) = stale {
+            lock = lock
+                .condition_expression(
+                    "attribute_not_exists(pk) OR expiresAtMs <= :now OR invitationId = :stale",
+                )
+                .expression_attribute_values(":stale", s(stale.to_string()));
+        }
+        let not_member = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(&inv.team_id)))
+            .key("sk", s(member_email_sk(&inv.email)))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(build_err)?;
+        let items = vec![
+            self.put_if_absent(invitation_item(inv, purge_at))?,
+            TransactWriteItem::builder().put(lock.build().map_err(build_err)?).build(),
+            TransactWriteItem::builder().condition_check(not_member).build(),
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(Inserted::Yes),
+            Err(Transact::Failed(e)) => Err(e.into()),
+            Err(Transact::Cancelled(reasons)) if failed_condition(&reasons, 2) => {
+                Err(InsertError::AlreadyMember)
+            }
+            Err(Transact::Cancelled(reasons)) if failed_condition(&reasons, 1) => {
+                let holder = reasons[1]
+                    .item()
+                    .and_then(|lock| lock.get("invitationId"))
+                    .and_then(|v| v.as_s().ok())
+                    .and_then(|id| InvitationId::parse(id).ok())
+                    .ok_or_else(|| corrupt("open-invitation lock", "invitationId"))?;
+                Ok(Inserted::LockHeldBy(holder))
+            }
+            Err(Transact::Cancelled(reasons)) => Err(cancelled_unexpectedly(&reasons).into()),
+        }
+    }
+}
+
 impl DynamoStore {
     fn put_if_absent(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
         let put = Put::builder()
@@ -361,45 +508,24 @@ impl InvitationStore for DynamoStore {
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
     ) -> Result<(), InsertError> {
-        let lock = item([
-            ("pk", s(team_pk(&inv.team_id))),
-            ("sk", s(open_lock_sk(&inv.email))),
-            ("entity", s("open-invitation")),
-            ("invitationId", s(inv.id.to_string())),
-            ("expiresAtMs", n(inv.expires_at.timestamp_millis())),
-            // Past expiry the lock no longer blocks anything; let TTL tidy it.
-            ("purgeAt", n(inv.expires_at.timestamp())),
-        ]);
-        let lock = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(lock))
-            // An expired invitation's lock may be taken over: expiry frees the email.
-            .condition_expression("attribute_not_exists(pk) OR expiresAtMs <= :now")
-            .expression_attribute_values(":now", n(now.timestamp_millis()))
-            .build()
-            .map_err(build_err)?;
-        let not_member = ConditionCheck::builder()
-            .table_name(&self.table)
-            .key("pk", s(team_pk(&inv.team_id)))
-            .key("sk", s(member_email_sk(&inv.email)))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .map_err(build_err)?;
-        let items = vec![
-            self.put_if_absent(invitation_item(inv, purge_at))?,
-            TransactWriteItem::builder().put(lock).build(),
-            TransactWriteItem::builder().condition_check(not_member).build(),
-        ];
-        match self.transact(items).await {
-            Ok(()) => Ok(()),
-            Err(Transact::Failed(e)) => Err(e.into()),
-            Err(Transact::Cancelled(reasons)) if failed_condition(&reasons, 2) => {
-                Err(InsertError::AlreadyMember)
-            }
-            Err(Transact::Cancelled(reasons)) if failed_condition(&reasons, 1) => {
-                Err(InsertError::AlreadyInvited)
-            }
-            Err(Transact::Cancelled(reasons)) => Err(cancelled_unexpectedly(&reasons).into()),
+        let holder = match self.try_insert(inv, now, purge_at, None).await? {
+            Inserted::Yes => return Ok(()),
+            Inserted::LockHeldBy(holder) => holder,
+        };
+        // The lock outlives its invitation's answer (see the module notes): it is
+        // free if the invitation holding it is no longer open. Only a re-invite
+        // after an answer or a withdrawal pays for this read.
+        let stale = match self.invitation(holder).await? {
+            Some(held) => held.status_at(now) != Status::Open,
+            None => true,
+        };
+        if !stale {
+            return Err(InsertError::AlreadyInvited);
+        }
+        match self.try_insert(inv, now, purge_at, Some(holder)).await? {
+            Inserted::Yes => Ok(()),
+            // Another invite took the stale lock first.
+            Inserted::LockHeldBy(_) => Err(InsertError::AlreadyInvited),
         }
     }
 
@@ -418,68 +544,124 @@ impl InvitationStore for DynamoStore {
         Ok(())
     }
 
-    async fn resolve(
+    async fn accept(
         &self,
-        resolved: &Invitation,
+        accepted: &Invitation,
+        membership: &Membership,
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
-        membership: Option<&Membership>,
     ) -> Result<(), ResolveError> {
-        let at = resolved
-            .resolution
-            .at()
-            .ok_or_else(|| StoreError::Other("resolve called with an open invitation".into()))?;
-        let mut update = Update::builder()
-            .table_name(&self.table)
-            .key("pk", s(invitation_pk(resolved.id)))
-            .key("sk", s(INVITATION_SK))
-            .condition_expression("#status = :open AND expiresAtMs > :now AND teamId = :team")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":open", s(Status::Open.as_str()))
-            .expression_attribute_values(":now", n(now.timestamp_millis()))
-            .expression_attribute_values(":team", s(resolved.team_id.as_str()))
-            .expression_attribute_values(":new", s(resolved.resolution.stored_status().as_str()))
-            .expression_attribute_values(":at", s(format_timestamp(at)))
-            .expression_attribute_values(":purge", n(purge_at.timestamp()))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        update = match resolved.resolution.by() {
-            Some(by) => update
-                .update_expression("SET #status = :new, resolvedAt = :at, resolvedBy = :by, purgeAt = :purge")
-                .expression_attribute_values(":by", s(by.as_str())),
-            None => update.update_expression("SET #status = :new, resolvedAt = :at, purgeAt = :purge"),
-        };
-        // Unconditional: if the lock belongs to a newer invitation, this one has
-        // expired and the update above cancels the whole transaction.
-        let release = Delete::builder()
-            .table_name(&self.table)
-            .key("pk", s(team_pk(&resolved.team_id)))
-            .key("sk", s(open_lock_sk(&resolved.email)))
-            .build()
-            .map_err(build_err)?;
-        let mut items = vec![
-            TransactWriteItem::builder().update(update.build().map_err(build_err)?).build(),
-            TransactWriteItem::builder().delete(release).build(),
-        ];
-        if let Some(m) = membership {
-            items.extend(self.membership_writes(m)?);
-        }
+        let change = Change::resolve(&accepted.resolution, now, purge_at, Some(&accepted.team_id))?;
+        let mut items =
+            vec![TransactWriteItem::builder().update(change.transact(&self.table, accepted.id)?).build()];
+        items.extend(self.membership_writes(membership)?);
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(Transact::Failed(e)) => Err(e.into()),
-            Err(Transact::Cancelled(reasons)) if failed_condition(&reasons, 0) => {
-                let current = match reasons[0].item() {
-                    Some(item) => Some(Box::new(parse_invitation(item)?)),
-                    None => None,
-                };
-                Err(ResolveError::NotOpen { current })
-            }
+            Err(Transact::Cancelled(reasons)) if failed_condition(&reasons, 0) => Err(not_open(&reasons[0])?),
             Err(Transact::Cancelled(reasons))
-                if failed_condition(&reasons, 2) || failed_condition(&reasons, 3) =>
+                if failed_condition(&reasons, 1) || failed_condition(&reasons, 2) =>
             {
                 Err(ResolveError::AlreadyMember)
             }
             // Lost a race to another transaction on the same items: let the caller
             // re-read and report whatever won.
+            Err(Transact::Cancelled(reasons)) if any_conflict(&reasons) => {
+                Err(ResolveError::NotOpen { current: None })
+            }
+            Err(Transact::Cancelled(reasons)) => Err(cancelled_unexpectedly(&reasons).into()),
+        }
+    }
+
+    async fn decline(
+        &self,
+        id: InvitationId,
+        by: Option<&UserId>,
+        now: DateTime<Utc>,
+        purge_at: DateTime<Utc>,
+    ) -> Result<Invitation, ResolveError> {
+        let resolution = Resolution::Declined { by: by.cloned(), at: now };
+        let change = Change::resolve(&resolution, now, purge_at, None)?;
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(invitation_pk(id)))
+            .key("sk", s(INVITATION_SK))
+            .condition_expression(change.condition)
+            .update_expression(change.update)
+            .set_expression_attribute_names(Some(change.names))
+            .set_expression_attribute_values(Some(change.values))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match out {
+            Ok(out) => {
+                let item =
+                    out.attributes.ok_or_else(|| StoreError::Other("update returned no item".into()))?;
+                Ok(parse_invitation(&item)?)
+            }
+            Err(SdkError::ServiceError(se)) => match se.err() {
+                UpdateItemError::ConditionalCheckFailedException(refused) => {
+                    let current = match refused.item() {
+                        Some(item) => Some(Box::new(parse_invitation(item)?)),
+                        None => None,
+                    };
+                    Err(ResolveError::NotOpen { current })
+                }
+                _ => Err(classify(&SdkError::ServiceError(se)).into()),
+            },
+            Err(e) => Err(classify(&e).into()),
+        }
+    }
+
+    async fn withdraw(
+        &self,
+        team: &TeamId,
+        id: InvitationId,
+        by: &UserId,
+        roles: &[RoleName],
+        now: DateTime<Utc>,
+        purge_at: DateTime<Utc>,
+    ) -> Result<(), ResolveError> {
+        let resolution = Resolution::Withdrawn { by: by.clone(), at: now };
+        let change = Change::resolve(&resolution, now, purge_at, Some(team))?;
+        // The permission check, as a condition on the caller's membership at the
+        // moment of the write.
+        let mut values = Item::new();
+        let placeholders: Vec<String> = roles
+            .iter()
+            .enumerate()
+            .map(|(i, role)| {
+                values.insert(format!(":role{i}"), s(role.as_str()));
+                format!(":role{i}")
+            })
+            .collect();
+        if placeholders.is_empty() {
+            return Err(ResolveError::Forbidden);
+        }
+        let permitted = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(team)))
+            .key("sk", s(member_sk(by)))
+            .condition_expression(format!("#role IN ({})", placeholders.join(", ")))
+            .expression_attribute_names("#role", "role")
+            .set_expression_attribute_values(Some(values))
+            .build()
+            .map_err(build_err)?;
+        let items = vec![
+            TransactWriteItem::builder().update(change.transact(&self.table, id)?).build(),
+            TransactWriteItem::builder().condition_check(permitted).build(),
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(Transact::Failed(e)) => Err(e.into()),
+            // Checked first: whoever may not withdraw learns nothing about the invitation.
+            Err(Transact::Cancelled(reasons)) if failed_condition(&reasons, 1) => {
+                Err(ResolveError::Forbidden)
+            }
+            Err(Transact::Cancelled(reasons)) if failed_condition(&reasons, 0) => Err(not_open(&reasons[0])?),
             Err(Transact::Cancelled(reasons)) if any_conflict(&reasons) => {
                 Err(ResolveError::NotOpen { current: None })
             }

@@ -188,6 +188,8 @@ impl Invitation {
         self.resolve(now, Resolution::Accepted { by, at: now })
     }
 
+    /// Decline and withdraw are written without reading the invitation first; the
+    /// store's write condition states this same rule (open and unexpired at `now`).
     pub fn decline(&self, by: Option<UserId>, now: DateTime<Utc>) -> Result<Self, TransitionError> {
         self.resolve(now, Resolution::Declined { by, at: now })
     }

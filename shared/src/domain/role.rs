@@ -136,6 +136,12 @@ impl RoleCatalog {
         self.roles.get(role).is_some_and(|r| r.has(permission))
     }
 
+    /// Every role that grants `permission`: what a write conditioned on the
+    /// caller's role (rather than on an earlier read of it) accepts.
+    pub fn holding(&self, permission: Permission) -> Vec<RoleName> {
+        self.roles.values().filter(|r| r.has(permission)).map(|r| r.name.clone()).collect()
+    }
+
     pub fn invitable_names(&self) -> Vec<&str> {
         self.roles.values().filter(|r| r.grantable_by_invitation).map(|r| r.name.as_str()).collect()
     }

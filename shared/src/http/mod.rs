@@ -163,8 +163,8 @@ impl<S: InvitationStore, M: Mailer> Api<S, M> {
             let caller = self.require_caller(&req)?;
             let team = request::team_id(&req, routes::WITHDRAW)?;
             let id = request::invitation_id(&req, routes::WITHDRAW)?;
-            let view = self.service.withdraw(&caller, &team, id).await?;
-            Ok(json_response(StatusCode::OK, views::invitation(&view)))
+            let withdrawn = self.service.withdraw(&caller, &team, id).await?;
+            Ok(json_response(StatusCode::OK, views::withdrawn(&withdrawn)))
         })
         .await
     }

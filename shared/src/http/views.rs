@@ -3,7 +3,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::domain::{Membership, Resolution};
-use crate::service::InvitationView;
+use crate::service::{InvitationView, Withdrawn};
 use crate::time::format_timestamp;
 
 pub fn invitation(view: &InvitationView) -> Value {
@@ -48,6 +48,18 @@ pub fn preview(view: &InvitationView) -> Value {
         "status": view.status.as_str(),
         "createdAt": format_timestamp(inv.created_at),
         "expiresAt": format_timestamp(inv.expires_at),
+    })
+}
+
+/// The answer to a withdrawal: what changed. The full invitation is one list
+/// call away; fetching it here would cost every withdrawal another read.
+pub fn withdrawn(w: &Withdrawn) -> Value {
+    json!({
+        "id": w.id.to_string(),
+        "teamId": w.team_id.as_str(),
+        "status": "withdrawn",
+        "withdrawnBy": w.by.as_str(),
+        "withdrawnAt": format_timestamp(w.at),
     })
 }
 

@@ -1,0 +1,118 @@
+//! An SDK interceptor that watches every request the functions' clients send:
+//! how many *sequential* round trips an operation made (requests in flight at the
+//! same time count once), and which IAM actions on which resources they needed.
+
+use aws_sdk_dynamodb::config::interceptors::{
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
+};
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Debug, Default)]
+struct State {
+    in_flight: usize,
+    /// Requests that started while nothing else was in flight.
+    sequential: usize,
+    requests: usize,
+    /// (IAM action, resource as template.yaml writes it)
+    actions: BTreeSet<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Observer {
+    state: Arc<Mutex<State>>,
+}
+
+/// What one or more calls made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub sequential: usize,
+    pub requests: usize,
+    pub actions: BTreeSet<(String, String)>,
+}
+
+pub const TABLE: &str = "!GetAtt InvitationsTable.Arn";
+pub const INDEX: &str = "!Sub ${InvitationsTable.Arn}/index/byTeam";
+pub const SES_IDENTITY: &str = "sender identity";
+
+impl Observer {
+    /// What was seen since the last call, and starts afresh.
+    pub fn take(&self) -> Seen {
+        let mut s = self.state.lock().unwrap();
+        let seen =
+            Seen { sequential: s.sequential, requests: s.requests, actions: std::mem::take(&mut s.actions) };
+        s.sequential = 0;
+        s.requests = 0;
+        seen
+    }
+}
+
+/// The IAM actions a DynamoDB request needs: a transaction needs the action of
+/// each of its items.
+fn dynamo_actions(operation: &str, body: &Value) -> Vec<(String, String)> {
+    let on_table = |action: &str| (format!("dynamodb:{action}"), TABLE.to_owned());
+    match operation {
+        "TransactWriteItems" => body["TransactItems"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|item| item.as_object().unwrap().keys().cloned().collect::<Vec<_>>())
+            .map(|kind| match kind.as_str() {
+                "ConditionCheck" => on_table("ConditionCheckItem"),
+                other => on_table(&format!("{other}Item")),
+            })
+            .collect(),
+        "Query" if body["IndexName"] == "byTeam" => vec![("dynamodb:Query".into(), INDEX.into())],
+        other => vec![on_table(other)],
+    }
+}
+
+impl Intercept for Observer {
+    fn name(&self) -> &'static str {
+        "RoundTripObserver"
+    }
+
+    fn read_before_attempt(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request();
+        let actions = match request.headers().get("x-amz-target") {
+            Some(target) => {
+                let operation = target.rsplit('.').next().unwrap_or_default().to_owned();
+                let body: Value =
+                    request.body().bytes().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or_default();
+                dynamo_actions(&operation, &body)
+            }
+            // SES v2 is a REST API: its only call here is SendEmail.
+            None if request.uri().ends_with("/v2/email/outbound-emails") => {
+                vec![("ses:SendEmail".to_owned(), SES_IDENTITY.to_owned())]
+            }
+            None => vec![("unknown".to_owned(), request.uri().to_owned())],
+        };
+        let mut s = self.state.lock().unwrap();
+        if s.in_flight == 0 {
+            s.sequential += 1;
+        }
+        s.in_flight += 1;
+        s.requests += 1;
+        s.actions.extend(actions);
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        _context: &FinalizerInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.state.lock().unwrap().in_flight -= 1;
+        Ok(())
+    }
+}

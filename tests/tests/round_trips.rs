@@ -1,0 +1,134 @@
+//! What each operation costs in DynamoDB round trips, and which IAM actions each
+//! function needs, watched on the handlers' own SDK clients (an interceptor).
+//! Sequential round trips are what a user waits for: requests in flight at the
+//! same moment count once.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use integration_tests::observe::{Seen, SES_IDENTITY};
+use integration_tests::template::{functions, list, parsed, render, s};
+use integration_tests::{token_of, Options, User, World};
+
+#[track_caller]
+fn trips(what: &str, seen: Seen, sequential: usize) -> Seen {
+    assert_eq!(seen.sequential, sequential, "{what}: sequential DynamoDB round trips ({seen:?})");
+    seen
+}
+
+#[tokio::test]
+async fn every_operation_makes_the_fewest_sequential_round_trips_its_semantics_allow() {
+    let w = World::new().await;
+    let (db, ses) = (&w.dynamo_seen, &w.ses_seen);
+    db.take();
+
+    // invite: the inviter's membership and the team (concurrently), then one
+    // transaction; then the email.
+    let resp = w.invite(&w.owner, &w.email("ada"), "member").await;
+    assert_eq!(resp.status, 201, "{}", resp.body);
+    trips("invite", db.take(), 2);
+    assert_eq!(ses.take().requests, 1, "invite sends one email");
+    let id = resp.body["id"].as_str().unwrap().to_owned();
+    let token = token_of(resp.body["link"].as_str().unwrap());
+
+    // list: the permission check and the query run concurrently.
+    assert_eq!(w.list(&w.member, &[]).await.status, 200);
+    trips("list", db.take(), 1);
+
+    // preview: one read.
+    assert_eq!(w.preview(&id, &token).await.status, 200);
+    trips("preview", db.take(), 1);
+
+    // accept: the invitation (its email must match the caller's), then one transaction.
+    let ada = User::new(&format!("ada-{}", w.tag), &w.email("ada"));
+    assert_eq!(w.accept(&ada, &id, &token).await.status, 200);
+    trips("accept", db.take(), 2);
+
+    // decline: one conditional write, no read.
+    let (id, token) = w.invited(&w.email("bo"), "member").await;
+    db.take();
+    assert_eq!(w.decline(None, &id, &token).await.status, 200);
+    trips("decline", db.take(), 1);
+
+    // withdraw: one transaction, with the permission check as one of its conditions.
+    let (id, _) = w.invited(&w.email("cy"), "member").await;
+    db.take();
+    assert_eq!(w.withdraw(&w.admin, &id).await.status, 200);
+    trips("withdraw", db.take(), 1);
+    assert_eq!(ses.take().requests, 2, "no email but the two invitations'");
+}
+
+/// "function" -> (IAM action, resource), with the SES identity written as the observer does.
+fn granted() -> BTreeMap<String, BTreeSet<(String, String)>> {
+    let mut out = BTreeMap::new();
+    for (binary, _, f) in functions(&parsed()) {
+        let mut set = BTreeSet::new();
+        for policy in list(&f["Properties"]["Policies"]) {
+            for st in list(&policy["Statement"]) {
+                let actions =
+                    st["Action"].as_sequence().cloned().unwrap_or_else(|| vec![st["Action"].clone()]);
+                let resources =
+                    st["Resource"].as_sequence().cloned().unwrap_or_else(|| vec![st["Resource"].clone()]);
+                for a in &actions {
+                    for r in &resources {
+                        let action = s(a);
+                        let resource =
+                            if action == "ses:SendEmail" { SES_IDENTITY.to_owned() } else { render(r) };
+                        set.insert((action, resource));
+                    }
+                }
+            }
+        }
+        out.insert(binary, set);
+    }
+    out
+}
+
+#[tokio::test]
+async fn each_function_is_granted_exactly_the_actions_its_code_performs() {
+    let w = World::new().await;
+    let failing_mail = World::with(Options { sender: "unverified@example.com", ..Options::default() }).await;
+    let mut used: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
+    let mut record = |function: &str, world: &World| {
+        let entry = used.entry(function.to_owned()).or_default();
+        entry.extend(world.dynamo_seen.take().actions);
+        entry.extend(world.ses_seen.take().actions);
+    };
+    w.dynamo_seen.take();
+    w.ses_seen.take();
+
+    // Every path of every function: successes, refusals that re-read, and
+    // failures with their own writes.
+    let (id, token) = w.invited(&w.email("ada"), "member").await;
+    record("invite", &w);
+    assert_eq!(w.decline(None, &id, &token).await.status, 200);
+    record("respond", &w);
+    assert_eq!(w.invite(&w.owner, &w.email("ada"), "member").await.status, 201, "re-invite after a decline");
+    record("invite", &w);
+    failing_mail.dynamo_seen.take();
+    assert_eq!(
+        failing_mail.invite(&failing_mail.owner, &failing_mail.email("x"), "member").await.status,
+        201
+    );
+    record("invite", &failing_mail);
+
+    assert_eq!(w.list(&w.member, &[("status", "open")]).await.status, 200);
+    record("list", &w);
+
+    let (id, token) = w.invited(&w.email("bo"), "member").await;
+    w.dynamo_seen.take();
+    w.ses_seen.take();
+    assert_eq!(w.preview(&id, &token).await.status, 200);
+    let bo = User::new(&format!("bo-{}", w.tag), &w.email("bo"));
+    assert_eq!(w.accept(&bo, &id, &token).await.status, 200);
+    assert_eq!(w.decline(None, &id, &token).await.status, 409);
+    record("respond", &w);
+
+    let (id, _) = w.invited(&w.email("cy"), "member").await;
+    w.dynamo_seen.take();
+    w.ses_seen.take();
+    assert_eq!(w.withdraw(&w.owner, &id).await.status, 200);
+    assert_eq!(w.withdraw(&w.owner, &uuid::Uuid::new_v4().to_string()).await.status, 404);
+    record("withdraw", &w);
+
+    assert_eq!(used, granted(), "template.yaml's policies vs what the code did");
+}
