@@ -3,6 +3,8 @@
 
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_dynamodb::config::SharedHttpClient;
+use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,6 +29,7 @@ pub fn init_tracing() {
 /// `AWS_ENDPOINT_URL` for an emulator), with timeouts well inside the function's.
 pub async fn sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client())
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(2))
@@ -36,6 +39,21 @@ pub async fn sdk_config() -> SdkConfig {
         )
         .load()
         .await
+}
+
+/// The HTTPS client of every SDK client: rustls with ring, trusting only the
+/// Amazon Trust Services roots that AWS endpoints chain to. Loading the system's
+/// certificate store instead reads and parses a few hundred files on the first
+/// request of every instance.
+pub fn http_client() -> SharedHttpClient {
+    static AMAZON_ROOTS: &[u8] = include_bytes!("amazon-trust-services-roots.pem");
+    let trust = TrustStore::empty().with_native_roots(false).with_pem_certificate(AMAZON_ROOTS);
+    let context =
+        TlsContext::builder().with_trust_store(trust).build().expect("the embedded roots are valid PEM");
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
+        .tls_context(context)
+        .build_https()
 }
 
 pub fn api(config: Config, sdk: &SdkConfig) -> LambdaApi {
@@ -65,9 +83,34 @@ pub fn api(config: Config, sdk: &SdkConfig) -> LambdaApi {
     Api::new(service, auth)
 }
 
-/// Everything a function needs before its first request. A configuration problem
-/// stops the cold start with a message naming every bad variable.
-pub async fn api_from_env() -> Result<LambdaApi, lambda_http::Error> {
-    let config = Config::from_env().inspect_err(|e| tracing::error!("{e}"))?;
-    Ok(api(config, &sdk_config().await))
+/// The API of a function instance. The configuration is read and checked at
+/// start-up, so a bad one stops the cold start with a message naming every
+/// problem; the SDK clients are built once, by the first request, so the
+/// instance reaches the Runtime API without waiting for them (scripts/bench
+/// measures both the start-up and that first request).
+pub struct LazyApi {
+    config: Config,
+    api: tokio::sync::OnceCell<LambdaApi>,
+}
+
+impl LazyApi {
+    pub fn from_env() -> Result<Self, lambda_http::Error> {
+        let config = Config::from_env().inspect_err(|e| tracing::error!("{e}"))?;
+        Ok(Self { config, api: tokio::sync::OnceCell::new() })
+    }
+
+    pub async fn get(&self) -> &LambdaApi {
+        self.api.get_or_init(|| async { api(self.config.clone(), &sdk_config().await) }).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_embedded_trust_store_holds_the_amazon_roots_and_builds() {
+        let pem = include_str!("amazon-trust-services-roots.pem");
+        assert_eq!(pem.matches("-----BEGIN CERTIFICATE-----").count(), 5);
+        // Panics if any certificate fails to parse.
+        let _client = super::http_client();
+    }
 }

@@ -43,6 +43,7 @@ pub fn endpoint() -> String {
 pub async fn sdk_config() -> SdkConfig {
     let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(invitations_core::bootstrap::http_client())
         .endpoint_url(endpoint())
         .region(Region::new(region))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "tests"))
@@ -465,14 +466,21 @@ pub async fn call_api(api: &TestApi, call: Call) -> Resp {
 
 /// Delivers one raw API Gateway v2 event to a function's handler, as Lambda would.
 pub async fn send_event(api: &TestApi, function: Function, event: &str) -> Resp {
-    let request = lambda_http::request::from_str(event).expect("valid API Gateway v2 event");
-    let response = match function {
+    into_resp(dispatch(api, function, parse_event(event)).await)
+}
+
+pub fn parse_event(event: &str) -> lambda_http::Request {
+    lambda_http::request::from_str(event).expect("valid API Gateway v2 event")
+}
+
+/// The handler of `function`, as its `main.rs` wires it.
+pub async fn dispatch(api: &TestApi, function: Function, request: lambda_http::Request) -> Response<Body> {
+    match function {
         Function::Invite => api.invite(request).await,
         Function::List => api.list(request).await,
         Function::Withdraw => api.withdraw(request).await,
         Function::Respond => api.respond(request).await,
-    };
-    into_resp(response)
+    }
 }
 
 pub fn into_resp(response: Response<Body>) -> Resp {

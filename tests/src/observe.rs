@@ -9,6 +9,7 @@ use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -20,6 +21,9 @@ struct State {
     requests: usize,
     /// (IAM action, resource as template.yaml writes it)
     actions: BTreeSet<(String, String)>,
+    /// Wall time with at least one request in flight.
+    busy: Duration,
+    busy_since: Option<Instant>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -33,6 +37,8 @@ pub struct Seen {
     pub sequential: usize,
     pub requests: usize,
     pub actions: BTreeSet<(String, String)>,
+    /// How long the caller waited on the network (overlapping requests once).
+    pub busy: Duration,
 }
 
 pub const TABLE: &str = "!GetAtt InvitationsTable.Arn";
@@ -43,10 +49,15 @@ impl Observer {
     /// What was seen since the last call, and starts afresh.
     pub fn take(&self) -> Seen {
         let mut s = self.state.lock().unwrap();
-        let seen =
-            Seen { sequential: s.sequential, requests: s.requests, actions: std::mem::take(&mut s.actions) };
+        let seen = Seen {
+            sequential: s.sequential,
+            requests: s.requests,
+            actions: std::mem::take(&mut s.actions),
+            busy: s.busy,
+        };
         s.sequential = 0;
         s.requests = 0;
+        s.busy = Duration::ZERO;
         seen
     }
 }
@@ -99,6 +110,7 @@ impl Intercept for Observer {
         let mut s = self.state.lock().unwrap();
         if s.in_flight == 0 {
             s.sequential += 1;
+            s.busy_since = Some(Instant::now());
         }
         s.in_flight += 1;
         s.requests += 1;
@@ -112,7 +124,13 @@ impl Intercept for Observer {
         _rc: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        self.state.lock().unwrap().in_flight -= 1;
+        let mut s = self.state.lock().unwrap();
+        s.in_flight -= 1;
+        if s.in_flight == 0 {
+            if let Some(since) = s.busy_since.take() {
+                s.busy += since.elapsed();
+            }
+        }
         Ok(())
     }
 }

@@ -9,8 +9,10 @@ use integration_tests::observe::{Seen, SES_IDENTITY};
 use integration_tests::template::{functions, list, parsed, render, s};
 use integration_tests::{token_of, Options, User, World};
 
+/// Checks the count, and prints it for `scripts/bench`'s table (`--nocapture`).
 #[track_caller]
 fn trips(what: &str, seen: Seen, sequential: usize) -> Seen {
+    println!("round trips: {what} {}", seen.sequential);
     assert_eq!(seen.sequential, sequential, "{what}: sequential DynamoDB round trips ({seen:?})");
     seen
 }

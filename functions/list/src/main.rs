@@ -4,11 +4,14 @@ use invitations_core::bootstrap;
 use lambda_http::{service_fn, Error, Request};
 use std::convert::Infallible;
 
-#[tokio::main]
+// One request at a time per instance: one thread is all Lambda gives it work for.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     bootstrap::init_tracing();
-    let api = bootstrap::api_from_env().await?;
+    let api = bootstrap::LazyApi::from_env()?;
     let api = &api;
-    lambda_http::run(service_fn(move |req: Request| async move { Ok::<_, Infallible>(api.list(req).await) }))
-        .await
+    lambda_http::run(service_fn(move |req: Request| async move {
+        Ok::<_, Infallible>(api.get().await.list(req).await)
+    }))
+    .await
 }

@@ -209,7 +209,9 @@ fn get_time(item: &Item, what: &str, field: &str) -> Result<DateTime<Utc>, Store
     parse_timestamp(get_s(item, what, field)?).ok_or_else(|| corrupt(what, field))
 }
 
-fn invitation_item(inv: &Invitation, purge_at: DateTime<Utc>) -> Item {
+/// An invitation as stored. Public for tools that load items in bulk (the
+/// benchmark's seeding); the service itself only writes through transactions.
+pub fn invitation_item(inv: &Invitation, purge_at: DateTime<Utc>) -> Item {
     let mut attrs = item([
         ("pk", s(invitation_pk(inv.id))),
         ("sk", s(INVITATION_SK)),

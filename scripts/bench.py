@@ -1,0 +1,392 @@
+#!/usr/bin/env python3
+"""The benchmark's Lambda side: a small Lambda Runtime API (the HTTP interface
+Lambda offers a function's process), the release binaries started against it
+as Lambda would start them, and real requests through the emulator.
+
+scripts/bench prepares everything (release builds, moto, a seeded table) and
+calls this; run it through scripts/bench. Standard library only.
+
+Measures, per binary (the four functions and the hello-world baseline):
+  - cold start: process start -> first poll of /runtime/invocation/next
+    (median and p90 of --starts starts, round-robin across binaries);
+  - warm latency: event handed over -> response posted, over 100 requests;
+  - peak RSS (VmHWM) after those 100 requests;
+and the list function's latency in a team of 10 and one of 10,000 invitations.
+"""
+
+import argparse
+import http.server
+import json
+import os
+import queue
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+RUNTIME = "/2018-06-01/runtime"
+
+
+class RuntimeApi(http.server.ThreadingHTTPServer):
+    """One function instance's Runtime API: hands out queued events, collects answers."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # a killed function resets its connection: expected here
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.events = queue.Queue()
+        self.answers = queue.Queue()
+        self.first_poll = queue.Queue()
+        self.polled = False
+
+    @property
+    def address(self):
+        return f"127.0.0.1:{self.server_address[1]}"
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # Headers and body leave in separate writes: without this, Nagle's algorithm
+    # and delayed ACKs add 40 ms to every exchange.
+    disable_nagle_algorithm = True
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        api = self.server
+        if self.path != f"{RUNTIME}/invocation/next":
+            self.send_error(404)
+            return
+        if not api.polled:
+            api.polled = True
+            api.first_poll.put(time.perf_counter())
+        event = api.events.get()
+        if event is None:  # shutting down: never answer
+            return
+        body = json.dumps(event).encode()
+        request_id = str(uuid.uuid4())
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Lambda-Runtime-Aws-Request-Id", request_id)
+        self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 10_000))
+        self.send_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:bench")
+        self.send_header("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0")
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+        api.sent_at = time.perf_counter()
+
+    def do_POST(self):
+        api = self.server
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        received = time.perf_counter()
+        self.send_response(202)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        kind = self.path.rsplit("/", 1)[-1]  # response | error
+        api.answers.put((received - api.sent_at, kind, body))
+
+
+def lambda_env(runtime, name, extra):
+    env = {k: v for k, v in os.environ.items() if k.startswith(("AWS_", "PATH", "HOME"))}
+    env.update(
+        AWS_LAMBDA_RUNTIME_API=runtime.address,
+        AWS_LAMBDA_FUNCTION_NAME=name,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE="128",
+        AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
+        AWS_LAMBDA_LOG_GROUP_NAME=f"/aws/lambda/{name}",
+        AWS_LAMBDA_LOG_STREAM_NAME="bench",
+        AWS_LAMBDA_LOG_FORMAT="JSON",
+        AWS_LAMBDA_LOG_LEVEL="INFO",
+    )
+    env.update(extra)
+    return env
+
+
+class Instance:
+    """A function process, as Lambda runs one: started, polling, answering."""
+
+    def __init__(self, binary, name, extra_env):
+        self.runtime = RuntimeApi()
+        threading.Thread(target=self.runtime.serve_forever, daemon=True).start()
+        env = lambda_env(self.runtime, name, extra_env)
+        started = time.perf_counter()
+        self.process = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            polled = self.runtime.first_poll.get(timeout=20)
+        except queue.Empty:
+            self.stop()
+            err = self.process.stderr.read().decode(errors="replace")
+            sys.exit(f"bench: {name} never polled the Runtime API:\n{err}")
+        self.cold_start = polled - started
+
+    def invoke(self, event):
+        self.runtime.events.put(event)
+        latency, kind, body = self.runtime.answers.get(timeout=30)
+        if kind != "response":
+            sys.exit(f"bench: invocation error {body!r}")
+        return latency, json.loads(body)
+
+    def peak_rss_kib(self):
+        with open(f"/proc/{self.process.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        return None
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+        self.runtime.events.put(None)
+        self.runtime.shutdown()
+        self.runtime.server_close()
+
+
+# ---- events, from the examples in events/ ---------------------------------
+
+def load_events(root):
+    return {n[:-5]: json.load(open(os.path.join(root, "events", n))) for n in os.listdir(os.path.join(root, "events")) if n.endswith(".json")}
+
+
+def with_path(event, path, params):
+    e = json.loads(json.dumps(event))
+    e["rawPath"] = path
+    e["requestContext"]["http"]["path"] = path
+    e["pathParameters"] = params
+    return e
+
+
+def as_user(event, sub, email):
+    e = json.loads(json.dumps(event))
+    claims = e["requestContext"]["authorizer"]["jwt"]["claims"]
+    claims.update(sub=sub, email=email, email_verified="true")
+    return e
+
+
+def token_of(link):
+    return link.split("?token=", 1)[1]
+
+
+def invite_event(ev, team, email):
+    e = with_path(ev["invite"], f"/teams/{team}/invitations", {"teamId": team})
+    e["body"] = json.dumps({"email": email, "role": "member"})
+    return e
+
+
+def list_event(ev, team, sub):
+    e = with_path(ev["list"], f"/teams/{team}/invitations", {"teamId": team})
+    return as_user(e, sub, f"{sub}@example.com") if sub else e
+
+
+def preview_event(ev, inv_id, token):
+    e = with_path(ev["preview"], f"/invitations/{inv_id}", {"invitationId": inv_id})
+    e["rawQueryString"] = f"token={token}"
+    e["queryStringParameters"] = {"token": token}
+    return e
+
+
+def answer_event(ev, kind, inv_id, token, invitee=None):
+    e = with_path(ev[kind], f"/invitations/{inv_id}/{kind}", {"invitationId": inv_id})
+    e["body"] = json.dumps({"token": token})
+    return as_user(e, invitee[0], invitee[1]) if invitee else e
+
+
+def withdraw_event(ev, inv_id):
+    return with_path(ev["withdraw"], f"/teams/demo/invitations/{inv_id}/withdraw", {"teamId": "demo", "invitationId": inv_id})
+
+
+# ---- measurements ------------------------------------------------------------
+
+def pct(values, p):
+    s = sorted(values)
+    return s[round((len(s) - 1) * p)]
+
+
+def run(args):
+    root = args.root
+    ev = load_events(root)
+    bins = {name: os.path.join(args.bin_dir, name) for name in ["hello-baseline", "invite", "list", "withdraw", "respond"]}
+    env = {
+        "TABLE_NAME": args.table,
+        "SENDER_EMAIL": "invitations@example.com",
+        "APP_BASE_URL": "http://localhost:3000",
+        "LINK_SIGNING_SECRET": "local-development-only-secret-0123456789",
+    }
+    results = {name: {"size": os.path.getsize(path)} for name, path in bins.items()}
+
+    # Cold starts, round-robin so that machine noise spreads evenly.
+    cold = {name: [] for name in bins}
+    for _ in range(args.starts):
+        for name, path in bins.items():
+            inst = Instance(path, name, env)
+            cold[name].append(inst.cold_start)
+            inst.stop()
+    for name in bins:
+        results[name]["cold"] = cold[name]
+
+    # 100 requests per function; statuses checked, so a broken run cannot report numbers.
+    run_id = uuid.uuid4().hex[:6]
+    plan = {}
+    plan["hello-baseline"] = [(list_event(ev, "demo", "demo-member"), 200)] * 100
+    invited = []
+
+    def warm(name, requests):
+        inst = Instance(bins[name], name, env)
+        lat = []
+        for event, want in requests() if callable(requests) else requests:
+            latency, resp = inst.invoke(event)
+            if resp.get("statusCode") != want:
+                sys.exit(f"bench: {name} answered {resp.get('statusCode')}, expected {want}: {resp.get('body')}")
+            lat.append(latency)
+            yield resp
+        results[name]["warm"] = lat
+        results[name]["rss_kib"] = inst.peak_rss_kib()
+        inst.stop()
+
+    for _ in warm("hello-baseline", plan["hello-baseline"]):
+        pass
+    emails = [f"bench-{run_id}-{i}@example.com" for i in range(100)]
+    for resp in warm("invite", [(invite_event(ev, "demo", e), 201) for e in emails]):
+        body = json.loads(resp["body"])
+        invited.append((body["id"], token_of(body["link"]), body["email"]))
+    for _ in warm("list", [(list_event(ev, "demo", "demo-member"), 200)] * 100):
+        pass
+    respond = []
+    for i, (inv_id, token, email) in enumerate(invited[:50]):
+        respond.append((preview_event(ev, inv_id, token), 200))
+        if i % 2:
+            respond.append((answer_event(ev, "decline", inv_id, token), 200))
+        else:
+            respond.append((answer_event(ev, "accept", inv_id, token, (f"bench-{run_id}-{i}", email)), 200))
+    for _ in warm("respond", respond):
+        pass
+    withdraw = [(withdraw_event(ev, inv_id), 200) for inv_id, _, _ in invited[50:]]
+    withdraw += [(withdraw_event(ev, inv_id), 409) for inv_id, _, _ in invited[50:]]
+    for _ in warm("withdraw", withdraw):
+        pass
+
+    # The list at scale: the same query in a team of 10 and one of 10,000.
+    scale = {}
+    if args.scale_teams:
+        inst = Instance(bins["list"], "list", env)
+        for team in args.scale_teams.split(","):
+            event = list_event(ev, team, f"{team}-owner")
+            lat = [inst.invoke(event)[0] for _ in range(30)]
+            scale[team] = lat
+        inst.stop()
+
+    json.dump({"results": results, "scale": scale}, sys.stdout)
+
+
+# ---- the report -------------------------------------------------------------
+
+MIB = 1024 * 1024
+FUNCTIONS = ["invite", "list", "withdraw", "respond"]
+
+
+def report(measured, overhead_lines, sizes_arm64, trips):
+    """Markdown tables and one line per budget, each `ok` or `MISSED`."""
+    r = measured["results"]
+    hello_cold = statistics.median(r["hello-baseline"]["cold"])
+    out = []
+    out.append("| binary | size x86_64 | size arm64 | cold start median | p90 | vs hello | peak RSS | warm p50 | warm p99 |")
+    out.append("|---|---|---|---|---|---|---|---|---|")
+    verdicts = []
+    for name in ["hello-baseline"] + FUNCTIONS:
+        x = r[name]
+        cold_med, cold_p90 = statistics.median(x["cold"]), pct(x["cold"], 0.9)
+        ratio = cold_med / hello_cold
+        arm = sizes_arm64.get(name)
+        out.append(
+            f"| {name} | {x['size'] / MIB:.2f} MiB | {arm / MIB:.2f} MiB | {cold_med * 1000:.2f} ms | {cold_p90 * 1000:.2f} ms "
+            f"| {ratio:.2f}x | {x['rss_kib'] / 1024:.1f} MiB | {statistics.median(x['warm']) * 1000:.2f} ms "
+            f"| {pct(x['warm'], 0.99) * 1000:.2f} ms |"
+            if arm
+            else f"| {name} | {x['size'] / MIB:.2f} MiB | - | {cold_med * 1000:.2f} ms | {cold_p90 * 1000:.2f} ms "
+            f"| {ratio:.2f}x | {x['rss_kib'] / 1024:.1f} MiB | {statistics.median(x['warm']) * 1000:.2f} ms "
+            f"| {pct(x['warm'], 0.99) * 1000:.2f} ms |"
+        )
+        if name in FUNCTIONS:
+            verdicts.append((f"{name}: cold start {ratio:.2f}x hello-world", ratio <= 1.5))
+            verdicts.append((f"{name}: peak RSS {x['rss_kib'] / 1024:.1f} MiB after 100 requests (budget 12 MiB)", x["rss_kib"] <= 12 * 1024))
+            for arch, size in [("x86_64", x["size"]), ("arm64", arm)]:
+                if size:
+                    verdicts.append((f"{name}: {arch} bootstrap {size / MIB:.2f} MiB (budget 6 MiB)", size <= 6 * MIB))
+    out.append("")
+    out.append("| operation | handler time outside AWS calls, p50 | p99 |")
+    out.append("|---|---|---|")
+    for line in overhead_lines:
+        f = dict(kv.split("=") for kv in line.split()[2:])
+        op = line.split()[1]
+        out.append(f"| {op} | {int(f['p50_us'])} µs | {int(f['p99_us'])} µs |")
+        verdicts.append((f"{op}: handler overhead p99 {int(f['p99_us'])} µs (budget 1000 µs)", int(f["p99_us"]) < 1000))
+    out.append("")
+    out.append("| operation | sequential DynamoDB round trips | floor |")
+    out.append("|---|---|---|")
+    floors = {"invite": 2, "list": 1, "withdraw": 1, "decline": 1, "preview": 1, "accept": 2}
+    for op, n in trips.items():
+        out.append(f"| {op} | {n} | {floors[op]} |")
+        verdicts.append((f"{op}: {n} sequential round trips (floor {floors[op]})", n <= floors[op]))
+    scale = measured["scale"]
+    if scale:
+        small, big = (statistics.median(v) for v in scale.values())
+        names = list(scale)
+        out.append("")
+        out.append(f"| list, team of | median of 30 | p90 |")
+        out.append("|---|---|---|")
+        for team, lat in scale.items():
+            out.append(f"| {team} | {statistics.median(lat) * 1000:.2f} ms | {pct(lat, 0.9) * 1000:.2f} ms |")
+        verdicts.append((f"list: {names[1]} vs {names[0]} = {big / small:.2f}x (budget < 2x)", big / small < 2))
+    out.append("")
+    for text, ok in verdicts:
+        out.append(f"{'ok    ' if ok else 'MISSED'} {text}")
+    return "\n".join(out), all(ok for _, ok in verdicts)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    m = sub.add_parser("measure")
+    m.add_argument("--root", required=True)
+    m.add_argument("--bin-dir", required=True)
+    m.add_argument("--table", required=True)
+    m.add_argument("--starts", type=int, default=15)
+    m.add_argument("--scale-teams", default="")
+    r = sub.add_parser("report")
+    r.add_argument("--measured", required=True)
+    r.add_argument("--overhead", required=True, help="handler_overhead's output")
+    r.add_argument("--trips", required=True, help="round_trips test output")
+    r.add_argument("--arm64-dir", default="")
+    args = p.parse_args()
+    if args.command == "measure":
+        run(args)
+        return
+    measured = json.load(open(args.measured))
+    overhead = [l for l in open(args.overhead).read().splitlines() if l.startswith("overhead ")]
+    trips = {}
+    for line in open(args.trips).read().splitlines():
+        if line.startswith("round trips: "):
+            op, n = line[len("round trips: "):].split()
+            trips[op] = int(n)
+    arm = {}
+    if args.arm64_dir:
+        for name in ["hello-baseline"] + FUNCTIONS:
+            path = os.path.join(args.arm64_dir, name)
+            if os.path.exists(path):
+                arm[name] = os.path.getsize(path)
+    text, all_ok = report(measured, overhead, arm, trips)
+    print(text)
+    print()
+    print("every budget met" if all_ok else "some budgets MISSED (see above)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+//! Benchmark tooling (not a test): loads synthetic invitations into a table in
+//! bulk, in the stored format, for the list-at-scale measurement.
+//!
+//! Usage: bench_seed TABLE TEAM COUNT   (TEAM gets an owner `TEAM-owner`)
+//! Writes COUNT invitations (open, one a minute apart) with BatchWriteItem.
+
+use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+use chrono::{TimeDelta, Utc};
+use tokio::task::JoinSet;
+
+use invitations_core::adapters::dynamo::{invitation_item, DynamoStore};
+use invitations_core::domain::{Email, Invitation, Membership, RoleName, Team, TeamId, TeamName, UserId};
+use invitations_core::ports::InvitationStore;
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [table, team, count] = args.as_slice() else {
+        panic!("usage: bench_seed TABLE TEAM COUNT");
+    };
+    let count: usize = count.parse().expect("COUNT is a number");
+    let sdk = integration_tests::sdk_config().await;
+    let client = aws_sdk_dynamodb::Client::new(&sdk);
+    let now = Utc::now();
+    let team = Team {
+        id: TeamId::parse(team).expect("valid team id"),
+        name: TeamName::parse(&format!("Team {team}")).unwrap(),
+        created_at: now,
+    };
+    let owner = Membership {
+        team_id: team.id.clone(),
+        user_id: UserId::parse(&format!("{}-owner", team.id)).unwrap(),
+        email: Email::parse(&format!("owner@{}.example.com", team.id)).unwrap(),
+        role: RoleName::parse(RoleName::OWNER).unwrap(),
+        joined_at: now,
+    };
+    DynamoStore::new(client.clone(), table.clone()).create_team(&team, &owner).await.expect("create team");
+
+    let items: Vec<WriteRequest> = (0..count)
+        .map(|i| {
+            let created = now - TimeDelta::minutes(i as i64);
+            let mut inv = Invitation::new(
+                &team,
+                Email::parse(&format!("person{i}@{}.example.com", team.id)).unwrap(),
+                RoleName::parse("member").unwrap(),
+                owner.user_id.clone(),
+                created,
+                TimeDelta::days(7),
+            );
+            inv.email_delivery = invitations_core::domain::EmailDelivery::Sent;
+            let item = invitation_item(&inv, inv.purge_at(TimeDelta::days(90)));
+            WriteRequest::builder()
+                .put_request(PutRequest::builder().set_item(Some(item)).build().unwrap())
+                .build()
+        })
+        .collect();
+    // A few batches in flight at once; unprocessed items are sent again.
+    let mut batches = items.chunks(25).map(<[WriteRequest]>::to_vec).collect::<Vec<_>>().into_iter();
+    let mut running = JoinSet::new();
+    loop {
+        while running.len() < 4 {
+            let Some(mut batch) = batches.next() else { break };
+            let (client, table) = (client.clone(), table.clone());
+            running.spawn(async move {
+                while !batch.is_empty() {
+                    let out = client
+                        .batch_write_item()
+                        .request_items(&table, batch)
+                        .send()
+                        .await
+                        .expect("batch write");
+                    batch = out.unprocessed_items.and_then(|mut u| u.remove(&table)).unwrap_or_default();
+                }
+            });
+        }
+        if running.join_next().await.is_none() {
+            break;
+        }
+    }
+    println!("seeded {count} invitations into team {} of {table}", team.id);
+}
