@@ -21,6 +21,8 @@ struct State {
     requests: usize,
     /// (IAM action, resource as template.yaml writes it)
     actions: BTreeSet<(String, String)>,
+    /// `Limit` of each Query (None: unlimited).
+    query_limits: Vec<Option<i64>>,
     /// Wall time with at least one request in flight.
     busy: Duration,
     busy_since: Option<Instant>,
@@ -37,6 +39,8 @@ pub struct Seen {
     pub sequential: usize,
     pub requests: usize,
     pub actions: BTreeSet<(String, String)>,
+    /// `Limit` of each Query sent (None: no limit).
+    pub query_limits: Vec<Option<i64>>,
     /// How long the caller waited on the network (overlapping requests once).
     pub busy: Duration,
 }
@@ -53,6 +57,7 @@ impl Observer {
             sequential: s.sequential,
             requests: s.requests,
             actions: std::mem::take(&mut s.actions),
+            query_limits: std::mem::take(&mut s.query_limits),
             busy: s.busy,
         };
         s.sequential = 0;
@@ -94,11 +99,15 @@ impl Intercept for Observer {
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let request = context.request();
+        let mut query_limit = None;
         let actions = match request.headers().get("x-amz-target") {
             Some(target) => {
                 let operation = target.rsplit('.').next().unwrap_or_default().to_owned();
                 let body: Value =
                     request.body().bytes().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or_default();
+                if operation == "Query" {
+                    query_limit = Some(body["Limit"].as_i64());
+                }
                 dynamo_actions(&operation, &body)
             }
             // SES v2 is a REST API: its only call here is SendEmail.
@@ -115,6 +124,7 @@ impl Intercept for Observer {
         s.in_flight += 1;
         s.requests += 1;
         s.actions.extend(actions);
+        s.query_limits.extend(query_limit);
         Ok(())
     }
 

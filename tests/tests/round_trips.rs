@@ -134,3 +134,21 @@ async fn each_function_is_granted_exactly_the_actions_its_code_performs() {
 
     assert_eq!(used, granted(), "template.yaml's policies vs what the code did");
 }
+
+#[tokio::test]
+async fn a_page_of_the_list_reads_only_that_page_whatever_the_teams_size() {
+    // On DynamoDB a query's cost and latency follow the items it reads; the list
+    // asks for one page (and one item more, to know whether another exists).
+    let w = World::new().await;
+    for i in 0..30 {
+        w.invited(&w.email(&format!("p{i}")), "member").await;
+    }
+    w.dynamo_seen.take();
+    let resp = w.list(&w.member, &[("limit", "5")]).await;
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.body["invitations"].as_array().unwrap().len(), 5);
+    assert_eq!(w.dynamo_seen.take().query_limits, vec![Some(6)], "one query for one page of 5");
+    let resp = w.list(&w.member, &[]).await;
+    assert_eq!(resp.body["invitations"].as_array().unwrap().len(), 20);
+    assert_eq!(w.dynamo_seen.take().query_limits, vec![Some(21)], "the default page is 20");
+}

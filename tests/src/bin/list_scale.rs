@@ -1,0 +1,48 @@
+//! Benchmark (not a test): the list handler's latency in teams of different
+//! sizes sharing one big table, against the emulator at `AWS_ENDPOINT_URL`.
+//! In-process, with the production handler and adapters but without the
+//! functions' 3-second attempt timeout: moto scans the whole table for every
+//! index query (its implementation, not DynamoDB's), which takes longer than
+//! that with 100,000 items.
+//!
+//! Usage: list_scale TABLE TEAM... (teams made by bench_seed, owner `TEAM-owner`)
+//! Prints `scale <team> n=30 median_ms=<..> p90_ms=<..> items=<..>`.
+
+use chrono::TimeDelta;
+use std::sync::Arc;
+use std::time::Instant;
+
+use integration_tests::{call_api, Call, User};
+use invitations_core::adapters::dynamo::DynamoStore;
+use invitations_core::clock::SystemClock;
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (table, teams) = args.split_first().expect("usage: list_scale TABLE TEAM...");
+    let sdk = integration_tests::sdk_config().await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table.clone());
+    let ses = aws_sdk_sesv2::Client::new(&sdk);
+    let api = integration_tests::api(
+        ses,
+        store,
+        "invitations@example.com",
+        Arc::new(SystemClock),
+        TimeDelta::days(7),
+    );
+    for team in teams {
+        let owner = User::new(&format!("{team}-owner"), &format!("owner@{team}.example.com"));
+        let mut samples = Vec::new();
+        let mut items = 0;
+        for _ in 0..30 {
+            let started = Instant::now();
+            let resp = call_api(&api, Call::list(team).query(&[("limit", "20")]).by(&owner)).await;
+            samples.push(started.elapsed());
+            assert_eq!(resp.status, 200, "{}", resp.body);
+            items = resp.body["invitations"].as_array().map_or(0, Vec::len);
+        }
+        samples.sort();
+        let ms = |i: usize| samples[i].as_secs_f64() * 1000.0;
+        println!("scale {team} n=30 median_ms={:.1} p90_ms={:.1} items={items}", ms(15), ms(26));
+    }
+}
