@@ -18,28 +18,30 @@ ensure_rust_tools() {
   fi
 }
 
-# The project venv (scripts/requirements.txt), reinstalled when the pins change.
-ensure_venv() {
-  local want have=""
-  want="$(cat "$ROOT/scripts/requirements.txt")"
-  [ -f "$VENV/.requirements" ] && have="$(cat "$VENV/.requirements")"
-  if [ -x "$VENV/bin/python" ] && [ "$want" = "$have" ]; then
+# A project venv from a pinned requirements file, (re)installed when the pins change.
+# Default: .venv from scripts/requirements.txt (moto, cargo-lambda, zig, cfn-lint,
+# the SAM CLI); tools whose dependencies clash with those get a venv of their own.
+ensure_venv() { # [VENV_DIR REQUIREMENTS_FILE]
+  local dir="${1:-$VENV}" reqs="${2:-$ROOT/scripts/requirements.txt}" want have=""
+  want="$(cat "$reqs")"
+  [ -f "$dir/.requirements" ] && have="$(cat "$dir/.requirements")"
+  if [ -x "$dir/bin/python" ] && [ "$want" = "$have" ]; then
     return
   fi
-  step "installing moto, cargo-lambda, zig, cfn-lint and the SAM CLI into .venv"
+  step "installing $(basename "$reqs") into $(basename "$dir")"
   command -v python3 >/dev/null || die "python3 not found (apt-get install python3 python3-venv)"
-  if ! python3 -m venv "$VENV" 2>/dev/null; then
+  if ! python3 -m venv "$dir" 2>/dev/null; then
     # Debian splits venv support out of python3.
     if command -v apt-get >/dev/null; then
       apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
-      python3 -m venv "$VENV"
+      python3 -m venv "$dir"
     else
       die "python3 -m venv failed; install your distribution's venv package"
     fi
   fi
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/scripts/requirements.txt"
-  printf '%s' "$want" > "$VENV/.requirements"
+  "$dir/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
+  "$dir/bin/pip" install --quiet --disable-pip-version-check -r "$reqs"
+  printf '%s' "$want" > "$dir/.requirements"
 }
 
 free_port() {

@@ -179,3 +179,24 @@ fn every_function_is_a_cargo_lambda_build_for_al2023() {
     let expected: BTreeSet<String> = ["invite", "list", "withdraw", "respond"].map(String::from).into();
     assert_eq!(binaries, expected);
 }
+
+#[test]
+fn the_openapi_spec_describes_exactly_the_templates_routes() {
+    let spec: Yaml = serde_yaml_ng::from_str(
+        &std::fs::read_to_string(root().join("docs/openapi.yaml")).expect("docs/openapi.yaml exists"),
+    )
+    .expect("the spec is YAML");
+    assert_eq!(s(&spec["openapi"]), "3.1.0");
+    let mut documented = BTreeSet::new();
+    for (path, item) in spec["paths"].as_mapping().unwrap() {
+        for (method, _) in item.as_mapping().unwrap() {
+            let method = s(method);
+            if method != "parameters" {
+                documented.insert((method.to_uppercase(), s(path)));
+            }
+        }
+    }
+    let deployed: BTreeSet<(String, String)> =
+        template_routes().into_iter().map(|(m, p, _)| (m, p)).collect();
+    assert_eq!(documented, deployed);
+}
