@@ -186,8 +186,10 @@ async fn open_invitations(w: &World) -> usize {
 #[tokio::test]
 async fn concurrent_invites_of_one_email_leave_exactly_one_open_invitation() {
     let w = World::new().await;
-    assert_eq!(race_invites(&w, &w.email("race")).await, 1);
-    assert_eq!(open_invitations(&w).await, 1);
+    for round in 0..4 {
+        assert_eq!(race_invites(&w, &w.email(&format!("race{round}"))).await, 1, "round {round}");
+        assert_eq!(open_invitations(&w).await, round + 1, "round {round}");
+    }
 }
 
 #[tokio::test]

@@ -193,33 +193,55 @@ async fn a_missing_token_is_422_and_a_malformed_body_400() {
 #[tokio::test]
 async fn many_concurrent_accepts_produce_exactly_one_membership() {
     let w = World::new().await;
-    let email = w.email("rush");
-    let (id, token) = w.invited(&email, "member").await;
-    // The same person on many devices, and other accounts that share the address.
-    let users: Vec<User> = (0..16).map(|i| User::new(&format!("rush-{}", i % 4), &email)).collect();
-    let mut calls = tokio::task::JoinSet::new();
-    for user in &users {
-        let api = w.api.clone();
-        let call = Call::accept(&id, &token).by(user);
-        calls.spawn(async move { integration_tests::call_api(&api, call).await });
-    }
-    let mut winners = Vec::new();
-    while let Some(resp) = calls.join_next().await {
-        let resp = resp.unwrap();
-        match resp.status {
-            200 => winners.push(resp.body["membership"]["userId"].as_str().unwrap().to_owned()),
-            409 => assert_eq!(resp.body["invitationStatus"], "accepted", "{}", resp.body),
-            other => panic!("unexpected {other}: {}", resp.body),
+    for round in 0..5 {
+        let email = w.email(&format!("rush{round}"));
+        let (id, token) = w.invited(&email, "member").await;
+        // The same person on many devices, and other accounts that share the address.
+        let users: Vec<User> =
+            (0..16).map(|i| User::new(&format!("rush{round}-{}", i % 4), &email)).collect();
+        let mut calls = tokio::task::JoinSet::new();
+        for user in &users {
+            let api = w.api.clone();
+            let call = Call::accept(&id, &token).by(user);
+            calls.spawn(async move { integration_tests::call_api(&api, call).await });
         }
-    }
-    assert_eq!(winners.len(), 1, "exactly one accept wins");
-    let mut members = 0;
-    for i in 0..4 {
-        if w.membership(&w.team, &User::new(&format!("rush-{i}"), &email)).await.is_some() {
-            members += 1;
+        let mut winners = Vec::new();
+        while let Some(resp) = calls.join_next().await {
+            let resp = resp.unwrap();
+            match resp.status {
+                200 => winners.push(resp.body["membership"]["userId"].as_str().unwrap().to_owned()),
+                409 => assert_eq!(resp.body["invitationStatus"], "accepted", "{}", resp.body),
+                other => panic!("round {round}: unexpected {other}: {}", resp.body),
+            }
         }
+        assert_eq!(winners.len(), 1, "round {round}: exactly one accept wins");
+        let mut members = 0;
+        for i in 0..4 {
+            if w.membership(&w.team, &User::new(&format!("rush{round}-{i}"), &email)).await.is_some() {
+                members += 1;
+            }
+        }
+        assert_eq!(members, 1, "round {round}: exactly one membership");
     }
-    assert_eq!(members, 1, "exactly one membership");
+}
+
+#[tokio::test]
+async fn the_expiry_boundary_is_exact_to_the_millisecond() {
+    // Each request reads the clock once and its write is conditioned on that
+    // instant, so there is no window where a read says open and the write lands late.
+    let w = World::new().await;
+    let (early, early_token) = w.invited(&w.email("early"), "member").await;
+    let (late, late_token) = w.invited(&w.email("late"), "member").await;
+    w.clock.advance(TimeDelta::days(7) - TimeDelta::milliseconds(1));
+    let resp = w.accept(&User::new("early-sub", &w.email("early")), &early, &early_token).await;
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    w.clock.advance(TimeDelta::milliseconds(1));
+    let late_user = User::new("late-sub", &w.email("late"));
+    let resp = w.accept(&late_user, &late, &late_token).await;
+    assert_eq!((resp.status, resp.code()), (410, "invitation_expired"), "{}", resp.body);
+    assert!(w.membership(&w.team, &late_user).await.is_none());
+    assert_eq!(w.decline(None, &late, &late_token).await.status, 410);
+    assert_eq!(w.withdraw(&w.owner, &late).await.status, 410);
 }
 
 #[tokio::test]
