@@ -6,6 +6,9 @@ pub mod problem;
 pub mod request;
 pub mod views;
 
+#[cfg(test)]
+mod proptests;
+
 use lambda_http::http::{header, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;

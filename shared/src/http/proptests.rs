@@ -1,0 +1,137 @@
+//! Property tests over everything that parses a request: whatever API Gateway
+//! delivers, the parsers answer a value or a 4xx error, and never panic.
+
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+use super::problem::classify;
+use super::{list_query, request, routes, InviteBody, TokenBody};
+use crate::domain::{Email, InvitationId, RoleCatalog, TeamId, UserId};
+use crate::ports::PageCursor;
+use crate::Error;
+
+fn event(
+    path: &str,
+    params: Value,
+    query: Value,
+    headers: Value,
+    body: Option<(String, bool)>,
+) -> lambda_http::Request {
+    // lambda_http reads the query from `rawQueryString`, as API Gateway sends it.
+    let raw_query: Vec<String> = query
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v.as_str().unwrap_or_default())))
+        .collect();
+    let mut e = json!({
+        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": raw_query.join("&"),
+        "headers": headers, "queryStringParameters": query, "pathParameters": params,
+        "requestContext": {
+            "accountId": "1", "apiId": "a", "domainName": "d", "domainPrefix": "d",
+            "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "t"},
+            "requestId": "r", "routeKey": "$default", "stage": "$default", "time": "t", "timeEpoch": 0
+        },
+        "isBase64Encoded": false
+    });
+    if let Some((b, base64)) = body {
+        e["body"] = json!(b);
+        e["isBase64Encoded"] = json!(base64);
+    }
+    lambda_http::request::from_str(&e.to_string()).expect("a well-formed event")
+}
+
+fn real_cursor(n: u128) -> String {
+    let id = InvitationId::parse(&uuid::Uuid::from_u128(n).hyphenated().to_string()).unwrap();
+    let created_at = chrono::DateTime::from_timestamp_millis((n % 4_000_000_000_000) as i64).unwrap();
+    PageCursor { created_at, id }.encode()
+}
+
+/// Percent-encodes every byte but unreserved ones.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn client_error<T>(r: Result<T, Error>) -> bool {
+    match r {
+        Ok(_) => true,
+        Err(e) => classify(&e).0.is_client_error(),
+    }
+}
+
+fn content_type() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("application/json".to_owned()),
+        Just("application/json; charset=utf-8".to_owned()),
+        Just("application/problem+json".to_owned()),
+        Just("text/plain".to_owned()),
+        "\\PC{0,40}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn any_body_parses_or_is_a_client_error(body in "\\PC{0,200}", raw in proptest::collection::vec(any::<u8>(), 0..200), ct in content_type(), b64 in any::<bool>()) {
+        use base64::Engine;
+        let body = if b64 { base64::engine::general_purpose::STANDARD.encode(&raw) } else { body };
+        let req = event("/invitations/x/accept", json!({}), json!({}), json!({"content-type": ct}), Some((body, b64)));
+        let invite = request::json_body::<InviteBody>(&req);
+        prop_assert!(client_error(request::json_body::<TokenBody>(&req)));
+        if let Ok(b) = invite {
+            // What survives the JSON layer goes through the domain's parsers.
+            if let Some(e) = b.email { let _ = Email::parse(&e); }
+            if let Some(r) = b.role { let _ = RoleCatalog::builtin().invitable(&r); }
+        } else {
+            prop_assert!(client_error(invite));
+        }
+    }
+
+    #[test]
+    fn any_query_parses_or_is_a_400(
+        // Mostly valid values, so that every parameter is reached; dense around
+        // the bounds, where mistakes live.
+        status in prop_oneof![3 => "(open|expired|accepted|declined|withdrawn)?", 1 => "\\PC{0,30}"],
+        limit in prop_oneof![3 => (-2i64..=102).prop_map(|n| n.to_string()), 1 => "\\PC{0,30}"],
+        cursor in prop_oneof![2 => Just(String::new()), 1 => any::<u128>().prop_map(real_cursor), 1 => "\\PC{0,300}"],
+    ) {
+        let req = event("/teams/t/invitations", json!({"teamId": "t"}), json!({"status": status, "limit": limit, "cursor": cursor}), json!({}), None);
+        prop_assert_eq!(request::query_param(&req, "limit"), Some(limit.clone()), "the query reaches the parser");
+        match list_query(&req) {
+            Ok(q) => prop_assert!((1..=super::MAX_PAGE_SIZE).contains(&q.limit)),
+            Err(e) => prop_assert_eq!(classify(&e).0.as_u16(), 400),
+        }
+    }
+
+    #[test]
+    fn any_path_parameter_parses_or_is_a_client_error(team in "\\PC{0,100}", id in "\\PC{0,100}") {
+        let req = event("/teams/x/invitations/y/withdraw", json!({"teamId": team, "invitationId": id}), json!({}), json!({}), None);
+        prop_assert!(client_error(request::team_id(&req, routes::WITHDRAW)));
+        prop_assert!(client_error(request::invitation_id(&req, routes::WITHDRAW)));
+    }
+
+    #[test]
+    fn a_parsed_email_is_canonical(raw in "\\PC{0,80}|[A-Za-z0-9._+-]{1,20}@[A-Za-z0-9-]{1,20}\\.[a-z]{2,5}") {
+        if let Ok(email) = Email::parse(&raw) {
+            let s = email.as_str();
+            prop_assert!(s.is_ascii() && s == s.to_ascii_lowercase());
+            prop_assert_eq!(s.matches('@').count(), 1);
+            prop_assert!(!s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>'));
+            prop_assert_eq!(Email::parse(s).unwrap(), email.clone());
+        }
+    }
+
+    #[test]
+    fn ids_and_cursors_never_panic_and_round_trip(raw in "\\PC{0,120}") {
+        if let Ok(id) = InvitationId::parse(&raw) { prop_assert_eq!(id.to_string(), raw.clone()); }
+        if let Ok(t) = TeamId::parse(&raw) { prop_assert_eq!(t.as_str(), raw.as_str()); }
+        let _ = UserId::parse(&raw);
+        if let Some(c) = PageCursor::decode(&raw) { prop_assert_eq!(PageCursor::decode(&c.encode()), Some(c)); }
+    }
+}
