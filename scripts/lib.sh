@@ -129,3 +129,17 @@ sam_build() {
     esac
   done
 }
+
+# MiniStack, the second emulator, on 127.0.0.1 (its own venv). Sets the same
+# variables as start_moto.
+start_ministack() {
+  ensure_venv "$ROOT/.venv-ministack" "$ROOT/scripts/requirements-ministack.txt"
+  local port
+  port="$(free_port)"
+  BIND_HOST=127.0.0.1 GATEWAY_PORT="$port" start_background "$STATE/ministack.log" "$ROOT/.venv-ministack/bin/ministack"
+  wait_for_port "$port" 60 "ministack" "$STATE/ministack.log"
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
+  export AWS_REGION="${AWS_REGION:-us-east-1}"
+  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+  unset AWS_PROFILE AWS_SESSION_TOKEN
+}

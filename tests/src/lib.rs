@@ -508,22 +508,48 @@ pub struct SentEmail {
 
 /// Emails sent to `to`, read back from moto's introspection API.
 pub fn sent_emails(to: &str) -> Vec<SentEmail> {
-    let data = http_get_json(&format!("{}/moto-api/data.json", endpoint()));
-    data["ses"]["Message"]
-        .as_array()
+    // moto's introspection API, or MiniStack's; whichever answers.
+    if let Some(data) = http_get_json(&format!("{}/moto-api/data.json", endpoint())) {
+        return data["ses"]["Message"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| {
+                m["destinations"]["ToAddresses"].as_array().is_some_and(|a| a.iter().any(|d| d == to))
+            })
+            .map(|m| SentEmail {
+                source: m["source"].as_str().unwrap_or_default().to_owned(),
+                subject: m["subject"].as_str().unwrap_or_default().to_owned(),
+                body: m["body"].as_str().unwrap_or_default().to_owned(),
+            })
+            .collect();
+    }
+    let data = http_get_json(&format!("{}/_ministack/ses/messages", endpoint())).unwrap_or_else(|| {
+        panic!("the emulator at {} shows no sent email (moto and MiniStack do)", endpoint())
+    });
+    data["messages"]
+        .as_object()
         .into_iter()
+        .flat_map(|accounts| accounts.values())
+        .filter_map(Value::as_array)
         .flatten()
-        .filter(|m| m["destinations"]["ToAddresses"].as_array().is_some_and(|a| a.iter().any(|d| d == to)))
+        .filter(|m| m["To"].as_array().is_some_and(|a| a.iter().any(|d| d == to)))
         .map(|m| SentEmail {
-            source: m["source"].as_str().unwrap_or_default().to_owned(),
-            subject: m["subject"].as_str().unwrap_or_default().to_owned(),
-            body: m["body"].as_str().unwrap_or_default().to_owned(),
+            source: m["Source"].as_str().unwrap_or_default().to_owned(),
+            subject: m["Subject"].as_str().unwrap_or_default().to_owned(),
+            body: m["BodyHtml"]
+                .as_str()
+                .filter(|b| !b.is_empty())
+                .or(m["BodyText"].as_str())
+                .unwrap_or_default()
+                .to_owned(),
         })
         .collect()
 }
 
-/// A minimal HTTP/1.1 GET, enough for the emulator's JSON endpoints.
-fn http_get_json(url: &str) -> Value {
+/// A minimal HTTP/1.1 GET, enough for the emulator's JSON endpoints; None when
+/// the answer is not a 200 with JSON.
+fn http_get_json(url: &str) -> Option<Value> {
     let rest = url.strip_prefix("http://").expect("emulator URL is plain http");
     let (authority, path) =
         rest.split_once('/').map(|(a, p)| (a, format!("/{p}"))).unwrap_or((rest, "/".into()));
@@ -533,12 +559,15 @@ fn http_get_json(url: &str) -> Value {
     stream.read_to_end(&mut raw).unwrap();
     let text = String::from_utf8_lossy(&raw);
     let (head, body) = text.split_once("\r\n\r\n").expect("HTTP response");
+    if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
+        return None;
+    }
     let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
         dechunk(body)
     } else {
         body.to_owned()
     };
-    serde_json::from_str(&body).expect("emulator answered JSON")
+    serde_json::from_str(&body).ok()
 }
 
 fn dechunk(mut s: &str) -> String {
