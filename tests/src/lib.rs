@@ -12,7 +12,7 @@ use std::sync::Arc;
 use invitations_core::adapters::dynamo::DynamoStore;
 use invitations_core::adapters::ses::SesMailer;
 use invitations_core::adapters::table::create_table;
-use invitations_core::clock::{Clock, ManualClock};
+use invitations_core::clock::{Clock, ManualClock, SystemClock};
 use invitations_core::domain::{
     Email, LinkSigner, Membership, RoleCatalog, RoleName, Team, TeamId, TeamName, UserId,
 };
@@ -252,6 +252,12 @@ pub fn api(
         },
     );
     Api::new(service, AuthMode::Authorizer)
+}
+
+/// The production handlers over given clients, on the wall clock, with the
+/// defaults the functions use: for fault injection and the benchmarks.
+pub fn api_with(dynamo: aws_sdk_dynamodb::Client, ses: aws_sdk_sesv2::Client, table: &str) -> TestApi {
+    api(ses, DynamoStore::new(dynamo, table), VERIFIED_SENDER, Arc::new(SystemClock), TimeDelta::days(7))
 }
 
 async fn seed_team(store: &DynamoStore, team: &str, name: &str, owner: &User, now: DateTime<Utc>) {

@@ -11,16 +11,13 @@ use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
-use chrono::TimeDelta;
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use integration_tests::{call_api, Call, User, World};
-use invitations_core::adapters::dynamo::DynamoStore;
+use integration_tests::{api_with, call_api, Call, User, World};
 use invitations_core::bootstrap::http_client;
-use invitations_core::clock::SystemClock;
 
 async fn sdk_at(endpoint: &str, timeouts: Option<TimeoutConfig>) -> SdkConfig {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -48,9 +45,7 @@ async fn an_unreachable_table_is_a_503_with_retry_after() {
     // A port nothing listens on: bind one, note it, close it.
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let sdk = sdk_at(&format!("http://127.0.0.1:{port}"), None).await;
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), "unreachable");
-    let ses = aws_sdk_sesv2::Client::new(&sdk);
-    let api = integration_tests::api(ses, store, "a@example.com", Arc::new(SystemClock), TimeDelta::days(7));
+    let api = api_with(aws_sdk_dynamodb::Client::new(&sdk), aws_sdk_sesv2::Client::new(&sdk), "unreachable");
     let caller = User::new("someone", "someone@example.com");
 
     for call in [
@@ -118,15 +113,7 @@ async fn a_throttled_transaction_is_a_503_after_the_sdks_bounded_retries_and_wri
     let client = aws_sdk_dynamodb::Client::from_conf(
         aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(throttle.clone()).build(),
     );
-    let store = DynamoStore::new(client, w.store.table_name());
-    let ses = aws_sdk_sesv2::Client::new(&sdk);
-    let api = integration_tests::api(
-        ses,
-        store,
-        "invitations@example.com",
-        Arc::new(SystemClock),
-        TimeDelta::days(7),
-    );
+    let api = api_with(client, aws_sdk_sesv2::Client::new(&sdk), w.store.table_name());
 
     let email = w.email("throttled");
     let call = Call::invite(&w.team, serde_json::json!({"email": email, "role": "member"})).by(&w.owner);
@@ -161,13 +148,10 @@ async fn an_ses_that_never_answers_leaves_the_invitation_with_its_link() {
     )
     .await;
     let sdk = integration_tests::sdk_config().await;
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), w.store.table_name());
-    let api = integration_tests::api(
+    let api = api_with(
+        aws_sdk_dynamodb::Client::new(&sdk),
         aws_sdk_sesv2::Client::new(&ses_sdk),
-        store,
-        "invitations@example.com",
-        Arc::new(SystemClock),
-        TimeDelta::days(7),
+        w.store.table_name(),
     );
     let email = w.email("silence");
     let resp = call_api(

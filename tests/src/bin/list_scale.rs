@@ -8,27 +8,19 @@
 //! Usage: list_scale TABLE TEAM... (teams made by bench_seed, owner `TEAM-owner`)
 //! Prints `scale <team> n=30 median_ms=<..> p90_ms=<..> items=<..>`.
 
-use chrono::TimeDelta;
-use std::sync::Arc;
 use std::time::Instant;
 
 use integration_tests::{call_api, Call, User};
-use invitations_core::adapters::dynamo::DynamoStore;
-use invitations_core::clock::SystemClock;
 
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (table, teams) = args.split_first().expect("usage: list_scale TABLE TEAM...");
     let sdk = integration_tests::sdk_config().await;
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table.clone());
-    let ses = aws_sdk_sesv2::Client::new(&sdk);
-    let api = integration_tests::api(
-        ses,
-        store,
-        "invitations@example.com",
-        Arc::new(SystemClock),
-        TimeDelta::days(7),
+    let api = integration_tests::api_with(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        aws_sdk_sesv2::Client::new(&sdk),
+        table,
     );
     for team in teams {
         let owner = User::new(&format!("{team}-owner"), &format!("owner@{team}.example.com"));
