@@ -235,14 +235,12 @@ def run(args):
 
     # 100 requests per function; statuses checked, so a broken run cannot report numbers.
     run_id = uuid.uuid4().hex[:6]
-    plan = {}
-    plan["hello-baseline"] = [(list_event(ev, "demo", "demo-member"), 200)] * 100
     invited = []
 
     def warm(name, requests):
         inst = Instance(bins[name], name, env)
         lat = []
-        for event, want in requests() if callable(requests) else requests:
+        for event, want in requests:
             latency, resp = inst.invoke(event)
             if resp.get("statusCode") != want:
                 sys.exit(f"bench: {name} answered {resp.get('statusCode')}, expected {want}: {resp.get('body')}")
@@ -252,7 +250,7 @@ def run(args):
         results[name]["rss_kib"] = inst.peak_rss_kib()
         inst.stop()
 
-    for _ in warm("hello-baseline", plan["hello-baseline"]):
+    for _ in warm("hello-baseline", [(list_event(ev, "demo", "demo-member"), 200)] * 100):
         pass
     emails = [f"bench-{run_id}-{i}@example.com" for i in range(100)]
     for resp in warm("invite", [(invite_event(ev, "demo", e), 201) for e in emails]):
