@@ -357,8 +357,8 @@ impl Change {
 }
 
 /// A refused resolution, with the invitation as it was (none: it does not exist).
-fn not_open(reason: &CancellationReason) -> Result<ResolveError, StoreError> {
-    let current = match reason.item() {
+fn not_open(item: Option<&Item>) -> Result<ResolveError, StoreError> {
+    let current = match item {
         Some(item) => Some(Box::new(parse_invitation(item)?)),
         None => None,
     };
@@ -560,7 +560,9 @@ impl InvitationStore for DynamoStore {
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(Transact::Failed(e)) => Err(e.into()),
-            Err(Transact::Cancelled(reasons)) if failed_condition(&reasons, 0) => Err(not_open(&reasons[0])?),
+            Err(Transact::Cancelled(reasons)) if failed_condition(&reasons, 0) => {
+                Err(not_open(reasons[0].item())?)
+            }
             Err(Transact::Cancelled(reasons))
                 if failed_condition(&reasons, 1) || failed_condition(&reasons, 2) =>
             {
@@ -605,13 +607,7 @@ impl InvitationStore for DynamoStore {
                 Ok(parse_invitation(&item)?)
             }
             Err(SdkError::ServiceError(se)) => match se.err() {
-                UpdateItemError::ConditionalCheckFailedException(refused) => {
-                    let current = match refused.item() {
-                        Some(item) => Some(Box::new(parse_invitation(item)?)),
-                        None => None,
-                    };
-                    Err(ResolveError::NotOpen { current })
-                }
+                UpdateItemError::ConditionalCheckFailedException(refused) => Err(not_open(refused.item())?),
                 _ => Err(classify(&SdkError::ServiceError(se)).into()),
             },
             Err(e) => Err(classify(&e).into()),
@@ -663,7 +659,9 @@ impl InvitationStore for DynamoStore {
             Err(Transact::Cancelled(reasons)) if failed_condition(&reasons, 1) => {
                 Err(ResolveError::Forbidden)
             }
-            Err(Transact::Cancelled(reasons)) if failed_condition(&reasons, 0) => Err(not_open(&reasons[0])?),
+            Err(Transact::Cancelled(reasons)) if failed_condition(&reasons, 0) => {
+                Err(not_open(reasons[0].item())?)
+            }
             Err(Transact::Cancelled(reasons)) if any_conflict(&reasons) => {
                 Err(ResolveError::NotOpen { current: None })
             }
