@@ -12,7 +12,7 @@ use invitations_core::adapters::dynamo::DynamoStore;
 use invitations_core::adapters::table;
 use invitations_core::bootstrap::sdk_config;
 use invitations_core::clock::{Clock, SystemClock};
-use invitations_core::demo;
+use invitations_core::dev::demo;
 use invitations_core::domain::{Email, Membership, RoleCatalog, RoleName, Team, TeamId, TeamName, UserId};
 use invitations_core::ports::{CreateError, InvitationStore};
 

@@ -64,13 +64,13 @@ pub fn api(config: Config, sdk: &SdkConfig) -> LambdaApi {
         invitation_validity: config.invitation_validity,
         history_retention: config.history_retention,
     };
+    let auth = AuthMode::Authorizer;
+    #[cfg(feature = "dev")]
     let auth = if config.local_insecure_auth {
-        tracing::warn!(
-            "LOCAL_INSECURE_AUTH=1: identity is read from UNVERIFIED bearer tokens. Never set this outside local development."
-        );
+        tracing::warn!("development build: identity is read from UNVERIFIED bearer tokens");
         AuthMode::LocalInsecure
     } else {
-        AuthMode::Authorizer
+        auth
     };
     let service = InvitationService::new(
         store,

@@ -15,7 +15,9 @@ pub struct Config {
     pub signer: LinkSigner,
     pub invitation_validity: TimeDelta,
     pub history_retention: TimeDelta,
-    /// Read identity from an unsigned bearer token; for local development only.
+    /// Read identity from an unsigned bearer token: local development only, and
+    /// only in a `dev` build (a release function has no such setting).
+    #[cfg(feature = "dev")]
     pub local_insecure_auth: bool,
 }
 
@@ -82,7 +84,8 @@ impl Config {
         };
         let expiry = positive("INVITATION_EXPIRY_SECONDS", DEFAULT_EXPIRY_SECONDS);
         let retention = positive("HISTORY_RETENTION_DAYS", DEFAULT_RETENTION_DAYS);
-        let local_insecure_auth = lookup("LOCAL_INSECURE_AUTH").as_deref() == Some("1");
+        #[cfg(feature = "dev")]
+        let local_insecure_auth = lookup(crate::dev::tokens::LOCAL_INSECURE_AUTH).as_deref() == Some("1");
 
         match (table_name, sender_email, app_base_url, signer, expiry, retention) {
             (Some(table_name), Some(sender_email), Some(app_base_url), Some(signer), Some(e), Some(r))
@@ -95,6 +98,7 @@ impl Config {
                     signer,
                     invitation_validity: TimeDelta::seconds(e),
                     history_retention: TimeDelta::days(r),
+                    #[cfg(feature = "dev")]
                     local_insecure_auth,
                 })
             }
@@ -127,7 +131,6 @@ mod tests {
         assert_eq!(c.history_retention, TimeDelta::days(90));
         assert_eq!(c.app_base_url, "https://app.example.com");
         assert_eq!(c.sender_email.as_str(), "invites@example.com");
-        assert!(!c.local_insecure_auth);
     }
 
     #[test]
@@ -148,8 +151,10 @@ mod tests {
         assert!(err.contains("LINK_SIGNING_SECRET must be at least 32 bytes"), "{err}");
     }
 
+    #[cfg(feature = "dev")]
     #[test]
     fn insecure_auth_is_off_unless_exactly_one() {
+        assert!(!config(GOOD).unwrap().local_insecure_auth);
         let mut vars = GOOD.to_vec();
         vars.push(("LOCAL_INSECURE_AUTH", "true"));
         assert!(!config(&vars).unwrap().local_insecure_auth);

@@ -1,11 +1,17 @@
 //! Team invitations: the domain, its use cases, the AWS adapters and the HTTP edge
 //! shared by the `invite`, `list`, `withdraw` and `respond` functions.
+//!
+//! The `dev` feature adds the development aids (`dev`: demo data, unsigned
+//! bearer tokens for the local watcher). The admin CLI and the tests enable it;
+//! the four functions do not, so a release build cannot be configured into an
+//! insecure mode (scripts/test checks the built bootstraps).
 
 pub mod adapters;
 pub mod bootstrap;
 pub mod clock;
 pub mod config;
-pub mod demo;
+#[cfg(feature = "dev")]
+pub mod dev;
 pub mod domain;
 pub mod error;
 pub mod http;

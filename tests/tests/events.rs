@@ -16,7 +16,7 @@ use invitations_core::adapters::table::create_table;
 use invitations_core::bootstrap;
 use invitations_core::clock::{Clock, SystemClock};
 use invitations_core::config::Config;
-use invitations_core::demo;
+use invitations_core::dev::demo;
 
 /// Each event file and the status its function answers on fresh demo data.
 const EXPECTED: [(&str, u16); 6] = [

@@ -1,14 +1,10 @@
 //! Who is calling. In AWS the API Gateway JWT authorizer has verified the token and
-//! passes its claims in the request context. Locally there is no authorizer, so
-//! with `LOCAL_INSECURE_AUTH=1` (and only then) the claims are read from an
-//! unsigned bearer token instead.
+//! passes its claims in the request context; that is the only source of identity
+//! a release build knows. A `dev` build can also read them from an unsigned
+//! bearer token (`dev::tokens`), for the local watcher only.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use lambda_http::http::header;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
-use serde_json::Value;
 use std::collections::HashMap;
 
 use crate::domain::UserId;
@@ -19,13 +15,15 @@ pub enum AuthMode {
     /// Claims from `requestContext.authorizer.jwt.claims` (production).
     Authorizer,
     /// Claims from the payload of an unverified `Authorization: Bearer` JWT.
+    #[cfg(feature = "dev")]
     LocalInsecure,
 }
 
 pub fn caller(req: &Request, mode: AuthMode) -> Option<Caller> {
     let claims = match mode {
         AuthMode::Authorizer => authorizer_claims(req)?,
-        AuthMode::LocalInsecure => bearer_claims(req)?,
+        #[cfg(feature = "dev")]
+        AuthMode::LocalInsecure => crate::dev::tokens::bearer_claims(req)?,
     };
     let user_id = UserId::parse(claims.get("sub")?).ok()?;
     let email_verified = claims.get("email_verified").map(|v| v == "true");
@@ -40,38 +38,10 @@ fn authorizer_claims(req: &Request) -> Option<HashMap<String, String>> {
     }
 }
 
-fn bearer_claims(req: &Request) -> Option<HashMap<String, String>> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
-    let payload = token.split('.').nth(1)?;
-    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    let Value::Object(map) = serde_json::from_slice::<Value>(&bytes).ok()? else {
-        return None;
-    };
-    // Same shape as the authorizer delivers: every claim as a string.
-    Some(
-        map.into_iter()
-            .filter_map(|(k, v)| match v {
-                Value::String(s) => Some((k, s)),
-                Value::Bool(b) => Some((k, b.to_string())),
-                Value::Number(n) => Some((k, n.to_string())),
-                _ => None,
-            })
-            .collect(),
-    )
-}
-
-/// An unsigned JWT with these claims, as `scripts/dev` and the tests send them.
-pub fn unsigned_jwt(claims: &Value) -> String {
-    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
-    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
-    format!("{header}.{payload}.")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn event(claims: Option<Value>, bearer: Option<&str>) -> Request {
         let mut ctx = json!({
@@ -92,21 +62,27 @@ mod tests {
     }
 
     #[test]
-    fn production_reads_only_the_authorizer_claims() {
+    fn production_reads_the_authorizer_claims() {
         let req = event(Some(json!({"sub": "u1", "email": "a@example.com", "email_verified": "true"})), None);
         let c = caller(&req, AuthMode::Authorizer).unwrap();
         assert_eq!(c.user_id.as_str(), "u1");
         assert_eq!(c.email.as_deref(), Some("a@example.com"));
         assert_eq!(c.email_verified, Some(true));
+    }
 
-        // An unsigned bearer token must never count in production.
-        let forged = unsigned_jwt(&json!({"sub": "admin", "email": "boss@example.com"}));
+    #[cfg(feature = "dev")]
+    #[test]
+    fn production_ignores_an_unsigned_bearer_token() {
+        let forged = crate::dev::tokens::unsigned_jwt(&json!({"sub": "admin", "email": "boss@example.com"}));
         assert_eq!(caller(&event(None, Some(&forged)), AuthMode::Authorizer), None);
     }
 
+    #[cfg(feature = "dev")]
     #[test]
     fn local_mode_reads_the_unsigned_bearer_token_only() {
-        let token = unsigned_jwt(&json!({"sub": "dev", "email": "dev@example.com", "email_verified": false}));
+        let token = crate::dev::tokens::unsigned_jwt(
+            &json!({"sub": "dev", "email": "dev@example.com", "email_verified": false}),
+        );
         let c = caller(&event(None, Some(&token)), AuthMode::LocalInsecure).unwrap();
         assert_eq!(c.user_id.as_str(), "dev");
         assert_eq!(c.email_verified, Some(false));
