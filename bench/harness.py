@@ -11,7 +11,7 @@ Measures, per binary (the four functions and the hello-world baseline):
     (median and p90 of --starts starts, round-robin across binaries);
   - warm latency: event handed over -> response posted, over 100 requests;
   - peak RSS (VmHWM) after those 100 requests;
-The list at scale is measured in-process by tests/src/bin/list_scale.rs
+The list at scale is measured in-process by bench/tools/src/bin/list_scale.rs
 (see there why); `report` puts everything in one table.
 """
 
