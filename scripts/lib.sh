@@ -130,6 +130,40 @@ sam_build() {
   done
 }
 
+# The repository holds sources only: no tracked file that .gitignore ignores (build
+# output, caches), none over 1 MB, and no Markdown link out of the repository.
+check_repository() {
+  local bad
+  bad="$(git -C "$ROOT" ls-files -ci --exclude-standard)"
+  [ -z "$bad" ] || die "tracked files that .gitignore ignores (build output or caches?):
+$bad"
+  bad="$(git -C "$ROOT" ls-files -z | (cd "$ROOT" && xargs -0 -r stat -c '%s %n' 2>/dev/null) | awk '$1 > 1048576 { print $2 " (" $1 " bytes)" }')"
+  [ -z "$bad" ] || die "tracked files over 1 MB:
+$bad"
+  bad="$(cd "$ROOT" && git ls-files -z '*.md' | xargs -0 -r grep -nE '\]\(\.\./' || true)"
+  [ -z "$bad" ] || die "Markdown links that point outside the repository (dead in any clone):
+$bad"
+  echo "ok: $(git -C "$ROOT" ls-files | wc -l) tracked files; none ignored, none over 1 MB, no link outside"
+}
+
+# Development aids are compiled only with the `dev` feature. Fails if a release
+# bootstrap in DIR/<Function>/ contains the insecure-auth switch or the demo
+# link secret; the same search must find the switch in a dev build (DEV_BINARY),
+# so the check is known to be able to fail.
+check_release_binaries() { # DIR DEV_BINARY
+  local dir=$1 dev_binary=$2 fn needle
+  local needles=("LOCAL_INSECURE_AUTH" "local-development-only-secret")
+  grep -qa "${needles[0]}" "$dev_binary" || die "$dev_binary (a dev build) lacks ${needles[0]}: the release check below would prove nothing"
+  for fn in InviteFunction ListFunction WithdrawFunction RespondFunction; do
+    for needle in "${needles[@]}"; do
+      if grep -qa "$needle" "$dir/$fn/bootstrap"; then
+        die "$fn/bootstrap contains '$needle': development code reached a release function"
+      fi
+    done
+  done
+  echo "ok: no release bootstrap contains ${needles[*]} (a dev build does)"
+}
+
 # MiniStack, the second emulator, on 127.0.0.1 (its own venv). Sets the same
 # variables as start_moto.
 start_ministack() {
