@@ -3,7 +3,7 @@
 cargo lambda watch, the local stand-in for API Gateway, answers 500 itself, before
 any function runs, when a request body is not UTF-8 (API Gateway instead hands such
 a body to the function base64-encoded, and the function answers 400:
-tests/tests/hostile.rs checks that). Those cases would test the stand-in, so
+tests/tests/api/hostile.rs checks that). Those cases would test the stand-in, so
 they are not sent.
 """
 

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use integration_tests::template::{functions, list, parsed, render, resources, root, s};
 
 /// Every resource a function may touch. Which actions each function gets is held
-/// to what its code does in tests/tests/round_trips.rs.
+/// to what its code does in tests/tests/api/round_trips.rs.
 const RESOURCES: [&str; 3] = [
     "!GetAtt InvitationsTable.Arn",
     "!Sub ${InvitationsTable.Arn}/index/byTeam",

@@ -4,7 +4,7 @@
 use integration_tests::{User, World, SECRET};
 use serde_json::Value;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 #[derive(Clone, Default)]
 struct Buffer(Arc<Mutex<Vec<u8>>>);
@@ -19,11 +19,23 @@ impl Write for Buffer {
     }
 }
 
+/// The JSON logs of the whole test binary, as the functions write them in Lambda.
+/// One process-wide subscriber (a thread-scoped one misses events when other
+/// threads hit the same call sites first); each line names its thread.
+fn captured_logs() -> Buffer {
+    static LOGS: OnceLock<Buffer> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        tracing_subscriber::fmt().json().with_thread_ids(true).with_writer(move || writer.clone()).init();
+        buffer
+    })
+    .clone()
+}
+
 #[tokio::test]
 async fn each_request_logs_one_json_line_without_secrets() {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    tracing_subscriber::fmt().json().with_writer(move || writer.clone()).init();
+    let buffer = captured_logs();
 
     let w = World::new().await;
     let email = w.email("logged");
@@ -36,10 +48,12 @@ async fn each_request_logs_one_json_line_without_secrets() {
     assert!(!text.contains(&token), "a link token reached the logs");
     assert!(!text.contains(SECRET), "the signing secret reached the logs");
 
+    // Other tests run on other threads; #[tokio::test] runs this one on its own.
+    let this_thread = format!("{:?}", std::thread::current().id());
     let requests: Vec<Value> = text
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).expect("every line is JSON"))
-        .filter(|l| l["fields"]["message"] == "request")
+        .filter(|l| l["threadId"] == this_thread.as_str() && l["fields"]["message"] == "request")
         .collect();
     let seen: Vec<(String, u64)> = requests
         .iter()

@@ -1,0 +1,18 @@
+//! The integration suite, one test binary (one link of the SDKs instead of one per
+//! file). Each module is a specification of one area; `World` (tests/src) gives
+//! each test its own table, teams and clock in the emulator at `AWS_ENDPOINT_URL`.
+
+mod authorization;
+mod deploy;
+mod email_flow;
+mod events;
+mod faults;
+mod hostile;
+mod invite;
+mod list;
+mod logs;
+mod respond;
+mod round_trips;
+mod storage;
+mod template;
+mod withdraw;
