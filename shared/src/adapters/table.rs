@@ -75,7 +75,7 @@ pub async fn create_table(client: &Client, table_name: &str) -> Result<(), Store
                 .map_err(|e| StoreError::Other(e.to_string()))?,
         );
     }
-    req.send().await.map_err(|e| super::dynamo::classify(&e))?;
+    req.send().await.map_err(|e| super::dynamo::store_error(&e))?;
 
     client
         .wait_until_table_exists()
@@ -96,6 +96,6 @@ pub async fn create_table(client: &Client, table_name: &str) -> Result<(), Store
         )
         .send()
         .await
-        .map_err(|e| super::dynamo::classify(&e))?;
+        .map_err(|e| super::dynamo::store_error(&e))?;
     Ok(())
 }

@@ -1,0 +1,320 @@
+//! How domain values are stored: keys, attribute names, and the conversions
+//! between items and domain types. Pure functions; no SDK client.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+use crate::domain::{
+    Email, EmailDelivery, Invitation, InvitationId, Membership, Resolution, RoleName, Status, Team, TeamId,
+    TeamName, UserId,
+};
+use crate::ports::{PageCursor, StoreError};
+use crate::time::{format_timestamp, parse_timestamp};
+
+pub type Item = HashMap<String, AttributeValue>;
+
+pub(super) fn item<const N: usize>(pairs: [(&str, AttributeValue); N]) -> Item {
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+pub(super) fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub(super) fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+pub(super) fn team_pk(team: &TeamId) -> String {
+    format!("TEAM#{team}")
+}
+
+pub(super) const TEAM_SK: &str = "TEAM";
+
+pub(super) fn invitation_pk(id: InvitationId) -> String {
+    format!("INV#{id}")
+}
+
+pub(super) const INVITATION_SK: &str = "INV";
+
+fn by_team_pk(team: &TeamId) -> String {
+    format!("TEAM#{team}#INV")
+}
+
+fn by_team_sk(created_at: DateTime<Utc>, id: InvitationId) -> String {
+    format!("{}#{id}", format_timestamp(created_at))
+}
+
+pub(super) fn by_team_key(team: &TeamId) -> AttributeValue {
+    s(by_team_pk(team))
+}
+
+pub(super) fn open_lock_sk(email: &Email) -> String {
+    format!("OPEN#{email}")
+}
+
+pub(super) fn member_sk(user: &UserId) -> String {
+    format!("MEMBER#{user}")
+}
+
+pub(super) fn member_email_sk(email: &Email) -> String {
+    format!("EMAIL#{email}")
+}
+
+pub(super) fn corrupt(what: &str, field: &str) -> StoreError {
+    StoreError::Other(format!("corrupt {what} item: bad or missing '{field}'"))
+}
+
+pub(super) fn get_s<'a>(item: &'a Item, what: &str, field: &str) -> Result<&'a str, StoreError> {
+    item.get(field).and_then(|v| v.as_s().ok()).map(String::as_str).ok_or_else(|| corrupt(what, field))
+}
+
+fn get_time(item: &Item, what: &str, field: &str) -> Result<DateTime<Utc>, StoreError> {
+    parse_timestamp(get_s(item, what, field)?).ok_or_else(|| corrupt(what, field))
+}
+
+/// An invitation as stored. Public for tools that load items in bulk (the
+/// benchmark's seeding); the service itself only writes through transactions.
+pub fn invitation_item(inv: &Invitation, purge_at: DateTime<Utc>) -> Item {
+    let mut attrs = item([
+        ("pk", s(invitation_pk(inv.id))),
+        ("sk", s(INVITATION_SK)),
+        ("gsi1pk", s(by_team_pk(&inv.team_id))),
+        ("gsi1sk", s(by_team_sk(inv.created_at, inv.id))),
+        ("entity", s("invitation")),
+        ("id", s(inv.id.to_string())),
+        ("teamId", s(inv.team_id.as_str())),
+        ("teamName", s(inv.team_name.as_str())),
+        ("email", s(inv.email.as_str())),
+        ("role", s(inv.role.as_str())),
+        ("status", s(inv.resolution.stored_status().as_str())),
+        ("invitedBy", s(inv.invited_by.as_str())),
+        ("createdAt", s(format_timestamp(inv.created_at))),
+        ("expiresAt", s(format_timestamp(inv.expires_at))),
+        ("expiresAtMs", n(inv.expires_at.timestamp_millis())),
+        ("emailDelivery", s(inv.email_delivery.as_str())),
+        ("purgeAt", n(purge_at.timestamp())),
+    ]);
+    if let Some(at) = inv.resolution.at() {
+        attrs.insert("resolvedAt".into(), s(format_timestamp(at)));
+    }
+    if let Some(by) = inv.resolution.by() {
+        attrs.insert("resolvedBy".into(), s(by.as_str()));
+    }
+    attrs
+}
+
+pub(super) fn parse_invitation(item: &Item) -> Result<Invitation, StoreError> {
+    const W: &str = "invitation";
+    let id = InvitationId::parse(get_s(item, W, "id")?).map_err(|_| corrupt(W, "id"))?;
+    let status = Status::parse(get_s(item, W, "status")?).ok_or_else(|| corrupt(W, "status"))?;
+    let resolved_by = match item.get("resolvedBy").and_then(|v| v.as_s().ok()) {
+        Some(raw) => Some(UserId::parse(raw).map_err(|_| corrupt(W, "resolvedBy"))?),
+        None => None,
+    };
+    let resolution = match status {
+        Status::Open | Status::Expired => Resolution::Open,
+        Status::Accepted => Resolution::Accepted {
+            by: resolved_by.ok_or_else(|| corrupt(W, "resolvedBy"))?,
+            at: get_time(item, W, "resolvedAt")?,
+        },
+        Status::Declined => Resolution::Declined { by: resolved_by, at: get_time(item, W, "resolvedAt")? },
+        Status::Withdrawn => Resolution::Withdrawn {
+            by: resolved_by.ok_or_else(|| corrupt(W, "resolvedBy"))?,
+            at: get_time(item, W, "resolvedAt")?,
+        },
+    };
+    Ok(Invitation {
+        id,
+        team_id: TeamId::parse(get_s(item, W, "teamId")?).map_err(|_| corrupt(W, "teamId"))?,
+        team_name: TeamName::parse(get_s(item, W, "teamName")?).ok_or_else(|| corrupt(W, "teamName"))?,
+        email: Email::parse(get_s(item, W, "email")?).map_err(|_| corrupt(W, "email"))?,
+        role: RoleName::parse(get_s(item, W, "role")?).ok_or_else(|| corrupt(W, "role"))?,
+        invited_by: UserId::parse(get_s(item, W, "invitedBy")?).map_err(|_| corrupt(W, "invitedBy"))?,
+        created_at: get_time(item, W, "createdAt")?,
+        expires_at: get_time(item, W, "expiresAt")?,
+        resolution,
+        email_delivery: EmailDelivery::parse(get_s(item, W, "emailDelivery")?)
+            .ok_or_else(|| corrupt(W, "emailDelivery"))?,
+    })
+}
+
+/// The lock that makes "one open invitation per email" a condition. It names
+/// its holder and carries its expiry; past that it blocks nothing, and TTL
+/// tidies it.
+pub(super) fn open_lock_item(inv: &Invitation) -> Item {
+    item([
+        ("pk", s(team_pk(&inv.team_id))),
+        ("sk", s(open_lock_sk(&inv.email))),
+        ("entity", s("open-invitation")),
+        ("invitationId", s(inv.id.to_string())),
+        ("expiresAtMs", n(inv.expires_at.timestamp_millis())),
+        ("purgeAt", n(inv.expires_at.timestamp())),
+    ])
+}
+
+/// The invitation a lock names.
+pub(super) fn lock_holder(lock: &Item) -> Result<InvitationId, StoreError> {
+    InvitationId::parse(get_s(lock, "open-invitation lock", "invitationId")?)
+        .map_err(|_| corrupt("open-invitation lock", "invitationId"))
+}
+
+pub(super) fn team_item(team: &Team) -> Item {
+    item([
+        ("pk", s(team_pk(&team.id))),
+        ("sk", s(TEAM_SK)),
+        ("entity", s("team")),
+        ("teamId", s(team.id.as_str())),
+        ("name", s(team.name.as_str())),
+        ("createdAt", s(format_timestamp(team.created_at))),
+    ])
+}
+
+pub(super) fn parse_team(id: &TeamId, item: &Item) -> Result<Team, StoreError> {
+    Ok(Team {
+        id: id.clone(),
+        name: TeamName::parse(get_s(item, "team", "name")?).ok_or_else(|| corrupt("team", "name"))?,
+        created_at: get_time(item, "team", "createdAt")?,
+    })
+}
+
+pub(super) fn membership_item(m: &Membership) -> Item {
+    item([
+        ("pk", s(team_pk(&m.team_id))),
+        ("sk", s(member_sk(&m.user_id))),
+        ("entity", s("membership")),
+        ("teamId", s(m.team_id.as_str())),
+        ("userId", s(m.user_id.as_str())),
+        ("email", s(m.email.as_str())),
+        ("role", s(m.role.as_str())),
+        ("joinedAt", s(format_timestamp(m.joined_at))),
+    ])
+}
+
+/// Reserves the member's email in the team, so "already a member" is a condition.
+pub(super) fn member_email_item(m: &Membership) -> Item {
+    item([
+        ("pk", s(team_pk(&m.team_id))),
+        ("sk", s(member_email_sk(&m.email))),
+        ("entity", s("member-email")),
+        ("userId", s(m.user_id.as_str())),
+    ])
+}
+
+pub(super) fn parse_membership(item: &Item) -> Result<Membership, StoreError> {
+    const W: &str = "membership";
+    Ok(Membership {
+        team_id: TeamId::parse(get_s(item, W, "teamId")?).map_err(|_| corrupt(W, "teamId"))?,
+        user_id: UserId::parse(get_s(item, W, "userId")?).map_err(|_| corrupt(W, "userId"))?,
+        email: Email::parse(get_s(item, W, "email")?).map_err(|_| corrupt(W, "email"))?,
+        role: RoleName::parse(get_s(item, W, "role")?).ok_or_else(|| corrupt(W, "role"))?,
+        joined_at: get_time(item, W, "joinedAt")?,
+    })
+}
+
+/// The index key a list page resumes after.
+pub(super) fn exclusive_start_key(team: &TeamId, cursor: &PageCursor) -> Item {
+    item([
+        ("pk", s(invitation_pk(cursor.id))),
+        ("sk", s(INVITATION_SK)),
+        ("gsi1pk", s(by_team_pk(team))),
+        ("gsi1sk", s(by_team_sk(cursor.created_at, cursor.id))),
+    ])
+}
+
+pub(super) fn cursor_from_key(key: &Item) -> Result<PageCursor, StoreError> {
+    let raw = get_s(key, "last evaluated key", "gsi1sk")?;
+    let (at, id) = raw.rsplit_once('#').ok_or_else(|| corrupt("key", "gsi1sk"))?;
+    Ok(PageCursor {
+        created_at: parse_timestamp(at).ok_or_else(|| corrupt("key", "gsi1sk"))?,
+        id: InvitationId::parse(id).map_err(|_| corrupt("key", "gsi1sk"))?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeDelta;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn open() -> Invitation {
+        let team = Team {
+            id: TeamId::parse("acme").unwrap(),
+            name: TeamName::parse("Acme <Rockets>").unwrap(),
+            created_at: t("2026-01-01T00:00:00Z"),
+        };
+        Invitation::new(
+            &team,
+            Email::parse("Ada@Example.com").unwrap(),
+            RoleName::parse("member").unwrap(),
+            UserId::parse("owner-1").unwrap(),
+            t("2026-11-02T09:30:00.123Z"),
+            TimeDelta::days(7),
+        )
+    }
+
+    #[test]
+    fn every_state_of_an_invitation_survives_the_round_trip() {
+        let inv = open();
+        let at = t("2026-11-03T10:00:00Z");
+        let by = UserId::parse("u-2").unwrap();
+        let states = [
+            inv.clone(),
+            inv.accept(by.clone(), at).unwrap(),
+            inv.decline(None, at).unwrap(),
+            inv.decline(Some(by.clone()), at).unwrap(),
+            inv.withdraw(by, at).unwrap(),
+            Invitation { email_delivery: EmailDelivery::Failed, ..inv.clone() },
+        ];
+        for state in states {
+            let item = invitation_item(&state, t("2027-02-01T00:00:00Z"));
+            assert_eq!(parse_invitation(&item).unwrap(), state);
+            assert_eq!(item["purgeAt"], n(t("2027-02-01T00:00:00Z").timestamp()));
+            assert_eq!(item["expiresAtMs"], n(state.expires_at.timestamp_millis()));
+        }
+    }
+
+    #[test]
+    fn keys_place_each_item_where_the_table_layout_says() {
+        let inv = open();
+        let item = invitation_item(&inv, inv.expires_at);
+        assert_eq!(item["pk"], s(format!("INV#{}", inv.id)));
+        assert_eq!(item["gsi1pk"], s("TEAM#acme#INV"));
+        assert_eq!(item["gsi1sk"], s(format!("2026-11-02T09:30:00.123Z#{}", inv.id)));
+        let lock = open_lock_item(&inv);
+        assert_eq!((&lock["pk"], &lock["sk"]), (&s("TEAM#acme"), &s("OPEN#ada@example.com")));
+        assert_eq!(lock_holder(&lock).unwrap(), inv.id);
+    }
+
+    #[test]
+    fn memberships_teams_and_cursors_round_trip() {
+        let m = Membership {
+            team_id: TeamId::parse("acme").unwrap(),
+            user_id: UserId::parse("u-1").unwrap(),
+            email: Email::parse("u1@example.com").unwrap(),
+            role: RoleName::parse("administrator").unwrap(),
+            joined_at: t("2026-11-02T09:30:00Z"),
+        };
+        assert_eq!(parse_membership(&membership_item(&m)).unwrap(), m);
+        assert_eq!(member_email_item(&m)["sk"], s("EMAIL#u1@example.com"));
+        let team =
+            Team { id: m.team_id.clone(), name: TeamName::parse("Acme").unwrap(), created_at: m.joined_at };
+        assert_eq!(parse_team(&team.id, &team_item(&team)).unwrap(), team);
+        let inv = open();
+        let cursor = PageCursor { created_at: inv.created_at, id: inv.id };
+        assert_eq!(cursor_from_key(&exclusive_start_key(&inv.team_id, &cursor)).unwrap(), cursor);
+    }
+
+    #[test]
+    fn a_corrupt_item_is_a_store_failure_naming_the_field() {
+        let mut item = invitation_item(&open(), t("2027-01-01T00:00:00Z"));
+        item.insert("status".into(), s("lost"));
+        assert_eq!(parse_invitation(&item), Err(corrupt("invitation", "status")));
+        item.remove("status");
+        assert!(matches!(parse_invitation(&item), Err(StoreError::Other(why)) if why.contains("'status'")));
+    }
+}

@@ -1,0 +1,455 @@
+//! DynamoDB store: one table, these items.
+//!
+//! | item | pk | sk | notes |
+//! | --- | --- | --- | --- |
+//! | team | `TEAM#{team}` | `TEAM` | name |
+//! | membership | `TEAM#{team}` | `MEMBER#{user}` | role, email, joinedAt |
+//! | member email | `TEAM#{team}` | `EMAIL#{email}` | makes "already a member" a condition |
+//! | open-invitation lock | `TEAM#{team}` | `OPEN#{email}` | at most one open invitation per email |
+//! | invitation | `INV#{id}` | `INV` | `byTeam` index: `TEAM#{team}#INV` / `{createdAt}#{id}` |
+//!
+//! Every write that depends on current state is a conditional write or a
+//! transaction; no business decision rests on an earlier read.
+//!
+//! - `items`: keys, attribute names, item <-> domain (pure, unit-tested);
+//! - `changes`: the invitation state machine as write conditions;
+//! - `errors`: SDK failures and transaction cancellations, sorted once;
+//! - here: the store and its `InvitationStore` operations.
+//!
+//! The lock names the invitation holding it and carries its expiry. Answering or
+//! withdrawing an invitation does not touch the lock (decline and withdraw do not
+//! even read the invitation, so they cannot know its key): a lock is free when it
+//! has expired or when the invitation it names is no longer open, and the next
+//! invite for that email checks the holder and takes the lock over.
+
+mod changes;
+mod errors;
+mod items;
+
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{
+    ConditionCheck, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
+use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, Utc};
+
+use super::table::GSI_BY_TEAM;
+use crate::domain::{
+    EmailDelivery, Invitation, InvitationId, Membership, Resolution, RoleName, Status, Team, TeamId, UserId,
+};
+use crate::ports::{
+    CreateError, InsertError, InvitationStore, ListQuery, Page, PageCursor, ResolveError, StoreError,
+};
+use changes::Change;
+pub(crate) use errors::store_error;
+use errors::{build_error, Transact};
+pub use items::invitation_item;
+use items::*;
+
+/// Queries a filtered list makes at most before handing back a cursor, so that a
+/// sparse filter cannot turn one request into a scan of the whole history.
+const MAX_QUERIES_PER_PAGE: usize = 10;
+const FILTERED_QUERY_LIMIT: i32 = 100;
+
+/// The positions of the items in each transaction, named, so that a cancellation
+/// reason is read by what it is about.
+mod position {
+    /// insert: the invitation, the email's open-invitation lock, "no member has it".
+    pub const INSERT_LOCK: usize = 1;
+    pub const INSERT_NOT_MEMBER: usize = 2;
+    /// accept: the invitation's update, then the membership and its email item.
+    pub const ACCEPT_INVITATION: usize = 0;
+    pub const ACCEPT_MEMBERSHIP: usize = 1;
+    pub const ACCEPT_MEMBER_EMAIL: usize = 2;
+    /// withdraw: the invitation's update, the caller's permission.
+    pub const WITHDRAW_INVITATION: usize = 0;
+    pub const WITHDRAW_PERMISSION: usize = 1;
+}
+
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table_name(&self) -> &str {
+        &self.table
+    }
+
+    async fn get(&self, pk: String, sk: String) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error(&e))?;
+        Ok(out.item)
+    }
+
+    /// Sends one transaction; a cancellation comes back with its reasons.
+    async fn send_transaction(&self, items: Vec<TransactWriteItem>) -> Result<(), Transact> {
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(()),
+            Err(err) => Err(Transact::from_sdk(err)),
+        }
+    }
+
+    fn put_if_absent(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// The membership and the item that reserves its email in the team.
+    fn membership_writes(&self, m: &Membership) -> Result<[TransactWriteItem; 2], StoreError> {
+        Ok([self.put_if_absent(membership_item(m))?, self.put_if_absent(member_email_item(m))?])
+    }
+
+    /// One transaction: the invitation, the email's lock (free, expired, or held
+    /// by `stale`, an invitation known to be answered), and "no member has this
+    /// email".
+    async fn try_insert(
+        &self,
+        inv: &Invitation,
+        now: DateTime<Utc>,
+        purge_at: DateTime<Utc>,
+        stale: Option<InvitationId>,
+    ) -> Result<Inserted, InsertError> {
+        let mut lock = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(open_lock_item(inv)))
+            // An expired invitation's lock may be taken over: expiry frees the email.
+            .condition_expression("attribute_not_exists(pk) OR expiresAtMs <= :now")
+            .expression_attribute_values(":now", n(now.timestamp_millis()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        if let Some(stale) = stale {
+            lock = lock
+                .condition_expression(
+                    "attribute_not_exists(pk) OR expiresAtMs <= :now OR invitationId = :stale",
+                )
+                .expression_attribute_values(":stale", s(stale.to_string()));
+        }
+        let not_member = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(&inv.team_id)))
+            .key("sk", s(member_email_sk(&inv.email)))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(build_error)?;
+        let items = vec![
+            self.put_if_absent(invitation_item(inv, purge_at))?,
+            TransactWriteItem::builder().put(lock.build().map_err(build_error)?).build(),
+            TransactWriteItem::builder().condition_check(not_member).build(),
+        ];
+        match self.send_transaction(items).await {
+            Ok(()) => Ok(Inserted::Yes),
+            Err(Transact::Failed(e)) => Err(e.into()),
+            Err(Transact::Cancelled(c)) if c.failed(position::INSERT_NOT_MEMBER) => {
+                Err(InsertError::AlreadyMember)
+            }
+            Err(Transact::Cancelled(c)) if c.failed(position::INSERT_LOCK) => {
+                let lock =
+                    c.item(position::INSERT_LOCK).ok_or_else(|| corrupt("open-invitation lock", "item"))?;
+                Ok(Inserted::LockHeldBy(lock_holder(lock)?))
+            }
+            Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
+        }
+    }
+}
+
+enum Inserted {
+    Yes,
+    /// The email's lock is held by this (unexpired) invitation.
+    LockHeldBy(InvitationId),
+}
+
+/// A refused resolution, with the invitation as it was (none: it does not exist).
+fn not_open(item: Option<&Item>) -> Result<ResolveError, StoreError> {
+    let current = match item {
+        Some(item) => Some(Box::new(parse_invitation(item)?)),
+        None => None,
+    };
+    Ok(ResolveError::NotOpen { current })
+}
+
+impl InvitationStore for DynamoStore {
+    async fn team(&self, id: &TeamId) -> Result<Option<Team>, StoreError> {
+        match self.get(team_pk(id), TEAM_SK.into()).await? {
+            Some(item) => parse_team(id, &item).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn membership(&self, team: &TeamId, user: &UserId) -> Result<Option<Membership>, StoreError> {
+        match self.get(team_pk(team), member_sk(user)).await? {
+            Some(item) => parse_membership(&item).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn invitation(&self, id: InvitationId) -> Result<Option<Invitation>, StoreError> {
+        match self.get(invitation_pk(id), INVITATION_SK.into()).await? {
+            Some(item) => parse_invitation(&item).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn insert_invitation(
+        &self,
+        inv: &Invitation,
+        now: DateTime<Utc>,
+        purge_at: DateTime<Utc>,
+    ) -> Result<(), InsertError> {
+        let holder = match self.try_insert(inv, now, purge_at, None).await? {
+            Inserted::Yes => return Ok(()),
+            Inserted::LockHeldBy(holder) => holder,
+        };
+        // The lock outlives its invitation's answer (see the module notes): it is
+        // free if the invitation holding it is no longer open. Only a re-invite
+        // after an answer or a withdrawal pays for this read.
+        let stale = match self.invitation(holder).await? {
+            Some(held) => held.status_at(now) != Status::Open,
+            None => true,
+        };
+        if !stale {
+            return Err(InsertError::AlreadyInvited);
+        }
+        match self.try_insert(inv, now, purge_at, Some(holder)).await? {
+            Inserted::Yes => Ok(()),
+            // Another invite took the stale lock first.
+            Inserted::LockHeldBy(_) => Err(InsertError::AlreadyInvited),
+        }
+    }
+
+    async fn set_email_delivery(&self, id: InvitationId, delivery: EmailDelivery) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(invitation_pk(id)))
+            .key("sk", s(INVITATION_SK))
+            .update_expression("SET emailDelivery = :d")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":d", s(delivery.as_str()))
+            .send()
+            .await
+            .map_err(|e| store_error(&e))?;
+        Ok(())
+    }
+
+    async fn accept(
+        &self,
+        accepted: &Invitation,
+        membership: &Membership,
+        now: DateTime<Utc>,
+        purge_at: DateTime<Utc>,
+    ) -> Result<(), ResolveError> {
+        let change = Change::resolve(&accepted.resolution, now, purge_at, Some(&accepted.team_id))?;
+        let mut items =
+            vec![TransactWriteItem::builder().update(change.into_update(&self.table, accepted.id)?).build()];
+        items.extend(self.membership_writes(membership)?);
+        match self.send_transaction(items).await {
+            Ok(()) => Ok(()),
+            Err(Transact::Failed(e)) => Err(e.into()),
+            Err(Transact::Cancelled(c)) if c.failed(position::ACCEPT_INVITATION) => {
+                Err(not_open(c.item(position::ACCEPT_INVITATION))?)
+            }
+            Err(Transact::Cancelled(c))
+                if c.failed(position::ACCEPT_MEMBERSHIP) || c.failed(position::ACCEPT_MEMBER_EMAIL) =>
+            {
+                Err(ResolveError::AlreadyMember)
+            }
+            // Lost a race to another transaction on the same items: let the caller
+            // re-read and report whatever won.
+            Err(Transact::Cancelled(c)) if c.conflict() => Err(ResolveError::NotOpen { current: None }),
+            Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
+        }
+    }
+
+    async fn decline(
+        &self,
+        id: InvitationId,
+        by: Option<&UserId>,
+        now: DateTime<Utc>,
+        purge_at: DateTime<Utc>,
+    ) -> Result<Invitation, ResolveError> {
+        let resolution = Resolution::Declined { by: by.cloned(), at: now };
+        let change = Change::resolve(&resolution, now, purge_at, None)?;
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(invitation_pk(id)))
+            .key("sk", s(INVITATION_SK))
+            .condition_expression(change.condition)
+            .update_expression(change.update)
+            .set_expression_attribute_names(Some(change.names))
+            .set_expression_attribute_values(Some(change.values))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match out {
+            Ok(out) => {
+                let item =
+                    out.attributes.ok_or_else(|| StoreError::Other("update returned no item".into()))?;
+                Ok(parse_invitation(&item)?)
+            }
+            Err(e) => match e.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(refused)) => {
+                    Err(not_open(refused.item())?)
+                }
+                _ => Err(store_error(&e).into()),
+            },
+        }
+    }
+
+    async fn withdraw(
+        &self,
+        team: &TeamId,
+        id: InvitationId,
+        by: &UserId,
+        roles: &[RoleName],
+        now: DateTime<Utc>,
+        purge_at: DateTime<Utc>,
+    ) -> Result<(), ResolveError> {
+        let resolution = Resolution::Withdrawn { by: by.clone(), at: now };
+        let change = Change::resolve(&resolution, now, purge_at, Some(team))?;
+        // The permission check, as a condition on the caller's membership at the
+        // moment of the write.
+        let mut values = Item::new();
+        let placeholders: Vec<String> = roles
+            .iter()
+            .enumerate()
+            .map(|(i, role)| {
+                values.insert(format!(":role{i}"), s(role.as_str()));
+                format!(":role{i}")
+            })
+            .collect();
+        if placeholders.is_empty() {
+            return Err(ResolveError::Forbidden);
+        }
+        let permitted = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(team)))
+            .key("sk", s(member_sk(by)))
+            .condition_expression(format!("#role IN ({})", placeholders.join(", ")))
+            .expression_attribute_names("#role", "role")
+            .set_expression_attribute_values(Some(values))
+            .build()
+            .map_err(build_error)?;
+        let items = vec![
+            TransactWriteItem::builder().update(change.into_update(&self.table, id)?).build(),
+            TransactWriteItem::builder().condition_check(permitted).build(),
+        ];
+        match self.send_transaction(items).await {
+            Ok(()) => Ok(()),
+            Err(Transact::Failed(e)) => Err(e.into()),
+            // Checked first: whoever may not withdraw learns nothing about the invitation.
+            Err(Transact::Cancelled(c)) if c.failed(position::WITHDRAW_PERMISSION) => {
+                Err(ResolveError::Forbidden)
+            }
+            Err(Transact::Cancelled(c)) if c.failed(position::WITHDRAW_INVITATION) => {
+                Err(not_open(c.item(position::WITHDRAW_INVITATION))?)
+            }
+            Err(Transact::Cancelled(c)) if c.conflict() => Err(ResolveError::NotOpen { current: None }),
+            Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
+        }
+    }
+
+    async fn list(&self, team: &TeamId, query: &ListQuery, now: DateTime<Utc>) -> Result<Page, StoreError> {
+        let (filter, status_value) = match query.status {
+            None => (None, None),
+            Some(Status::Open) => (Some("#status = :status AND expiresAtMs > :now"), Some(Status::Open)),
+            Some(Status::Expired) => (Some("#status = :status AND expiresAtMs <= :now"), Some(Status::Open)),
+            Some(other) => (Some("#status = :status"), Some(other)),
+        };
+        // One item more than the page tells whether another page exists, so the
+        // last page never carries a cursor to an empty one.
+        let target = query.limit + 1;
+        let mut found: Vec<Invitation> = Vec::with_capacity(target);
+        let mut start = query.after.as_ref().map(|c| exclusive_start_key(team, c));
+        for _ in 0..MAX_QUERIES_PER_PAGE {
+            let mut q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI_BY_TEAM)
+                .key_condition_expression("gsi1pk = :pk")
+                .expression_attribute_values(":pk", by_team_key(team))
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start.take());
+            q = match (filter, status_value) {
+                (Some(f), Some(st)) => {
+                    let q = q
+                        .filter_expression(f)
+                        .expression_attribute_names("#status", "status")
+                        .expression_attribute_values(":status", s(st.as_str()))
+                        .limit(FILTERED_QUERY_LIMIT);
+                    if f.contains(":now") {
+                        q.expression_attribute_values(":now", n(now.timestamp_millis()))
+                    } else {
+                        q
+                    }
+                }
+                _ => q.limit((target - found.len()) as i32),
+            };
+            let out = q.send().await.map_err(|e| store_error(&e))?;
+            for item in out.items() {
+                found.push(parse_invitation(item)?);
+            }
+            if found.len() >= target {
+                found.truncate(query.limit);
+                let next = found.last().map(|i| PageCursor { created_at: i.created_at, id: i.id });
+                return Ok(Page { invitations: found, next });
+            }
+            match out.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return Ok(Page { invitations: found, next: None }),
+            }
+        }
+        // Budget spent on a sparse filter: hand back what was found and where to go on.
+        let next = match &start {
+            Some(key) => Some(cursor_from_key(key)?),
+            None => None,
+        };
+        Ok(Page { invitations: found, next })
+    }
+
+    async fn create_team(&self, team: &Team, owner: &Membership) -> Result<(), CreateError> {
+        let mut items = vec![self.put_if_absent(team_item(team))?];
+        items.extend(self.membership_writes(owner)?);
+        match self.send_transaction(items).await {
+            Ok(()) => Ok(()),
+            Err(Transact::Failed(e)) => Err(e.into()),
+            Err(Transact::Cancelled(c)) if !c.conflict() => Err(CreateError::AlreadyExists),
+            Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
+        }
+    }
+
+    async fn add_member(&self, membership: &Membership) -> Result<(), CreateError> {
+        let items = self.membership_writes(membership)?.to_vec();
+        match self.send_transaction(items).await {
+            Ok(()) => Ok(()),
+            Err(Transact::Failed(e)) => Err(e.into()),
+            Err(Transact::Cancelled(c)) if !c.conflict() => Err(CreateError::AlreadyExists),
+            Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
+        }
+    }
+}
