@@ -1,8 +1,12 @@
-//! The use cases. Each makes exactly one conditional write (or transaction), so
-//! that races are settled by DynamoDB and never by what was read a moment earlier,
-//! and as few sequential round trips as its semantics allow: decline and withdraw
-//! write without reading first (the rules the domain's state machine states are
-//! then the write's conditions), and the item as it was explains any refusal.
+//! The use cases. Each decides in one conditional write (or transaction), so that
+//! races are settled by DynamoDB and never by what was read a moment earlier, and
+//! makes as few sequential round trips as its semantics allow: decline and
+//! withdraw write without reading first (the rules the domain's state machine
+//! states are then the write's conditions), and the item as it was explains any
+//! refusal. Two writes follow a decision without deciding anything: invite
+//! records a refused email (`emailDelivery: failed`), and a re-invite whose email
+//! lock is held by an answered invitation retries its transaction once (see
+//! `adapters::dynamo`).
 
 use chrono::{DateTime, TimeDelta, Utc};
 use std::sync::Arc;
@@ -138,6 +142,7 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
             tracing::error!(team = %team_id, "membership exists for a team that does not");
             Error::Internal
         })?;
+        // Written as sent (see `EmailDelivery`); a refusal from SES is recorded below.
         let mut invitation = Invitation::new(
             &team,
             new.email,
@@ -146,9 +151,6 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
             now,
             self.settings.invitation_validity,
         );
-        // Recorded as sent in the same write, so that a delivered email costs no
-        // further round trip; a refusal from SES is recorded just below.
-        invitation.email_delivery = EmailDelivery::Sent;
         self.store.insert_invitation(&invitation, now, self.purge_at(&invitation)).await.map_err(
             |e| match e {
                 InsertError::AlreadyInvited => Error::AlreadyInvited,

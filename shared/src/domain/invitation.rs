@@ -93,8 +93,11 @@ impl Resolution {
     }
 }
 
-/// Whether the invitation email left through SES. `Pending` is the state between
-/// writing the invitation and hearing back from SES.
+/// What the service knows of the invitation email. A new invitation is written
+/// `Sent` in the same write that creates it (a delivered email then costs no
+/// further round trip) and becomes `Failed` if SES refuses or does not answer.
+/// `Pending` is what earlier versions wrote before SES answered: still read,
+/// never written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmailDelivery {
     Pending,
@@ -159,7 +162,7 @@ impl Invitation {
             created_at: now,
             expires_at: now + valid_for,
             resolution: Resolution::Open,
-            email_delivery: EmailDelivery::Pending,
+            email_delivery: EmailDelivery::Sent,
         }
     }
 
@@ -188,8 +191,9 @@ impl Invitation {
         self.resolve(now, Resolution::Accepted { by, at: now })
     }
 
-    /// Decline and withdraw are written without reading the invitation first; the
-    /// store's write condition states this same rule (open and unexpired at `now`).
+    /// Decline and withdraw are written without reading the invitation first, so
+    /// for them the store's write condition is this rule (open and unexpired at
+    /// `now`); `adapters::dynamo::changes` tests that the two agree.
     pub fn decline(&self, by: Option<UserId>, now: DateTime<Utc>) -> Result<Self, TransitionError> {
         self.resolve(now, Resolution::Declined { by, at: now })
     }
