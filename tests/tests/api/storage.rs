@@ -39,14 +39,25 @@ async fn link_tokens_are_never_stored() {
 #[tokio::test]
 async fn history_stays_for_90_days_after_the_last_change_then_ttl_purges_it() {
     let w = World::new().await;
-    let (id, token) = w.invited(&w.email("ttl"), "member").await;
+    let (id, _) = w.invited(&w.email("ttl"), "member").await;
     let item = invitation_item(&w, &id).await;
     assert_eq!(purge_at(&item), epoch("2026-11-09T09:30:00Z") + 90 * 86_400, "open: 90 days after expiry");
 
+    // Each way an invitation ends moves its purge to 90 days after that moment
+    // (2 days after the invitations were sent), whichever path writes it.
+    let (declined, declined_token) = w.invited(&w.email("ttl-declined"), "member").await;
+    let (withdrawn, _) = w.invited(&w.email("ttl-withdrawn"), "member").await;
+    let accepted_email = w.email("ttl-accepted");
+    let (accepted, accepted_token) = w.invited(&accepted_email, "member").await;
     w.clock.advance(TimeDelta::days(2));
-    assert_eq!(w.decline(None, &id, &token).await.status, 200);
-    let item = invitation_item(&w, &id).await;
-    assert_eq!(purge_at(&item), epoch("2026-11-04T09:30:00Z") + 90 * 86_400, "answered: 90 days after");
+    assert_eq!(w.decline(None, &declined, &declined_token).await.status, 200);
+    assert_eq!(w.withdraw(&w.owner, &withdrawn).await.status, 200);
+    let invitee = integration_tests::User::new(&format!("ttl-{}", w.tag), &accepted_email);
+    assert_eq!(w.accept(&invitee, &accepted, &accepted_token).await.status, 200);
+    for (what, id) in [("declined", declined), ("withdrawn", withdrawn), ("accepted", accepted)] {
+        let item = invitation_item(&w, &id).await;
+        assert_eq!(purge_at(&item), epoch("2026-11-04T09:30:00Z") + 90 * 86_400, "{what}: 90 days after");
+    }
 }
 
 #[tokio::test]
