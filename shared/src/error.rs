@@ -36,14 +36,41 @@ pub enum Error {
     #[error("validation failed")]
     Validation(Vec<FieldError>),
     /// A dependency is throttling or unreachable; safe to retry.
-    #[error("temporarily unavailable")]
-    Unavailable,
-    /// Anything else; details are in the logs, never in the response.
-    #[error("internal error")]
-    Internal,
+    #[error("temporarily unavailable: {0}")]
+    Unavailable(Cause),
+    /// Anything else; the cause goes to the logs, never into the response.
+    #[error("internal error: {0}")]
+    Internal(Cause),
+}
+
+/// What went wrong underneath a 5xx, for the one log line of the request
+/// (`http::Api::logged`); never rendered to a client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cause(pub String);
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 impl Error {
+    pub fn unavailable(cause: impl Into<String>) -> Self {
+        Error::Unavailable(Cause(cause.into()))
+    }
+
+    pub fn internal(cause: impl Into<String>) -> Self {
+        Error::Internal(Cause(cause.into()))
+    }
+
+    /// The cause to log, for the errors that have one.
+    pub fn cause(&self) -> Option<&Cause> {
+        match self {
+            Error::Unavailable(c) | Error::Internal(c) => Some(c),
+            _ => None,
+        }
+    }
+
     pub fn invalid_field(field: &'static str, message: impl Into<String>) -> Self {
         Error::Validation(vec![FieldError { field, message: message.into() }])
     }

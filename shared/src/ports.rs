@@ -23,10 +23,9 @@ pub enum StoreError {
 
 impl From<StoreError> for crate::Error {
     fn from(e: StoreError) -> Self {
-        tracing::error!(error = %e, "store call failed");
         match e {
-            StoreError::Unavailable(_) => crate::Error::Unavailable,
-            StoreError::Other(_) => crate::Error::Internal,
+            StoreError::Unavailable(_) => crate::Error::unavailable(e.to_string()),
+            StoreError::Other(_) => crate::Error::internal(e.to_string()),
         }
     }
 }

@@ -139,8 +139,7 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
             tokio::join!(self.store.membership(team_id, &caller.user_id), self.store.team(team_id));
         let inviter = self.authorize(membership?, Permission::MembersManage)?;
         let team = team?.ok_or_else(|| {
-            tracing::error!(team = %team_id, "membership exists for a team that does not");
-            Error::Internal
+            Error::internal(format!("a membership exists in team {team_id}, which does not"))
         })?;
         // Written as sent (see `EmailDelivery`); a refusal from SES is recorded below.
         let mut invitation = Invitation::new(
@@ -292,7 +291,7 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
                 Err(e) => e.into(),
                 // Still open: a concurrent transaction got in the way and then
                 // failed; the caller may simply retry.
-                Ok(()) => Error::Unavailable,
+                Ok(()) => Error::unavailable("a concurrent transaction cancelled the write"),
             },
         }
     }

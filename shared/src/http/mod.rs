@@ -79,7 +79,8 @@ impl<S: InvitationStore, M: Mailer> Api<S, M> {
     }
 
     /// Runs one route and logs it: route template, status and latency, never the
-    /// path itself (it can carry a token in its query string).
+    /// path itself (it can carry a token in its query string). The one place an
+    /// error's cause is logged.
     async fn logged(
         &self,
         route: &'static str,
@@ -87,10 +88,15 @@ impl<S: InvitationStore, M: Mailer> Api<S, M> {
         run: impl std::future::Future<Output = Result<Response<Body>, Error>>,
     ) -> Response<Body> {
         let started = Instant::now();
-        let response = run.await.unwrap_or_else(|e| problem::problem_response(&e));
+        let (response, cause) = match run.await {
+            Ok(response) => (response, None),
+            Err(e) => (problem::problem_response(&e), e.cause().cloned()),
+        };
         let status = response.status().as_u16();
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-        if status >= 500 {
+        if let Some(cause) = cause {
+            tracing::error!(route, method = %method, status, latency_ms, cause = %cause, "request");
+        } else if status >= 500 {
             tracing::error!(route, method = %method, status, latency_ms, "request");
         } else {
             tracing::info!(route, method = %method, status, latency_ms, "request");

@@ -9,81 +9,139 @@ use crate::error::Error;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// Status, code and title for each error; the codes are part of the API contract.
-pub fn classify(err: &Error) -> (StatusCode, &'static str, &'static str) {
-    match err {
-        Error::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request", "The request is malformed"),
-        Error::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required"),
-        Error::Forbidden => (StatusCode::FORBIDDEN, "forbidden", "Not allowed"),
-        Error::EmailMismatch => {
-            (StatusCode::FORBIDDEN, "email_mismatch", "Signed in as a different email address")
-        }
-        Error::NotFound => (StatusCode::NOT_FOUND, "not_found", "Not found"),
-        Error::AlreadyInvited => (StatusCode::CONFLICT, "already_invited", "Already invited"),
-        Error::AlreadyMember => (StatusCode::CONFLICT, "already_member", "Already a member"),
-        Error::NotOpen(_) => (StatusCode::CONFLICT, "invitation_not_open", "The invitation is not open"),
-        Error::Expired => (StatusCode::GONE, "invitation_expired", "The invitation has expired"),
-        Error::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Validation failed"),
-        Error::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Temporarily unavailable"),
-        Error::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
-    }
+/// Everything a client is told about one error. Adding an error variant means
+/// adding one arm to `describe`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub status: StatusCode,
+    /// Stable machine code; part of the API contract.
+    pub code: &'static str,
+    pub title: &'static str,
+    pub detail: String,
+    /// Extra members of the problem document.
+    pub extra: Vec<(&'static str, Value)>,
+    pub headers: Vec<(header::HeaderName, &'static str)>,
 }
 
-fn detail(err: &Error) -> String {
+/// The one mapping from an error to what the client sees.
+pub fn describe(err: &Error) -> Problem {
+    let p = |status, code, title, detail: &str| Problem {
+        status,
+        code,
+        title,
+        detail: detail.to_owned(),
+        extra: vec![],
+        headers: vec![],
+    };
     match err {
-        Error::InvalidRequest(why) => why.clone(),
-        Error::Unauthenticated => "Sign in to do this.".into(),
-        Error::Forbidden => "You do not have the permission this needs in this team.".into(),
-        Error::EmailMismatch => {
-            "This invitation was sent to another email address. Sign in with that address to accept it; the invitation stays open.".into()
+        Error::InvalidRequest(why) => p(StatusCode::BAD_REQUEST, "invalid_request", "The request is malformed", why),
+        Error::Unauthenticated => Problem {
+            headers: vec![(header::WWW_AUTHENTICATE, "Bearer")],
+            ..p(StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required", "Sign in to do this.")
+        },
+        Error::Forbidden => p(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Not allowed",
+            "You do not have the permission this needs in this team.",
+        ),
+        Error::EmailMismatch => p(
+            StatusCode::FORBIDDEN,
+            "email_mismatch",
+            "Signed in as a different email address",
+            "This invitation was sent to another email address. Sign in with that address to accept it; the invitation stays open.",
+        ),
+        Error::NotFound => {
+            p(StatusCode::NOT_FOUND, "not_found", "Not found", "No such invitation, or the link is not valid.")
         }
-        Error::NotFound => "No such invitation, or the link is not valid.".into(),
-        Error::AlreadyInvited => "An open invitation for this email already exists in this team.".into(),
-        Error::AlreadyMember => "This person is already a member of the team.".into(),
-        Error::NotOpen(status) => format!("The invitation is {status} and can no longer be changed."),
-        Error::Expired => "The invitation has expired; ask the team to invite you again.".into(),
-        Error::Validation(fields) => fields
-            .iter()
-            .map(|f| format!("{}: {}", f.field, f.message))
-            .collect::<Vec<_>>()
-            .join("; "),
-        Error::Unavailable => "The service is busy. Try again in a moment.".into(),
-        Error::Internal => "Something went wrong on our side.".into(),
+        Error::AlreadyInvited => p(
+            StatusCode::CONFLICT,
+            "already_invited",
+            "Already invited",
+            "An open invitation for this email already exists in this team.",
+        ),
+        Error::AlreadyMember => p(
+            StatusCode::CONFLICT,
+            "already_member",
+            "Already a member",
+            "This person is already a member of the team.",
+        ),
+        Error::NotOpen(status) => Problem {
+            extra: vec![("invitationStatus", json!(status.as_str()))],
+            ..p(
+                StatusCode::CONFLICT,
+                "invitation_not_open",
+                "The invitation is not open",
+                &format!("The invitation is {status} and can no longer be changed."),
+            )
+        },
+        Error::Expired => Problem {
+            extra: vec![("invitationStatus", json!("expired"))],
+            ..p(
+                StatusCode::GONE,
+                "invitation_expired",
+                "The invitation has expired",
+                "The invitation has expired; ask the team to invite you again.",
+            )
+        },
+        Error::Validation(fields) => Problem {
+            extra: vec![(
+                "errors",
+                fields.iter().map(|f| json!({"field": f.field, "message": f.message})).collect(),
+            )],
+            ..p(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "Validation failed",
+                &fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "),
+            )
+        },
+        Error::Unavailable(_) => Problem {
+            headers: vec![(header::RETRY_AFTER, "1")],
+            ..p(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Temporarily unavailable",
+                "The service is busy. Try again in a moment.",
+            )
+        },
+        Error::Internal(_) => p(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "Something went wrong on our side.",
+        ),
     }
 }
 
 pub fn problem_body(err: &Error) -> Value {
-    let (status, code, title) = classify(err);
+    body_of(&describe(err))
+}
+
+fn body_of(problem: &Problem) -> Value {
     let mut body = json!({
-        "type": format!("urn:invitations:problem:{code}"),
-        "title": title,
-        "status": status.as_u16(),
-        "detail": detail(err),
-        "code": code,
+        "type": format!("urn:invitations:problem:{}", problem.code),
+        "title": problem.title,
+        "status": problem.status.as_u16(),
+        "detail": problem.detail,
+        "code": problem.code,
     });
-    match err {
-        Error::NotOpen(s) => body["invitationStatus"] = json!(s.as_str()),
-        Error::Expired => body["invitationStatus"] = json!("expired"),
-        Error::Validation(fields) => {
-            body["errors"] = fields.iter().map(|f| json!({"field": f.field, "message": f.message})).collect();
-        }
-        _ => {}
+    for (key, value) in &problem.extra {
+        body[*key] = value.clone();
     }
     body
 }
 
 pub fn problem_response(err: &Error) -> Response<Body> {
-    let (status, _, _) = classify(err);
+    let problem = describe(err);
     let mut builder = Response::builder()
-        .status(status)
+        .status(problem.status)
         .header(header::CONTENT_TYPE, PROBLEM_JSON)
         .header(header::CACHE_CONTROL, "no-store");
-    match err {
-        Error::Unauthenticated => builder = builder.header(header::WWW_AUTHENTICATE, "Bearer"),
-        Error::Unavailable => builder = builder.header(header::RETRY_AFTER, "1"),
-        _ => {}
+    for (name, value) in &problem.headers {
+        builder = builder.header(name, *value);
     }
-    builder.body(Body::Text(problem_body(err).to_string())).expect("static headers are valid")
+    builder.body(Body::Text(body_of(&problem).to_string())).expect("static headers are valid")
 }
 
 #[cfg(test)]
@@ -105,8 +163,8 @@ mod tests {
             (Error::NotOpen(Status::Accepted), 409, "invitation_not_open"),
             (Error::Expired, 410, "invitation_expired"),
             (Error::Validation(vec![]), 422, "validation_failed"),
-            (Error::Unavailable, 503, "unavailable"),
-            (Error::Internal, 500, "internal"),
+            (Error::unavailable("throttled"), 503, "unavailable"),
+            (Error::internal("corrupt item"), 500, "internal"),
         ];
         for (err, status, code) in cases {
             let resp = problem_response(&err);
@@ -136,8 +194,18 @@ mod tests {
     }
 
     #[test]
+    fn the_cause_of_a_5xx_never_reaches_the_client() {
+        for err in
+            [Error::unavailable("ThrottlingException: arn:aws:dynamodb:..."), Error::internal("corrupt item")]
+        {
+            let body = problem_body(&err).to_string();
+            assert!(!body.contains("Throttling") && !body.contains("corrupt"), "{body}");
+        }
+    }
+
+    #[test]
     fn unavailable_tells_clients_when_to_retry() {
-        let resp = problem_response(&Error::Unavailable);
+        let resp = problem_response(&Error::unavailable("throttled"));
         assert_eq!(resp.headers()[header::RETRY_AFTER], "1");
     }
 }

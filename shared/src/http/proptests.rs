@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use super::problem::classify;
+use super::problem::describe;
 use super::{list_query, request, routes, InviteBody, TokenBody};
 use crate::domain::{Email, InvitationId, RoleCatalog, TeamId, UserId};
 use crate::ports::PageCursor;
@@ -60,7 +60,7 @@ fn encode(s: &str) -> String {
 fn client_error<T>(r: Result<T, Error>) -> bool {
     match r {
         Ok(_) => true,
-        Err(e) => classify(&e).0.is_client_error(),
+        Err(e) => describe(&e).status.is_client_error(),
     }
 }
 
@@ -105,7 +105,7 @@ proptest! {
         prop_assert_eq!(request::query_param(&req, "limit"), Some(limit.clone()), "the query reaches the parser");
         match list_query(&req) {
             Ok(q) => prop_assert!((1..=super::MAX_PAGE_SIZE).contains(&q.limit)),
-            Err(e) => prop_assert_eq!(classify(&e).0.as_u16(), 400),
+            Err(e) => prop_assert_eq!(describe(&e).status.as_u16(), 400),
         }
     }
 
