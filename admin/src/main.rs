@@ -7,11 +7,11 @@
 use std::collections::HashMap;
 use std::process::ExitCode;
 
-use chrono::TimeDelta;
 use invitations_core::adapters::dynamo::DynamoStore;
 use invitations_core::adapters::table;
 use invitations_core::bootstrap::sdk_config;
 use invitations_core::clock::{Clock, SystemClock};
+use invitations_core::config;
 use invitations_core::dev::demo;
 use invitations_core::domain::{Email, Membership, RoleCatalog, RoleName, Team, TeamId, TeamName, UserId};
 use invitations_core::ports::{CreateError, InvitationStore};
@@ -139,7 +139,7 @@ async fn run(args: &[String]) -> Result<String, String> {
         "seed-demo" => {
             options(rest, &[])?;
             // The defaults the functions use: a week to answer, 90 days of history.
-            let (validity, retention) = (TimeDelta::days(7), TimeDelta::days(90));
+            let (validity, retention) = (config::default_validity(), config::default_retention());
             demo::seed(&store().await?, SystemClock.now(), validity, retention).await?;
             Ok(format!(
                 "seeded team {} with {} members and {} open invitations",

@@ -7,6 +7,16 @@ use crate::domain::{Email, LinkSigner};
 pub const DEFAULT_EXPIRY_SECONDS: i64 = 7 * 24 * 60 * 60;
 pub const DEFAULT_RETENTION_DAYS: i64 = 90;
 
+/// How long an invitation stays open unless configured otherwise: one week.
+pub fn default_validity() -> TimeDelta {
+    TimeDelta::seconds(DEFAULT_EXPIRY_SECONDS)
+}
+
+/// How long history is kept after the last change unless configured otherwise.
+pub fn default_retention() -> TimeDelta {
+    TimeDelta::days(DEFAULT_RETENTION_DAYS)
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,

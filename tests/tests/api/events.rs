@@ -4,7 +4,6 @@
 //! environment's variables, identity from the authorizer claims), against the demo
 //! data `scripts/dev` seeds, so the examples cannot rot.
 
-use chrono::TimeDelta;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -15,7 +14,7 @@ use invitations_core::adapters::dynamo::DynamoStore;
 use invitations_core::adapters::table::create_table;
 use invitations_core::bootstrap;
 use invitations_core::clock::{Clock, SystemClock};
-use invitations_core::config::Config;
+use invitations_core::config::{self, Config};
 use invitations_core::dev::demo;
 
 /// Each event file and the status its function answers on fresh demo data.
@@ -84,7 +83,9 @@ async fn every_event_gets_the_expected_answer_from_its_function() {
         let table = format!("events-{}", uuid::Uuid::new_v4().simple());
         create_table(&aws_sdk_dynamodb::Client::new(&sdk), &table).await.expect("create table");
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table.clone());
-        demo::seed(&store, SystemClock.now(), TimeDelta::days(7), TimeDelta::days(90)).await.expect("seed");
+        demo::seed(&store, SystemClock.now(), config::default_validity(), config::default_retention())
+            .await
+            .expect("seed");
         let env: BTreeMap<&str, String> = [
             ("TABLE_NAME", table),
             ("SENDER_EMAIL", integration_tests::VERIFIED_SENDER.to_owned()),

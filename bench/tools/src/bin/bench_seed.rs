@@ -9,6 +9,7 @@ use chrono::{TimeDelta, Utc};
 use tokio::task::JoinSet;
 
 use invitations_core::adapters::dynamo::{invitation_item, DynamoStore};
+use invitations_core::config;
 use invitations_core::domain::{Email, Invitation, Membership, RoleName, Team, TeamId, TeamName, UserId};
 use invitations_core::ports::InvitationStore;
 
@@ -45,10 +46,10 @@ async fn main() {
                 RoleName::parse("member").unwrap(),
                 owner.user_id.clone(),
                 created,
-                TimeDelta::days(7),
+                config::default_validity(),
             );
             inv.email_delivery = invitations_core::domain::EmailDelivery::Sent;
-            let item = invitation_item(&inv, inv.purge_at(TimeDelta::days(90)));
+            let item = invitation_item(&inv, inv.purge_at(config::default_retention()));
             WriteRequest::builder()
                 .put_request(PutRequest::builder().set_item(Some(item)).build().unwrap())
                 .build()
