@@ -1,0 +1,242 @@
+//! One HTTP call as the API Gateway v2 event AWS would deliver for it (the only
+//! builder of such events in the tests and the benchmarks), and the way it goes
+//! to a function's handler and comes back.
+
+use base64::Engine;
+use lambda_http::{Body, Response};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+use invitations_core::http::routes;
+
+use crate::world::{TestApi, User};
+
+/// The token in an invitation link.
+pub fn token_of(link: &str) -> String {
+    link.split_once("?token=").expect("link has a token").1.to_owned()
+}
+
+/// Which function a call goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    Invite,
+    List,
+    Withdraw,
+    Respond,
+}
+
+impl Function {
+    /// By its binary's name (`Binary` in template.yaml).
+    pub fn from_binary(name: &str) -> Option<Self> {
+        Some(match name {
+            "invite" => Self::Invite,
+            "list" => Self::List,
+            "withdraw" => Self::Withdraw,
+            "respond" => Self::Respond,
+            _ => return None,
+        })
+    }
+}
+
+/// One HTTP call, turned into the API Gateway v2 event AWS would deliver.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub function: Function,
+    pub method: &'static str,
+    /// The route template, one of `invitations_core::http::routes`.
+    pub route: &'static str,
+    pub path_params: Vec<(String, String)>,
+    pub query: Vec<(String, String)>,
+    pub body: Option<String>,
+    /// `body` is base64, as API Gateway sends a body that is not text.
+    pub base64_encoded: bool,
+    pub content_type: Option<String>,
+    pub claims: Option<Value>,
+}
+
+impl Call {
+    fn new(function: Function, method: &'static str, route: &'static str, params: &[(&str, &str)]) -> Self {
+        Self {
+            function,
+            method,
+            route,
+            path_params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            query: vec![],
+            body: None,
+            base64_encoded: false,
+            content_type: None,
+            claims: None,
+        }
+    }
+
+    pub fn invite(team: &str, body: Value) -> Self {
+        Self::new(Function::Invite, "POST", routes::INVITE, &[("teamId", team)]).json(body)
+    }
+
+    pub fn list(team: &str) -> Self {
+        Self::new(Function::List, "GET", routes::LIST, &[("teamId", team)])
+    }
+
+    pub fn withdraw(team: &str, id: &str) -> Self {
+        Self::new(Function::Withdraw, "POST", routes::WITHDRAW, &[("teamId", team), ("invitationId", id)])
+    }
+
+    pub fn preview(id: &str, token: &str) -> Self {
+        Self::new(Function::Respond, "GET", routes::PREVIEW, &[("invitationId", id)])
+            .query(&[("token", token)])
+    }
+
+    pub fn accept(id: &str, token: &str) -> Self {
+        Self::new(Function::Respond, "POST", routes::ACCEPT, &[("invitationId", id)])
+            .json(json!({ "token": token }))
+    }
+
+    pub fn decline(id: &str, token: &str) -> Self {
+        Self::new(Function::Respond, "POST", routes::DECLINE, &[("invitationId", id)])
+            .json(json!({ "token": token }))
+    }
+
+    pub fn by(mut self, user: &User) -> Self {
+        self.claims = Some(user.claims());
+        self
+    }
+
+    pub fn claims(mut self, claims: Value) -> Self {
+        self.claims = Some(claims);
+        self
+    }
+
+    pub fn query(mut self, query: &[(&str, &str)]) -> Self {
+        self.query.extend(query.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        self
+    }
+
+    pub fn json(mut self, body: Value) -> Self {
+        self.body = Some(body.to_string());
+        self.base64_encoded = false;
+        self.content_type = Some("application/json".into());
+        self
+    }
+
+    pub fn raw_body(mut self, body: &str, content_type: Option<&str>) -> Self {
+        self.body = Some(body.into());
+        self.base64_encoded = false;
+        self.content_type = content_type.map(str::to_owned);
+        self
+    }
+
+    /// A body that is not text, base64-encoded with `isBase64Encoded` as API
+    /// Gateway hands it over. The content type stays what it was.
+    pub fn binary_body(mut self, bytes: &[u8]) -> Self {
+        self.body = Some(base64::engine::general_purpose::STANDARD.encode(bytes));
+        self.base64_encoded = true;
+        self
+    }
+
+    pub fn path(&self) -> String {
+        let mut path = self.route.to_owned();
+        for (k, v) in &self.path_params {
+            path = path.replace(&format!("{{{k}}}"), v);
+        }
+        path
+    }
+
+    /// The event as API Gateway (HTTP API, payload format 2.0) sends it.
+    pub fn event(&self) -> Value {
+        let path = self.path();
+        let raw_query = self.query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+        let mut headers = json!({ "host": "api.example.com", "user-agent": "integration-tests" });
+        if let Some(ct) = &self.content_type {
+            headers["content-type"] = json!(ct);
+        }
+        let mut ctx = json!({
+            "accountId": "123456789012",
+            "apiId": "api",
+            "domainName": "api.example.com",
+            "domainPrefix": "api",
+            "http": {
+                "method": self.method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "integration-tests"
+            },
+            "requestId": uuid::Uuid::new_v4().to_string(),
+            "routeKey": format!("{} {}", self.method, self.route),
+            "stage": "$default",
+            "time": "02/Nov/2026:09:30:00 +0000",
+            "timeEpoch": 1_793_611_800_000u64
+        });
+        if let Some(claims) = &self.claims {
+            ctx["authorizer"] = json!({ "jwt": { "claims": claims, "scopes": null } });
+        }
+        let mut event = json!({
+            "version": "2.0",
+            "routeKey": format!("{} {}", self.method, self.route),
+            "rawPath": path,
+            "rawQueryString": raw_query,
+            "headers": headers,
+            "pathParameters": self.path_params.iter().cloned().collect::<HashMap<_, _>>(),
+            "requestContext": ctx,
+            "isBase64Encoded": self.base64_encoded
+        });
+        if !self.query.is_empty() {
+            event["queryStringParameters"] = json!(self.query.iter().cloned().collect::<HashMap<_, _>>());
+        }
+        if let Some(body) = &self.body {
+            event["body"] = json!(body);
+        }
+        event
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Resp {
+    pub status: u16,
+    pub content_type: String,
+    pub headers: lambda_http::http::HeaderMap,
+    pub body: Value,
+}
+
+impl Resp {
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+}
+
+pub async fn call_api(api: &TestApi, call: Call) -> Resp {
+    send_event(api, call.function, &call.event().to_string()).await
+}
+
+/// Delivers one raw API Gateway v2 event to a function's handler, as Lambda would.
+pub async fn send_event(api: &TestApi, function: Function, event: &str) -> Resp {
+    into_resp(dispatch(api, function, parse_event(event)).await)
+}
+
+pub fn parse_event(event: &str) -> lambda_http::Request {
+    lambda_http::request::from_str(event).expect("valid API Gateway v2 event")
+}
+
+/// The handler of `function`, as its `main.rs` wires it.
+pub async fn dispatch(api: &TestApi, function: Function, request: lambda_http::Request) -> Response<Body> {
+    match function {
+        Function::Invite => api.invite(request).await,
+        Function::List => api.list(request).await,
+        Function::Withdraw => api.withdraw(request).await,
+        Function::Respond => api.respond(request).await,
+    }
+}
+
+pub fn into_resp(response: Response<Body>) -> Resp {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let content_type =
+        headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let body = match response.body() {
+        Body::Text(t) => serde_json::from_str(t).unwrap_or_else(|_| panic!("body is not JSON: {t}")),
+        Body::Empty => Value::Null,
+        Body::Binary(b) => serde_json::from_slice(b).expect("body is JSON"),
+        _ => Value::Null,
+    };
+    Resp { status, content_type, headers, body }
+}

@@ -1,0 +1,252 @@
+//! The world a test acts in: a fresh table in the emulator, a team with an owner,
+//! an administrator and a member, a second team, and a clock the test controls;
+//! and the production handlers over the real adapters that serve it.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+use invitations_core::adapters::dynamo::DynamoStore;
+use invitations_core::adapters::ses::SesMailer;
+use invitations_core::adapters::table::create_table;
+use invitations_core::clock::{Clock, ManualClock, SystemClock};
+use invitations_core::domain::{
+    Email, LinkSigner, Membership, RoleCatalog, RoleName, Team, TeamId, TeamName, UserId,
+};
+use invitations_core::http::{Api, AuthMode};
+use invitations_core::ports::InvitationStore;
+use invitations_core::service::{InvitationService, Settings};
+
+use crate::emulator::{endpoint, sdk_config};
+use crate::request::{call_api, token_of, Call, Resp};
+use crate::{Observer, APP_BASE_URL, SECRET, VERIFIED_SENDER};
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub sub: String,
+    pub email: String,
+}
+
+impl User {
+    pub fn new(sub: &str, email: &str) -> Self {
+        Self { sub: sub.into(), email: email.into() }
+    }
+
+    pub fn claims(&self) -> Value {
+        json!({ "sub": self.sub, "email": self.email })
+    }
+}
+
+pub type TestApi = Api<DynamoStore, SesMailer>;
+
+pub struct World {
+    pub api: Arc<TestApi>,
+    pub clock: Arc<ManualClock>,
+    pub store: DynamoStore,
+    pub team: String,
+    pub other_team: String,
+    pub owner: User,
+    pub admin: User,
+    pub member: User,
+    /// Owner of the other team: a manager, but not of `team`.
+    pub outsider: User,
+    /// Unique per world, so emails sent by one test never match another's.
+    pub tag: String,
+    /// What the handlers' DynamoDB and SES clients sent.
+    pub dynamo_seen: Observer,
+    pub ses_seen: Observer,
+}
+
+pub struct Options {
+    pub sender: &'static str,
+    pub validity: TimeDelta,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { sender: VERIFIED_SENDER, validity: TimeDelta::days(7) }
+    }
+}
+
+fn start_time() -> DateTime<Utc> {
+    // A fixed, recent instant: runs are reproducible and nothing reads the wall clock.
+    DateTime::parse_from_rfc3339("2026-11-02T09:30:00Z").unwrap().with_timezone(&Utc)
+}
+
+impl World {
+    pub async fn new() -> Self {
+        Self::with(Options::default()).await
+    }
+
+    pub async fn with(options: Options) -> Self {
+        let sdk = sdk_config().await;
+        let tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+        let table = format!("invitations-test-{tag}");
+        let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
+        create_table(&dynamo, &table)
+            .await
+            .unwrap_or_else(|e| panic!("could not create a table in the emulator at {}: {e}", endpoint()));
+        let ses = aws_sdk_sesv2::Client::new(&sdk);
+        // Registering an identity twice fails in some emulators; either way it exists.
+        let _ = ses.create_email_identity().email_identity(VERIFIED_SENDER).send().await;
+
+        let clock = Arc::new(ManualClock::new(start_time()));
+        let store = DynamoStore::new(dynamo.clone(), table.clone());
+        let user = |role: &str| User::new(&format!("{role}-{tag}"), &format!("{role}.{tag}@example.com"));
+        let (owner, admin, member, outsider) =
+            (user("owner"), user("admin"), user("member"), user("outsider"));
+        let team = format!("team-{tag}");
+        let other_team = format!("other-{tag}");
+        seed_team(&store, &team, "Acme Rockets", &owner, start_time()).await;
+        add_member(&store, &team, &admin, "administrator").await;
+        add_member(&store, &team, &member, "member").await;
+        seed_team(&store, &other_team, "Globex", &outsider, start_time()).await;
+
+        // The functions' own clients are watched: round trips and IAM actions.
+        let (dynamo_seen, ses_seen) = (Observer::default(), Observer::default());
+        let watched_dynamo = aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(dynamo_seen.clone()).build(),
+        );
+        let watched_ses = aws_sdk_sesv2::Client::from_conf(
+            aws_sdk_sesv2::config::Builder::from(&sdk).interceptor(ses_seen.clone()).build(),
+        );
+        let api = Arc::new(api(
+            watched_ses,
+            DynamoStore::new(watched_dynamo, table.clone()),
+            options.sender,
+            clock.clone(),
+            options.validity,
+        ));
+        Self {
+            api,
+            clock,
+            store,
+            team,
+            other_team,
+            owner,
+            admin,
+            member,
+            outsider,
+            tag,
+            dynamo_seen,
+            ses_seen,
+        }
+    }
+
+    /// A fresh address nobody has used, unique to this world.
+    pub fn email(&self, name: &str) -> String {
+        format!("{name}.{}@example.com", self.tag)
+    }
+
+    pub async fn membership(&self, team: &str, user: &User) -> Option<Membership> {
+        self.store
+            .membership(&TeamId::parse(team).unwrap(), &UserId::parse(&user.sub).unwrap())
+            .await
+            .expect("store reachable")
+    }
+
+    pub async fn call(&self, call: Call) -> Resp {
+        call_api(&self.api, call).await
+    }
+
+    pub async fn invite(&self, caller: &User, email: &str, role: &str) -> Resp {
+        self.call(Call::invite(&self.team, json!({"email": email, "role": role})).by(caller)).await
+    }
+
+    /// Invites and returns (invitation id, link token), asserting success.
+    pub async fn invited(&self, email: &str, role: &str) -> (String, String) {
+        let resp = self.invite(&self.owner, email, role).await;
+        assert_eq!(resp.status, 201, "invite failed: {}", resp.body);
+        let link = resp.body["link"].as_str().expect("managers get the link").to_owned();
+        (resp.body["id"].as_str().unwrap().to_owned(), token_of(&link))
+    }
+
+    pub async fn list(&self, caller: &User, query: &[(&str, &str)]) -> Resp {
+        self.call(Call::list(&self.team).query(query).by(caller)).await
+    }
+
+    pub async fn withdraw(&self, caller: &User, id: &str) -> Resp {
+        self.call(Call::withdraw(&self.team, id).by(caller)).await
+    }
+
+    pub async fn preview(&self, id: &str, token: &str) -> Resp {
+        self.call(Call::preview(id, token)).await
+    }
+
+    pub async fn accept(&self, caller: &User, id: &str, token: &str) -> Resp {
+        self.call(Call::accept(id, token).by(caller)).await
+    }
+
+    pub async fn decline(&self, caller: Option<&User>, id: &str, token: &str) -> Resp {
+        let call = Call::decline(id, token);
+        self.call(match caller {
+            Some(u) => call.by(u),
+            None => call,
+        })
+        .await
+    }
+
+    /// The status of one invitation as the team's list shows it to the owner.
+    pub async fn status_in_list(&self, id: &str) -> String {
+        let resp = self.list(&self.owner, &[("limit", "100")]).await;
+        assert_eq!(resp.status, 200, "{}", resp.body);
+        resp.body["invitations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .map(|i| i["status"].as_str().unwrap().to_owned())
+            .unwrap_or_else(|| panic!("invitation {id} not in the list"))
+    }
+}
+
+/// The production handlers over the real adapters, with the test's clock and
+/// settings, reading identity from the authorizer context as in AWS.
+pub fn api(
+    ses: aws_sdk_sesv2::Client,
+    store: DynamoStore,
+    sender: &str,
+    clock: Arc<dyn Clock>,
+    validity: TimeDelta,
+) -> TestApi {
+    let service = InvitationService::new(
+        store,
+        SesMailer::new(ses, Email::parse(sender).unwrap()),
+        clock,
+        LinkSigner::new(SECRET.as_bytes()).unwrap(),
+        RoleCatalog::builtin(),
+        Settings {
+            app_base_url: APP_BASE_URL.into(),
+            invitation_validity: validity,
+            history_retention: TimeDelta::days(90),
+        },
+    );
+    Api::new(service, AuthMode::Authorizer)
+}
+
+/// The production handlers over given clients, on the wall clock, with the
+/// defaults the functions use: for fault injection and the benchmarks.
+pub fn api_with(dynamo: aws_sdk_dynamodb::Client, ses: aws_sdk_sesv2::Client, table: &str) -> TestApi {
+    api(ses, DynamoStore::new(dynamo, table), VERIFIED_SENDER, Arc::new(SystemClock), TimeDelta::days(7))
+}
+
+async fn seed_team(store: &DynamoStore, team: &str, name: &str, owner: &User, now: DateTime<Utc>) {
+    let team =
+        Team { id: TeamId::parse(team).unwrap(), name: TeamName::parse(name).unwrap(), created_at: now };
+    let owner = membership(team.id.as_str(), owner, "owner", now);
+    store.create_team(&team, &owner).await.expect("seed team");
+}
+
+async fn add_member(store: &DynamoStore, team: &str, user: &User, role: &str) {
+    store.add_member(&membership(team, user, role, start_time())).await.expect("seed member");
+}
+
+fn membership(team: &str, user: &User, role: &str, now: DateTime<Utc>) -> Membership {
+    Membership {
+        team_id: TeamId::parse(team).unwrap(),
+        user_id: UserId::parse(&user.sub).unwrap(),
+        email: Email::parse(&user.email).unwrap(),
+        role: RoleName::parse(role).unwrap(),
+        joined_at: now,
+    }
+}
