@@ -84,7 +84,7 @@ async fn run(args: &[String]) -> Result<String, String> {
             let now = SystemClock.now();
             let team = Team {
                 id: TeamId::parse(&o["team-id"]).map_err(|e| e.to_string())?,
-                name: TeamName::parse(&o["name"]).ok_or("--name must be 1-100 characters on one line")?,
+                name: TeamName::parse(&o["name"]).map_err(|e| format!("--name: {e}"))?,
                 created_at: now,
             };
             let owner = Membership {

@@ -19,6 +19,14 @@ pub enum Status {
     Withdrawn,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("status must be one of open, expired, accepted, declined, withdrawn")]
+pub struct UnknownStatus;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("email delivery must be one of pending, sent, failed")]
+pub struct UnknownEmailDelivery;
+
 impl Status {
     pub const ALL: [Status; 5] =
         [Status::Open, Status::Expired, Status::Accepted, Status::Declined, Status::Withdrawn];
@@ -33,8 +41,8 @@ impl Status {
         }
     }
 
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    pub fn parse(raw: &str) -> Result<Self, UnknownStatus> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw).ok_or(UnknownStatus)
     }
 }
 
@@ -114,8 +122,11 @@ impl EmailDelivery {
         }
     }
 
-    pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Pending, Self::Sent, Self::Failed].into_iter().find(|d| d.as_str() == raw)
+    pub fn parse(raw: &str) -> Result<Self, UnknownEmailDelivery> {
+        [Self::Pending, Self::Sent, Self::Failed]
+            .into_iter()
+            .find(|d| d.as_str() == raw)
+            .ok_or(UnknownEmailDelivery)
     }
 }
 
@@ -303,8 +314,8 @@ mod tests {
     #[test]
     fn statuses_round_trip_through_their_names() {
         for s in Status::ALL {
-            assert_eq!(Status::parse(s.as_str()), Some(s));
+            assert_eq!(s.as_str().parse::<Status>(), Ok(s));
         }
-        assert_eq!(Status::parse("OPEN"), None);
+        assert_eq!(Status::parse("OPEN"), Err(UnknownStatus));
     }
 }

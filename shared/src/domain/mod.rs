@@ -10,7 +10,32 @@ mod token;
 
 pub use email::{Email, InvalidEmail};
 pub use ids::{InvalidId, InvitationId, TeamId, UserId};
-pub use invitation::{EmailDelivery, Invitation, Resolution, Status, TransitionError};
-pub use role::{Permission, Role, RoleCatalog, RoleError, RoleName};
-pub use team::{Membership, Team, TeamName};
+pub use invitation::{
+    EmailDelivery, Invitation, Resolution, Status, TransitionError, UnknownEmailDelivery, UnknownStatus,
+};
+pub use role::{InvalidRoleName, Permission, Role, RoleCatalog, RoleError, RoleName};
+pub use team::{InvalidTeamName, Membership, Team, TeamName};
 pub use token::{LinkSigner, LinkToken, MIN_SECRET_LEN};
+
+/// `str::parse` for every value type: the same rules as its `parse`.
+macro_rules! from_str_by_parse {
+    ($($t:ty => $e:ty),* $(,)?) => {
+        $(impl std::str::FromStr for $t {
+            type Err = $e;
+            fn from_str(raw: &str) -> Result<Self, Self::Err> {
+                Self::parse(raw)
+            }
+        })*
+    };
+}
+
+from_str_by_parse! {
+    Email => InvalidEmail,
+    TeamId => InvalidId,
+    InvitationId => InvalidId,
+    UserId => InvalidId,
+    RoleName => InvalidRoleName,
+    TeamName => InvalidTeamName,
+    Status => UnknownStatus,
+    EmailDelivery => UnknownEmailDelivery,
+}

@@ -35,6 +35,10 @@ impl Permission {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a role name is 1-64 characters of lowercase letters, digits, '-' or '_'")]
+pub struct InvalidRoleName;
+
 /// A role's name as stored on memberships and invitations: 1-64 characters of
 /// lowercase letters, digits, '-' or '_'.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -45,10 +49,10 @@ impl RoleName {
     pub const ADMINISTRATOR: &'static str = "administrator";
     pub const MEMBER: &'static str = "member";
 
-    pub fn parse(raw: &str) -> Option<Self> {
+    pub fn parse(raw: &str) -> Result<Self, InvalidRoleName> {
         let ok = (1..=64).contains(&raw.len())
             && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-        ok.then(|| Self(raw.to_owned()))
+        ok.then(|| Self(raw.to_owned())).ok_or(InvalidRoleName)
     }
 
     pub fn as_str(&self) -> &str {
@@ -117,7 +121,7 @@ impl RoleCatalog {
     }
 
     pub fn get(&self, name: &str) -> Option<&Role> {
-        RoleName::parse(name).and_then(|n| self.roles.get(&n))
+        RoleName::parse(name).ok().and_then(|n| self.roles.get(&n))
     }
 
     /// The role an invitation may carry, or why not.

@@ -9,16 +9,20 @@ pub struct Team {
     pub created_at: DateTime<Utc>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a team name is 1-100 characters on one line")]
+pub struct InvalidTeamName;
+
 /// A team's display name: 1-100 characters, trimmed, no control characters (it
 /// reaches email subjects, where a line break would be a header injection).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TeamName(String);
 
 impl TeamName {
-    pub fn parse(raw: &str) -> Option<Self> {
+    pub fn parse(raw: &str) -> Result<Self, InvalidTeamName> {
         let s = raw.trim();
         let ok = (1..=100).contains(&s.chars().count()) && !s.chars().any(char::is_control);
-        ok.then(|| Self(s.to_owned()))
+        ok.then(|| Self(s.to_owned())).ok_or(InvalidTeamName)
     }
 
     pub fn as_str(&self) -> &str {
@@ -43,8 +47,8 @@ mod tests {
     #[test]
     fn team_names_are_trimmed_and_single_line() {
         assert_eq!(TeamName::parse("  Acme Ltd ").unwrap().as_str(), "Acme Ltd");
-        assert!(TeamName::parse("Acme\r\nBcc: x@y.z").is_none());
-        assert!(TeamName::parse("   ").is_none());
-        assert!(TeamName::parse(&"x".repeat(101)).is_none());
+        assert_eq!(TeamName::parse("Acme\r\nBcc: x@y.z"), Err(InvalidTeamName));
+        assert_eq!(TeamName::parse("   "), Err(InvalidTeamName));
+        assert_eq!(TeamName::parse(&"x".repeat(101)), Err(InvalidTeamName));
     }
 }

@@ -239,9 +239,7 @@ fn list_query(req: &Request) -> Result<ListQuery, Error> {
     let status = match request::query_param(req, "status") {
         None => None,
         Some(raw) if raw.is_empty() => None,
-        Some(raw) => Some(Status::parse(&raw).ok_or_else(|| {
-            Error::InvalidRequest("status must be one of open, expired, accepted, declined, withdrawn".into())
-        })?),
+        Some(raw) => Some(raw.parse::<Status>().map_err(|e| Error::InvalidRequest(e.to_string()))?),
     };
     let limit = match request::query_param(req, "limit") {
         None => DEFAULT_PAGE_SIZE,

@@ -108,7 +108,7 @@ pub fn invitation_item(inv: &Invitation, purge_at: DateTime<Utc>) -> Item {
 pub(super) fn parse_invitation(item: &Item) -> Result<Invitation, StoreError> {
     const W: &str = "invitation";
     let id = InvitationId::parse(get_s(item, W, "id")?).map_err(|_| corrupt(W, "id"))?;
-    let status = Status::parse(get_s(item, W, "status")?).ok_or_else(|| corrupt(W, "status"))?;
+    let status = Status::parse(get_s(item, W, "status")?).map_err(|_| corrupt(W, "status"))?;
     let resolved_by = match item.get("resolvedBy").and_then(|v| v.as_s().ok()) {
         Some(raw) => Some(UserId::parse(raw).map_err(|_| corrupt(W, "resolvedBy"))?),
         None => None,
@@ -128,15 +128,15 @@ pub(super) fn parse_invitation(item: &Item) -> Result<Invitation, StoreError> {
     Ok(Invitation {
         id,
         team_id: TeamId::parse(get_s(item, W, "teamId")?).map_err(|_| corrupt(W, "teamId"))?,
-        team_name: TeamName::parse(get_s(item, W, "teamName")?).ok_or_else(|| corrupt(W, "teamName"))?,
+        team_name: TeamName::parse(get_s(item, W, "teamName")?).map_err(|_| corrupt(W, "teamName"))?,
         email: Email::parse(get_s(item, W, "email")?).map_err(|_| corrupt(W, "email"))?,
-        role: RoleName::parse(get_s(item, W, "role")?).ok_or_else(|| corrupt(W, "role"))?,
+        role: RoleName::parse(get_s(item, W, "role")?).map_err(|_| corrupt(W, "role"))?,
         invited_by: UserId::parse(get_s(item, W, "invitedBy")?).map_err(|_| corrupt(W, "invitedBy"))?,
         created_at: get_time(item, W, "createdAt")?,
         expires_at: get_time(item, W, "expiresAt")?,
         resolution,
         email_delivery: EmailDelivery::parse(get_s(item, W, "emailDelivery")?)
-            .ok_or_else(|| corrupt(W, "emailDelivery"))?,
+            .map_err(|_| corrupt(W, "emailDelivery"))?,
     })
 }
 
@@ -174,7 +174,7 @@ pub(super) fn team_item(team: &Team) -> Item {
 pub(super) fn parse_team(id: &TeamId, item: &Item) -> Result<Team, StoreError> {
     Ok(Team {
         id: id.clone(),
-        name: TeamName::parse(get_s(item, "team", "name")?).ok_or_else(|| corrupt("team", "name"))?,
+        name: TeamName::parse(get_s(item, "team", "name")?).map_err(|_| corrupt("team", "name"))?,
         created_at: get_time(item, "team", "createdAt")?,
     })
 }
@@ -208,7 +208,7 @@ pub(super) fn parse_membership(item: &Item) -> Result<Membership, StoreError> {
         team_id: TeamId::parse(get_s(item, W, "teamId")?).map_err(|_| corrupt(W, "teamId"))?,
         user_id: UserId::parse(get_s(item, W, "userId")?).map_err(|_| corrupt(W, "userId"))?,
         email: Email::parse(get_s(item, W, "email")?).map_err(|_| corrupt(W, "email"))?,
-        role: RoleName::parse(get_s(item, W, "role")?).ok_or_else(|| corrupt(W, "role"))?,
+        role: RoleName::parse(get_s(item, W, "role")?).map_err(|_| corrupt(W, "role"))?,
         joined_at: get_time(item, W, "joinedAt")?,
     })
 }
