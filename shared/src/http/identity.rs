@@ -7,7 +7,7 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use std::collections::HashMap;
 
-use crate::domain::UserId;
+use crate::domain::{Email, UserId};
 use crate::service::Caller;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +27,10 @@ pub fn caller(req: &Request, mode: AuthMode) -> Option<Caller> {
     };
     let user_id = UserId::parse(claims.get("sub")?).ok()?;
     let email_verified = claims.get("email_verified").map(|v| v == "true");
-    Some(Caller { user_id, email: claims.get("email").cloned(), email_verified })
+    // An email claim that is not an address we could have invited matches no
+    // invitation: as good as none.
+    let email = claims.get("email").and_then(|raw| Email::parse(raw).ok());
+    Some(Caller { user_id, email, email_verified })
 }
 
 fn authorizer_claims(req: &Request) -> Option<HashMap<String, String>> {
@@ -66,7 +69,7 @@ mod tests {
         let req = event(Some(json!({"sub": "u1", "email": "a@example.com", "email_verified": "true"})), None);
         let c = caller(&req, AuthMode::Authorizer).unwrap();
         assert_eq!(c.user_id.as_str(), "u1");
-        assert_eq!(c.email.as_deref(), Some("a@example.com"));
+        assert_eq!(c.email, Some(Email::parse("a@example.com").unwrap()));
         assert_eq!(c.email_verified, Some(true));
     }
 
