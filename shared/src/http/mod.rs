@@ -11,8 +11,7 @@ mod proptests;
 
 use lambda_http::http::{header, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
 use crate::domain::{Email, Status};
@@ -40,14 +39,15 @@ pub struct Api<S, M> {
     pub auth: AuthMode,
 }
 
-fn json_response(status: StatusCode, body: Value) -> Response<Body> {
-    Response::builder()
+fn json_response(status: StatusCode, body: impl Serialize) -> Result<Response<Body>, Error> {
+    let text = serde_json::to_string(&body).map_err(|e| Error::internal(format!("response body: {e}")))?;
+    Ok(Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "application/json")
         // Bodies can carry invitation links: keep them out of shared caches.
         .header(header::CACHE_CONTROL, "no-store")
-        .body(Body::Text(body.to_string()))
-        .expect("static headers are valid")
+        .body(Body::Text(text))
+        .expect("static headers are valid"))
 }
 
 #[derive(Deserialize)]
@@ -112,7 +112,7 @@ impl<S: InvitationStore, M: Mailer> Api<S, M> {
             let body: InviteBody = request::json_body(&req)?;
             let new = self.parse_invitation(body)?;
             let view = self.service.invite(&caller, &team, new).await?;
-            Ok(json_response(StatusCode::CREATED, views::invitation(&view)))
+            json_response(StatusCode::CREATED, views::invitation(&view))
         })
         .await
     }
@@ -155,13 +155,7 @@ impl<S: InvitationStore, M: Mailer> Api<S, M> {
             let team = request::team_id(&req, routes::LIST)?;
             let query = list_query(&req)?;
             let page = self.service.list(&caller, &team, &query).await?;
-            Ok(json_response(
-                StatusCode::OK,
-                json!({
-                    "invitations": page.invitations.iter().map(views::invitation).collect::<Vec<_>>(),
-                    "nextCursor": page.next.map(|c| c.encode()),
-                }),
-            ))
+            json_response(StatusCode::OK, views::invitation_list(&page))
         })
         .await
     }
@@ -173,7 +167,7 @@ impl<S: InvitationStore, M: Mailer> Api<S, M> {
             let team = request::team_id(&req, routes::WITHDRAW)?;
             let id = request::invitation_id(&req, routes::WITHDRAW)?;
             let withdrawn = self.service.withdraw(&caller, &team, id).await?;
-            Ok(json_response(StatusCode::OK, views::withdrawn(&withdrawn)))
+            json_response(StatusCode::OK, views::withdrawn(&withdrawn))
         })
         .await
     }
@@ -198,7 +192,7 @@ impl<S: InvitationStore, M: Mailer> Api<S, M> {
             let id = request::invitation_id(&req, routes::PREVIEW)?;
             let token = request::query_param(&req, "token").unwrap_or_default();
             let view = self.service.preview(id, &token).await?;
-            Ok(json_response(StatusCode::OK, views::preview(&view)))
+            json_response(StatusCode::OK, views::preview(&view))
         })
         .await
     }
@@ -210,13 +204,7 @@ impl<S: InvitationStore, M: Mailer> Api<S, M> {
             let id = request::invitation_id(&req, routes::ACCEPT)?;
             let token = required_token(request::json_body(&req)?)?;
             let accepted = self.service.accept(&caller, id, &token).await?;
-            Ok(json_response(
-                StatusCode::OK,
-                json!({
-                    "invitation": views::invitation(&accepted.invitation),
-                    "membership": views::membership(&accepted.membership),
-                }),
-            ))
+            json_response(StatusCode::OK, views::accepted(&accepted))
         })
         .await
     }
@@ -229,7 +217,7 @@ impl<S: InvitationStore, M: Mailer> Api<S, M> {
             let token = required_token(request::json_body(&req)?)?;
             let caller = self.caller(&req);
             let view = self.service.decline(caller.as_ref(), id, &token).await?;
-            Ok(json_response(StatusCode::OK, views::invitation(&view)))
+            json_response(StatusCode::OK, views::invitation(&view))
         })
         .await
     }

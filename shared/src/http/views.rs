@@ -1,74 +1,282 @@
-//! JSON shapes of the API (camelCase), built from domain values.
+//! The JSON shapes of the API, as types: the compiler holds the field names
+//! (camelCase on the wire), `docs/openapi.yaml` describes them, and schemathesis
+//! checks every response against it (`scripts/dev --smoke`).
 
-use serde_json::{json, Map, Value};
+use serde::Serialize;
 
-use crate::domain::{Membership, Resolution};
-use crate::service::{InvitationView, Withdrawn};
+use crate::domain::{Invitation, Membership, Resolution};
+use crate::ports::PageCursor;
+use crate::service::{Accepted, InvitationPage, InvitationView, Withdrawn};
 use crate::time::format_timestamp;
 
-pub fn invitation(view: &InvitationView) -> Value {
-    let inv = &view.invitation;
-    let mut m = Map::new();
-    m.insert("id".into(), json!(inv.id.to_string()));
-    m.insert("teamId".into(), json!(inv.team_id.as_str()));
-    m.insert("teamName".into(), json!(inv.team_name.as_str()));
-    m.insert("email".into(), json!(inv.email.as_str()));
-    m.insert("role".into(), json!(inv.role.as_str()));
-    m.insert("status".into(), json!(view.status.as_str()));
-    m.insert("invitedBy".into(), json!(inv.invited_by.as_str()));
-    m.insert("createdAt".into(), json!(format_timestamp(inv.created_at)));
-    m.insert("expiresAt".into(), json!(format_timestamp(inv.expires_at)));
-    let (by_key, at_key, by, at) = match &inv.resolution {
-        Resolution::Open => ("", "", None, None),
-        Resolution::Accepted { by, at } => ("acceptedBy", "acceptedAt", Some(by), Some(at)),
-        Resolution::Declined { by, at } => ("declinedBy", "declinedAt", by.as_ref(), Some(at)),
-        Resolution::Withdrawn { by, at } => ("withdrawnBy", "withdrawnAt", Some(by), Some(at)),
-    };
-    if let Some(at) = at {
-        m.insert(at_key.into(), json!(format_timestamp(*at)));
-        m.insert(by_key.into(), by.map_or(Value::Null, |b| json!(b.as_str())));
+/// An invitation as a team's manager or member sees it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvitationBody<'a> {
+    id: String,
+    team_id: &'a str,
+    team_name: &'a str,
+    email: &'a str,
+    role: &'a str,
+    status: &'static str,
+    invited_by: &'a str,
+    created_at: String,
+    expires_at: String,
+    /// `acceptedAt`/`acceptedBy`, `declinedAt`/`declinedBy` or
+    /// `withdrawnAt`/`withdrawnBy`, once answered or withdrawn.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    resolution: Option<ResolutionBody<'a>>,
+    email_delivery: &'static str,
+    /// Only for callers holding `members.manage`, and only while open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum ResolutionBody<'a> {
+    #[serde(rename_all = "camelCase")]
+    Accepted { accepted_at: String, accepted_by: &'a str },
+    /// `declinedBy` is null when the link's holder declined without signing in.
+    #[serde(rename_all = "camelCase")]
+    Declined { declined_at: String, declined_by: Option<&'a str> },
+    #[serde(rename_all = "camelCase")]
+    Withdrawn { withdrawn_at: String, withdrawn_by: &'a str },
+}
+
+impl<'a> ResolutionBody<'a> {
+    fn of(resolution: &'a Resolution) -> Option<Self> {
+        Some(match resolution {
+            Resolution::Open => return None,
+            Resolution::Accepted { by, at } => {
+                Self::Accepted { accepted_at: format_timestamp(*at), accepted_by: by.as_str() }
+            }
+            Resolution::Declined { by, at } => Self::Declined {
+                declined_at: format_timestamp(*at),
+                declined_by: by.as_ref().map(|b| b.as_str()),
+            },
+            Resolution::Withdrawn { by, at } => {
+                Self::Withdrawn { withdrawn_at: format_timestamp(*at), withdrawn_by: by.as_str() }
+            }
+        })
     }
-    m.insert("emailDelivery".into(), json!(inv.email_delivery.as_str()));
-    if let Some(link) = &view.link {
-        m.insert("link".into(), json!(link));
+}
+
+pub fn invitation(view: &InvitationView) -> InvitationBody<'_> {
+    let inv: &Invitation = &view.invitation;
+    InvitationBody {
+        id: inv.id.to_string(),
+        team_id: inv.team_id.as_str(),
+        team_name: inv.team_name.as_str(),
+        email: inv.email.as_str(),
+        role: inv.role.as_str(),
+        status: view.status.as_str(),
+        invited_by: inv.invited_by.as_str(),
+        created_at: format_timestamp(inv.created_at),
+        expires_at: format_timestamp(inv.expires_at),
+        resolution: ResolutionBody::of(&inv.resolution),
+        email_delivery: inv.email_delivery.as_str(),
+        link: view.link.as_deref(),
     }
-    Value::Object(m)
+}
+
+/// A page of a team's invitations.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvitationListBody<'a> {
+    invitations: Vec<InvitationBody<'a>>,
+    /// Null on the last page.
+    next_cursor: Option<String>,
+}
+
+pub fn invitation_list(page: &InvitationPage) -> InvitationListBody<'_> {
+    InvitationListBody {
+        invitations: page.invitations.iter().map(invitation).collect(),
+        next_cursor: page.next.as_ref().map(PageCursor::encode),
+    }
 }
 
 /// What the holder of a link sees before answering: enough to decide, nothing
 /// about the team's members.
-pub fn preview(view: &InvitationView) -> Value {
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewBody<'a> {
+    id: String,
+    team_id: &'a str,
+    team_name: &'a str,
+    email: &'a str,
+    role: &'a str,
+    status: &'static str,
+    created_at: String,
+    expires_at: String,
+}
+
+pub fn preview(view: &InvitationView) -> PreviewBody<'_> {
     let inv = &view.invitation;
-    json!({
-        "id": inv.id.to_string(),
-        "teamId": inv.team_id.as_str(),
-        "teamName": inv.team_name.as_str(),
-        "email": inv.email.as_str(),
-        "role": inv.role.as_str(),
-        "status": view.status.as_str(),
-        "createdAt": format_timestamp(inv.created_at),
-        "expiresAt": format_timestamp(inv.expires_at),
-    })
+    PreviewBody {
+        id: inv.id.to_string(),
+        team_id: inv.team_id.as_str(),
+        team_name: inv.team_name.as_str(),
+        email: inv.email.as_str(),
+        role: inv.role.as_str(),
+        status: view.status.as_str(),
+        created_at: format_timestamp(inv.created_at),
+        expires_at: format_timestamp(inv.expires_at),
+    }
 }
 
 /// The answer to a withdrawal: what changed. The full invitation is one list
 /// call away; fetching it here would cost every withdrawal another read.
-pub fn withdrawn(w: &Withdrawn) -> Value {
-    json!({
-        "id": w.id.to_string(),
-        "teamId": w.team_id.as_str(),
-        "status": "withdrawn",
-        "withdrawnBy": w.by.as_str(),
-        "withdrawnAt": format_timestamp(w.at),
-    })
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WithdrawnBody<'a> {
+    id: String,
+    team_id: &'a str,
+    status: &'static str,
+    withdrawn_by: &'a str,
+    withdrawn_at: String,
 }
 
-pub fn membership(m: &Membership) -> Value {
-    json!({
-        "teamId": m.team_id.as_str(),
-        "userId": m.user_id.as_str(),
-        "email": m.email.as_str(),
-        "role": m.role.as_str(),
-        "joinedAt": format_timestamp(m.joined_at),
-    })
+pub fn withdrawn(w: &Withdrawn) -> WithdrawnBody<'_> {
+    WithdrawnBody {
+        id: w.id.to_string(),
+        team_id: w.team_id.as_str(),
+        status: "withdrawn",
+        withdrawn_by: w.by.as_str(),
+        withdrawn_at: format_timestamp(w.at),
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MembershipBody<'a> {
+    team_id: &'a str,
+    user_id: &'a str,
+    email: &'a str,
+    role: &'a str,
+    joined_at: String,
+}
+
+pub fn membership(m: &Membership) -> MembershipBody<'_> {
+    MembershipBody {
+        team_id: m.team_id.as_str(),
+        user_id: m.user_id.as_str(),
+        email: m.email.as_str(),
+        role: m.role.as_str(),
+        joined_at: format_timestamp(m.joined_at),
+    }
+}
+
+/// The answer to an acceptance: the invitation and the membership it created.
+#[derive(Debug, Serialize)]
+pub struct AcceptedBody<'a> {
+    invitation: InvitationBody<'a>,
+    membership: MembershipBody<'a>,
+}
+
+pub fn accepted(a: &Accepted) -> AcceptedBody<'_> {
+    AcceptedBody { invitation: invitation(&a.invitation), membership: membership(&a.membership) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Email, RoleName, Status, Team, TeamId, TeamName, UserId};
+    use chrono::{DateTime, TimeDelta, Utc};
+    use serde_json::{json, Value};
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn view(resolution: Resolution, status: Status, link: Option<&str>) -> InvitationView {
+        let team = Team {
+            id: TeamId::parse("acme").unwrap(),
+            name: TeamName::parse("Acme").unwrap(),
+            created_at: t("2026-01-01T00:00:00Z"),
+        };
+        let mut inv = Invitation::new(
+            &team,
+            Email::parse("ada@example.com").unwrap(),
+            RoleName::parse("member").unwrap(),
+            UserId::parse("owner-1").unwrap(),
+            t("2026-11-02T09:30:00Z"),
+            TimeDelta::days(7),
+        );
+        inv.resolution = resolution;
+        InvitationView { invitation: inv, status, link: link.map(str::to_owned) }
+    }
+
+    fn keys(v: &Value) -> Vec<&str> {
+        let mut k: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        k.sort_unstable();
+        k
+    }
+
+    const COMMON: [&str; 10] = [
+        "createdAt",
+        "email",
+        "emailDelivery",
+        "expiresAt",
+        "id",
+        "invitedBy",
+        "role",
+        "status",
+        "teamId",
+        "teamName",
+    ];
+
+    fn with(extra: &[&'static str]) -> Vec<&'static str> {
+        let mut k: Vec<&str> = COMMON.iter().chain(extra).copied().collect();
+        k.sort_unstable();
+        k
+    }
+
+    #[test]
+    fn an_invitation_carries_its_answer_only_once_answered_and_its_link_only_when_given() {
+        let open = serde_json::to_value(invitation(&view(Resolution::Open, Status::Open, Some("https://l"))))
+            .unwrap();
+        assert_eq!(keys(&open), with(&["link"]));
+        assert_eq!(open["link"], "https://l");
+        assert_eq!(open["createdAt"], "2026-11-02T09:30:00.000Z");
+
+        let at = t("2026-11-03T10:00:00Z");
+        let by = UserId::parse("u-2").unwrap();
+        let cases = [
+            (
+                Resolution::Accepted { by: by.clone(), at },
+                Status::Accepted,
+                ["acceptedAt", "acceptedBy"],
+                json!("u-2"),
+            ),
+            (
+                Resolution::Declined { by: None, at },
+                Status::Declined,
+                ["declinedAt", "declinedBy"],
+                Value::Null,
+            ),
+            (
+                Resolution::Withdrawn { by, at },
+                Status::Withdrawn,
+                ["withdrawnAt", "withdrawnBy"],
+                json!("u-2"),
+            ),
+        ];
+        for (resolution, status, [at_key, by_key], by_value) in cases {
+            let body = serde_json::to_value(invitation(&view(resolution, status, None))).unwrap();
+            assert_eq!(keys(&body), with(&[at_key, by_key]));
+            assert_eq!(body[at_key], "2026-11-03T10:00:00.000Z");
+            assert_eq!(body[by_key], by_value);
+            assert_eq!(body["status"], status.as_str());
+        }
+    }
+
+    #[test]
+    fn a_preview_shows_no_member_of_the_team() {
+        let body = serde_json::to_value(preview(&view(Resolution::Open, Status::Open, Some("x")))).unwrap();
+        assert_eq!(
+            keys(&body),
+            ["createdAt", "email", "expiresAt", "id", "role", "status", "teamId", "teamName"]
+        );
+    }
 }
