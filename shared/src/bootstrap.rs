@@ -13,11 +13,11 @@ use crate::adapters::ses::SesMailer;
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::domain::RoleCatalog;
-use crate::http::{Api, AuthMode};
+use crate::http::{AuthMode, Handlers};
 use crate::service::{InvitationService, Settings};
 
 /// The production wiring.
-pub type LambdaApi = Api<DynamoStore, SesMailer>;
+pub type ProductionHandlers = Handlers<DynamoStore, SesMailer>;
 
 /// Structured logs: JSON when Lambda's `AWS_LAMBDA_LOG_FORMAT=JSON` is set (the
 /// template sets it), readable text locally.
@@ -56,7 +56,7 @@ pub fn http_client() -> SharedHttpClient {
         .build_https()
 }
 
-pub fn api(config: Config, sdk: &SdkConfig) -> LambdaApi {
+pub fn handlers(config: Config, sdk: &SdkConfig) -> ProductionHandlers {
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), config.table_name.clone());
     let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(sdk), config.sender_email.clone());
     let settings = Settings {
@@ -80,7 +80,7 @@ pub fn api(config: Config, sdk: &SdkConfig) -> LambdaApi {
         RoleCatalog::builtin(),
         settings,
     );
-    Api::new(service, auth)
+    Handlers::new(service, auth)
 }
 
 /// The API of a function instance. The configuration is read and checked at
@@ -88,19 +88,19 @@ pub fn api(config: Config, sdk: &SdkConfig) -> LambdaApi {
 /// problem; the SDK clients are built once, by the first request, so the
 /// instance reaches the Runtime API without waiting for them (scripts/bench
 /// measures both the start-up and that first request).
-pub struct LazyApi {
+pub struct Instance {
     config: Config,
-    api: tokio::sync::OnceCell<LambdaApi>,
+    handlers: tokio::sync::OnceCell<ProductionHandlers>,
 }
 
-impl LazyApi {
+impl Instance {
     pub fn from_env() -> Result<Self, lambda_http::Error> {
         let config = Config::from_env().inspect_err(|e| tracing::error!("{e}"))?;
-        Ok(Self { config, api: tokio::sync::OnceCell::new() })
+        Ok(Self { config, handlers: tokio::sync::OnceCell::new() })
     }
 
-    pub async fn get(&self) -> &LambdaApi {
-        self.api.get_or_init(|| async { api(self.config.clone(), &sdk_config().await) }).await
+    pub async fn handlers(&self) -> &ProductionHandlers {
+        self.handlers.get_or_init(|| async { handlers(self.config.clone(), &sdk_config().await) }).await
     }
 }
 

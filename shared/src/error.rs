@@ -44,7 +44,7 @@ pub enum Error {
 }
 
 /// What went wrong underneath a 5xx, for the one log line of the request
-/// (`http::Api::logged`); never rendered to a client.
+/// (`http::Handlers::logged`); never rendered to a client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cause(pub String);
 

@@ -9,7 +9,8 @@ use std::collections::HashMap;
 
 use invitations_core::http::routes;
 
-use crate::world::{TestApi, User};
+use crate::world::User;
+use invitations_core::bootstrap::ProductionHandlers;
 
 /// The token in an invitation link.
 pub fn token_of(link: &str) -> String {
@@ -204,12 +205,12 @@ impl Resp {
     }
 }
 
-pub async fn call_api(api: &TestApi, call: Call) -> Resp {
+pub async fn call_handlers(api: &ProductionHandlers, call: Call) -> Resp {
     send_event(api, call.function, &call.event().to_string()).await
 }
 
 /// Delivers one raw API Gateway v2 event to a function's handler, as Lambda would.
-pub async fn send_event(api: &TestApi, function: Function, event: &str) -> Resp {
+pub async fn send_event(api: &ProductionHandlers, function: Function, event: &str) -> Resp {
     into_resp(dispatch(api, function, parse_event(event)).await)
 }
 
@@ -218,7 +219,11 @@ pub fn parse_event(event: &str) -> lambda_http::Request {
 }
 
 /// The handler of `function`, as its `main.rs` wires it.
-pub async fn dispatch(api: &TestApi, function: Function, request: lambda_http::Request) -> Response<Body> {
+pub async fn dispatch(
+    api: &ProductionHandlers,
+    function: Function,
+    request: lambda_http::Request,
+) -> Response<Body> {
     match function {
         Function::Invite => api.invite(request).await,
         Function::List => api.list(request).await,

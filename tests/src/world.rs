@@ -9,16 +9,18 @@ use std::sync::Arc;
 use invitations_core::adapters::dynamo::DynamoStore;
 use invitations_core::adapters::ses::SesMailer;
 use invitations_core::adapters::table::create_table;
+use invitations_core::bootstrap::ProductionHandlers;
 use invitations_core::clock::{Clock, ManualClock, SystemClock};
+use invitations_core::config;
 use invitations_core::domain::{
     Email, LinkSigner, Membership, RoleCatalog, RoleName, Team, TeamId, TeamName, UserId,
 };
-use invitations_core::http::{Api, AuthMode};
+use invitations_core::http::{AuthMode, Handlers};
 use invitations_core::ports::InvitationStore;
 use invitations_core::service::{InvitationService, Settings};
 
 use crate::emulator::{endpoint, sdk_config};
-use crate::request::{call_api, token_of, Call, Resp};
+use crate::request::{call_handlers, token_of, Call, Resp};
 use crate::{Observer, APP_BASE_URL, SECRET, VERIFIED_SENDER};
 
 #[derive(Debug, Clone)]
@@ -37,10 +39,8 @@ impl User {
     }
 }
 
-pub type TestApi = Api<DynamoStore, SesMailer>;
-
 pub struct World {
-    pub api: Arc<TestApi>,
+    pub handlers: Arc<ProductionHandlers>,
     pub clock: Arc<ManualClock>,
     pub store: DynamoStore,
     pub team: String,
@@ -64,7 +64,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { sender: VERIFIED_SENDER, validity: TimeDelta::days(7) }
+        Self { sender: VERIFIED_SENDER, validity: config::default_validity() }
     }
 }
 
@@ -110,7 +110,7 @@ impl World {
         let watched_ses = aws_sdk_sesv2::Client::from_conf(
             aws_sdk_sesv2::config::Builder::from(&sdk).interceptor(ses_seen.clone()).build(),
         );
-        let api = Arc::new(api(
+        let handlers = Arc::new(handlers(
             watched_ses,
             DynamoStore::new(watched_dynamo, table.clone()),
             options.sender,
@@ -118,7 +118,7 @@ impl World {
             options.validity,
         ));
         Self {
-            api,
+            handlers,
             clock,
             store,
             team,
@@ -146,7 +146,7 @@ impl World {
     }
 
     pub async fn call(&self, call: Call) -> Resp {
-        call_api(&self.api, call).await
+        call_handlers(&self.handlers, call).await
     }
 
     pub async fn invite(&self, caller: &User, email: &str, role: &str) -> Resp {
@@ -202,13 +202,13 @@ impl World {
 
 /// The production handlers over the real adapters, with the test's clock and
 /// settings, reading identity from the authorizer context as in AWS.
-pub fn api(
+pub fn handlers(
     ses: aws_sdk_sesv2::Client,
     store: DynamoStore,
     sender: &str,
     clock: Arc<dyn Clock>,
     validity: TimeDelta,
-) -> TestApi {
+) -> ProductionHandlers {
     let service = InvitationService::new(
         store,
         SesMailer::new(ses, Email::parse(sender).unwrap()),
@@ -218,16 +218,26 @@ pub fn api(
         Settings {
             app_base_url: APP_BASE_URL.into(),
             invitation_validity: validity,
-            history_retention: TimeDelta::days(90),
+            history_retention: config::default_retention(),
         },
     );
-    Api::new(service, AuthMode::Authorizer)
+    Handlers::new(service, AuthMode::Authorizer)
 }
 
 /// The production handlers over given clients, on the wall clock, with the
 /// defaults the functions use: for fault injection and the benchmarks.
-pub fn api_with(dynamo: aws_sdk_dynamodb::Client, ses: aws_sdk_sesv2::Client, table: &str) -> TestApi {
-    api(ses, DynamoStore::new(dynamo, table), VERIFIED_SENDER, Arc::new(SystemClock), TimeDelta::days(7))
+pub fn handlers_with(
+    dynamo: aws_sdk_dynamodb::Client,
+    ses: aws_sdk_sesv2::Client,
+    table: &str,
+) -> ProductionHandlers {
+    handlers(
+        ses,
+        DynamoStore::new(dynamo, table),
+        VERIFIED_SENDER,
+        Arc::new(SystemClock),
+        config::default_validity(),
+    )
 }
 
 async fn seed_team(store: &DynamoStore, team: &str, name: &str, owner: &User, now: DateTime<Utc>) {

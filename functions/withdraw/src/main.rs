@@ -8,10 +8,10 @@ use std::convert::Infallible;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     bootstrap::init_tracing();
-    let api = bootstrap::LazyApi::from_env()?;
-    let api = &api;
+    let instance = bootstrap::Instance::from_env()?;
+    let instance = &instance;
     lambda_http::run(service_fn(move |req: Request| async move {
-        Ok::<_, Infallible>(api.get().await.withdraw(req).await)
+        Ok::<_, Infallible>(instance.handlers().await.withdraw(req).await)
     }))
     .await
 }

@@ -34,7 +34,7 @@ pub const DEFAULT_PAGE_SIZE: usize = 20;
 pub const MAX_PAGE_SIZE: usize = 100;
 
 /// What a function holds for its lifetime: the service and how to read identity.
-pub struct Api<S, M> {
+pub struct Handlers<S, M> {
     pub service: InvitationService<S, M>,
     pub auth: AuthMode,
 }
@@ -65,7 +65,7 @@ fn required_token(body: TokenBody) -> Result<String, Error> {
     body.token.filter(|t| !t.is_empty()).ok_or_else(|| Error::invalid_field("token", "token is required"))
 }
 
-impl<S: InvitationStore, M: Mailer> Api<S, M> {
+impl<S: InvitationStore, M: Mailer> Handlers<S, M> {
     pub fn new(service: InvitationService<S, M>, auth: AuthMode) -> Self {
         Self { service, auth }
     }

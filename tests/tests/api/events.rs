@@ -95,7 +95,7 @@ async fn every_event_gets_the_expected_answer_from_its_function() {
         .into();
         let config = Config::from_lookup(|k| env.get(k).cloned()).expect("valid configuration");
         assert!(!config.local_insecure_auth, "identity must come from the authorizer claims, as in AWS");
-        let api = bootstrap::api(config, &sdk);
+        let api = bootstrap::handlers(config, &sdk);
 
         let binary = &routes[event["routeKey"].as_str().unwrap()];
         let function = Function::from_binary(binary).unwrap();

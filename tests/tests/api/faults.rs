@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use integration_tests::{api_with, call_api, Call, User, World};
+use integration_tests::{call_handlers, handlers_with, Call, User, World};
 use invitations_core::bootstrap::http_client;
 
 async fn sdk_at(endpoint: &str, timeouts: Option<TimeoutConfig>) -> SdkConfig {
@@ -45,14 +45,15 @@ async fn an_unreachable_table_is_a_503_with_retry_after() {
     // A port nothing listens on: bind one, note it, close it.
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let sdk = sdk_at(&format!("http://127.0.0.1:{port}"), None).await;
-    let api = api_with(aws_sdk_dynamodb::Client::new(&sdk), aws_sdk_sesv2::Client::new(&sdk), "unreachable");
+    let api =
+        handlers_with(aws_sdk_dynamodb::Client::new(&sdk), aws_sdk_sesv2::Client::new(&sdk), "unreachable");
     let caller = User::new("someone", "someone@example.com");
 
     for call in [
         Call::list("acme").by(&caller),
         Call::invite("acme", serde_json::json!({"email": "x@example.com", "role": "member"})).by(&caller),
     ] {
-        assert_retryable_problem(&call_api(&api, call).await);
+        assert_retryable_problem(&call_handlers(&api, call).await);
     }
 }
 
@@ -113,11 +114,11 @@ async fn a_throttled_transaction_is_a_503_after_the_sdks_bounded_retries_and_wri
     let client = aws_sdk_dynamodb::Client::from_conf(
         aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(throttle.clone()).build(),
     );
-    let api = api_with(client, aws_sdk_sesv2::Client::new(&sdk), w.store.table_name());
+    let api = handlers_with(client, aws_sdk_sesv2::Client::new(&sdk), w.store.table_name());
 
     let email = w.email("throttled");
     let call = Call::invite(&w.team, serde_json::json!({"email": email, "role": "member"})).by(&w.owner);
-    assert_retryable_problem(&call_api(&api, call).await);
+    assert_retryable_problem(&call_handlers(&api, call).await);
     // The SDK's standard retry mode: three attempts in all, then the error.
     assert_eq!(throttle.0.load(Ordering::SeqCst), 3);
     // Nothing half-written: no invitation, and the email is free for a new invite.
@@ -127,7 +128,7 @@ async fn a_throttled_transaction_is_a_503_after_the_sdks_bounded_retries_and_wri
     // Answering too: the invitation stays open and answerable.
     let (id, token) = w.invited(&w.email("answer"), "member").await;
     throttle.0.store(0, Ordering::SeqCst);
-    assert_retryable_problem(&call_api(&api, Call::withdraw(&w.team, &id).by(&w.owner)).await);
+    assert_retryable_problem(&call_handlers(&api, Call::withdraw(&w.team, &id).by(&w.owner)).await);
     assert_eq!(throttle.0.load(Ordering::SeqCst), 3);
     assert_eq!(w.preview(&id, &token).await.body["status"], "open");
 }
@@ -148,13 +149,13 @@ async fn an_ses_that_never_answers_leaves_the_invitation_with_its_link() {
     )
     .await;
     let sdk = integration_tests::sdk_config().await;
-    let api = api_with(
+    let api = handlers_with(
         aws_sdk_dynamodb::Client::new(&sdk),
         aws_sdk_sesv2::Client::new(&ses_sdk),
         w.store.table_name(),
     );
     let email = w.email("silence");
-    let resp = call_api(
+    let resp = call_handlers(
         &api,
         Call::invite(&w.team, serde_json::json!({"email": email, "role": "member"})).by(&w.owner),
     )

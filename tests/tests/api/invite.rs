@@ -161,10 +161,10 @@ async fn when_ses_refuses_the_invitation_is_kept_with_its_link() {
 async fn race_invites(w: &World, email: &str) -> usize {
     let mut calls = tokio::task::JoinSet::new();
     for i in 0..12 {
-        let api = w.api.clone();
+        let handlers = w.handlers.clone();
         let caller = if i % 2 == 0 { w.owner.clone() } else { w.admin.clone() };
         let call = Call::invite(&w.team, json!({"email": email, "role": "member"})).by(&caller);
-        calls.spawn(async move { integration_tests::call_api(&api, call).await });
+        calls.spawn(async move { integration_tests::call_handlers(&handlers, call).await });
     }
     let mut created = 0;
     while let Some(resp) = calls.join_next().await {

@@ -201,9 +201,9 @@ async fn many_concurrent_accepts_produce_exactly_one_membership() {
             (0..16).map(|i| User::new(&format!("rush{round}-{}", i % 4), &email)).collect();
         let mut calls = tokio::task::JoinSet::new();
         for user in &users {
-            let api = w.api.clone();
+            let handlers = w.handlers.clone();
             let call = Call::accept(&id, &token).by(user);
-            calls.spawn(async move { integration_tests::call_api(&api, call).await });
+            calls.spawn(async move { integration_tests::call_handlers(&handlers, call).await });
         }
         let mut winners = Vec::new();
         while let Some(resp) = calls.join_next().await {
@@ -252,8 +252,8 @@ async fn withdraw_racing_accept_ends_in_one_consistent_state() {
         let (id, token) = w.invited(&email, "member").await;
         let invitee = User::new(&format!("tug-{round}"), &email);
         let (accept, withdraw) = tokio::join!(
-            integration_tests::call_api(&w.api, Call::accept(&id, &token).by(&invitee)),
-            integration_tests::call_api(&w.api, Call::withdraw(&w.team, &id).by(&w.owner)),
+            integration_tests::call_handlers(&w.handlers, Call::accept(&id, &token).by(&invitee)),
+            integration_tests::call_handlers(&w.handlers, Call::withdraw(&w.team, &id).by(&w.owner)),
         );
         let member = w.membership(&w.team, &invitee).await.is_some();
         let status = w.status_in_list(&id).await;

@@ -24,7 +24,7 @@ async fn measure(w: &World, call: Call) -> (u16, serde_json::Value, Duration) {
     w.dynamo_seen.take();
     w.ses_seen.take();
     let started = Instant::now();
-    let response = dispatch(&w.api, function, request).await;
+    let response = dispatch(&w.handlers, function, request).await;
     let total = started.elapsed();
     let waited = w.dynamo_seen.take().busy + w.ses_seen.take().busy;
     let resp = integration_tests::into_resp(response);

@@ -10,14 +10,14 @@
 
 use std::time::Instant;
 
-use integration_tests::{call_api, Call, User};
+use integration_tests::{call_handlers, Call, User};
 
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (table, teams) = args.split_first().expect("usage: list_scale TABLE TEAM...");
     let sdk = integration_tests::sdk_config().await;
-    let api = integration_tests::api_with(
+    let api = integration_tests::handlers_with(
         aws_sdk_dynamodb::Client::new(&sdk),
         aws_sdk_sesv2::Client::new(&sdk),
         table,
@@ -28,7 +28,7 @@ async fn main() {
         let mut items = 0;
         for _ in 0..30 {
             let started = Instant::now();
-            let resp = call_api(&api, Call::list(team).query(&[("limit", "20")]).by(&owner)).await;
+            let resp = call_handlers(&api, Call::list(team).query(&[("limit", "20")]).by(&owner)).await;
             samples.push(started.elapsed());
             assert_eq!(resp.status, 200, "{}", resp.body);
             items = resp.body["invitations"].as_array().map_or(0, Vec::len);
