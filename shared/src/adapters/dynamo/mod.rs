@@ -23,6 +23,8 @@
 //! invite for that email checks the holder and takes the lock over.
 
 mod changes;
+#[cfg(test)]
+mod conflict_tests;
 mod errors;
 mod items;
 

@@ -1,0 +1,121 @@
+//! What DynamoDB does under contention and no emulator reproduces (moto, served
+//! one request at a time, never cancels a transaction for a conflict): the
+//! adapter and the service over a client that answers from a script.
+
+use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::error::TransactionCanceledException;
+use aws_sdk_dynamodb::types::CancellationReason;
+use aws_sdk_dynamodb::Client;
+use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+use chrono::{DateTime, TimeDelta, Utc};
+use std::sync::Arc;
+
+use super::items::invitation_item;
+use super::DynamoStore;
+use crate::clock::ManualClock;
+use crate::domain::{Email, Invitation, LinkSigner, RoleCatalog, RoleName, Team, TeamId, TeamName, UserId};
+use crate::error::Error;
+use crate::ports::{MailError, Mailer, OutgoingEmail};
+use crate::service::{Caller, InvitationService, Settings};
+
+struct NoMail;
+
+impl Mailer for NoMail {
+    async fn send(&self, _: &OutgoingEmail) -> Result<(), MailError> {
+        Ok(())
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-02T09:30:00Z").unwrap().with_timezone(&Utc)
+}
+
+const SECRET: &[u8] = b"conflict-tests-secret-of-32-bytes-or-more";
+
+fn open_invitation() -> Invitation {
+    let team = Team {
+        id: TeamId::parse("acme").unwrap(),
+        name: TeamName::parse("Acme").unwrap(),
+        created_at: now(),
+    };
+    Invitation::new(
+        &team,
+        Email::parse("ada@example.com").unwrap(),
+        RoleName::parse("member").unwrap(),
+        UserId::parse("owner-1").unwrap(),
+        now() - TimeDelta::days(1),
+        TimeDelta::days(7),
+    )
+}
+
+fn read(inv: &Invitation) -> Rule {
+    let item = invitation_item(inv, inv.expires_at);
+    mock!(Client::get_item).then_output(move || GetItemOutput::builder().set_item(Some(item.clone())).build())
+}
+
+/// The transaction cancelled because another one held an item (`TransactionConflict`).
+fn conflict(items: usize) -> Rule {
+    mock!(Client::transact_write_items).then_error(move || {
+        let mut reasons = vec![CancellationReason::builder().code("TransactionConflict").build()];
+        reasons.resize_with(items, || CancellationReason::builder().code("None").build());
+        TransactWriteItemsError::TransactionCanceledException(
+            TransactionCanceledException::builder().set_cancellation_reasons(Some(reasons)).build(),
+        )
+    })
+}
+
+fn service(rules: &[&Rule]) -> InvitationService<DynamoStore, NoMail> {
+    let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, rules);
+    InvitationService::new(
+        DynamoStore::new(client, "invitations"),
+        NoMail,
+        Arc::new(ManualClock::new(now())),
+        LinkSigner::new(SECRET).unwrap(),
+        RoleCatalog::builtin(),
+        Settings {
+            app_base_url: "https://app.example.com".into(),
+            invitation_validity: TimeDelta::days(7),
+            history_retention: TimeDelta::days(90),
+        },
+    )
+}
+
+fn invitee() -> Caller {
+    Caller {
+        user_id: UserId::parse("ada").unwrap(),
+        email: Some(Email::parse("ada@example.com").unwrap()),
+        email_verified: Some(true),
+    }
+}
+
+fn token(inv: &Invitation) -> String {
+    LinkSigner::new(SECRET).unwrap().sign(inv.id).as_str().to_owned()
+}
+
+#[tokio::test]
+async fn an_accept_that_loses_a_race_to_another_answer_reports_the_winner() {
+    let inv = open_invitation();
+    let declined = inv.decline(None, now()).unwrap();
+    let svc = service(&[&read(&inv), &conflict(3), &read(&declined)]);
+    let err = svc.accept(&invitee(), inv.id, &token(&inv)).await.unwrap_err();
+    assert_eq!(err, Error::NotOpen(crate::domain::Status::Declined));
+}
+
+#[tokio::test]
+async fn an_accept_whose_conflict_left_the_invitation_open_is_retryable() {
+    let inv = open_invitation();
+    let svc = service(&[&read(&inv), &conflict(3), &read(&inv)]);
+    let err = svc.accept(&invitee(), inv.id, &token(&inv)).await.unwrap_err();
+    assert!(matches!(err, Error::Unavailable(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_withdrawal_that_conflicts_with_expiry_reports_expired() {
+    let mut inv = open_invitation();
+    inv.expires_at = now();
+    let svc = service(&[&conflict(2), &read(&inv)]);
+    let manager = Caller { user_id: UserId::parse("owner-1").unwrap(), email: None, email_verified: None };
+    let err = svc.withdraw(&manager, &inv.team_id, inv.id).await.unwrap_err();
+    assert_eq!(err, Error::Expired);
+}
