@@ -1,4 +1,4 @@
-"""The README's walkthrough, run against a live local API, checking every answer.
+"""The walkthrough scripts/dev prints, run against a live local API, checking every answer.
 
 usage:
   python scripts/walkthrough.py API_URL        run it (needs AWS_ENDPOINT_URL for moto)
