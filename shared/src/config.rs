@@ -6,6 +6,11 @@ use crate::domain::{Email, LinkSigner};
 
 pub const DEFAULT_EXPIRY_SECONDS: i64 = 7 * 24 * 60 * 60;
 pub const DEFAULT_RETENTION_DAYS: i64 = 90;
+/// Bounds of the settings, so that no value can overflow a date computation
+/// (and take an instance down at its first request). 30 days is the longest
+/// validity comparable services offer.
+pub const EXPIRY_SECONDS_RANGE: std::ops::RangeInclusive<i64> = 60..=30 * 24 * 60 * 60;
+pub const RETENTION_DAYS_RANGE: std::ops::RangeInclusive<i64> = 1..=3650;
 
 /// How long an invitation stays open unless configured otherwise: one week.
 pub fn default_validity() -> TimeDelta {
@@ -25,6 +30,9 @@ pub struct Config {
     pub signer: LinkSigner,
     pub invitation_validity: TimeDelta,
     pub history_retention: TimeDelta,
+    /// Accept an identity without an `email_verified` claim as verified
+    /// (`TRUST_UNVERIFIED_EMAIL=true`); off by default. docs/deploy.md: the risk.
+    pub trust_unverified_email: bool,
     /// Read identity from an unsigned bearer token: local development only, and
     /// only in a `dev` build (a release function has no such setting).
     #[cfg(feature = "dev")]
@@ -82,36 +90,54 @@ impl Config {
             }
             signer
         });
-        let mut positive = |name: &str, default: i64| match lookup(name) {
+        let mut bounded = |name: &str, default: i64, range: std::ops::RangeInclusive<i64>| match lookup(name)
+        {
             None => Some(default),
             Some(raw) => match raw.trim().parse::<i64>() {
-                Ok(v) if v > 0 => Some(v),
+                Ok(v) if range.contains(&v) => Some(v),
                 _ => {
-                    problems.push(format!("{name} must be a positive whole number, got {raw:?}"));
+                    problems.push(format!(
+                        "{name} must be a whole number from {} to {}, got {raw:?}",
+                        range.start(),
+                        range.end()
+                    ));
                     None
                 }
             },
         };
-        let expiry = positive("INVITATION_EXPIRY_SECONDS", DEFAULT_EXPIRY_SECONDS);
-        let retention = positive("HISTORY_RETENTION_DAYS", DEFAULT_RETENTION_DAYS);
+        let expiry = bounded("INVITATION_EXPIRY_SECONDS", DEFAULT_EXPIRY_SECONDS, EXPIRY_SECONDS_RANGE);
+        let retention = bounded("HISTORY_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, RETENTION_DAYS_RANGE);
+        let trust_unverified_email = match lookup("TRUST_UNVERIFIED_EMAIL").as_deref().map(str::trim) {
+            None | Some("") | Some("false") => Some(false),
+            Some("true") => Some(true),
+            Some(other) => {
+                problems.push(format!("TRUST_UNVERIFIED_EMAIL must be true or false, got {other:?}"));
+                None
+            }
+        };
         #[cfg(feature = "dev")]
         let local_insecure_auth = lookup(crate::dev::tokens::LOCAL_INSECURE_AUTH).as_deref() == Some("1");
 
-        match (table_name, sender_email, app_base_url, signer, expiry, retention) {
-            (Some(table_name), Some(sender_email), Some(app_base_url), Some(signer), Some(e), Some(r))
-                if problems.is_empty() =>
-            {
-                Ok(Self {
-                    table_name,
-                    sender_email,
-                    app_base_url,
-                    signer,
-                    invitation_validity: TimeDelta::seconds(e),
-                    history_retention: TimeDelta::days(r),
-                    #[cfg(feature = "dev")]
-                    local_insecure_auth,
-                })
-            }
+        match (table_name, sender_email, app_base_url, signer, expiry, retention, trust_unverified_email) {
+            (
+                Some(table_name),
+                Some(sender_email),
+                Some(app_base_url),
+                Some(signer),
+                Some(e),
+                Some(r),
+                Some(trust_unverified_email),
+            ) if problems.is_empty() => Ok(Self {
+                table_name,
+                sender_email,
+                app_base_url,
+                signer,
+                invitation_validity: TimeDelta::seconds(e),
+                history_retention: TimeDelta::days(r),
+                trust_unverified_email,
+                #[cfg(feature = "dev")]
+                local_insecure_auth,
+            }),
             _ => Err(ConfigError(problems)),
         }
     }
@@ -149,6 +175,33 @@ mod tests {
         for name in ["TABLE_NAME", "SENDER_EMAIL", "APP_BASE_URL", "LINK_SIGNING_SECRET"] {
             assert!(err.contains(name), "{err}");
         }
+    }
+
+    #[test]
+    fn settings_out_of_range_stop_the_start_up_instead_of_overflowing_a_date_later() {
+        for (name, value) in [
+            ("INVITATION_EXPIRY_SECONDS", "9000000000000"),
+            ("INVITATION_EXPIRY_SECONDS", "59"),
+            ("INVITATION_EXPIRY_SECONDS", "2592001"),
+            ("HISTORY_RETENTION_DAYS", "0"),
+            ("HISTORY_RETENTION_DAYS", "3651"),
+            ("TRUST_UNVERIFIED_EMAIL", "yes"),
+        ] {
+            let mut vars = GOOD.to_vec();
+            vars.push((name, value));
+            let err = config(&vars).unwrap_err().to_string();
+            assert!(err.contains(name), "{name}={value}: {err}");
+        }
+        let mut vars = GOOD.to_vec();
+        vars.extend([("INVITATION_EXPIRY_SECONDS", "2592000"), ("HISTORY_RETENTION_DAYS", "3650")]);
+        vars.push(("TRUST_UNVERIFIED_EMAIL", "true"));
+        let c = config(&vars).unwrap();
+        assert_eq!(
+            (c.invitation_validity, c.history_retention),
+            (TimeDelta::days(30), TimeDelta::days(3650))
+        );
+        assert!(c.trust_unverified_email);
+        assert!(!config(GOOD).unwrap().trust_unverified_email, "off unless set");
     }
 
     #[test]

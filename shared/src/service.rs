@@ -26,6 +26,8 @@ pub struct Settings {
     pub app_base_url: String,
     pub invitation_validity: TimeDelta,
     pub history_retention: TimeDelta,
+    /// Count an identity without an `email_verified` claim as verified.
+    pub trust_unverified_email: bool,
 }
 
 /// Who is calling, as the authorizer vouched for.
@@ -34,7 +36,8 @@ pub struct Caller {
     pub user_id: UserId,
     /// The `email` claim, when it is a valid address (normalised like `Email`).
     pub email: Option<Email>,
-    /// The `email_verified` claim where the identity provider sends one.
+    /// The `email_verified` claim where the identity provider sends one
+    /// (`true` or `"true"` is `Some(true)`).
     pub email_verified: Option<bool>,
 }
 
@@ -138,6 +141,16 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
         let (membership, team) =
             tokio::join!(self.store.membership(team_id, &caller.user_id), self.store.team(team_id));
         let inviter = self.authorize(membership?, Permission::MembersManage)?;
+        // No one grants more than they hold (custom roles can manage members
+        // without holding every permission).
+        let granted =
+            self.roles.get(new.role.as_str()).ok_or_else(|| Error::invalid_field("role", "unknown role"))?;
+        if !self.roles.may_grant(&inviter.role, granted) {
+            return Err(Error::invalid_field(
+                "role",
+                format!("your role cannot grant '{}': it has permissions yours does not", new.role),
+            ));
+        }
         let team = team?.ok_or_else(|| {
             Error::internal(format!("a membership exists in team {team_id}, which does not"))
         })?;
@@ -227,8 +240,13 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
         let invitation = self.store.invitation(id).await?.ok_or(Error::NotFound)?;
         invitation.ensure_open(now)?;
         // A forwarded link must not let another account join; the invitation stays
-        // open for the right person.
-        let verified = caller.email_verified != Some(false);
+        // open for the right person. Only an address the identity provider says it
+        // verified counts: providers that omit the claim would otherwise turn the
+        // rule into "the token alone" (an operator may trust them explicitly).
+        let verified = match caller.email_verified {
+            Some(verified) => verified,
+            None => self.settings.trust_unverified_email,
+        };
         let same_email = caller.email.as_ref() == Some(&invitation.email);
         if !(verified && same_email) {
             return Err(Error::EmailMismatch);

@@ -34,8 +34,9 @@ impl User {
         Self { sub: sub.into(), email: email.into() }
     }
 
+    /// The claims the JWT authorizer passes on, as strings: a verified address.
     pub fn claims(&self) -> Value {
-        json!({ "sub": self.sub, "email": self.email })
+        json!({ "sub": self.sub, "email": self.email, "email_verified": "true" })
     }
 }
 
@@ -57,14 +58,16 @@ pub struct World {
     pub ses_seen: Observer,
 }
 
+#[derive(Debug, Clone)]
 pub struct Options {
     pub sender: &'static str,
     pub validity: TimeDelta,
+    pub trust_unverified_email: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { sender: VERIFIED_SENDER, validity: config::default_validity() }
+        Self { sender: VERIFIED_SENDER, validity: config::default_validity(), trust_unverified_email: false }
     }
 }
 
@@ -113,9 +116,8 @@ impl World {
         let handlers = Arc::new(handlers(
             watched_ses,
             DynamoStore::new(watched_dynamo, table.clone()),
-            options.sender,
             clock.clone(),
-            options.validity,
+            &options,
         ));
         Self {
             handlers,
@@ -205,20 +207,20 @@ impl World {
 pub fn handlers(
     ses: aws_sdk_sesv2::Client,
     store: DynamoStore,
-    sender: &str,
     clock: Arc<dyn Clock>,
-    validity: TimeDelta,
+    options: &Options,
 ) -> ProductionHandlers {
     let service = InvitationService::new(
         store,
-        SesMailer::new(ses, Email::parse(sender).unwrap()),
+        SesMailer::new(ses, Email::parse(options.sender).unwrap()),
         clock,
         LinkSigner::new(SECRET.as_bytes()).unwrap(),
         RoleCatalog::builtin(),
         Settings {
             app_base_url: APP_BASE_URL.into(),
-            invitation_validity: validity,
+            invitation_validity: options.validity,
             history_retention: config::default_retention(),
+            trust_unverified_email: options.trust_unverified_email,
         },
     );
     Handlers::new(service, AuthMode::Authorizer)
@@ -231,13 +233,7 @@ pub fn handlers_with(
     ses: aws_sdk_sesv2::Client,
     table: &str,
 ) -> ProductionHandlers {
-    handlers(
-        ses,
-        DynamoStore::new(dynamo, table),
-        VERIFIED_SENDER,
-        Arc::new(SystemClock),
-        config::default_validity(),
-    )
+    handlers(ses, DynamoStore::new(dynamo, table), Arc::new(SystemClock), &Options::default())
 }
 
 async fn seed_team(store: &DynamoStore, team: &str, name: &str, owner: &User, now: DateTime<Utc>) {

@@ -140,6 +140,13 @@ impl RoleCatalog {
         self.roles.get(role).is_some_and(|r| r.has(permission))
     }
 
+    /// Whether a member holding `granter` may hand out `role`: only a role whose
+    /// every permission the granter holds too, so no one grants more than they
+    /// have. A granter role the catalog does not know may grant nothing.
+    pub fn may_grant(&self, granter: &RoleName, role: &Role) -> bool {
+        self.roles.get(granter).is_some_and(|g| role.permissions.is_subset(&g.permissions))
+    }
+
     /// Every role that grants `permission`: what a write conditioned on the
     /// caller's role (rather than on an earlier read of it) accepts.
     pub fn holding(&self, permission: Permission) -> Vec<RoleName> {
@@ -187,6 +194,25 @@ mod tests {
         assert_eq!(c.invitable("Member"), Err(RoleError::Unknown("Member".into())));
         assert_eq!(c.invitable("member").unwrap().name.as_str(), "member");
         assert_eq!(c.invitable_names(), vec!["administrator", "member"]);
+    }
+
+    #[test]
+    fn a_role_may_grant_only_roles_within_its_own_permissions() {
+        // A custom manager role: may invite, but lacks billing and product use.
+        let recruiter = Role {
+            name: name("recruiter"),
+            permissions: [MembersManage, MembersRead].into_iter().collect(),
+            grantable_by_invitation: true,
+        };
+        let c = RoleCatalog::builtin().with_role(recruiter);
+        let role = |n: &str| c.get(n).unwrap().clone();
+        assert!(!c.may_grant(&name("recruiter"), &role("administrator")), "administrator has more");
+        assert!(!c.may_grant(&name("recruiter"), &role("member")), "member has product.use");
+        assert!(c.may_grant(&name("recruiter"), &role("recruiter")));
+        assert!(c.may_grant(&name("administrator"), &role("administrator")));
+        assert!(c.may_grant(&name("administrator"), &role("member")));
+        assert!(c.may_grant(&name("owner"), &role("administrator")));
+        assert!(!c.may_grant(&name("retired-role"), &role("member")), "unknown granters grant nothing");
     }
 
     #[test]

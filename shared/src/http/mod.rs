@@ -217,7 +217,7 @@ impl<S: InvitationStore, M: Mailer> Handlers<S, M> {
             let token = required_token(request::json_body(&req)?)?;
             let caller = self.caller(&req);
             let view = self.service.decline(caller.as_ref(), id, &token).await?;
-            json_response(StatusCode::OK, views::invitation(&view))
+            json_response(StatusCode::OK, views::declined(&view)?)
         })
         .await
     }

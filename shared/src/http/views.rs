@@ -125,6 +125,30 @@ pub fn preview(view: &InvitationView) -> PreviewBody<'_> {
     }
 }
 
+/// The answer to a decline: what the link's holder could already see (the
+/// preview) and what changed; the decline route has no authorizer, so nothing
+/// more (not who invited, not the email's delivery).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeclinedBody<'a> {
+    #[serde(flatten)]
+    preview: PreviewBody<'a>,
+    declined_at: String,
+    /// Null when the link's holder declined without signing in.
+    declined_by: Option<&'a str>,
+}
+
+pub fn declined(view: &InvitationView) -> Result<DeclinedBody<'_>, crate::Error> {
+    match &view.invitation.resolution {
+        Resolution::Declined { by, at } => Ok(DeclinedBody {
+            preview: preview(view),
+            declined_at: format_timestamp(*at),
+            declined_by: by.as_ref().map(|b| b.as_str()),
+        }),
+        other => Err(crate::Error::internal(format!("a decline answered with {other:?}"))),
+    }
+}
+
 /// The answer to a withdrawal: what changed. The full invitation is one list
 /// call away; fetching it here would cost every withdrawal another read.
 #[derive(Debug, Serialize)]
@@ -269,6 +293,29 @@ mod tests {
             assert_eq!(body[by_key], by_value);
             assert_eq!(body["status"], status.as_str());
         }
+    }
+
+    #[test]
+    fn a_decline_answers_with_the_preview_and_what_changed() {
+        let at = t("2026-11-03T10:00:00Z");
+        let v = view(Resolution::Declined { by: None, at }, Status::Declined, None);
+        let body = serde_json::to_value(declined(&v).unwrap()).unwrap();
+        assert_eq!(
+            keys(&body),
+            [
+                "createdAt",
+                "declinedAt",
+                "declinedBy",
+                "email",
+                "expiresAt",
+                "id",
+                "role",
+                "status",
+                "teamId",
+                "teamName"
+            ]
+        );
+        assert_eq!(body["declinedBy"], Value::Null);
     }
 
     #[test]

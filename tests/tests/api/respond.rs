@@ -1,7 +1,7 @@
 //! GET /invitations/{id}?token=, POST /invitations/{id}/accept, POST /invitations/{id}/decline
 
 use chrono::TimeDelta;
-use integration_tests::{Call, User, World};
+use integration_tests::{Call, Options, User, World};
 use serde_json::json;
 
 #[tokio::test]
@@ -117,6 +117,37 @@ async fn accepting_requires_sign_in_and_the_invited_address() {
     let unverified = json!({"sub": "unverified", "email": email, "email_verified": "false"});
     let resp = w.call(Call::accept(&id, &token).claims(unverified)).await;
     assert_eq!((resp.status, resp.code()), (403, "email_mismatch"), "an unverified address proves nothing");
+    // Identity providers that omit the claim (Entra ID, federated Cognito users
+    // without the attribute mapped) prove nothing either.
+    let silent = json!({"sub": "silent", "email": email});
+    let resp = w.call(Call::accept(&id, &token).claims(silent)).await;
+    assert_eq!((resp.status, resp.code()), (403, "email_mismatch"), "no email_verified claim proves nothing");
+    // The authorizer passes every claim on as a string: a JWT's `true` arrives as "true".
+    let verified = User::new("right-sub", &email);
+    assert_eq!(verified.claims()["email_verified"], "true");
+    let resp = w.accept(&verified, &id, &token).await;
+    assert_eq!(resp.status, 200, "the mismatches left the invitation open: {}", resp.body);
+}
+
+#[tokio::test]
+async fn an_operator_may_trust_a_provider_that_omits_email_verified_but_never_an_explicit_false() {
+    let w = World::with(Options { trust_unverified_email: true, ..Options::default() }).await;
+    let email = w.email("trusted");
+    let (id, token) = w.invited(&email, "member").await;
+    let unverified = json!({"sub": "unverified", "email": email, "email_verified": "false"});
+    let resp = w.call(Call::accept(&id, &token).claims(unverified)).await;
+    assert_eq!((resp.status, resp.code()), (403, "email_mismatch"));
+    let silent = json!({"sub": "silent", "email": email});
+    assert_eq!(w.call(Call::accept(&id, &token).claims(silent)).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_forwarded_link_leaves_the_invitation_for_the_rightful_account() {
+    let w = World::new().await;
+    let email = w.email("rightful");
+    let (id, token) = w.invited(&email, "member").await;
+    let forwarded_to = User::new("someone-else", &w.email("wrong"));
+    assert_eq!(w.accept(&forwarded_to, &id, &token).await.status, 403);
 
     // The mismatches did not use the invitation up.
     assert_eq!(w.status_in_list(&id).await, "open");
@@ -159,6 +190,12 @@ async fn declining_needs_only_the_link_and_the_team_sees_it() {
     assert_eq!(resp.body["status"], "declined");
     assert!(resp.body["declinedAt"].is_string());
     assert!(resp.body["declinedBy"].is_null(), "an anonymous decline");
+    // The link's holder learns what the preview shows and what changed, nothing
+    // about the team's members or the email's delivery.
+    for hidden in ["invitedBy", "emailDelivery", "link"] {
+        assert!(resp.body.get(hidden).is_none(), "decline answers with {hidden}: {}", resp.body);
+    }
+    assert_eq!(resp.body["teamName"], "Acme Rockets");
     assert_eq!(w.status_in_list(&id).await, "declined");
 
     let (id, token) = w.invited(&w.email("nope2"), "member").await;

@@ -23,10 +23,10 @@
 //! invite for that email checks the holder and takes the lock over.
 
 mod changes;
-#[cfg(test)]
-mod conflict_tests;
 mod errors;
 mod items;
+#[cfg(test)]
+mod scripted_tests;
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{

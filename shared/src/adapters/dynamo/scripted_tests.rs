@@ -1,6 +1,7 @@
-//! What DynamoDB does under contention and no emulator reproduces (moto, served
-//! one request at a time, never cancels a transaction for a conflict): the
-//! adapter and the service over a client that answers from a script.
+//! The adapter and the service over a DynamoDB client that answers from a
+//! script: what DynamoDB does under contention and no emulator reproduces (moto,
+//! served one request at a time, never cancels a transaction for a conflict),
+//! and rules that need a role catalog other than the built-in one.
 
 use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -66,17 +67,26 @@ fn conflict(items: usize) -> Rule {
 }
 
 fn service(rules: &[&Rule]) -> InvitationService<DynamoStore, NoMail> {
-    let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, rules);
+    service_with(RuleMode::Sequential, rules, RoleCatalog::builtin())
+}
+
+fn service_with(
+    mode: RuleMode,
+    rules: &[&Rule],
+    roles: RoleCatalog,
+) -> InvitationService<DynamoStore, NoMail> {
+    let client = mock_client!(aws_sdk_dynamodb, mode, rules);
     InvitationService::new(
         DynamoStore::new(client, "invitations"),
         NoMail,
         Arc::new(ManualClock::new(now())),
         LinkSigner::new(SECRET).unwrap(),
-        RoleCatalog::builtin(),
+        roles,
         Settings {
             app_base_url: "https://app.example.com".into(),
             invitation_validity: TimeDelta::days(7),
             history_retention: TimeDelta::days(90),
+            trust_unverified_email: false,
         },
     )
 }
@@ -118,4 +128,45 @@ async fn a_withdrawal_that_conflicts_with_expiry_reports_expired() {
     let manager = Caller { user_id: UserId::parse("owner-1").unwrap(), email: None, email_verified: None };
     let err = svc.withdraw(&manager, &inv.team_id, inv.id).await.unwrap_err();
     assert_eq!(err, Error::Expired);
+}
+
+#[tokio::test]
+async fn a_manager_cannot_grant_a_role_with_permissions_their_own_role_lacks() {
+    use crate::domain::{Membership, Permission, Role};
+    use crate::service::NewInvitation;
+    let recruiter = Role {
+        name: RoleName::parse("recruiter").unwrap(),
+        permissions: [Permission::MembersManage, Permission::MembersRead].into_iter().collect(),
+        grantable_by_invitation: true,
+    };
+    let roles = RoleCatalog::builtin().with_role(recruiter);
+    let inv = open_invitation();
+    let team = Team { id: inv.team_id.clone(), name: inv.team_name.clone(), created_at: now() };
+    let me = Membership {
+        team_id: inv.team_id.clone(),
+        user_id: UserId::parse("rita").unwrap(),
+        email: Email::parse("rita@example.com").unwrap(),
+        role: RoleName::parse("recruiter").unwrap(),
+        joined_at: now(),
+    };
+    let (member_item, team_item) = (super::items::membership_item(&me), super::items::team_item(&team));
+    // The membership and the team are read concurrently: answer each by its key.
+    let sk = |req: &aws_sdk_dynamodb::operation::get_item::GetItemInput| {
+        req.key().and_then(|k| k.get("sk")).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
+    };
+    let membership = mock!(Client::get_item)
+        .match_requests(move |req| sk(req).starts_with("MEMBER#"))
+        .then_output(move || GetItemOutput::builder().set_item(Some(member_item.clone())).build());
+    let team_read = mock!(Client::get_item)
+        .match_requests(move |req| sk(req) == "TEAM")
+        .then_output(move || GetItemOutput::builder().set_item(Some(team_item.clone())).build());
+    let svc = service_with(RuleMode::MatchAny, &[&membership, &team_read], roles);
+    let caller =
+        Caller { user_id: me.user_id.clone(), email: Some(me.email.clone()), email_verified: Some(true) };
+    let new = NewInvitation {
+        email: Email::parse("bo@example.com").unwrap(),
+        role: RoleName::parse("administrator").unwrap(),
+    };
+    let err = svc.invite(&caller, &inv.team_id, new).await.unwrap_err();
+    assert!(matches!(&err, Error::Validation(f) if f[0].field == "role"), "{err:?}");
 }
