@@ -36,6 +36,9 @@ pub enum InsertError {
     AlreadyInvited,
     #[error("the email already belongs to a member")]
     AlreadyMember,
+    /// The inviter's membership did not hold a managing role at the write.
+    #[error("not permitted")]
+    Forbidden,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -119,10 +122,13 @@ pub trait InvitationStore: Send + Sync {
     ) -> impl Future<Output = Result<Option<Invitation>, StoreError>> + Send;
 
     /// Writes a new open invitation, atomically refusing it when the team already
-    /// has an open (unexpired at `now`) invitation for the email, or a member with it.
+    /// has an open (unexpired at `now`) invitation for the email, or a member with
+    /// it, or when its inviter does not hold one of `inviter_roles` in the team at
+    /// that moment.
     fn insert_invitation(
         &self,
         invitation: &Invitation,
+        inviter_roles: &[RoleName],
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), InsertError>> + Send;

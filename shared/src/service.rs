@@ -163,10 +163,14 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
             now,
             self.settings.invitation_validity,
         );
-        self.store.insert_invitation(&invitation, now, self.purge_at(&invitation)).await.map_err(
+        // The permission read above decides what the caller sees; the write is
+        // conditioned on it again, so a manager removed meanwhile cannot invite.
+        let managers = self.roles.holding(Permission::MembersManage);
+        self.store.insert_invitation(&invitation, &managers, now, self.purge_at(&invitation)).await.map_err(
             |e| match e {
                 InsertError::AlreadyInvited => Error::AlreadyInvited,
                 InsertError::AlreadyMember => Error::AlreadyMember,
+                InsertError::Forbidden => Error::Forbidden,
                 InsertError::Store(e) => e.into(),
             },
         )?;

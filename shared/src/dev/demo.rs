@@ -4,7 +4,10 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::domain::{Email, Invitation, InvitationId, Membership, RoleName, Team, TeamId, TeamName, UserId};
+use crate::domain::{
+    Email, Invitation, InvitationId, Membership, Permission, RoleCatalog, RoleName, Team, TeamId, TeamName,
+    UserId,
+};
 use crate::ports::{CreateError, InsertError, InvitationStore};
 
 /// The link-signing secret of local development (`scripts/dev`); never deployed.
@@ -69,11 +72,13 @@ pub async fn seed<S: InvitationStore>(
             validity,
         );
         invitation.id = InvitationId::parse(id).expect("valid demo invitation id");
-        store.insert_invitation(&invitation, now, invitation.purge_at(retention)).await.map_err(
+        let managers = RoleCatalog::builtin().holding(Permission::MembersManage);
+        store.insert_invitation(&invitation, &managers, now, invitation.purge_at(retention)).await.map_err(
             |e| match e {
                 InsertError::AlreadyInvited | InsertError::AlreadyMember => {
                     format!("{email} is already invited or a member")
                 }
+                InsertError::Forbidden => "the demo owner may not invite".to_owned(),
                 InsertError::Store(e) => e.to_string(),
             },
         )?;

@@ -203,3 +203,36 @@ async fn concurrent_re_invites_after_a_decline_leave_exactly_one_open_invitation
     assert_eq!(race_invites(&w, &email).await, 1);
     assert_eq!(open_invitations(&w).await, 1);
 }
+
+#[tokio::test]
+async fn the_store_refuses_an_invitation_whose_inviter_holds_no_managing_role_at_the_write() {
+    use invitations_core::clock::Clock;
+    use invitations_core::domain::{
+        Email, Invitation, Permission, RoleCatalog, RoleName, Team, TeamId, TeamName,
+    };
+    use invitations_core::ports::{InsertError, InvitationStore};
+
+    // What the invite function writes when its permission read is stale: the
+    // transaction checks the inviter's membership again, at the write.
+    let w = World::new().await;
+    let now = w.clock.now();
+    let team = Team {
+        id: TeamId::parse(&w.team).unwrap(),
+        name: TeamName::parse("Acme Rockets").unwrap(),
+        created_at: now,
+    };
+    let email = w.email("late");
+    let by_member = Invitation::new(
+        &team,
+        Email::parse(&email).unwrap(),
+        RoleName::parse("member").unwrap(),
+        invitations_core::domain::UserId::parse(&w.member.sub).unwrap(),
+        now,
+        TimeDelta::days(7),
+    );
+    let managers = RoleCatalog::builtin().holding(Permission::MembersManage);
+    let refused = w.store.insert_invitation(&by_member, &managers, now, by_member.expires_at).await;
+    assert_eq!(refused, Err(InsertError::Forbidden));
+    // Nothing was written: the email is free for a manager's invitation.
+    assert_eq!(w.invite(&w.owner, &email, "member").await.status, 201);
+}

@@ -56,9 +56,11 @@ const FILTERED_QUERY_LIMIT: i32 = 100;
 /// The positions of the items in each transaction, named, so that a cancellation
 /// reason is read by what it is about.
 mod position {
-    /// insert: the invitation, the email's open-invitation lock, "no member has it".
+    /// insert: the invitation, the email's open-invitation lock, "no member has
+    /// it", the inviter's permission.
     pub const INSERT_LOCK: usize = 1;
     pub const INSERT_NOT_MEMBER: usize = 2;
+    pub const INSERT_PERMISSION: usize = 3;
     /// accept: the invitation's update, then the membership and its email item.
     pub const ACCEPT_INVITATION: usize = 0;
     pub const ACCEPT_MEMBERSHIP: usize = 1;
@@ -119,21 +121,57 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
+    /// The permission check as a condition on `user`'s membership of `team` at
+    /// the moment of the write: it holds one of `roles`. None when no role could.
+    fn holds_role(
+        &self,
+        team: &TeamId,
+        user: &UserId,
+        roles: &[RoleName],
+    ) -> Result<Option<TransactWriteItem>, StoreError> {
+        if roles.is_empty() {
+            return Ok(None);
+        }
+        let mut values = Item::new();
+        let placeholders: Vec<String> = roles
+            .iter()
+            .enumerate()
+            .map(|(i, role)| {
+                values.insert(format!(":role{i}"), s(role.as_str()));
+                format!(":role{i}")
+            })
+            .collect();
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(team)))
+            .key("sk", s(member_sk(user)))
+            .condition_expression(format!("#role IN ({})", placeholders.join(", ")))
+            .expression_attribute_names("#role", "role")
+            .set_expression_attribute_values(Some(values))
+            .build()
+            .map_err(build_error)?;
+        Ok(Some(TransactWriteItem::builder().condition_check(check).build()))
+    }
+
     /// The membership and the item that reserves its email in the team.
     fn membership_writes(&self, m: &Membership) -> Result<[TransactWriteItem; 2], StoreError> {
         Ok([self.put_if_absent(membership_item(m))?, self.put_if_absent(member_email_item(m))?])
     }
 
     /// One transaction: the invitation, the email's lock (free, expired, or held
-    /// by `stale`, an invitation known to be answered), and "no member has this
-    /// email".
+    /// by `stale`, an invitation known to be answered), "no member has this
+    /// email", and "the inviter holds one of `roles`" at that moment.
     async fn try_insert(
         &self,
         inv: &Invitation,
+        roles: &[RoleName],
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
         stale: Option<InvitationId>,
-    ) -> Result<Inserted, InsertError> {
+    ) -> Result<Attempt, InsertError> {
+        let Some(permitted) = self.holds_role(&inv.team_id, &inv.invited_by, roles)? else {
+            return Err(InsertError::Forbidden);
+        };
         let mut lock = Put::builder()
             .table_name(&self.table)
             .set_item(Some(open_lock_item(inv)))
@@ -159,20 +197,46 @@ impl DynamoStore {
             self.put_if_absent(invitation_item(inv, purge_at))?,
             TransactWriteItem::builder().put(lock.build().map_err(build_error)?).build(),
             TransactWriteItem::builder().condition_check(not_member).build(),
+            permitted,
         ];
         match self.send_transaction(items).await {
-            Ok(()) => Ok(Inserted::Yes),
+            Ok(()) => Ok(Attempt::Done(Inserted::Yes)),
             Err(Transact::Failed(e)) => Err(e.into()),
+            // Checked first: whoever may not invite learns nothing about the email.
+            Err(Transact::Cancelled(c)) if c.failed(position::INSERT_PERMISSION) => {
+                Err(InsertError::Forbidden)
+            }
             Err(Transact::Cancelled(c)) if c.failed(position::INSERT_NOT_MEMBER) => {
                 Err(InsertError::AlreadyMember)
             }
             Err(Transact::Cancelled(c)) if c.failed(position::INSERT_LOCK) => {
                 let lock =
                     c.item(position::INSERT_LOCK).ok_or_else(|| corrupt("open-invitation lock", "item"))?;
-                Ok(Inserted::LockHeldBy(lock_holder(lock)?))
+                Ok(Attempt::Done(Inserted::LockHeldBy(lock_holder(lock)?)))
             }
+            // Another transaction held one of the items (real DynamoDB, racing
+            // invites of one email): the caller tries once more.
+            Err(Transact::Cancelled(c)) if c.conflict() => Ok(Attempt::Conflict),
             Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
         }
+    }
+
+    /// `try_insert`, once more after a conflict: the second attempt meets the
+    /// winner's lock and reports it (409), as the emulators' serial answers do.
+    async fn insert_retrying(
+        &self,
+        inv: &Invitation,
+        roles: &[RoleName],
+        now: DateTime<Utc>,
+        purge_at: DateTime<Utc>,
+        stale: Option<InvitationId>,
+    ) -> Result<Inserted, InsertError> {
+        for _ in 0..2 {
+            if let Attempt::Done(inserted) = self.try_insert(inv, roles, now, purge_at, stale).await? {
+                return Ok(inserted);
+            }
+        }
+        Err(StoreError::Unavailable("invite: the transaction met a conflict twice".into()).into())
     }
 }
 
@@ -180,6 +244,12 @@ enum Inserted {
     Yes,
     /// The email's lock is held by this (unexpired) invitation.
     LockHeldBy(InvitationId),
+}
+
+enum Attempt {
+    Done(Inserted),
+    /// Cancelled by a concurrent transaction on one of its items.
+    Conflict,
 }
 
 /// A refused resolution, with the invitation as it was (none: it does not exist).
@@ -216,10 +286,11 @@ impl InvitationStore for DynamoStore {
     async fn insert_invitation(
         &self,
         inv: &Invitation,
+        inviter_roles: &[RoleName],
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
     ) -> Result<(), InsertError> {
-        let holder = match self.try_insert(inv, now, purge_at, None).await? {
+        let holder = match self.insert_retrying(inv, inviter_roles, now, purge_at, None).await? {
             Inserted::Yes => return Ok(()),
             Inserted::LockHeldBy(holder) => holder,
         };
@@ -233,7 +304,7 @@ impl InvitationStore for DynamoStore {
         if !stale {
             return Err(InsertError::AlreadyInvited);
         }
-        match self.try_insert(inv, now, purge_at, Some(holder)).await? {
+        match self.insert_retrying(inv, inviter_roles, now, purge_at, Some(holder)).await? {
             Inserted::Yes => Ok(()),
             // Another invite took the stale lock first.
             Inserted::LockHeldBy(_) => Err(InsertError::AlreadyInvited),
@@ -333,32 +404,12 @@ impl InvitationStore for DynamoStore {
     ) -> Result<(), ResolveError> {
         let resolution = Resolution::Withdrawn { by: by.clone(), at: now };
         let change = Change::resolve(&resolution, now, purge_at, Some(team))?;
-        // The permission check, as a condition on the caller's membership at the
-        // moment of the write.
-        let mut values = Item::new();
-        let placeholders: Vec<String> = roles
-            .iter()
-            .enumerate()
-            .map(|(i, role)| {
-                values.insert(format!(":role{i}"), s(role.as_str()));
-                format!(":role{i}")
-            })
-            .collect();
-        if placeholders.is_empty() {
+        let Some(permitted) = self.holds_role(team, by, roles)? else {
             return Err(ResolveError::Forbidden);
-        }
-        let permitted = ConditionCheck::builder()
-            .table_name(&self.table)
-            .key("pk", s(team_pk(team)))
-            .key("sk", s(member_sk(by)))
-            .condition_expression(format!("#role IN ({})", placeholders.join(", ")))
-            .expression_attribute_names("#role", "role")
-            .set_expression_attribute_values(Some(values))
-            .build()
-            .map_err(build_error)?;
+        };
         let items = vec![
             TransactWriteItem::builder().update(change.into_update(&self.table, id)?).build(),
-            TransactWriteItem::builder().condition_check(permitted).build(),
+            permitted,
         ];
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),

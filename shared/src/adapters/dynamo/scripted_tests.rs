@@ -132,8 +132,7 @@ async fn a_withdrawal_that_conflicts_with_expiry_reports_expired() {
 
 #[tokio::test]
 async fn a_manager_cannot_grant_a_role_with_permissions_their_own_role_lacks() {
-    use crate::domain::{Membership, Permission, Role};
-    use crate::service::NewInvitation;
+    use crate::domain::{Permission, Role};
     let recruiter = Role {
         name: RoleName::parse("recruiter").unwrap(),
         permissions: [Permission::MembersManage, Permission::MembersRead].into_iter().collect(),
@@ -141,32 +140,104 @@ async fn a_manager_cannot_grant_a_role_with_permissions_their_own_role_lacks() {
     };
     let roles = RoleCatalog::builtin().with_role(recruiter);
     let inv = open_invitation();
-    let team = Team { id: inv.team_id.clone(), name: inv.team_name.clone(), created_at: now() };
-    let me = Membership {
-        team_id: inv.team_id.clone(),
-        user_id: UserId::parse("rita").unwrap(),
-        email: Email::parse("rita@example.com").unwrap(),
-        role: RoleName::parse("recruiter").unwrap(),
-        joined_at: now(),
-    };
-    let (member_item, team_item) = (super::items::membership_item(&me), super::items::team_item(&team));
-    // The membership and the team are read concurrently: answer each by its key.
-    let sk = |req: &aws_sdk_dynamodb::operation::get_item::GetItemInput| {
-        req.key().and_then(|k| k.get("sk")).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
-    };
-    let membership = mock!(Client::get_item)
-        .match_requests(move |req| sk(req).starts_with("MEMBER#"))
-        .then_output(move || GetItemOutput::builder().set_item(Some(member_item.clone())).build());
-    let team_read = mock!(Client::get_item)
-        .match_requests(move |req| sk(req) == "TEAM")
-        .then_output(move || GetItemOutput::builder().set_item(Some(team_item.clone())).build());
-    let svc = service_with(RuleMode::MatchAny, &[&membership, &team_read], roles);
-    let caller =
-        Caller { user_id: me.user_id.clone(), email: Some(me.email.clone()), email_verified: Some(true) };
-    let new = NewInvitation {
+    let (membership, team) = invite_reads(&inv, "recruiter");
+    let svc = service_with(RuleMode::MatchAny, &[&membership, &team], roles);
+    let new = crate::service::NewInvitation {
         email: Email::parse("bo@example.com").unwrap(),
         role: RoleName::parse("administrator").unwrap(),
     };
-    let err = svc.invite(&caller, &inv.team_id, new).await.unwrap_err();
+    let err = svc.invite(&owner_of(&inv), &inv.team_id, new).await.unwrap_err();
     assert!(matches!(&err, Error::Validation(f) if f[0].field == "role"), "{err:?}");
+}
+
+/// The reads an invite makes first (the inviter's membership and the team,
+/// concurrently), answered by key: the inviter of `inv` holds `role` in its team.
+fn invite_reads(inv: &Invitation, role: &str) -> (Rule, Rule) {
+    use crate::domain::Membership;
+    let team = Team { id: inv.team_id.clone(), name: inv.team_name.clone(), created_at: now() };
+    let inviter = Membership {
+        team_id: inv.team_id.clone(),
+        user_id: inv.invited_by.clone(),
+        email: Email::parse("inviter@example.com").unwrap(),
+        role: RoleName::parse(role).unwrap(),
+        joined_at: now(),
+    };
+    let (member_item, team_item) = (super::items::membership_item(&inviter), super::items::team_item(&team));
+    let sk = |req: &aws_sdk_dynamodb::operation::get_item::GetItemInput| {
+        req.key().and_then(|k| k.get("sk")).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
+    };
+    (
+        mock!(Client::get_item)
+            .match_requests(move |req| sk(req).starts_with("MEMBER#"))
+            .then_output(move || GetItemOutput::builder().set_item(Some(member_item.clone())).build()),
+        mock!(Client::get_item)
+            .match_requests(move |req| sk(req) == "TEAM")
+            .then_output(move || GetItemOutput::builder().set_item(Some(team_item.clone())).build()),
+    )
+}
+
+fn cancelled(
+    codes: &'static [&'static str],
+    item_at: Option<(usize, super::items::Item)>,
+) -> TransactWriteItemsError {
+    let reasons = codes
+        .iter()
+        .enumerate()
+        .map(|(i, code)| {
+            let item = item_at.as_ref().filter(|(at, _)| *at == i).map(|(_, item)| item.clone());
+            CancellationReason::builder().code(*code).set_item(item).build()
+        })
+        .collect();
+    TransactWriteItemsError::TransactionCanceledException(
+        TransactionCanceledException::builder().set_cancellation_reasons(Some(reasons)).build(),
+    )
+}
+
+/// The caller who sent `inv`.
+fn owner_of(inv: &Invitation) -> Caller {
+    Caller { user_id: inv.invited_by.clone(), email: None, email_verified: None }
+}
+
+fn new_invitation(email: &str) -> crate::service::NewInvitation {
+    crate::service::NewInvitation {
+        email: Email::parse(email).unwrap(),
+        role: RoleName::parse("member").unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn racing_invites_on_dynamodb_give_the_loser_409_not_503() {
+    // DynamoDB cancels a transaction that overlaps another on the same lock with
+    // TransactionConflict; the loser tries once more and meets the winner's lock.
+    let winner = open_invitation();
+    let (membership, team) = invite_reads(&winner, "owner");
+    let lock = super::items::open_lock_item(&winner);
+    let transactions = mock!(Client::transact_write_items)
+        .sequence()
+        .error(|| cancelled(&["None", "TransactionConflict", "None", "None"], None))
+        .error(move || {
+            cancelled(&["None", "ConditionalCheckFailed", "None", "None"], Some((1, lock.clone())))
+        })
+        .build();
+    let holder = read(&winner);
+    let svc = service_with(
+        RuleMode::MatchAny,
+        &[&membership, &team, &transactions, &holder],
+        RoleCatalog::builtin(),
+    );
+    let err =
+        svc.invite(&owner_of(&winner), &winner.team_id, new_invitation("ada@example.com")).await.unwrap_err();
+    assert_eq!(err, Error::AlreadyInvited);
+    assert_eq!(transactions.num_calls(), 2, "one retry after the conflict");
+}
+
+#[tokio::test]
+async fn a_manager_removed_between_the_read_and_the_write_cannot_invite() {
+    let inv = open_invitation();
+    let (membership, team) = invite_reads(&inv, "owner");
+    let transaction = mock!(Client::transact_write_items)
+        .then_error(|| cancelled(&["None", "None", "None", "ConditionalCheckFailed"], None));
+    let svc = service_with(RuleMode::MatchAny, &[&membership, &team, &transaction], RoleCatalog::builtin());
+    let err = svc.invite(&owner_of(&inv), &inv.team_id, new_invitation("bo@example.com")).await.unwrap_err();
+    assert_eq!(err, Error::Forbidden);
 }
