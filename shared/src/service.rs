@@ -196,14 +196,21 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
         query: &ListQuery,
     ) -> Result<InvitationPage, Error> {
         let now = self.clock.now();
-        // The permission check and the query run concurrently; the page is only
-        // returned once the check has passed.
-        let (membership, page) = tokio::join!(
-            self.store.membership(team_id, &caller.user_id),
-            self.store.list(team_id, query, now)
-        );
-        let member = self.authorize(membership?, Permission::MembersRead)?;
-        let page = page?;
+        // The permission check and the query start together, so a member waits
+        // for one round trip; a refusal drops the query where it is, so a caller
+        // without members.read costs the membership read and hears 403 at once,
+        // whatever the size of the team it probed.
+        let membership = self.store.membership(team_id, &caller.user_id);
+        let page = self.store.list(team_id, query, now);
+        tokio::pin!(membership, page);
+        let (member, page) = tokio::select! {
+            biased;
+            m = &mut membership => {
+                let member = self.authorize(m?, Permission::MembersRead)?;
+                (member, page.await?)
+            }
+            p = &mut page => (self.authorize(membership.await?, Permission::MembersRead)?, p?),
+        };
         let manager = self.roles.allows(&member.role, Permission::MembersManage);
         Ok(InvitationPage {
             invitations: page.invitations.into_iter().map(|inv| self.view(inv, now, manager)).collect(),

@@ -169,3 +169,61 @@ async fn a_cursor_from_another_team_cannot_page_into_it() {
     let resp = w.call(Call::list(&w.team).query(&[("cursor", &cursor)]).by(&w.outsider)).await;
     assert_eq!(resp.status, 403);
 }
+
+#[tokio::test]
+async fn a_caller_without_members_read_costs_one_read_whatever_the_teams_history() {
+    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+    use invitations_core::adapters::dynamo::invitation_item;
+    use invitations_core::clock::Clock;
+    use invitations_core::domain::{Email, Invitation, RoleName, Team, TeamId, TeamName, UserId};
+
+    // 500 answered invitations: a sparse `?status=open` page reads them in five
+    // queries of 100 before it can answer.
+    let w = World::new().await;
+    let now = w.clock.now();
+    let team = Team {
+        id: TeamId::parse(&w.team).unwrap(),
+        name: TeamName::parse("Acme Rockets").unwrap(),
+        created_at: now,
+    };
+    let owner = UserId::parse(&w.owner.sub).unwrap();
+    let items: Vec<WriteRequest> = (0..500)
+        .map(|i| {
+            let inv = Invitation::new(
+                &team,
+                Email::parse(&w.email(&format!("old{i}"))).unwrap(),
+                RoleName::parse("member").unwrap(),
+                owner.clone(),
+                now - TimeDelta::minutes(i),
+                TimeDelta::days(7),
+            )
+            .decline(None, now)
+            .unwrap();
+            let put = PutRequest::builder()
+                .set_item(Some(invitation_item(&inv, now + TimeDelta::days(90))))
+                .build();
+            WriteRequest::builder().put_request(put.unwrap()).build()
+        })
+        .collect();
+    for batch in items.chunks(25) {
+        let out = w
+            .store
+            .client()
+            .batch_write_item()
+            .request_items(w.store.table_name(), batch.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert!(out.unprocessed_items().is_none_or(|u| u.is_empty()), "the emulator took every item");
+    }
+
+    w.dynamo_seen.take();
+    let resp = w.list(&w.member, &[("status", "open")]).await;
+    assert_eq!(resp.status, 200);
+    assert_eq!(w.dynamo_seen.take().query_limits.len(), 5, "a member's sparse page walks the history");
+
+    let resp = w.list(&w.outsider, &[("status", "open")]).await;
+    assert_eq!((resp.status, resp.code()), (403, "forbidden"));
+    let seen = w.dynamo_seen.take();
+    assert!(seen.query_limits.len() <= 1, "a refused caller's query is dropped, not walked: {seen:?}");
+}
