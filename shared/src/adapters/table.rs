@@ -47,7 +47,9 @@ fn key(name: &str, key_type: KeyType) -> Result<KeySchemaElement, StoreError> {
 }
 
 /// Creates the table as `TABLE` declares it, waits until it is active, and turns
-/// on TTL. Fails if it already exists.
+/// on TTL. Fails if it already exists. For local development and tests: the
+/// template's safety settings (point-in-time recovery, KMS encryption, deletion
+/// protection) belong to the deployed stack only.
 pub async fn create_table(client: &Client, table_name: &str) -> Result<(), StoreError> {
     let mut req = client
         .create_table()

@@ -74,6 +74,11 @@ impl Cancelled {
         self.0.get(position).and_then(|r| r.item())
     }
 
+    /// Some item's condition did not hold.
+    pub(super) fn any_failed(&self) -> bool {
+        (0..self.0.len()).any(|i| self.failed(i))
+    }
+
     /// Another transaction held one of the items.
     pub(super) fn conflict(&self) -> bool {
         self.0.iter().any(|r| r.code() == Some("TransactionConflict"))
@@ -104,7 +109,8 @@ mod tests {
     fn reasons_are_read_by_position() {
         let c = cancelled(&["None", "ConditionalCheckFailed", "None"]);
         assert!(!c.failed(0) && c.failed(1) && !c.failed(2) && !c.failed(7));
-        assert!(!c.conflict());
+        assert!(c.any_failed() && !c.conflict());
+        assert!(!cancelled(&["None", "ValidationError"]).any_failed());
     }
 
     #[test]

@@ -491,7 +491,8 @@ impl InvitationStore for DynamoStore {
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
             Err(Transact::Failed(e)) => Err(e.into()),
-            Err(Transact::Cancelled(c)) if !c.conflict() => Err(CreateError::AlreadyExists),
+            // Only a failed "does not exist yet" condition means it exists.
+            Err(Transact::Cancelled(c)) if c.any_failed() => Err(CreateError::AlreadyExists),
             Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
         }
     }
@@ -501,7 +502,8 @@ impl InvitationStore for DynamoStore {
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
             Err(Transact::Failed(e)) => Err(e.into()),
-            Err(Transact::Cancelled(c)) if !c.conflict() => Err(CreateError::AlreadyExists),
+            // Only a failed "does not exist yet" condition means it exists.
+            Err(Transact::Cancelled(c)) if c.any_failed() => Err(CreateError::AlreadyExists),
             Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
         }
     }

@@ -241,3 +241,28 @@ async fn a_manager_removed_between_the_read_and_the_write_cannot_invite() {
     let err = svc.invite(&owner_of(&inv), &inv.team_id, new_invitation("bo@example.com")).await.unwrap_err();
     assert_eq!(err, Error::Forbidden);
 }
+
+#[tokio::test]
+async fn only_a_failed_condition_means_a_team_already_exists() {
+    use crate::domain::Membership;
+    use crate::ports::{CreateError, InvitationStore, StoreError};
+    let inv = open_invitation();
+    let team = Team { id: inv.team_id.clone(), name: inv.team_name.clone(), created_at: now() };
+    let owner = Membership {
+        team_id: team.id.clone(),
+        user_id: inv.invited_by.clone(),
+        email: Email::parse("owner@example.com").unwrap(),
+        role: RoleName::parse("owner").unwrap(),
+        joined_at: now(),
+    };
+    let store = |codes: &'static [&'static str]| {
+        let rule = mock!(Client::transact_write_items).then_error(move || cancelled(codes, None));
+        DynamoStore::new(mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, &[&rule]), "invitations")
+    };
+    let exists = store(&["ConditionalCheckFailed", "None", "None"]).create_team(&team, &owner).await;
+    assert_eq!(exists, Err(CreateError::AlreadyExists));
+    let invalid = store(&["ValidationError", "None", "None"]).create_team(&team, &owner).await;
+    assert!(matches!(invalid, Err(CreateError::Store(StoreError::Other(_)))), "{invalid:?}");
+    let busy = store(&["ThrottlingError", "None", "None"]).add_member(&owner).await;
+    assert!(matches!(busy, Err(CreateError::Store(StoreError::Unavailable(_)))), "{busy:?}");
+}
