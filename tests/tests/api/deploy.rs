@@ -12,9 +12,11 @@ use integration_tests::template::{functions, list, parsed, render, resources, ro
 const RESOURCES: [&str; 3] = [
     "!GetAtt InvitationsTable.Arn",
     "!Sub ${InvitationsTable.Arn}/index/byTeam",
-    "!Sub [arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${Identity}, \
-     {Identity: !If [SenderIsIdentity, !Ref SenderEmail, !Ref SenderIdentity]}]",
+    // Any identity (SES checks the recipient's too in the sandbox), but only
+    // with the sender as From: the one wildcard, held to that condition below.
+    "!Sub arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*",
 ];
+const SES_CONDITION: &str = "{StringEquals: {ses:FromAddress: !Ref SenderEmail}}";
 
 fn strings(v: &Yaml) -> Vec<Yaml> {
     match v {
@@ -37,19 +39,24 @@ fn each_function_has_its_own_role_scoped_to_the_table_its_index_and_the_sender()
         assert!(!statements.is_empty(), "{id} has no statements");
         for st in statements {
             let keys: BTreeSet<String> = st.as_mapping().unwrap().keys().map(s).collect();
-            let allowed: BTreeSet<String> = ["Effect", "Action", "Resource"].map(String::from).into();
-            assert_eq!(keys, allowed, "{id}: no NotAction, NotResource or other keys");
+            let plain: BTreeSet<String> = ["Effect", "Action", "Resource"].map(String::from).into();
+            let conditioned: BTreeSet<String> =
+                ["Effect", "Action", "Resource", "Condition"].map(String::from).into();
+            assert!(keys == plain || keys == conditioned, "{id}: no NotAction, NotResource or other keys");
             assert_eq!(s(&st["Effect"]), "Allow");
             for action in strings(&st["Action"]) {
                 let action = s(&action);
                 assert!(!action.contains('*'), "{id}: wildcard action {action}");
                 for resource in strings(&st["Resource"]) {
                     let resource = render(&resource);
-                    assert!(!resource.contains('*'), "{id}: wildcard resource {resource}");
                     assert!(RESOURCES.contains(&resource.as_str()), "{id}: {action} on {resource}");
                     if action.starts_with("ses:") {
                         assert_eq!(binary, "invite", "only invite sends email");
-                        assert_eq!(resource, RESOURCES[2], "only from the sender identity");
+                        assert_eq!((action.as_str(), resource.as_str()), ("ses:SendEmail", RESOURCES[2]));
+                        assert_eq!(render(&st["Condition"]), SES_CONDITION, "only from the sender address");
+                    } else {
+                        assert!(!resource.contains('*'), "{id}: wildcard resource {resource}");
+                        assert!(st["Condition"].is_null(), "{id}: {action} has no condition to rely on");
                     }
                 }
             }
@@ -77,6 +84,38 @@ fn the_api_checks_jwts_allows_only_the_frontend_origin_is_throttled_and_logs_jso
     assert_eq!(render(&limits["ThrottlingBurstLimit"]), "!Ref ApiThrottleBurstLimit");
     for p in ["ApiThrottleRateLimit", "ApiThrottleBurstLimit"] {
         assert!(t["Parameters"][p]["Default"].as_u64().is_some_and(|n| n > 0), "{p} has a default");
+    }
+    // Every route without the authorizer has limits of its own, below the
+    // signed-in routes', so anonymous callers cannot starve signed-in users.
+    let default = |p: &str| t["Parameters"][p]["Default"].as_u64().unwrap();
+    assert!(default("AnonymousThrottleRateLimit") < default("ApiThrottleRateLimit"));
+    assert!(default("AnonymousThrottleBurstLimit") < default("ApiThrottleBurstLimit"));
+    let per_route = api["RouteSettings"].as_mapping().expect("RouteSettings");
+    let mut anonymous = BTreeSet::new();
+    for (_, _, f) in functions(&t) {
+        for (_, event) in f["Properties"]["Events"].as_mapping().unwrap() {
+            let e = &event["Properties"];
+            if e["Auth"]["Authorizer"].as_str() == Some("NONE") {
+                anonymous.insert(format!("{} {}", s(&e["Method"]), s(&e["Path"])));
+            }
+        }
+    }
+    assert_eq!(anonymous.len(), 2, "preview and decline");
+    let limited: BTreeSet<String> = per_route.keys().map(s).collect();
+    assert_eq!(limited, anonymous, "route limits exactly on the routes without sign-in");
+    for (route, settings) in per_route {
+        assert_eq!(
+            render(&settings["ThrottlingRateLimit"]),
+            "!Ref AnonymousThrottleRateLimit",
+            "{}",
+            s(route)
+        );
+        assert_eq!(
+            render(&settings["ThrottlingBurstLimit"]),
+            "!Ref AnonymousThrottleBurstLimit",
+            "{}",
+            s(route)
+        );
     }
 
     let logs = &api["AccessLogSettings"];
