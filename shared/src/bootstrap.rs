@@ -33,7 +33,7 @@ pub async fn sdk_config() -> SdkConfig {
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(2))
-                .operation_attempt_timeout(Duration::from_secs(3))
+                .operation_attempt_timeout(crate::config::AWS_ATTEMPT_TIMEOUT)
                 .operation_timeout(Duration::from_secs(8))
                 .build(),
         )

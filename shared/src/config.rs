@@ -6,6 +6,10 @@ use crate::domain::{Email, LinkSigner};
 
 pub const DEFAULT_EXPIRY_SECONDS: i64 = 7 * 24 * 60 * 60;
 pub const DEFAULT_RETENTION_DAYS: i64 = 90;
+/// How long one attempt of an AWS call may take (the SDK clients' attempt
+/// timeout); also the time kept back after an email for recording its failure.
+pub const AWS_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Bounds of the settings, so that no value can overflow a date computation
 /// (and take an instance down at its first request). 30 days is the longest
 /// validity comparable services offer.

@@ -10,15 +10,19 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use std::sync::Arc;
+use std::time::Instant;
 
 use crate::clock::Clock;
+use crate::config::AWS_ATTEMPT_TIMEOUT;
 use crate::domain::{
     Email, EmailDelivery, Invitation, InvitationId, LinkSigner, Membership, Permission, RoleCatalog,
     RoleName, Status, TeamId, UserId,
 };
 use crate::error::Error;
 use crate::mail;
-use crate::ports::{InsertError, InvitationStore, ListQuery, Mailer, PageCursor, ResolveError};
+use crate::ports::{
+    InsertError, InvitationStore, ListQuery, MailError, Mailer, OutgoingEmail, PageCursor, ResolveError,
+};
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -131,11 +135,14 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
         }
     }
 
+    /// `deadline`: when the invocation ends (Lambda's, where known). The email is
+    /// given only the time that leaves room to record its failure.
     pub async fn invite(
         &self,
         caller: &Caller,
         team_id: &TeamId,
         new: NewInvitation,
+        deadline: Option<Instant>,
     ) -> Result<InvitationView, Error> {
         let now = self.clock.now();
         let (membership, team) =
@@ -179,7 +186,7 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
         // response, never as an error, so the manager can copy the link instead.
         let link = self.link(invitation.id);
         let email = mail::invitation_email(&invitation, &inviter.email, &link);
-        if let Err(e) = self.mailer.send(&email).await {
+        if let Err(e) = self.send_within(&email, deadline).await {
             tracing::warn!(invitation = %invitation.id, error = %e, "invitation email failed");
             invitation.email_delivery = EmailDelivery::Failed;
             if let Err(e) = self.store.set_email_delivery(invitation.id, EmailDelivery::Failed).await {
@@ -187,6 +194,22 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
             }
         }
         Ok(self.view(invitation, now, true))
+    }
+
+    /// Sends `email` unless that could leave no time to record a failure before
+    /// `deadline`: the invitation already says `sent`, and a function stopped by
+    /// its timeout after the commit would leave that uncorrected.
+    async fn send_within(&self, email: &OutgoingEmail, deadline: Option<Instant>) -> Result<(), MailError> {
+        let Some(deadline) = deadline else {
+            return self.mailer.send(email).await;
+        };
+        let budget = deadline.saturating_duration_since(Instant::now()).saturating_sub(AWS_ATTEMPT_TIMEOUT);
+        if budget.is_zero() {
+            return Err(MailError("not attempted: too little time left in this invocation".into()));
+        }
+        tokio::time::timeout(budget, self.mailer.send(email))
+            .await
+            .unwrap_or_else(|_| Err(MailError(format!("no answer within the {budget:?} left"))))
     }
 
     pub async fn list(

@@ -53,6 +53,8 @@ pub struct Call {
     pub base64_encoded: bool,
     pub content_type: Option<String>,
     pub claims: Option<Value>,
+    /// The invocation's deadline, as the Lambda runtime's context gives it.
+    pub deadline: Option<std::time::SystemTime>,
 }
 
 impl Call {
@@ -67,6 +69,7 @@ impl Call {
             base64_encoded: false,
             content_type: None,
             claims: None,
+            deadline: None,
         }
     }
 
@@ -99,6 +102,12 @@ impl Call {
 
     pub fn by(mut self, user: &User) -> Self {
         self.claims = Some(user.claims());
+        self
+    }
+
+    /// The invocation ends `left` from now (Lambda's deadline in its context).
+    pub fn time_left(mut self, left: std::time::Duration) -> Self {
+        self.deadline = Some(std::time::SystemTime::now() + left);
         self
     }
 
@@ -206,7 +215,14 @@ impl Resp {
 }
 
 pub async fn call_handlers(api: &ProductionHandlers, call: Call) -> Resp {
-    send_event(api, call.function, &call.event().to_string()).await
+    let mut request = parse_event(&call.event().to_string());
+    if let Some(deadline) = call.deadline {
+        use lambda_http::RequestExt;
+        let mut context = lambda_http::Context::default();
+        context.deadline = deadline.duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+        request = request.with_lambda_context(context);
+    }
+    into_resp(dispatch(api, call.function, request).await)
 }
 
 /// Delivers one raw API Gateway v2 event to a function's handler, as Lambda would.

@@ -10,7 +10,7 @@ pub mod views;
 mod proptests;
 
 use lambda_http::http::{header, Method, StatusCode};
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Request, RequestExt, Response};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
@@ -111,7 +111,7 @@ impl<S: InvitationStore, M: Mailer> Handlers<S, M> {
             let team = request::team_id(&req, routes::INVITE)?;
             let body: InviteBody = request::json_body(&req)?;
             let new = self.parse_invitation(body)?;
-            let view = self.service.invite(&caller, &team, new).await?;
+            let view = self.service.invite(&caller, &team, new, invocation_deadline(&req)).await?;
             json_response(StatusCode::CREATED, views::invitation(&view))
         })
         .await
@@ -221,6 +221,15 @@ impl<S: InvitationStore, M: Mailer> Handlers<S, M> {
         })
         .await
     }
+}
+
+/// When Lambda ends this invocation, as an instant of this process's clock. None
+/// where no runtime context came with the request (a zero deadline is none).
+fn invocation_deadline(req: &Request) -> Option<Instant> {
+    let deadline = req.lambda_context_ref().map(|c| c.deadline).filter(|ms| *ms > 0)?;
+    let deadline = std::time::UNIX_EPOCH + std::time::Duration::from_millis(deadline);
+    let left = deadline.duration_since(std::time::SystemTime::now()).unwrap_or_default();
+    Some(Instant::now() + left)
 }
 
 fn list_query(req: &Request) -> Result<ListQuery, Error> {

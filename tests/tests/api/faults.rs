@@ -168,3 +168,29 @@ async fn an_ses_that_never_answers_leaves_the_invitation_with_its_link() {
     assert_eq!(listed.body["invitations"][0]["link"], link);
     drop(hang);
 }
+
+#[tokio::test]
+async fn with_too_little_time_left_the_email_is_not_attempted_and_the_invitation_says_failed() {
+    // The invitation is committed as `sent`; had SES then held the function past
+    // its timeout, nothing would correct that. So the email gets only the time
+    // that leaves room to record its failure, and none when there is no room.
+    let w = World::new().await;
+    w.ses_seen.take();
+    let email = w.email("late");
+    let call = Call::invite(&w.team, serde_json::json!({"email": email, "role": "member"}))
+        .by(&w.owner)
+        .time_left(Duration::from_secs(2));
+    let resp = w.call(call).await;
+    assert_eq!(resp.status, 201, "{}", resp.body);
+    assert_eq!(resp.body["emailDelivery"], "failed");
+    assert!(resp.body["link"].is_string(), "the manager can copy the link");
+    assert_eq!(w.ses_seen.take().requests, 0, "SES is not called without time to record its answer");
+    assert_eq!(w.list(&w.owner, &[]).await.body["invitations"][0]["emailDelivery"], "failed");
+
+    // With the time a Lambda invocation normally has, the email goes out.
+    let call = Call::invite(&w.team, serde_json::json!({"email": w.email("in-time"), "role": "member"}))
+        .by(&w.owner)
+        .time_left(Duration::from_secs(9));
+    assert_eq!(w.call(call).await.body["emailDelivery"], "sent");
+    assert_eq!(w.ses_seen.take().requests, 1);
+}

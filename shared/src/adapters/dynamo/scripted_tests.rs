@@ -146,7 +146,7 @@ async fn a_manager_cannot_grant_a_role_with_permissions_their_own_role_lacks() {
         email: Email::parse("bo@example.com").unwrap(),
         role: RoleName::parse("administrator").unwrap(),
     };
-    let err = svc.invite(&owner_of(&inv), &inv.team_id, new).await.unwrap_err();
+    let err = svc.invite(&owner_of(&inv), &inv.team_id, new, None).await.unwrap_err();
     assert!(matches!(&err, Error::Validation(f) if f[0].field == "role"), "{err:?}");
 }
 
@@ -225,8 +225,10 @@ async fn racing_invites_on_dynamodb_give_the_loser_409_not_503() {
         &[&membership, &team, &transactions, &holder],
         RoleCatalog::builtin(),
     );
-    let err =
-        svc.invite(&owner_of(&winner), &winner.team_id, new_invitation("ada@example.com")).await.unwrap_err();
+    let err = svc
+        .invite(&owner_of(&winner), &winner.team_id, new_invitation("ada@example.com"), None)
+        .await
+        .unwrap_err();
     assert_eq!(err, Error::AlreadyInvited);
     assert_eq!(transactions.num_calls(), 2, "one retry after the conflict");
 }
@@ -238,7 +240,8 @@ async fn a_manager_removed_between_the_read_and_the_write_cannot_invite() {
     let transaction = mock!(Client::transact_write_items)
         .then_error(|| cancelled(&["None", "None", "None", "ConditionalCheckFailed"], None));
     let svc = service_with(RuleMode::MatchAny, &[&membership, &team, &transaction], RoleCatalog::builtin());
-    let err = svc.invite(&owner_of(&inv), &inv.team_id, new_invitation("bo@example.com")).await.unwrap_err();
+    let err =
+        svc.invite(&owner_of(&inv), &inv.team_id, new_invitation("bo@example.com"), None).await.unwrap_err();
     assert_eq!(err, Error::Forbidden);
 }
 
