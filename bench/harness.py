@@ -219,7 +219,8 @@ def run(args):
         "TABLE_NAME": args.table,
         "SENDER_EMAIL": "invitations@example.com",
         "APP_BASE_URL": "http://localhost:3000",
-        "LINK_SIGNING_SECRET": "local-development-only-secret-0123456789",
+        # seed-demo created this secret in the emulator, with the demo key.
+        "LINK_SIGNING_SECRET_ID": os.environ["LINK_SIGNING_SECRET_ID"],
     }
     results = {name: {"size": os.path.getsize(path)} for name, path in bins.items()}
 

@@ -24,8 +24,9 @@ commands:
   create-team   --team-id ID --name NAME --owner-id SUB --owner-email EMAIL
   add-member    --team-id ID --user-id SUB --email EMAIL --role ROLE
   verify-sender --email EMAIL     (register an SES sender identity)
-  seed-demo     (local development: the demo team, its members and the
-                 open invitations that events/*.json act on)
+  seed-demo     (local development: the demo team, its members, the open
+                 invitations that events/*.json act on, and the link secret
+                 LINK_SIGNING_SECRET_ID with the key their links are signed with)
 
 environment: TABLE_NAME (required), AWS_REGION, AWS_ENDPOINT_URL, AWS credentials";
 
@@ -140,9 +141,14 @@ async fn run(args: &[String]) -> Result<String, String> {
             options(rest, &[])?;
             // The defaults the functions use: a week to answer, 90 days of history.
             let (validity, retention) = (config::default_validity(), config::default_retention());
+            let secret_id = std::env::var("LINK_SIGNING_SECRET_ID").map_err(|_| {
+                "seed-demo needs LINK_SIGNING_SECRET_ID, the secret to create for the demo links"
+            })?;
+            let secrets = aws_sdk_secretsmanager::Client::new(&sdk_config().await);
+            demo::create_link_secret(&secrets, &secret_id).await?;
             demo::seed(&store().await?, SystemClock.now(), validity, retention).await?;
             Ok(format!(
-                "seeded team {} with {} members and {} open invitations",
+                "seeded the link secret {secret_id} and team {} with {} members and {} open invitations",
                 demo::TEAM_ID,
                 demo::MEMBERS.len(),
                 demo::INVITATIONS.len()

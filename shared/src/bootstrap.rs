@@ -9,15 +9,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::adapters::dynamo::DynamoStore;
+use crate::adapters::secrets::SecretsManagerKeys;
 use crate::adapters::ses::SesMailer;
 use crate::clock::SystemClock;
-use crate::config::Config;
+use crate::config::{Config, Links};
 use crate::domain::RoleCatalog;
 use crate::http::{AuthMode, Handlers};
 use crate::service::{InvitationService, Settings};
 
 /// The production wiring.
-pub type ProductionHandlers = Handlers<DynamoStore, SesMailer>;
+pub type ProductionHandlers = Handlers<DynamoStore, SesMailer, SecretsManagerKeys>;
 
 /// Structured logs: JSON when Lambda's `AWS_LAMBDA_LOG_FORMAT=JSON` is set (the
 /// template sets it), readable text locally.
@@ -73,14 +74,10 @@ pub fn handlers(config: Config, sdk: &SdkConfig) -> ProductionHandlers {
     } else {
         auth
     };
-    let service = InvitationService::new(
-        store,
-        mailer,
-        Arc::new(SystemClock),
-        config.signer,
-        RoleCatalog::builtin(),
-        settings,
-    );
+    let keys =
+        SecretsManagerKeys::new(aws_sdk_secretsmanager::Client::new(sdk), config.link_secret_id.clone());
+    let service =
+        InvitationService::new(store, mailer, Arc::new(SystemClock), keys, RoleCatalog::builtin(), settings);
     Handlers::new(service, auth)
 }
 
@@ -95,8 +92,10 @@ pub struct Instance {
 }
 
 impl Instance {
-    pub fn from_env() -> Result<Self, lambda_http::Error> {
-        let config = Config::from_env().inspect_err(|e| tracing::error!("{e}"))?;
+    /// `links`: whether this function signs or verifies links (and so reads the
+    /// link secret).
+    pub fn from_env(links: Links) -> Result<Self, lambda_http::Error> {
+        let config = Config::from_env(links).inspect_err(|e| tracing::error!("{e}"))?;
         Ok(Self { config, handlers: tokio::sync::OnceCell::new() })
     }
 

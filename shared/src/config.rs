@@ -2,7 +2,7 @@
 
 use chrono::TimeDelta;
 
-use crate::domain::{Email, LinkSigner};
+use crate::domain::Email;
 
 pub const DEFAULT_EXPIRY_SECONDS: i64 = 7 * 24 * 60 * 60;
 pub const DEFAULT_RETENTION_DAYS: i64 = 90;
@@ -26,12 +26,22 @@ pub fn default_retention() -> TimeDelta {
     TimeDelta::days(DEFAULT_RETENTION_DAYS)
 }
 
+/// Whether a function signs or verifies invitation links, and so needs the
+/// link secret (withdraw does not, and is given none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Links {
+    Signed,
+    Unused,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,
     pub sender_email: Email,
     pub app_base_url: String,
-    pub signer: LinkSigner,
+    /// The Secrets Manager secret (name or ARN) whose value signs links; read at
+    /// run time, never passed in the environment (`adapters::secrets`).
+    pub link_secret_id: Option<String>,
     pub invitation_validity: TimeDelta,
     pub history_retention: TimeDelta,
     /// Accept an identity without an `email_verified` claim as verified
@@ -49,12 +59,12 @@ pub struct Config {
 pub struct ConfigError(pub Vec<String>);
 
 impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|k| std::env::var(k).ok())
+    pub fn from_env(links: Links) -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok(), links)
     }
 
     /// `lookup` stands in for the environment, so tests need not mutate it.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>, links: Links) -> Result<Self, ConfigError> {
         let mut problems = Vec::new();
         let mut required = |name: &str| match lookup(name).filter(|v| !v.trim().is_empty()) {
             Some(v) => Some(v),
@@ -66,7 +76,10 @@ impl Config {
         let table_name = required("TABLE_NAME");
         let sender = required("SENDER_EMAIL");
         let base_url = required("APP_BASE_URL");
-        let secret = required("LINK_SIGNING_SECRET");
+        let link_secret_id = match links {
+            Links::Signed => required("LINK_SIGNING_SECRET_ID"),
+            Links::Unused => None,
+        };
 
         let sender_email = sender.and_then(|raw| match Email::parse(&raw) {
             Ok(e) => Some(e),
@@ -83,16 +96,6 @@ impl Config {
                 problems.push("APP_BASE_URL must start with https:// or http://".into());
                 None
             }
-        });
-        let signer = secret.and_then(|raw| {
-            let signer = LinkSigner::new(raw.as_bytes());
-            if signer.is_none() {
-                problems.push(format!(
-                    "LINK_SIGNING_SECRET must be at least {} bytes",
-                    crate::domain::MIN_SECRET_LEN
-                ));
-            }
-            signer
         });
         let mut bounded = |name: &str, default: i64, range: std::ops::RangeInclusive<i64>| match lookup(name)
         {
@@ -122,12 +125,11 @@ impl Config {
         #[cfg(feature = "dev")]
         let local_insecure_auth = lookup(crate::dev::tokens::LOCAL_INSECURE_AUTH).as_deref() == Some("1");
 
-        match (table_name, sender_email, app_base_url, signer, expiry, retention, trust_unverified_email) {
+        match (table_name, sender_email, app_base_url, expiry, retention, trust_unverified_email) {
             (
                 Some(table_name),
                 Some(sender_email),
                 Some(app_base_url),
-                Some(signer),
                 Some(e),
                 Some(r),
                 Some(trust_unverified_email),
@@ -135,7 +137,7 @@ impl Config {
                 table_name,
                 sender_email,
                 app_base_url,
-                signer,
+                link_secret_id,
                 invitation_validity: TimeDelta::seconds(e),
                 history_retention: TimeDelta::days(r),
                 trust_unverified_email,
@@ -154,14 +156,14 @@ mod tests {
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Config::from_lookup(|k| map.get(k).cloned())
+        Config::from_lookup(|k| map.get(k).cloned(), Links::Signed)
     }
 
     const GOOD: &[(&str, &str)] = &[
         ("TABLE_NAME", "invitations"),
         ("SENDER_EMAIL", "Invites@Example.com"),
         ("APP_BASE_URL", "https://app.example.com/"),
-        ("LINK_SIGNING_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("LINK_SIGNING_SECRET_ID", "invitations/link-signing-secret"),
     ];
 
     #[test]
@@ -176,9 +178,20 @@ mod tests {
     #[test]
     fn every_missing_variable_is_named_at_once() {
         let err = config(&[]).unwrap_err().to_string();
-        for name in ["TABLE_NAME", "SENDER_EMAIL", "APP_BASE_URL", "LINK_SIGNING_SECRET"] {
+        for name in ["TABLE_NAME", "SENDER_EMAIL", "APP_BASE_URL", "LINK_SIGNING_SECRET_ID"] {
             assert!(err.contains(name), "{err}");
         }
+    }
+
+    #[test]
+    fn only_functions_that_sign_or_verify_links_need_the_secret() {
+        let without: Vec<(&str, &str)> =
+            GOOD.iter().copied().filter(|(k, _)| *k != "LINK_SIGNING_SECRET_ID").collect();
+        let map: HashMap<String, String> =
+            without.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let c = Config::from_lookup(|k| map.get(k).cloned(), Links::Unused).unwrap();
+        assert_eq!(c.link_secret_id, None);
+        assert_eq!(config(GOOD).unwrap().link_secret_id.as_deref(), Some("invitations/link-signing-secret"));
     }
 
     #[test]
@@ -212,10 +225,10 @@ mod tests {
     fn bad_values_are_refused_with_a_reason() {
         let mut vars = GOOD.to_vec();
         vars.push(("INVITATION_EXPIRY_SECONDS", "-5"));
-        vars[3] = ("LINK_SIGNING_SECRET", "short");
+        vars[1] = ("SENDER_EMAIL", "not an address");
         let err = config(&vars).unwrap_err().to_string();
         assert!(err.contains("INVITATION_EXPIRY_SECONDS"), "{err}");
-        assert!(err.contains("LINK_SIGNING_SECRET must be at least 32 bytes"), "{err}");
+        assert!(err.contains("SENDER_EMAIL is not a valid address"), "{err}");
     }
 
     #[cfg(feature = "dev")]

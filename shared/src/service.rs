@@ -15,13 +15,14 @@ use std::time::Instant;
 use crate::clock::Clock;
 use crate::config::AWS_ATTEMPT_TIMEOUT;
 use crate::domain::{
-    Email, EmailDelivery, Invitation, InvitationId, LinkSigner, Membership, Permission, RoleCatalog,
-    RoleName, Status, TeamId, UserId,
+    Email, EmailDelivery, Invitation, InvitationId, LinkKeys, Membership, Permission, RoleCatalog, RoleName,
+    Status, TeamId, UserId,
 };
 use crate::error::Error;
 use crate::mail;
 use crate::ports::{
-    InsertError, InvitationStore, ListQuery, MailError, Mailer, OutgoingEmail, PageCursor, ResolveError,
+    InsertError, InvitationStore, LinkKeySource, ListQuery, MailError, Mailer, OutgoingEmail, PageCursor,
+    ResolveError,
 };
 
 #[derive(Debug, Clone)]
@@ -82,38 +83,39 @@ pub struct InvitationPage {
     pub next: Option<PageCursor>,
 }
 
-pub struct InvitationService<S, M> {
+pub struct InvitationService<S, M, K> {
     store: S,
     mailer: M,
     clock: Arc<dyn Clock>,
-    signer: LinkSigner,
+    keys: K,
     roles: RoleCatalog,
     settings: Settings,
 }
 
-impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
+impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K> {
     pub fn new(
         store: S,
         mailer: M,
         clock: Arc<dyn Clock>,
-        signer: LinkSigner,
+        keys: K,
         roles: RoleCatalog,
         settings: Settings,
     ) -> Self {
-        Self { store, mailer, clock, signer, roles, settings }
+        Self { store, mailer, clock, keys, roles, settings }
     }
 
     pub fn roles(&self) -> &RoleCatalog {
         &self.roles
     }
 
-    pub fn link(&self, id: InvitationId) -> String {
-        format!("{}/invitations/{}?token={}", self.settings.app_base_url, id, self.signer.sign(id).as_str())
+    fn link(&self, keys: &LinkKeys, id: InvitationId) -> String {
+        format!("{}/invitations/{}?token={}", self.settings.app_base_url, id, keys.sign(id).as_str())
     }
 
-    fn view(&self, invitation: Invitation, now: DateTime<Utc>, manager: bool) -> InvitationView {
+    /// `keys`: given for callers holding `members.manage`, who see open links.
+    fn view(&self, invitation: Invitation, now: DateTime<Utc>, keys: Option<&LinkKeys>) -> InvitationView {
         let status = invitation.status_at(now);
-        let link = (manager && status == Status::Open).then(|| self.link(invitation.id));
+        let link = keys.filter(|_| status == Status::Open).map(|keys| self.link(keys, invitation.id));
         InvitationView { invitation, status, link }
     }
 
@@ -127,11 +129,16 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
         membership.filter(|m| self.roles.allows(&m.role, permission)).ok_or(Error::Forbidden)
     }
 
-    fn check_token(&self, id: InvitationId, token: &str) -> Result<(), Error> {
-        if self.signer.verify(id, token) {
-            Ok(())
-        } else {
-            Err(Error::NotFound)
+    /// A wrong token and an unknown invitation are the same 404. A token the
+    /// held keys refuse may be signed with a key newer than them (a rotation
+    /// since they were read): it is checked once more against keys read again.
+    async fn check_token(&self, id: InvitationId, token: &str) -> Result<(), Error> {
+        if self.keys.keys().await?.verify(id, token) {
+            return Ok(());
+        }
+        match self.keys.reread().await? {
+            Some(newer) if newer.verify(id, token) => Ok(()),
+            _ => Err(Error::NotFound),
         }
     }
 
@@ -145,9 +152,16 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
         deadline: Option<Instant>,
     ) -> Result<InvitationView, Error> {
         let now = self.clock.now();
-        let (membership, team) =
-            tokio::join!(self.store.membership(team_id, &caller.user_id), self.store.team(team_id));
+        // The keys are needed for the link; had they failed after the write, the
+        // invitation would exist without its answer. Read beside the rest (once
+        // per instance; cached after).
+        let (membership, team, keys) = tokio::join!(
+            self.store.membership(team_id, &caller.user_id),
+            self.store.team(team_id),
+            self.keys.keys()
+        );
         let inviter = self.authorize(membership?, Permission::MembersManage)?;
+        let keys = keys?;
         // No one grants more than they hold (custom roles can manage members
         // without holding every permission).
         let granted =
@@ -184,7 +198,7 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
 
         // From here on the invitation exists: a failed email is reported in the
         // response, never as an error, so the manager can copy the link instead.
-        let link = self.link(invitation.id);
+        let link = self.link(&keys, invitation.id);
         let email = mail::invitation_email(&invitation, &inviter.email, &link);
         if let Err(e) = self.send_within(&email, deadline).await {
             tracing::warn!(invitation = %invitation.id, error = %e, "invitation email failed");
@@ -193,7 +207,7 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
                 tracing::error!(invitation = %invitation.id, error = %e, "could not record the failed email");
             }
         }
-        Ok(self.view(invitation, now, true))
+        Ok(self.view(invitation, now, Some(&keys)))
     }
 
     /// Sends `email` unless that could leave no time to record a failure before
@@ -234,9 +248,12 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
             }
             p = &mut page => (self.authorize(membership.await?, Permission::MembersRead)?, p?),
         };
-        let manager = self.roles.allows(&member.role, Permission::MembersManage);
+        let keys = match self.roles.allows(&member.role, Permission::MembersManage) {
+            true => Some(self.keys.keys().await?),
+            false => None,
+        };
         Ok(InvitationPage {
-            invitations: page.invitations.into_iter().map(|inv| self.view(inv, now, manager)).collect(),
+            invitations: page.invitations.into_iter().map(|inv| self.view(inv, now, keys.as_ref())).collect(),
             next: page.next,
         })
     }
@@ -262,14 +279,14 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
     /// What the invitee sees before answering. Never changes anything: mail
     /// scanners follow GET links.
     pub async fn preview(&self, id: InvitationId, token: &str) -> Result<InvitationView, Error> {
-        self.check_token(id, token)?;
+        self.check_token(id, token).await?;
         let now = self.clock.now();
         let invitation = self.store.invitation(id).await?.ok_or(Error::NotFound)?;
-        Ok(self.view(invitation, now, false))
+        Ok(self.view(invitation, now, None))
     }
 
     pub async fn accept(&self, caller: &Caller, id: InvitationId, token: &str) -> Result<Accepted, Error> {
-        self.check_token(id, token)?;
+        self.check_token(id, token).await?;
         let now = self.clock.now();
         let invitation = self.store.invitation(id).await?.ok_or(Error::NotFound)?;
         invitation.ensure_open(now)?;
@@ -296,7 +313,7 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
         if let Err(e) = self.store.accept(&accepted, &membership, now, self.purge_at(&accepted)).await {
             return Err(self.refusal(e, id, None, now).await);
         }
-        Ok(Accepted { invitation: self.view(accepted, now, false), membership })
+        Ok(Accepted { invitation: self.view(accepted, now, None), membership })
     }
 
     /// One conditional write; the link token is checked before any I/O.
@@ -306,11 +323,11 @@ impl<S: InvitationStore, M: Mailer> InvitationService<S, M> {
         id: InvitationId,
         token: &str,
     ) -> Result<InvitationView, Error> {
-        self.check_token(id, token)?;
+        self.check_token(id, token).await?;
         let now = self.clock.now();
         let by = caller.map(|c| &c.user_id);
         match self.store.decline(id, by, now, now + self.settings.history_retention).await {
-            Ok(declined) => Ok(self.view(declined, now, false)),
+            Ok(declined) => Ok(self.view(declined, now, None)),
             Err(e) => Err(self.refusal(e, id, None, now).await),
         }
     }

@@ -19,7 +19,7 @@ pub use observe::Observer;
 pub use request::{
     call_handlers, dispatch, into_resp, parse_event, send_event, token_of, Call, Function, Resp,
 };
-pub use world::{handlers, handlers_with, Options, User, World};
+pub use world::{handlers, handlers_with, Clients, Options, User, World};
 
 pub const APP_BASE_URL: &str = "https://app.example.com";
 pub const SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";

@@ -48,6 +48,7 @@ pub struct Seen {
 pub const TABLE: &str = "!GetAtt InvitationsTable.Arn";
 pub const INDEX: &str = "!Sub ${InvitationsTable.Arn}/index/byTeam";
 pub const SES_IDENTITY: &str = "sender identity";
+pub const LINK_SECRET: &str = "!Sub arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${LinkSigningSecretName}-??????";
 
 impl Observer {
     /// What was seen since the last call, and starts afresh.
@@ -101,6 +102,11 @@ impl Intercept for Observer {
         let request = context.request();
         let mut query_limit = None;
         let actions = match request.headers().get("x-amz-target") {
+            // Secrets Manager: its only call here is GetSecretValue, of the link secret.
+            Some(target) if target.starts_with("secretsmanager.") => {
+                let operation = target.rsplit('.').next().unwrap_or_default();
+                vec![(format!("secretsmanager:{operation}"), LINK_SECRET.to_owned())]
+            }
             Some(target) => {
                 let operation = target.rsplit('.').next().unwrap_or_default().to_owned();
                 let body: Value =

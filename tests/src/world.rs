@@ -7,14 +7,13 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 use invitations_core::adapters::dynamo::DynamoStore;
+use invitations_core::adapters::secrets::SecretsManagerKeys;
 use invitations_core::adapters::ses::SesMailer;
 use invitations_core::adapters::table::create_table;
 use invitations_core::bootstrap::ProductionHandlers;
 use invitations_core::clock::{Clock, ManualClock, SystemClock};
 use invitations_core::config;
-use invitations_core::domain::{
-    Email, LinkSigner, Membership, RoleCatalog, RoleName, Team, TeamId, TeamName, UserId,
-};
+use invitations_core::domain::{Email, Membership, RoleCatalog, RoleName, Team, TeamId, TeamName, UserId};
 use invitations_core::http::{AuthMode, Handlers};
 use invitations_core::ports::InvitationStore;
 use invitations_core::service::{InvitationService, Settings};
@@ -53,9 +52,23 @@ pub struct World {
     pub outsider: User,
     /// Unique per world, so emails sent by one test never match another's.
     pub tag: String,
-    /// What the handlers' DynamoDB and SES clients sent.
+    /// What the handlers' DynamoDB, SES and Secrets Manager clients sent.
     pub dynamo_seen: Observer,
     pub ses_seen: Observer,
+    pub secrets_seen: Observer,
+    /// The link secret's id in the emulator, and a client to rotate it.
+    pub link_secret_id: String,
+    pub secrets: aws_sdk_secretsmanager::Client,
+    clients: Clients,
+    options: Options,
+}
+
+/// The SDK clients the handlers are built on (watched by the observers).
+#[derive(Clone)]
+pub struct Clients {
+    pub dynamo: aws_sdk_dynamodb::Client,
+    pub ses: aws_sdk_sesv2::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
 }
 
 #[derive(Debug, Clone)]
@@ -63,11 +76,21 @@ pub struct Options {
     pub sender: &'static str,
     pub validity: TimeDelta,
     pub trust_unverified_email: bool,
+    /// The link secret's first value.
+    pub link_secret: &'static str,
+    /// How soon an unverifiable link may make an instance read the keys again.
+    pub keys_min_refresh: std::time::Duration,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { sender: VERIFIED_SENDER, validity: config::default_validity(), trust_unverified_email: false }
+        Self {
+            sender: VERIFIED_SENDER,
+            validity: config::default_validity(),
+            trust_unverified_email: false,
+            link_secret: SECRET,
+            keys_min_refresh: invitations_core::adapters::secrets::MIN_REFRESH,
+        }
     }
 }
 
@@ -105,22 +128,39 @@ impl World {
         add_member(&store, &team, &member, "member").await;
         seed_team(&store, &other_team, "Globex", &outsider, start_time()).await;
 
+        // The link secret, in the emulator's Secrets Manager as in AWS.
+        let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+        let link_secret_id = format!("link-secret-{tag}");
+        secrets
+            .create_secret()
+            .name(&link_secret_id)
+            .secret_string(options.link_secret)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("could not create the link secret in the emulator: {e:?}"));
+
         // The functions' own clients are watched: round trips and IAM actions.
-        let (dynamo_seen, ses_seen) = (Observer::default(), Observer::default());
-        let watched_dynamo = aws_sdk_dynamodb::Client::from_conf(
-            aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(dynamo_seen.clone()).build(),
-        );
-        let watched_ses = aws_sdk_sesv2::Client::from_conf(
-            aws_sdk_sesv2::config::Builder::from(&sdk).interceptor(ses_seen.clone()).build(),
-        );
-        let handlers = Arc::new(handlers(
-            watched_ses,
-            DynamoStore::new(watched_dynamo, table.clone()),
-            clock.clone(),
-            &options,
-        ));
+        let (dynamo_seen, ses_seen, secrets_seen) =
+            (Observer::default(), Observer::default(), Observer::default());
+        let clients = Clients {
+            dynamo: aws_sdk_dynamodb::Client::from_conf(
+                aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(dynamo_seen.clone()).build(),
+            ),
+            ses: aws_sdk_sesv2::Client::from_conf(
+                aws_sdk_sesv2::config::Builder::from(&sdk).interceptor(ses_seen.clone()).build(),
+            ),
+            secrets: aws_sdk_secretsmanager::Client::from_conf(
+                aws_sdk_secretsmanager::config::Builder::from(&sdk).interceptor(secrets_seen.clone()).build(),
+            ),
+        };
+        let handlers = Arc::new(handlers(&clients, &table, &link_secret_id, clock.clone(), &options));
         Self {
             handlers,
+            clients,
+            options,
+            secrets,
+            link_secret_id,
+            secrets_seen,
             clock,
             store,
             team,
@@ -133,6 +173,30 @@ impl World {
             dynamo_seen,
             ses_seen,
         }
+    }
+
+    /// The functions as a new Lambda instance would run them: the same table,
+    /// clock and watched clients, nothing cached (the link keys are read again).
+    pub fn instance(&self) -> Arc<ProductionHandlers> {
+        Arc::new(handlers(
+            &self.clients,
+            self.store.table_name(),
+            &self.link_secret_id,
+            self.clock.clone(),
+            &self.options,
+        ))
+    }
+
+    /// Rotates the link secret as Secrets Manager's rotation does: the new value
+    /// becomes AWSCURRENT, the one before AWSPREVIOUS.
+    pub async fn rotate_link_secret(&self, value: &str) {
+        self.secrets
+            .put_secret_value()
+            .secret_id(&self.link_secret_id)
+            .secret_string(value)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("rotating the link secret: {e:?}"));
     }
 
     /// A fresh address nobody has used, unique to this world.
@@ -205,16 +269,18 @@ impl World {
 /// The production handlers over the real adapters, with the test's clock and
 /// settings, reading identity from the authorizer context as in AWS.
 pub fn handlers(
-    ses: aws_sdk_sesv2::Client,
-    store: DynamoStore,
+    clients: &Clients,
+    table: &str,
+    link_secret_id: &str,
     clock: Arc<dyn Clock>,
     options: &Options,
 ) -> ProductionHandlers {
     let service = InvitationService::new(
-        store,
-        SesMailer::new(ses, Email::parse(options.sender).unwrap()),
+        DynamoStore::new(clients.dynamo.clone(), table),
+        SesMailer::new(clients.ses.clone(), Email::parse(options.sender).unwrap()),
         clock,
-        LinkSigner::new(SECRET.as_bytes()).unwrap(),
+        SecretsManagerKeys::new(clients.secrets.clone(), Some(link_secret_id.to_owned()))
+            .with_min_refresh(options.keys_min_refresh),
         RoleCatalog::builtin(),
         Settings {
             app_base_url: APP_BASE_URL.into(),
@@ -228,12 +294,8 @@ pub fn handlers(
 
 /// The production handlers over given clients, on the wall clock, with the
 /// defaults the functions use: for fault injection and the benchmarks.
-pub fn handlers_with(
-    dynamo: aws_sdk_dynamodb::Client,
-    ses: aws_sdk_sesv2::Client,
-    table: &str,
-) -> ProductionHandlers {
-    handlers(ses, DynamoStore::new(dynamo, table), Arc::new(SystemClock), &Options::default())
+pub fn handlers_with(clients: &Clients, table: &str, link_secret_id: &str) -> ProductionHandlers {
+    handlers(clients, table, link_secret_id, Arc::new(SystemClock), &Options::default())
 }
 
 async fn seed_team(store: &DynamoStore, team: &str, name: &str, owner: &User, now: DateTime<Utc>) {

@@ -1,6 +1,7 @@
 //! `list` Lambda function; everything but the wiring lives in `invitations-core`.
 
 use invitations_core::bootstrap;
+use invitations_core::config::Links;
 use lambda_http::{service_fn, Error, Request};
 use std::convert::Infallible;
 
@@ -8,7 +9,7 @@ use std::convert::Infallible;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     bootstrap::init_tracing();
-    let instance = bootstrap::Instance::from_env()?;
+    let instance = bootstrap::Instance::from_env(Links::Signed)?;
     let instance = &instance;
     lambda_http::run(service_fn(move |req: Request| async move {
         Ok::<_, Infallible>(instance.handlers().await.list(req).await)

@@ -1,5 +1,6 @@
 //! AWS adapters behind the `ports` traits. SDK types and errors stop here.
 
 pub mod dynamo;
+pub mod secrets;
 pub mod ses;
 pub mod table;

@@ -32,6 +32,15 @@ pub const INVITATIONS: [(&str, &str, &str); 3] = [
     ("d3a0c0de-0000-4000-8000-000000000003", "casey@example.com", "member"),
 ];
 
+/// Creates the link secret `id` with the demo key, which signs the links in
+/// `events/`; the functions read it as they read the real one.
+pub async fn create_link_secret(client: &aws_sdk_secretsmanager::Client, id: &str) -> Result<(), String> {
+    client.create_secret().name(id).secret_string(LOCAL_LINK_SECRET).send().await.map_err(|e| {
+        format!("creating the link secret {id}: {}", aws_sdk_secretsmanager::error::DisplayErrorContext(e))
+    })?;
+    Ok(())
+}
+
 /// Creates the demo team, its members and its open invitations, as of `now`.
 pub async fn seed<S: InvitationStore>(
     store: &S,

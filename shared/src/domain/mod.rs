@@ -15,7 +15,7 @@ pub use invitation::{
 };
 pub use role::{InvalidRoleName, Permission, Role, RoleCatalog, RoleError, RoleName};
 pub use team::{InvalidTeamName, Membership, Team, TeamName};
-pub use token::{LinkSigner, LinkToken, MIN_SECRET_LEN};
+pub use token::{LinkKeys, LinkSigner, LinkToken, MIN_SECRET_LEN};
 
 /// `str::parse` for every value type: the same rules as its `parse`.
 macro_rules! from_str_by_parse {

@@ -4,6 +4,10 @@
 //! (256 bits), means nothing secret is stored in DynamoDB (a table dump reveals no
 //! working link), and lets managers copy the link again at any time: it is
 //! recomputed, not looked up.
+//!
+//! The secret rotates (Secrets Manager's AWSCURRENT and AWSPREVIOUS versions):
+//! links are signed with the current key and accepted under either, so a
+//! rotation does not cut off the links already sent.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -81,9 +85,54 @@ impl LinkSigner {
     }
 }
 
+/// The keys of the link secret: the current one signs, and during a rotation
+/// the previous one still verifies.
+#[derive(Clone, Debug)]
+pub struct LinkKeys {
+    current: LinkSigner,
+    previous: Option<LinkSigner>,
+}
+
+impl LinkKeys {
+    pub fn new(current: LinkSigner, previous: Option<LinkSigner>) -> Self {
+        Self { current, previous }
+    }
+
+    pub fn sign(&self, id: InvitationId) -> LinkToken {
+        self.current.sign(id)
+    }
+
+    /// A token signed under the current or the previous key.
+    pub fn verify(&self, id: InvitationId, presented: &str) -> bool {
+        // Both are checked, whichever matches, so timing tells nothing of which.
+        let current = self.current.verify(id, presented);
+        let previous = self.previous.as_ref().is_some_and(|p| p.verify(id, presented));
+        current | previous
+    }
+}
+
+impl From<LinkSigner> for LinkKeys {
+    fn from(current: LinkSigner) -> Self {
+        Self::new(current, None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn after_a_rotation_old_links_still_open_new_ones_are_signed_with_the_new_key() {
+        let (old, new) =
+            (signer("the secret before the rotation, 32+"), signer("the secret after the rotation, 32++"));
+        let id = InvitationId::new_random();
+        let sent_before = old.sign(id);
+        let keys = LinkKeys::new(new.clone(), Some(old.clone()));
+        assert!(keys.verify(id, sent_before.as_str()), "a link sent before the rotation");
+        assert_eq!(keys.sign(id), new.sign(id), "new links use the current key");
+        let next = LinkKeys::new(signer("a third secret, after another turn"), Some(new));
+        assert!(!next.verify(id, sent_before.as_str()), "two rotations later the oldest key is gone");
+    }
 
     fn signer(secret: &str) -> LinkSigner {
         LinkSigner::new(secret.as_bytes()).unwrap()

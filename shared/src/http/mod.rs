@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use crate::domain::{Email, Status};
 use crate::error::{Error, FieldError};
-use crate::ports::{InvitationStore, ListQuery, Mailer, PageCursor};
+use crate::ports::{InvitationStore, LinkKeySource, ListQuery, Mailer, PageCursor};
 use crate::service::{Caller, InvitationService, NewInvitation};
 pub use identity::AuthMode;
 
@@ -34,8 +34,8 @@ pub const DEFAULT_PAGE_SIZE: usize = 20;
 pub const MAX_PAGE_SIZE: usize = 100;
 
 /// What a function holds for its lifetime: the service and how to read identity.
-pub struct Handlers<S, M> {
-    pub service: InvitationService<S, M>,
+pub struct Handlers<S, M, K> {
+    pub service: InvitationService<S, M, K>,
     pub auth: AuthMode,
 }
 
@@ -65,8 +65,8 @@ fn required_token(body: TokenBody) -> Result<String, Error> {
     body.token.filter(|t| !t.is_empty()).ok_or_else(|| Error::invalid_field("token", "token is required"))
 }
 
-impl<S: InvitationStore, M: Mailer> Handlers<S, M> {
-    pub fn new(service: InvitationService<S, M>, auth: AuthMode) -> Self {
+impl<S: InvitationStore, M: Mailer, K: LinkKeySource> Handlers<S, M, K> {
+    pub fn new(service: InvitationService<S, M, K>, auth: AuthMode) -> Self {
         Self { service, auth }
     }
 
@@ -88,7 +88,9 @@ impl<S: InvitationStore, M: Mailer> Handlers<S, M> {
         run: impl std::future::Future<Output = Result<Response<Body>, Error>>,
     ) -> Response<Body> {
         let started = Instant::now();
-        let (response, cause) = match run.await {
+        // On the heap: a handler's future is large (several SDK calls deep), and
+        // unoptimised builds would otherwise need more stack than a test thread has.
+        let (response, cause) = match Box::pin(run).await {
             Ok(response) => (response, None),
             Err(e) => (problem::problem_response(&e), e.cause().cloned()),
         };

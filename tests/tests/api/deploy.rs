@@ -9,12 +9,14 @@ use integration_tests::template::{functions, list, parsed, render, resources, ro
 
 /// Every resource a function may touch. Which actions each function gets is held
 /// to what its code does in tests/tests/api/round_trips.rs.
-const RESOURCES: [&str; 3] = [
+const RESOURCES: [&str; 4] = [
     "!GetAtt InvitationsTable.Arn",
     "!Sub ${InvitationsTable.Arn}/index/byTeam",
     // Any identity (SES checks the recipient's too in the sandbox), but only
     // with the sender as From: the one wildcard, held to that condition below.
     "!Sub arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*",
+    // The link secret: its ARN ends in six random characters Secrets Manager adds.
+    "!Sub arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${LinkSigningSecretName}-??????",
 ];
 const SES_CONDITION: &str = "{StringEquals: {ses:FromAddress: !Ref SenderEmail}}";
 
@@ -54,6 +56,13 @@ fn each_function_has_its_own_role_scoped_to_the_table_its_index_and_the_sender()
                         assert_eq!(binary, "invite", "only invite sends email");
                         assert_eq!((action.as_str(), resource.as_str()), ("ses:SendEmail", RESOURCES[2]));
                         assert_eq!(render(&st["Condition"]), SES_CONDITION, "only from the sender address");
+                    } else if action.starts_with("secretsmanager:") {
+                        assert!(binary != "withdraw", "withdraw neither signs nor verifies links");
+                        assert_eq!(
+                            (action.as_str(), resource.as_str()),
+                            ("secretsmanager:GetSecretValue", RESOURCES[3]),
+                            "{id}: reads the link secret, nothing else"
+                        );
                     } else {
                         assert!(!resource.contains('*'), "{id}: wildcard resource {resource}");
                         assert!(st["Condition"].is_null(), "{id}: {action} has no condition to rely on");
@@ -137,19 +146,26 @@ fn the_api_checks_jwts_allows_only_the_frontend_origin_is_throttled_and_logs_jso
 }
 
 #[test]
-fn the_link_secret_comes_from_secrets_manager_and_has_no_default() {
+fn the_link_secret_is_read_at_run_time_by_the_functions_that_sign_or_verify_links() {
     let t = parsed();
     let name = &t["Parameters"]["LinkSigningSecretName"];
     assert!(name["Default"].is_null(), "no default secret name: every deploy names its own");
-    let env = render(&t["Globals"]["Function"]["Environment"]["Variables"]["LINK_SIGNING_SECRET"]);
-    let references = env.matches("{{resolve:secretsmanager:${LinkSigningSecretName}:SecretString").count();
-    assert_eq!(references, 2, "both branches resolve the secret at deploy time: {env}");
-    for (binary, id, f) in functions(&t) {
+    // No value in any function's configuration (GetFunctionConfiguration would show it).
+    let text = integration_tests::template::text();
+    assert!(!text.contains("resolve:secretsmanager"), "the secret is never resolved into the configuration");
+    assert!(t["Globals"]["Function"]["Environment"]["Variables"]["LINK_SIGNING_SECRET_ID"].is_null());
+    let mut with_id = BTreeSet::new();
+    for (binary, _, f) in functions(&t) {
         let vars = &f["Properties"]["Environment"]["Variables"];
-        assert!(vars["LINK_SIGNING_SECRET"].is_null(), "{binary} ({id}) overrides the secret");
+        assert!(vars["LINK_SIGNING_SECRET"].is_null());
+        if !vars["LINK_SIGNING_SECRET_ID"].is_null() {
+            assert_eq!(render(&vars["LINK_SIGNING_SECRET_ID"]), "!Ref LinkSigningSecretName");
+            with_id.insert(binary);
+        }
     }
+    assert_eq!(with_id, ["invite", "list", "respond"].map(String::from).into(), "withdraw gets no secret");
     let samconfig = std::fs::read_to_string(root().join("samconfig.toml")).unwrap();
-    assert!(!samconfig.contains("LINK_SIGNING_SECRET") && !samconfig.contains("LinkSigningSecret="));
+    assert!(!samconfig.contains("LINK_SIGNING_SECRET") && !samconfig.contains("LinkSigningSecretVersionId"));
 }
 
 #[test]

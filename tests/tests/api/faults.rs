@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use integration_tests::{call_handlers, handlers_with, Call, User, World};
+use integration_tests::{call_handlers, handlers_with, Call, Clients, User, World};
 use invitations_core::bootstrap::http_client;
 
 async fn sdk_at(endpoint: &str, timeouts: Option<TimeoutConfig>) -> SdkConfig {
@@ -29,6 +29,15 @@ async fn sdk_at(endpoint: &str, timeouts: Option<TimeoutConfig>) -> SdkConfig {
         loader = loader.timeout_config(t);
     }
     loader.load().await
+}
+
+/// Plain clients, each at the endpoint its configuration names.
+fn clients(dynamo: &SdkConfig, ses: &SdkConfig, secrets: &SdkConfig) -> Clients {
+    Clients {
+        dynamo: aws_sdk_dynamodb::Client::new(dynamo),
+        ses: aws_sdk_sesv2::Client::new(ses),
+        secrets: aws_sdk_secretsmanager::Client::new(secrets),
+    }
 }
 
 fn assert_retryable_problem(resp: &integration_tests::Resp) {
@@ -45,8 +54,7 @@ async fn an_unreachable_table_is_a_503_with_retry_after() {
     // A port nothing listens on: bind one, note it, close it.
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let sdk = sdk_at(&format!("http://127.0.0.1:{port}"), None).await;
-    let api =
-        handlers_with(aws_sdk_dynamodb::Client::new(&sdk), aws_sdk_sesv2::Client::new(&sdk), "unreachable");
+    let api = handlers_with(&clients(&sdk, &sdk, &sdk), "unreachable", "unreachable");
     let caller = User::new("someone", "someone@example.com");
 
     for call in [
@@ -114,7 +122,11 @@ async fn a_throttled_transaction_is_a_503_after_the_sdks_bounded_retries_and_wri
     let client = aws_sdk_dynamodb::Client::from_conf(
         aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(throttle.clone()).build(),
     );
-    let api = handlers_with(client, aws_sdk_sesv2::Client::new(&sdk), w.store.table_name());
+    let api = handlers_with(
+        &Clients { dynamo: client, ..clients(&sdk, &sdk, &sdk) },
+        w.store.table_name(),
+        &w.link_secret_id,
+    );
 
     let email = w.email("throttled");
     let call = Call::invite(&w.team, serde_json::json!({"email": email, "role": "member"})).by(&w.owner);
@@ -149,11 +161,7 @@ async fn an_ses_that_never_answers_leaves_the_invitation_with_its_link() {
     )
     .await;
     let sdk = integration_tests::sdk_config().await;
-    let api = handlers_with(
-        aws_sdk_dynamodb::Client::new(&sdk),
-        aws_sdk_sesv2::Client::new(&ses_sdk),
-        w.store.table_name(),
-    );
+    let api = handlers_with(&clients(&sdk, &ses_sdk, &sdk), w.store.table_name(), &w.link_secret_id);
     let email = w.email("silence");
     let resp = call_handlers(
         &api,

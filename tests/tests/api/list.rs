@@ -220,7 +220,9 @@ async fn a_caller_without_members_read_costs_one_read_whatever_the_teams_history
     w.dynamo_seen.take();
     let resp = w.list(&w.member, &[("status", "open")]).await;
     assert_eq!(resp.status, 200);
-    assert_eq!(w.dynamo_seen.take().query_limits.len(), 5, "a member's sparse page walks the history");
+    // (moto reads the 500 in five queries of 100; MiniStack in six.)
+    let walked = w.dynamo_seen.take().query_limits.len();
+    assert!(walked >= 5, "a member's sparse page walks the history: {walked} queries");
 
     let resp = w.list(&w.outsider, &[("status", "open")]).await;
     assert_eq!((resp.status, resp.code()), (403, "forbidden"));

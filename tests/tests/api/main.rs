@@ -13,6 +13,7 @@ mod list;
 mod logs;
 mod respond;
 mod round_trips;
+mod secrets;
 mod storage;
 mod template;
 mod withdraw;

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use integration_tests::observe::{Seen, SES_IDENTITY};
 use integration_tests::template::{functions, list, parsed, render, s};
-use integration_tests::{token_of, Options, User, World};
+use integration_tests::{call_handlers, token_of, Call, Options, User, World};
 
 /// Checks the count, and prints it for `scripts/bench`'s table (`--nocapture`).
 #[track_caller]
@@ -94,42 +94,67 @@ async fn each_function_is_granted_exactly_the_actions_its_code_performs() {
         let entry = used.entry(function.to_owned()).or_default();
         entry.extend(world.dynamo_seen.take().actions);
         entry.extend(world.ses_seen.take().actions);
+        entry.extend(world.secrets_seen.take().actions);
     };
-    w.dynamo_seen.take();
-    w.ses_seen.take();
+    for world in [&w, &failing_mail] {
+        world.dynamo_seen.take();
+        world.ses_seen.take();
+        world.secrets_seen.take();
+    }
+    // Each function as a fresh instance, as Lambda runs it: what it reads once
+    // (the link secret) is seen, whichever function asks first.
+    let (invite, list, respond, withdraw) = (w.instance(), w.instance(), w.instance(), w.instance());
+    let invite_call = |email: &str| {
+        Call::invite(&w.team, serde_json::json!({"email": email, "role": "member"})).by(&w.owner)
+    };
 
     // Every path of every function: successes, refusals that re-read, and
     // failures with their own writes.
-    let (id, token) = w.invited(&w.email("ada"), "member").await;
+    let resp = call_handlers(&invite, invite_call(&w.email("ada"))).await;
+    assert_eq!(resp.status, 201, "{}", resp.body);
     record("invite", &w);
-    assert_eq!(w.decline(None, &id, &token).await.status, 200);
+    let (id, token) =
+        (resp.body["id"].as_str().unwrap().to_owned(), token_of(resp.body["link"].as_str().unwrap()));
+    assert_eq!(call_handlers(&respond, Call::decline(&id, &token)).await.status, 200);
     record("respond", &w);
-    assert_eq!(w.invite(&w.owner, &w.email("ada"), "member").await.status, 201, "re-invite after a decline");
+    assert_eq!(
+        call_handlers(&invite, invite_call(&w.email("ada"))).await.status,
+        201,
+        "re-invite after a decline"
+    );
     record("invite", &w);
-    failing_mail.dynamo_seen.take();
     assert_eq!(
         failing_mail.invite(&failing_mail.owner, &failing_mail.email("x"), "member").await.status,
         201
     );
     record("invite", &failing_mail);
 
-    assert_eq!(w.list(&w.member, &[("status", "open")]).await.status, 200);
+    // A manager's list carries links (the keys); a member's does not.
+    assert_eq!(
+        call_handlers(&list, Call::list(&w.team).query(&[("status", "open")]).by(&w.owner)).await.status,
+        200
+    );
+    assert_eq!(call_handlers(&list, Call::list(&w.team).by(&w.member)).await.status, 200);
     record("list", &w);
 
-    let (id, token) = w.invited(&w.email("bo"), "member").await;
+    let resp = call_handlers(&invite, invite_call(&w.email("bo"))).await;
+    let (id, token) =
+        (resp.body["id"].as_str().unwrap().to_owned(), token_of(resp.body["link"].as_str().unwrap()));
     w.dynamo_seen.take();
     w.ses_seen.take();
-    assert_eq!(w.preview(&id, &token).await.status, 200);
+    assert_eq!(call_handlers(&respond, Call::preview(&id, &token)).await.status, 200);
     let bo = User::new(&format!("bo-{}", w.tag), &w.email("bo"));
-    assert_eq!(w.accept(&bo, &id, &token).await.status, 200);
-    assert_eq!(w.decline(None, &id, &token).await.status, 409);
+    assert_eq!(call_handlers(&respond, Call::accept(&id, &token).by(&bo)).await.status, 200);
+    assert_eq!(call_handlers(&respond, Call::decline(&id, &token)).await.status, 409);
     record("respond", &w);
 
-    let (id, _) = w.invited(&w.email("cy"), "member").await;
+    let resp = call_handlers(&invite, invite_call(&w.email("cy"))).await;
+    let id = resp.body["id"].as_str().unwrap().to_owned();
     w.dynamo_seen.take();
     w.ses_seen.take();
-    assert_eq!(w.withdraw(&w.owner, &id).await.status, 200);
-    assert_eq!(w.withdraw(&w.owner, &uuid::Uuid::new_v4().to_string()).await.status, 404);
+    assert_eq!(call_handlers(&withdraw, Call::withdraw(&w.team, &id).by(&w.owner)).await.status, 200);
+    let unknown = uuid::Uuid::new_v4().to_string();
+    assert_eq!(call_handlers(&withdraw, Call::withdraw(&w.team, &unknown).by(&w.owner)).await.status, 404);
     record("withdraw", &w);
 
     assert_eq!(used, granted(), "template.yaml's policies vs what the code did");

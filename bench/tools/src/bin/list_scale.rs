@@ -17,11 +17,22 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (table, teams) = args.split_first().expect("usage: list_scale TABLE TEAM...");
     let sdk = integration_tests::sdk_config().await;
-    let api = integration_tests::handlers_with(
-        aws_sdk_dynamodb::Client::new(&sdk),
-        aws_sdk_sesv2::Client::new(&sdk),
-        table,
-    );
+    // The owners see each open invitation's link: the keys come from a secret.
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    let secret_id = format!("{table}-link-secret");
+    secrets
+        .create_secret()
+        .name(&secret_id)
+        .secret_string(integration_tests::SECRET)
+        .send()
+        .await
+        .expect("create the link secret");
+    let clients = integration_tests::Clients {
+        dynamo: aws_sdk_dynamodb::Client::new(&sdk),
+        ses: aws_sdk_sesv2::Client::new(&sdk),
+        secrets,
+    };
+    let api = integration_tests::handlers_with(&clients, table, &secret_id);
     for team in teams {
         let owner = User::new(&format!("{team}-owner"), &format!("owner@{team}.example.com"));
         let mut samples = Vec::new();

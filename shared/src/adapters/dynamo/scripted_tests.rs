@@ -15,7 +15,9 @@ use std::sync::Arc;
 use super::items::invitation_item;
 use super::DynamoStore;
 use crate::clock::ManualClock;
-use crate::domain::{Email, Invitation, LinkSigner, RoleCatalog, RoleName, Team, TeamId, TeamName, UserId};
+use crate::domain::{
+    Email, Invitation, LinkKeys, LinkSigner, RoleCatalog, RoleName, Team, TeamId, TeamName, UserId,
+};
 use crate::error::Error;
 use crate::ports::{MailError, Mailer, OutgoingEmail};
 use crate::service::{Caller, InvitationService, Settings};
@@ -66,7 +68,7 @@ fn conflict(items: usize) -> Rule {
     })
 }
 
-fn service(rules: &[&Rule]) -> InvitationService<DynamoStore, NoMail> {
+fn service(rules: &[&Rule]) -> InvitationService<DynamoStore, NoMail, LinkKeys> {
     service_with(RuleMode::Sequential, rules, RoleCatalog::builtin())
 }
 
@@ -74,13 +76,13 @@ fn service_with(
     mode: RuleMode,
     rules: &[&Rule],
     roles: RoleCatalog,
-) -> InvitationService<DynamoStore, NoMail> {
+) -> InvitationService<DynamoStore, NoMail, LinkKeys> {
     let client = mock_client!(aws_sdk_dynamodb, mode, rules);
     InvitationService::new(
         DynamoStore::new(client, "invitations"),
         NoMail,
         Arc::new(ManualClock::new(now())),
-        LinkSigner::new(SECRET).unwrap(),
+        LinkKeys::from(LinkSigner::new(SECRET).unwrap()),
         roles,
         Settings {
             app_base_url: "https://app.example.com".into(),
