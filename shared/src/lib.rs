@@ -10,7 +10,7 @@ pub mod adapters;
 pub mod bootstrap;
 pub mod clock;
 pub mod config;
-#[cfg(feature = "dev")]
+#[cfg(any(test, feature = "dev"))]
 pub mod dev;
 pub mod domain;
 pub mod error;

@@ -5,12 +5,12 @@
 use base64::Engine;
 use lambda_http::{Body, Response};
 use serde_json::{json, Value};
-use std::collections::HashMap;
 
 use invitations_core::http::routes;
 
 use crate::world::User;
 use invitations_core::bootstrap::ProductionHandlers;
+use invitations_core::dev::events::ApiEvent;
 
 /// The token in an invitation link.
 pub fn token_of(link: &str) -> String {
@@ -153,50 +153,25 @@ impl Call {
 
     /// The event as API Gateway (HTTP API, payload format 2.0) sends it.
     pub fn event(&self) -> Value {
-        let path = self.path();
-        let raw_query = self.query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
-        let mut headers = json!({ "host": "api.example.com", "user-agent": "integration-tests" });
+        let mut e = ApiEvent::new(self.method, self.route, &self.path());
+        for (k, v) in &self.path_params {
+            e = e.path_param(k, v);
+        }
+        for (k, v) in &self.query {
+            e = e.query(k, v);
+        }
         if let Some(ct) = &self.content_type {
-            headers["content-type"] = json!(ct);
+            e = e.header("content-type", ct);
         }
-        let mut ctx = json!({
-            "accountId": "123456789012",
-            "apiId": "api",
-            "domainName": "api.example.com",
-            "domainPrefix": "api",
-            "http": {
-                "method": self.method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
-                "userAgent": "integration-tests"
-            },
-            "requestId": uuid::Uuid::new_v4().to_string(),
-            "routeKey": format!("{} {}", self.method, self.route),
-            "stage": "$default",
-            "time": "02/Nov/2026:09:30:00 +0000",
-            "timeEpoch": 1_793_611_800_000u64
-        });
         if let Some(claims) = &self.claims {
-            ctx["authorizer"] = json!({ "jwt": { "claims": claims, "scopes": null } });
+            e = e.claims(claims.clone());
         }
-        let mut event = json!({
-            "version": "2.0",
-            "routeKey": format!("{} {}", self.method, self.route),
-            "rawPath": path,
-            "rawQueryString": raw_query,
-            "headers": headers,
-            "pathParameters": self.path_params.iter().cloned().collect::<HashMap<_, _>>(),
-            "requestContext": ctx,
-            "isBase64Encoded": self.base64_encoded
-        });
-        if !self.query.is_empty() {
-            event["queryStringParameters"] = json!(self.query.iter().cloned().collect::<HashMap<_, _>>());
+        match &self.body {
+            Some(b) if self.base64_encoded => e.base64_body(b),
+            Some(b) => e.body(b),
+            None => e,
         }
-        if let Some(body) = &self.body {
-            event["body"] = json!(body);
-        }
-        event
+        .json()
     }
 }
 

@@ -47,21 +47,14 @@ mod tests {
     use serde_json::{json, Value};
 
     fn event(claims: Option<Value>, bearer: Option<&str>) -> Request {
-        let mut ctx = json!({
-            "accountId": "1", "apiId": "a", "domainName": "d", "domainPrefix": "d",
-            "http": {"method": "GET", "path": "/x", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "t"},
-            "requestId": "r", "routeKey": "GET /x", "stage": "$default", "time": "t", "timeEpoch": 0
-        });
+        let mut e = crate::dev::events::ApiEvent::new("GET", "/x", "/x");
         if let Some(c) = claims {
-            ctx["authorizer"] = json!({"jwt": {"claims": c, "scopes": null}});
+            e = e.claims(c);
         }
-        let mut headers = json!({});
         if let Some(b) = bearer {
-            headers["authorization"] = json!(format!("Bearer {b}"));
+            e = e.header("authorization", &format!("Bearer {b}"));
         }
-        let e = json!({"version": "2.0", "routeKey": "GET /x", "rawPath": "/x", "rawQueryString": "",
-                       "headers": headers, "requestContext": ctx, "isBase64Encoded": false});
-        lambda_http::request::from_str(&e.to_string()).unwrap()
+        e.request()
     }
 
     #[test]

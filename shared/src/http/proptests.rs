@@ -4,12 +4,16 @@
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
+use crate::dev::events::ApiEvent;
+
 use super::problem::describe;
 use super::{list_query, request, routes, InviteBody, TokenBody};
 use crate::domain::{Email, InvitationId, RoleCatalog, TeamId, UserId};
 use crate::ports::PageCursor;
 use crate::Error;
 
+/// An event with these path parameters, query, headers and body (text, or
+/// base64 when the flag says so), as JSON objects of strings.
 fn event(
     path: &str,
     params: Value,
@@ -17,44 +21,35 @@ fn event(
     headers: Value,
     body: Option<(String, bool)>,
 ) -> lambda_http::Request {
-    // lambda_http reads the query from `rawQueryString`, as API Gateway sends it.
-    let raw_query: Vec<String> = query
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v.as_str().unwrap_or_default())))
-        .collect();
-    let mut e = json!({
-        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": raw_query.join("&"),
-        "headers": headers, "queryStringParameters": query, "pathParameters": params,
-        "requestContext": {
-            "accountId": "1", "apiId": "a", "domainName": "d", "domainPrefix": "d",
-            "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "t"},
-            "requestId": "r", "routeKey": "$default", "stage": "$default", "time": "t", "timeEpoch": 0
-        },
-        "isBase64Encoded": false
-    });
-    if let Some((b, base64)) = body {
-        e["body"] = json!(b);
-        e["isBase64Encoded"] = json!(base64);
+    let strings = |v: &Value| -> Vec<(String, String)> {
+        v.as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+            .collect()
+    };
+    let mut e = ApiEvent::new("POST", "$default", path);
+    for (k, v) in strings(&params) {
+        e = e.path_param(&k, &v);
     }
-    lambda_http::request::from_str(&e.to_string()).expect("a well-formed event")
+    for (k, v) in strings(&query) {
+        e = e.query(&k, &v);
+    }
+    for (k, v) in strings(&headers) {
+        e = e.header(&k, &v);
+    }
+    match body {
+        Some((b, true)) => e.base64_body(&b),
+        Some((b, false)) => e.body(&b),
+        None => e,
+    }
+    .request()
 }
 
 fn real_cursor(n: u128) -> String {
     let id = InvitationId::parse(&uuid::Uuid::from_u128(n).hyphenated().to_string()).unwrap();
     let created_at = chrono::DateTime::from_timestamp_millis((n % 4_000_000_000_000) as i64).unwrap();
     PageCursor { created_at, id }.encode()
-}
-
-/// Percent-encodes every byte but unreserved ones.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn client_error<T>(r: Result<T, Error>) -> bool {

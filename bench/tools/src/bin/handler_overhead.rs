@@ -23,10 +23,11 @@ async fn measure(w: &World, call: Call) -> (u16, serde_json::Value, Duration) {
     let request = parse_event(&call.event().to_string());
     w.dynamo_seen.take();
     w.ses_seen.take();
+    w.secrets_seen.take();
     let started = Instant::now();
     let response = dispatch(&w.handlers, function, request).await;
     let total = started.elapsed();
-    let waited = w.dynamo_seen.take().busy + w.ses_seen.take().busy;
+    let waited = w.dynamo_seen.take().busy + w.ses_seen.take().busy + w.secrets_seen.take().busy;
     let resp = integration_tests::into_resp(response);
     (resp.status, resp.body, total.saturating_sub(waited))
 }
