@@ -199,6 +199,15 @@ impl World {
             .unwrap_or_else(|e| panic!("rotating the link secret: {e:?}"));
     }
 
+    /// The team as a domain value, for tests that write below the handlers.
+    pub fn team_value(&self) -> Team {
+        Team {
+            id: TeamId::parse(&self.team).unwrap(),
+            name: TeamName::parse("Acme Rockets").unwrap(),
+            created_at: start_time(),
+        }
+    }
+
     /// A fresh address nobody has used, unique to this world.
     pub fn email(&self, name: &str) -> String {
         format!("{name}.{}@example.com", self.tag)

@@ -13,15 +13,10 @@ use crate::time::format_timestamp;
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InvitationBody<'a> {
-    id: String,
-    team_id: &'a str,
-    team_name: &'a str,
-    email: &'a str,
-    role: &'a str,
-    status: &'static str,
+    /// What the link's holder sees too.
+    #[serde(flatten)]
+    preview: PreviewBody<'a>,
     invited_by: &'a str,
-    created_at: String,
-    expires_at: String,
     /// `acceptedAt`/`acceptedBy`, `declinedAt`/`declinedBy` or
     /// `withdrawnAt`/`withdrawnBy`, once answered or withdrawn.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
@@ -65,15 +60,8 @@ impl<'a> ResolutionBody<'a> {
 pub fn invitation(view: &InvitationView) -> InvitationBody<'_> {
     let inv: &Invitation = &view.invitation;
     InvitationBody {
-        id: inv.id.to_string(),
-        team_id: inv.team_id.as_str(),
-        team_name: inv.team_name.as_str(),
-        email: inv.email.as_str(),
-        role: inv.role.as_str(),
-        status: view.status.as_str(),
+        preview: preview(view),
         invited_by: inv.invited_by.as_str(),
-        created_at: format_timestamp(inv.created_at),
-        expires_at: format_timestamp(inv.expires_at),
         resolution: ResolutionBody::of(&inv.resolution),
         email_delivery: inv.email_delivery.as_str(),
         link: view.link.as_deref(),

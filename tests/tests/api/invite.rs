@@ -207,20 +207,14 @@ async fn concurrent_re_invites_after_a_decline_leave_exactly_one_open_invitation
 #[tokio::test]
 async fn the_store_refuses_an_invitation_whose_inviter_holds_no_managing_role_at_the_write() {
     use invitations_core::clock::Clock;
-    use invitations_core::domain::{
-        Email, Invitation, Permission, RoleCatalog, RoleName, Team, TeamId, TeamName,
-    };
+    use invitations_core::domain::{Email, Invitation, Permission, RoleCatalog, RoleName};
     use invitations_core::ports::{InsertError, InvitationStore};
 
     // What the invite function writes when its permission read is stale: the
     // transaction checks the inviter's membership again, at the write.
     let w = World::new().await;
     let now = w.clock.now();
-    let team = Team {
-        id: TeamId::parse(&w.team).unwrap(),
-        name: TeamName::parse("Acme Rockets").unwrap(),
-        created_at: now,
-    };
+    let team = w.team_value();
     let email = w.email("late");
     let by_member = Invitation::new(
         &team,

@@ -175,17 +175,13 @@ async fn a_caller_without_members_read_costs_one_read_whatever_the_teams_history
     use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
     use invitations_core::adapters::dynamo::invitation_item;
     use invitations_core::clock::Clock;
-    use invitations_core::domain::{Email, Invitation, RoleName, Team, TeamId, TeamName, UserId};
+    use invitations_core::domain::{Email, Invitation, RoleName, UserId};
 
     // 500 answered invitations: a sparse `?status=open` page reads them in five
     // queries of 100 before it can answer.
     let w = World::new().await;
     let now = w.clock.now();
-    let team = Team {
-        id: TeamId::parse(&w.team).unwrap(),
-        name: TeamName::parse("Acme Rockets").unwrap(),
-        created_at: now,
-    };
+    let team = w.team_value();
     let owner = UserId::parse(&w.owner.sub).unwrap();
     let items: Vec<WriteRequest> = (0..500)
         .map(|i| {
