@@ -43,6 +43,57 @@ pub fn functions(t: &Yaml) -> Vec<(String, String, Yaml)> {
         .collect()
 }
 
+/// One route of the HTTP API, as the template declares it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Route {
+    pub method: String,
+    pub path: String,
+    /// The binary of the function its integration invokes.
+    pub binary: String,
+    /// Whether the JWT authorizer guards it.
+    pub signed_in: bool,
+}
+
+impl Route {
+    pub fn key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// Every `AWS::ApiGatewayV2::Route`, followed through its integration to the
+/// function it invokes.
+pub fn routes(t: &Yaml) -> Vec<Route> {
+    let binaries: std::collections::BTreeMap<String, String> =
+        functions(t).into_iter().map(|(binary, id, _)| (id, binary)).collect();
+    resources(t, "AWS::ApiGatewayV2::Route")
+        .into_iter()
+        .map(|(id, r)| {
+            let p = &r["Properties"];
+            let key = s(&p["RouteKey"]);
+            let (method, path) = key.split_once(' ').unwrap_or_else(|| panic!("{id}: RouteKey {key:?}"));
+            let target = render(&p["Target"]);
+            let integration = target
+                .strip_prefix("!Sub integrations/${")
+                .and_then(|t| t.strip_suffix('}'))
+                .unwrap_or_else(|| panic!("{id}: Target {target}"));
+            let uri = render(&t["Resources"][integration]["Properties"]["IntegrationUri"]);
+            let function = uri
+                .strip_prefix("!GetAtt ")
+                .and_then(|u| u.strip_suffix(".Arn"))
+                .unwrap_or_else(|| panic!("{integration}: IntegrationUri {uri}"));
+            let signed_in = match s(&p["AuthorizationType"]).as_str() {
+                "JWT" => {
+                    assert_eq!(render(&p["AuthorizerId"]), "!Ref JwtAuthorizer", "{id}");
+                    true
+                }
+                "NONE" => false,
+                other => panic!("{id}: AuthorizationType {other}"),
+            };
+            Route { method: method.into(), path: path.into(), binary: binaries[function].clone(), signed_in }
+        })
+        .collect()
+}
+
 /// One line for any value, intrinsic functions included (`!GetAtt T.Arn`), so
 /// tests can compare resources and conditions as text.
 pub fn render(v: &Yaml) -> String {

@@ -79,16 +79,21 @@ fn each_function_has_its_own_role_scoped_to_the_table_its_index_and_the_sender()
 fn the_api_checks_jwts_allows_only_the_frontend_origin_is_throttled_and_logs_json() {
     let t = parsed();
     let api = &t["Resources"]["HttpApi"]["Properties"];
-    let jwt = &api["Auth"]["Authorizers"]["JwtAuthorizer"]["JwtConfiguration"];
-    assert_eq!(render(&jwt["issuer"]), "!Ref JwtIssuer");
-    assert_eq!(render(&jwt["audience"]), "!Ref JwtAudience");
+    let stage = &t["Resources"]["ApiStage"]["Properties"];
+    assert_eq!(s(&stage["StageName"]), "$default");
+    assert_eq!(stage["AutoDeploy"], Yaml::Bool(true));
+    let authorizer = &t["Resources"]["JwtAuthorizer"]["Properties"];
+    assert_eq!(s(&authorizer["AuthorizerType"]), "JWT");
+    assert_eq!(render(&authorizer["IdentitySource"]), "[$request.header.Authorization]");
+    assert_eq!(render(&authorizer["JwtConfiguration"]["Issuer"]), "!Ref JwtIssuer");
+    assert_eq!(render(&authorizer["JwtConfiguration"]["Audience"]), "!Ref JwtAudience");
 
     let cors = &api["CorsConfiguration"];
     assert_eq!(render(&cors["AllowOrigins"]), "[!Ref FrontendOrigin]");
     assert!(cors["AllowCredentials"].is_null() || cors["AllowCredentials"] == Yaml::Bool(false));
     assert_eq!(render(&cors["AllowMethods"]), "[GET, POST]");
 
-    let limits = &api["DefaultRouteSettings"];
+    let limits = &stage["DefaultRouteSettings"];
     assert_eq!(render(&limits["ThrottlingRateLimit"]), "!Ref ApiThrottleRateLimit");
     assert_eq!(render(&limits["ThrottlingBurstLimit"]), "!Ref ApiThrottleBurstLimit");
     for p in ["ApiThrottleRateLimit", "ApiThrottleBurstLimit"] {
@@ -99,16 +104,12 @@ fn the_api_checks_jwts_allows_only_the_frontend_origin_is_throttled_and_logs_jso
     let default = |p: &str| t["Parameters"][p]["Default"].as_u64().unwrap();
     assert!(default("AnonymousThrottleRateLimit") < default("ApiThrottleRateLimit"));
     assert!(default("AnonymousThrottleBurstLimit") < default("ApiThrottleBurstLimit"));
-    let per_route = api["RouteSettings"].as_mapping().expect("RouteSettings");
-    let mut anonymous = BTreeSet::new();
-    for (_, _, f) in functions(&t) {
-        for (_, event) in f["Properties"]["Events"].as_mapping().unwrap() {
-            let e = &event["Properties"];
-            if e["Auth"]["Authorizer"].as_str() == Some("NONE") {
-                anonymous.insert(format!("{} {}", s(&e["Method"]), s(&e["Path"])));
-            }
-        }
-    }
+    let per_route = stage["RouteSettings"].as_mapping().expect("RouteSettings");
+    let anonymous: BTreeSet<String> = integration_tests::template::routes(&t)
+        .into_iter()
+        .filter(|r| !r.signed_in)
+        .map(|r| r.key())
+        .collect();
     assert_eq!(anonymous.len(), 2, "preview and decline");
     let limited: BTreeSet<String> = per_route.keys().map(s).collect();
     assert_eq!(limited, anonymous, "route limits exactly on the routes without sign-in");
@@ -127,7 +128,7 @@ fn the_api_checks_jwts_allows_only_the_frontend_origin_is_throttled_and_logs_jso
         );
     }
 
-    let logs = &api["AccessLogSettings"];
+    let logs = &stage["AccessLogSettings"];
     assert_eq!(render(&logs["DestinationArn"]), "!GetAtt ApiAccessLogs.Arn");
     let format: serde_json::Value =
         serde_json::from_str(&s(&logs["Format"])).expect("the access log format is one JSON object");

@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 
-use integration_tests::template::{functions, parsed, root, s};
+use integration_tests::template::{parsed, root};
 use integration_tests::{sdk_config, send_event, Function};
 use invitations_core::adapters::dynamo::DynamoStore;
 use invitations_core::adapters::table::create_table;
@@ -43,14 +43,7 @@ fn event_files() -> BTreeMap<String, Value> {
 
 /// "METHOD /path" -> binary, from the template's HttpApi events.
 fn routed() -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for (binary, _, f) in functions(&parsed()) {
-        for (_, e) in f["Properties"]["Events"].as_mapping().unwrap() {
-            let p = &e["Properties"];
-            out.insert(format!("{} {}", s(&p["Method"]), s(&p["Path"])), binary.clone());
-        }
-    }
-    out
+    integration_tests::template::routes(&parsed()).into_iter().map(|r| (r.key(), r.binary)).collect()
 }
 
 #[test]

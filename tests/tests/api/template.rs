@@ -6,7 +6,9 @@ use serde_json::Value as Json;
 use serde_yaml_ng::Value as Yaml;
 use std::collections::BTreeSet;
 
-use integration_tests::template::{functions, list, parsed as template, root, s, text as template_text};
+use integration_tests::template::{
+    functions, list, parsed as template, render, root, s, text as template_text,
+};
 use invitations_core::adapters::table::create_table;
 use invitations_core::http::routes;
 
@@ -83,17 +85,12 @@ fn local_insecure_auth_never_reaches_aws() {
     assert!(!template_text().contains("LOCAL_INSECURE_AUTH"));
 }
 
-/// (METHOD, path, function) for every HttpApi event in the template.
+/// (METHOD, path, function) for every route of the template's HTTP API.
 fn template_routes() -> BTreeSet<(String, String, String)> {
-    let mut routes = BTreeSet::new();
-    for (binary, _, resource) in functions(&template()) {
-        for (_, event) in resource["Properties"]["Events"].as_mapping().unwrap() {
-            assert_eq!(s(&event["Type"]), "HttpApi");
-            let p = &event["Properties"];
-            routes.insert((s(&p["Method"]).to_uppercase(), s(&p["Path"]), binary.clone()));
-        }
-    }
-    routes
+    integration_tests::template::routes(&template())
+        .into_iter()
+        .map(|r| (r.method, r.path, r.binary))
+        .collect()
 }
 
 fn router_routes() -> BTreeSet<(String, String, String)> {
@@ -143,28 +140,42 @@ fn the_template_the_local_router_and_the_handlers_declare_the_same_routes() {
 
 #[test]
 fn only_preview_and_decline_skip_the_jwt_authorizer() {
-    let t = template();
-    assert_eq!(
-        s(&t["Resources"]["HttpApi"]["Properties"]["Auth"]["DefaultAuthorizer"]),
-        "JwtAuthorizer",
-        "every route is authenticated unless it opts out"
-    );
-    let mut open = BTreeSet::new();
-    for (_, resource) in t["Resources"].as_mapping().unwrap() {
-        let Some(events) = resource["Properties"]["Events"].as_mapping() else { continue };
-        for (_, event) in events {
-            if event["Properties"]["Auth"]["Authorizer"] == "NONE" {
-                open.insert(format!(
-                    "{} {}",
-                    s(&event["Properties"]["Method"]),
-                    s(&event["Properties"]["Path"])
-                ));
-            }
-        }
-    }
+    let open: BTreeSet<String> = integration_tests::template::routes(&template())
+        .into_iter()
+        .filter(|r| !r.signed_in)
+        .map(|r| r.key())
+        .collect();
     let expected: BTreeSet<String> =
         [format!("GET {}", routes::PREVIEW), format!("POST {}", routes::DECLINE)].into_iter().collect();
     assert_eq!(open, expected);
+}
+
+#[test]
+fn api_gateway_may_invoke_each_function_and_only_from_this_api() {
+    let t = template();
+    let mut allowed = BTreeSet::new();
+    for (id, p) in integration_tests::template::resources(&t, "AWS::Lambda::Permission") {
+        let p = &p["Properties"];
+        assert_eq!(s(&p["Action"]), "lambda:InvokeFunction", "{id}");
+        assert_eq!(s(&p["Principal"]), "apigateway.amazonaws.com", "{id}");
+        assert_eq!(
+            render(&p["SourceArn"]),
+            "!Sub arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${HttpApi}/*",
+            "{id}: only this API"
+        );
+        allowed.insert(render(&p["FunctionName"]));
+    }
+    let functions: BTreeSet<String> =
+        functions(&t).into_iter().map(|(_, id, _)| format!("!Ref {id}")).collect();
+    assert_eq!(allowed, functions);
+    for (id, i) in integration_tests::template::resources(&t, "AWS::ApiGatewayV2::Integration") {
+        assert_eq!(
+            s(&i["Properties"]["PayloadFormatVersion"]),
+            "2.0",
+            "{id}: the event shape the handlers read"
+        );
+        assert_eq!(s(&i["Properties"]["IntegrationType"]), "AWS_PROXY", "{id}");
+    }
 }
 
 #[test]
