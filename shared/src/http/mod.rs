@@ -226,11 +226,13 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> Handlers<S, M, K> {
 }
 
 /// When Lambda ends this invocation, as an instant of this process's clock. None
-/// where no runtime context came with the request (a zero deadline is none).
+/// where no runtime context came with the request, or where its deadline had
+/// passed before the request began: emulators send placeholders (`cargo lambda
+/// watch` sends 600000, a moment of 1970), and in Lambda it cannot happen.
 fn invocation_deadline(req: &Request) -> Option<Instant> {
-    let deadline = req.lambda_context_ref().map(|c| c.deadline).filter(|ms| *ms > 0)?;
-    let deadline = std::time::UNIX_EPOCH + std::time::Duration::from_millis(deadline);
-    let left = deadline.duration_since(std::time::SystemTime::now()).unwrap_or_default();
+    let deadline_ms = req.lambda_context_ref()?.deadline;
+    let deadline = std::time::UNIX_EPOCH + std::time::Duration::from_millis(deadline_ms);
+    let left = deadline.duration_since(std::time::SystemTime::now()).ok()?;
     Some(Instant::now() + left)
 }
 
