@@ -71,9 +71,23 @@ start_background() { # LOGFILE CMD...
   BACKGROUND_PIDS+=("$!")
 }
 
+# Every process below PID, by PID (MiniStack's Lambda workers among them).
+descendants() { # PID
+  local child
+  for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+    echo "$child"
+    descendants "$child"
+  done
+}
+
 stop_background() {
-  local pid
+  local pid child
   for pid in "${BACKGROUND_PIDS[@]}"; do
+    # Children first, by PID: a SIGTERM to the emulator alone does not always
+    # stop the function processes it started.
+    for child in $(descendants "$pid"); do
+      kill -TERM "$child" 2>/dev/null || true
+    done
     kill -TERM -- "-$pid" 2>/dev/null || true
   done
   for pid in "${BACKGROUND_PIDS[@]}"; do
@@ -164,13 +178,16 @@ check_release_binaries() { # DIR DEV_BINARY
   echo "ok: no release bootstrap contains ${needles[*]} (a dev build does)"
 }
 
-# MiniStack, the second emulator, on 127.0.0.1 (its own venv). Sets the same
-# variables as start_moto.
+# MiniStack, the second emulator, on 127.0.0.1 (its own venv), its extra
+# listeners off. Sets the same variables as start_moto. AWS_ENDPOINT_URL in its
+# own environment is what it passes to the Lambda functions it runs, so their
+# SDK calls reach it too.
 start_ministack() {
   ensure_venv "$ROOT/.venv-ministack" "$ROOT/scripts/requirements-ministack.txt"
   local port
   port="$(free_port)"
-  BIND_HOST=127.0.0.1 GATEWAY_PORT="$port" start_background "$STATE/ministack.log" "$ROOT/.venv-ministack/bin/ministack"
+  AWS_ENDPOINT_URL="http://127.0.0.1:$port" BIND_HOST=127.0.0.1 GATEWAY_PORT="$port" IOT_MTLS_ENABLED=0 SFTP_ENABLED=0 \
+    start_background "$STATE/ministack.log" "$ROOT/.venv-ministack/bin/ministack"
   wait_for_port "$port" 60 "ministack" "$STATE/ministack.log"
   export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
   export AWS_REGION="${AWS_REGION:-us-east-1}"

@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""Deploys template.yaml to a local AWS emulator (MiniStack) the way `sam deploy`
+deploys it to AWS, with what the stack expects to find outside itself, and
+writes what a client needs to call it to a JSON file.
+
+    stack.py deploy --bin-dir DIR --admin PATH --out .local/stack.json
+    stack.py token USER [--stack .local/stack.json]   (a fresh ID token)
+
+DIR holds one release binary per function (invite, list, withdraw, respond),
+built for this machine. AWS_ENDPOINT_URL names the emulator. scripts/stack runs
+this; run it through that.
+
+Outside the stack, as in AWS: a Cognito user pool (the JWT issuer) with an app
+client and users whose addresses are verified (and one whose address is not),
+the link-signing secret, the SES sender identity, and the demo team, seeded
+with `invitations-admin` into the table the stack created.
+
+What the emulator does not do, and so this script does after the deploy (each
+is a gap of MiniStack 1.5.33, docs/deploy.md):
+  - CloudWatch alarms built with metric math roll the stack back: the API's
+    5xx-rate alarm is left out (the template tests hold it);
+  - TimeToLiveSpecification is ignored: TTL is turned on with UpdateTimeToLive;
+  - a CorsConfiguration set through CloudFormation is stored but not applied:
+    it is applied again, with the template's values, through UpdateApi.
+"""
+
+import argparse
+import io
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+import zipfile
+
+import boto3
+from cfnlint.decode import cfn_yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STACK = "team-invitations-local"
+TEAM = "demo"
+TEAM_NAME = "Demo Team"
+SENDER = "invitations@example.com"
+FRONTEND = os.environ.get("APP_BASE_URL", "http://localhost:3000")
+FUNCTIONS = {"InviteFunction": "invite", "ListFunction": "list", "WithdrawFunction": "withdraw", "RespondFunction": "respond"}
+# name -> (email, verified, role in the demo team or None)
+USERS = {
+    "owner": ("owner@example.com", True, "owner"),
+    "admin": ("admin@example.com", True, "administrator"),
+    "member": ("member@example.com", True, "member"),
+    "ada": ("ada@example.com", True, None),
+    "bo": ("bo@example.com", True, None),
+    "eve": ("eve@example.com", False, None),
+}
+# Local only: these users exist in a throwaway emulator.
+PASSWORD = "Local-only-Passw0rd!"
+
+
+def client(service):
+    return boto3.client(service, endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name=os.environ.get("AWS_REGION", "us-east-1"))
+
+
+def log(msg):
+    print(f"stack: {msg}", flush=True)
+
+
+def identity_provider():
+    """The user pool, an app client (the audience), a second one (another
+    audience, which the authorizer must refuse), and the users."""
+    idp = client("cognito-idp")
+    pool = idp.create_user_pool(PoolName="team-invitations-local", AutoVerifiedAttributes=["email"])["UserPool"]["Id"]
+    flows = ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    web = idp.create_user_pool_client(UserPoolId=pool, ClientName="web", ExplicitAuthFlows=flows)["UserPoolClient"]["ClientId"]
+    other = idp.create_user_pool_client(UserPoolId=pool, ClientName="another-app", ExplicitAuthFlows=flows)["UserPoolClient"]["ClientId"]
+    users = {}
+    for name, (email, verified, role) in USERS.items():
+        idp.admin_create_user(
+            UserPoolId=pool,
+            Username=name,
+            MessageAction="SUPPRESS",
+            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true" if verified else "false"}],
+        )
+        idp.admin_set_user_password(UserPoolId=pool, Username=name, Password=PASSWORD, Permanent=True)
+        attrs = {a["Name"]: a["Value"] for a in idp.admin_get_user(UserPoolId=pool, Username=name)["UserAttributes"]}
+        users[name] = {"username": name, "email": email, "sub": attrs["sub"], "verified": verified, "role": role}
+    return pool, web, other, users
+
+
+def id_token(pool, app_client, username):
+    out = client("cognito-idp").admin_initiate_auth(
+        UserPoolId=pool,
+        ClientId=app_client,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
+    )
+    return out["AuthenticationResult"]["IdToken"]
+
+
+def upload_code(bin_dir):
+    """Each function's binary as `bootstrap` in a zip, in the emulator's S3."""
+    s3 = client("s3")
+    bucket = "team-invitations-local-code"
+    s3.create_bucket(Bucket=bucket)
+    locations = {}
+    for logical, binary in FUNCTIONS.items():
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            info = zipfile.ZipInfo("bootstrap")
+            info.external_attr = 0o755 << 16
+            with open(os.path.join(bin_dir, binary), "rb") as f:
+                z.writestr(info, f.read())
+        key = f"{binary}.zip"
+        s3.put_object(Bucket=bucket, Key=key, Body=buf.getvalue())
+        locations[logical] = {"Bucket": bucket, "Key": key}
+    return locations
+
+
+def template_for_emulator(code):
+    """template.yaml as deployed, but for the code's location and the alarm the
+    emulator cannot create (see the module notes)."""
+    t = cfn_yaml.load(os.path.join(ROOT, "template.yaml"))
+    for logical, location in code.items():
+        t["Resources"][logical]["Properties"]["CodeUri"] = location
+        t["Resources"][logical].pop("Metadata", None)
+    t["Resources"].pop("Api5xxRateAlarm")
+    return json.dumps(t)
+
+
+def deploy(template_body, parameters):
+    cfn = client("cloudformation")
+    cfn.create_stack(
+        StackName=STACK,
+        TemplateBody=template_body,
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+    )
+    for _ in range(600):
+        stack = cfn.describe_stacks(StackName=STACK)["Stacks"][0]
+        status = stack["StackStatus"]
+        if status == "CREATE_COMPLETE":
+            return stack
+        if not status.endswith("IN_PROGRESS"):
+            events = cfn.describe_stack_events(StackName=STACK)["StackEvents"]
+            failed = [f'{e["LogicalResourceId"]}: {e.get("ResourceStatusReason", "")}' for e in events if "FAILED" in e["ResourceStatus"]]
+            sys.exit(f"stack: deploy ended {status}:\n  " + "\n  ".join(failed))
+        time.sleep(0.5)
+    sys.exit("stack: deploy did not finish in 5 minutes")
+
+
+def physical_id(logical):
+    res = client("cloudformation").describe_stack_resource(StackName=STACK, LogicalResourceId=logical)
+    return res["StackResourceDetail"]["PhysicalResourceId"]
+
+
+def after_deploy(parameters):
+    table = physical_id("InvitationsTable")
+    ddb = client("dynamodb")
+    ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={"AttributeName": "purgeAt", "Enabled": True})
+    ttl = ddb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+    if (ttl.get("AttributeName"), ttl.get("TimeToLiveStatus")) != ("purgeAt", "ENABLED"):
+        sys.exit(f"stack: TTL on the table is {ttl}, not purgeAt ENABLED")
+    api_id = physical_id("HttpApi")
+    cors = cfn_yaml.load(os.path.join(ROOT, "template.yaml"))["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"]
+    client("apigatewayv2").update_api(
+        ApiId=api_id,
+        CorsConfiguration={
+            "AllowOrigins": [parameters["FrontendOrigin"]],
+            "AllowMethods": list(cors["AllowMethods"]),
+            "AllowHeaders": list(cors["AllowHeaders"]),
+            "ExposeHeaders": list(cors["ExposeHeaders"]),
+            "MaxAge": int(cors["MaxAge"]),
+        },
+    )
+    return table, api_id
+
+
+def seed(admin, table, users):
+    env = dict(os.environ, TABLE_NAME=table)
+    owner = users["owner"]
+    run = lambda *args: subprocess.run([admin, *args], env=env, check=True, stdout=subprocess.DEVNULL)
+    run("create-team", "--team-id", TEAM, "--name", TEAM_NAME, "--owner-id", owner["sub"], "--owner-email", owner["email"])
+    for name in ("admin", "member"):
+        u = users[name]
+        run("add-member", "--team-id", TEAM, "--user-id", u["sub"], "--email", u["email"], "--role", u["role"])
+
+
+def token(args):
+    """A fresh ID token for one of the stack's users, as a frontend signs in."""
+    s = json.load(open(args.stack))
+    if args.user not in s["users"]:
+        sys.exit(f"stack: no user {args.user!r}; one of {', '.join(s['users'])}")
+    print(id_token(s["user_pool"], s["app_client"], args.user))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("deploy")
+    d.add_argument("--bin-dir", required=True)
+    d.add_argument("--admin", required=True, help="the invitations-admin binary")
+    d.add_argument("--out", required=True)
+    t = sub.add_parser("token")
+    t.add_argument("user")
+    t.add_argument("--stack", default=os.path.join(ROOT, ".local", "stack.json"))
+    args = p.parse_args()
+    if args.command == "token":
+        return token(args)
+    endpoint = os.environ["AWS_ENDPOINT_URL"].rstrip("/")
+    region = os.environ.get("AWS_REGION", "us-east-1")
+
+    pool, web, other, users = identity_provider()
+    log(f"user pool {pool}, app client {web}, {len(users)} users")
+    secret_name = "team-invitations/local/link-signing-secret"
+    client("secretsmanager").create_secret(Name=secret_name, SecretString=secrets.token_urlsafe(48))
+    client("sesv2").create_email_identity(EmailIdentity=SENDER)
+    code = upload_code(args.bin_dir)
+    parameters = {
+        "Architecture": "x86_64" if os.uname().machine == "x86_64" else "arm64",
+        "JwtIssuer": f"https://cognito-idp.{region}.amazonaws.com/{pool}",
+        "JwtAudience": web,
+        "FrontendOrigin": FRONTEND,
+        "SenderEmail": SENDER,
+        "AppBaseUrl": FRONTEND,
+        "LinkSigningSecretName": secret_name,
+    }
+    started = time.monotonic()
+    deploy(template_for_emulator(code), parameters)
+    table, api_id = after_deploy(parameters)
+    log(f"deployed {STACK} in {time.monotonic() - started:.1f} s: API {api_id}, table {table}")
+    seed(args.admin, table, users)
+    log(f"seeded team {TEAM!r}: owner, admin, member")
+
+    for name, u in users.items():
+        u["token"] = id_token(pool, web, name)
+    out = {
+        "api": f"{endpoint}/_aws/execute-api/{api_id}/$default",
+        "api_id": api_id,
+        "region": region,
+        "stack": STACK,
+        "table": table,
+        "team": TEAM,
+        "team_name": TEAM_NAME,
+        "frontend_origin": FRONTEND,
+        "user_pool": pool,
+        "app_client": web,
+        "issuer": parameters["JwtIssuer"],
+        "password": PASSWORD,
+        "users": users,
+        # Signed by the same pool, for another app: the authorizer must refuse it.
+        "other_audience_token": id_token(pool, other, "owner"),
+        "ses_messages": f"{endpoint}/_ministack/ses/messages",
+    }
+    with open(args.out, "w") as f:
+        json.dump(out, f, indent=2)
+    log(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
