@@ -1,32 +1,8 @@
-"""schemathesis hooks for scripts/dev --smoke.
-
-cargo lambda watch, the local stand-in for API Gateway, answers 500 itself, before
-any function runs, when a request body is not UTF-8 (API Gateway instead hands such
-a body to the function base64-encoded, and the function answers 400:
-tests/tests/api/hostile.rs checks that). Those cases would test the stand-in, so
-they are not sent.
+"""schemathesis hooks, for every run (through the deployed stack's API Gateway,
+scripts/stack, and through the local stand-in, scripts/dev --smoke).
 """
 
 import schemathesis
-
-
-def _utf8(value):
-    if isinstance(value, (bytes, bytearray)):
-        try:
-            bytes(value).decode("utf-8")
-        except UnicodeDecodeError:
-            return False
-    return True
-
-
-@schemathesis.hook
-def filter_body(ctx, body):
-    return _utf8(body)
-
-
-@schemathesis.hook
-def filter_case(ctx, case):
-    return _utf8(case.body)
 
 
 @schemathesis.hook

@@ -15,8 +15,8 @@ use std::time::Instant;
 use crate::clock::Clock;
 use crate::config::AWS_ATTEMPT_TIMEOUT;
 use crate::domain::{
-    Email, EmailDelivery, Invitation, InvitationId, LinkKeys, Membership, Permission, RoleCatalog, RoleName,
-    Status, TeamId, UserId,
+    Email, EmailDelivery, Invitation, InvitationId, LinkKeys, LinkToken, Membership, Permission, RoleCatalog,
+    RoleName, Status, TeamId, UserId,
 };
 use crate::error::Error;
 use crate::mail;
@@ -60,6 +60,8 @@ pub struct InvitationView {
     pub status: Status,
     /// Only for callers holding `members.manage`, and only while open.
     pub link: Option<String>,
+    /// The token in `link`, for clients that build the link themselves.
+    pub link_token: Option<String>,
 }
 
 /// The answer to a withdrawal: made in one blind write, it knows only what changed.
@@ -108,15 +110,16 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         &self.roles
     }
 
-    fn link(&self, keys: &LinkKeys, id: InvitationId) -> String {
-        format!("{}/invitations/{}?token={}", self.settings.app_base_url, id, keys.sign(id).as_str())
+    fn link(&self, id: InvitationId, token: &LinkToken) -> String {
+        format!("{}/invitations/{}?token={}", self.settings.app_base_url, id, token.as_str())
     }
 
     /// `keys`: given for callers holding `members.manage`, who see open links.
     fn view(&self, invitation: Invitation, now: DateTime<Utc>, keys: Option<&LinkKeys>) -> InvitationView {
         let status = invitation.status_at(now);
-        let link = keys.filter(|_| status == Status::Open).map(|keys| self.link(keys, invitation.id));
-        InvitationView { invitation, status, link }
+        let token = keys.filter(|_| status == Status::Open).map(|keys| keys.sign(invitation.id));
+        let link = token.as_ref().map(|t| self.link(invitation.id, t));
+        InvitationView { invitation, status, link, link_token: token.map(|t| t.as_str().to_owned()) }
     }
 
     fn purge_at(&self, invitation: &Invitation) -> DateTime<Utc> {
@@ -198,7 +201,7 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
 
         // From here on the invitation exists: a failed email is reported in the
         // response, never as an error, so the manager can copy the link instead.
-        let link = self.link(&keys, invitation.id);
+        let link = self.link(invitation.id, &keys.sign(invitation.id));
         let email = mail::invitation_email(&invitation, &inviter.email, &link);
         if let Err(e) = self.send_within(&email, deadline).await {
             tracing::warn!(invitation = %invitation.id, error = %e, "invitation email failed");

@@ -25,6 +25,9 @@ pub struct InvitationBody<'a> {
     /// Only for callers holding `members.manage`, and only while open.
     #[serde(skip_serializing_if = "Option::is_none")]
     link: Option<&'a str>,
+    /// The token in `link`, under the same rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link_token: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -65,6 +68,7 @@ pub fn invitation(view: &InvitationView) -> InvitationBody<'_> {
         resolution: ResolutionBody::of(&inv.resolution),
         email_delivery: inv.email_delivery.as_str(),
         link: view.link.as_deref(),
+        link_token: view.link_token.as_deref(),
     }
 }
 
@@ -216,7 +220,12 @@ mod tests {
             TimeDelta::days(7),
         );
         inv.resolution = resolution;
-        InvitationView { invitation: inv, status, link: link.map(str::to_owned) }
+        InvitationView {
+            invitation: inv,
+            status,
+            link: link.map(str::to_owned),
+            link_token: link.map(|l| l.rsplit('=').next().unwrap().to_owned()),
+        }
     }
 
     fn keys(v: &Value) -> Vec<&str> {
@@ -248,7 +257,7 @@ mod tests {
     fn an_invitation_carries_its_answer_only_once_answered_and_its_link_only_when_given() {
         let open = serde_json::to_value(invitation(&view(Resolution::Open, Status::Open, Some("https://l"))))
             .unwrap();
-        assert_eq!(keys(&open), with(&["link"]));
+        assert_eq!(keys(&open), with(&["link", "linkToken"]));
         assert_eq!(open["link"], "https://l");
         assert_eq!(open["createdAt"], "2026-11-02T09:30:00.000Z");
 
