@@ -7,7 +7,7 @@ VENV="$ROOT/.venv"
 STATE="$ROOT/.local"
 mkdir -p "$STATE"
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+step() { printf '\n\033[1m==> %s\033[0m (at %d s)\n' "$*" "$SECONDS"; }
 die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
 ensure_rust_tools() {
