@@ -188,6 +188,10 @@ def seed(admin, table, users):
 def token(args):
     """A fresh ID token for one of the stack's users, as a frontend signs in."""
     s = json.load(open(args.stack))
+    # From any shell: the emulator's address and its test credentials.
+    for name, value in [("AWS_ENDPOINT_URL", s["endpoint"]), ("AWS_REGION", s["region"]),
+                        ("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test")]:
+        os.environ.setdefault(name, value)
     if args.user not in s["users"]:
         sys.exit(f"stack: no user {args.user!r}; one of {', '.join(s['users'])}")
     print(id_token(s["user_pool"], s["app_client"], args.user))
@@ -236,6 +240,7 @@ def main():
     out = {
         "api": f"{endpoint}/_aws/execute-api/{api_id}/$default",
         "api_id": api_id,
+        "endpoint": endpoint,
         "region": region,
         "stack": STACK,
         "table": table,
