@@ -6,8 +6,8 @@
 //! rotation moves on to the new key; and a link that fails to verify makes the
 //! instance read again first (at most once per `MIN_REFRESH`), so a link signed
 //! by a newer instance just after a rotation is not refused by an older one. A
-//! failed read is not kept: the next request tries again, and keys already held
-//! keep serving meanwhile.
+//! failed first read is not kept: the next request tries again; when a later
+//! read fails, the keys already held serve for another period.
 
 use aws_sdk_secretsmanager::error::DisplayErrorContext;
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
@@ -64,9 +64,13 @@ impl SecretsManagerKeys {
                 *held = Some(Held { keys: keys.clone(), read_at: Instant::now() });
                 Ok((keys, true))
             }
-            Err(e) => match held.as_ref() {
+            // Keep serving with the keys held, for another period: during a
+            // Secrets Manager outage every request would otherwise wait for a
+            // failing read first.
+            Err(e) => match held.as_mut() {
                 Some(h) => {
                     tracing::warn!(error = %e, "could not read the link keys again; using the ones held");
+                    h.read_at = Instant::now();
                     Ok((h.keys.clone(), false))
                 }
                 None => Err(e),

@@ -41,7 +41,10 @@ async fn only_managers_get_the_copyable_link_and_only_while_open() {
             let link = inv["link"].as_str().expect("open invitation carries its link");
             assert!(link.contains(&open_id));
         } else {
-            assert!(inv.get("link").is_none() && inv.get("linkToken").is_none(), "no link once withdrawn: {inv}");
+            assert!(
+                inv.get("link").is_none() && inv.get("linkToken").is_none(),
+                "no link once withdrawn: {inv}"
+            );
         }
     }
     let as_member = w.list(&w.member, &[]).await;
