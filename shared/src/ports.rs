@@ -70,17 +70,19 @@ pub enum CreateError {
     Store(#[from] StoreError),
 }
 
-/// Where a page of the list starts: just after this (created_at, id) in
-/// newest-first order. Opaque to clients.
+/// Where a page of the list starts: just after this (instant, id) in
+/// newest-first order. The instant is the one the list is ordered by: sending
+/// for the whole list; for one status, the expiry (open, expired) or the answer.
+/// Opaque to clients, and only meaningful with the query that produced it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageCursor {
-    pub created_at: DateTime<Utc>,
+    pub at: DateTime<Utc>,
     pub id: InvitationId,
 }
 
 impl PageCursor {
     pub fn encode(&self) -> String {
-        let raw = format!("{}|{}", format_timestamp(self.created_at), self.id);
+        let raw = format!("{}|{}", format_timestamp(self.at), self.id);
         URL_SAFE_NO_PAD.encode(raw)
     }
 
@@ -91,7 +93,7 @@ impl PageCursor {
         let bytes = URL_SAFE_NO_PAD.decode(s).ok()?;
         let raw = std::str::from_utf8(&bytes).ok()?;
         let (at, id) = raw.split_once('|')?;
-        Some(Self { created_at: parse_timestamp(at)?, id: InvitationId::parse(id).ok()? })
+        Some(Self { at: parse_timestamp(at)?, id: InvitationId::parse(id).ok()? })
     }
 }
 
@@ -248,7 +250,7 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
         let c = PageCursor {
-            created_at: parse_timestamp("2026-03-01T12:00:00.123Z").unwrap(),
+            at: parse_timestamp("2026-03-01T12:00:00.123Z").unwrap(),
             id: InvitationId::new_random(),
         };
         assert_eq!(PageCursor::decode(&c.encode()), Some(c));

@@ -49,7 +49,7 @@ fn event(
 fn real_cursor(n: u128) -> String {
     let id = InvitationId::parse(&uuid::Uuid::from_u128(n).hyphenated().to_string()).unwrap();
     let created_at = chrono::DateTime::from_timestamp_millis((n % 4_000_000_000_000) as i64).unwrap();
-    PageCursor { created_at, id }.encode()
+    PageCursor { at: created_at, id }.encode()
 }
 
 fn client_error<T>(r: Result<T, Error>) -> bool {

@@ -2,7 +2,8 @@
 //! bulk, in the stored format, for the list-at-scale measurement.
 //!
 //! Usage: bench_seed TABLE TEAM COUNT   (TEAM gets an owner `TEAM-owner`)
-//! Writes COUNT invitations (open, one a minute apart) with BatchWriteItem.
+//! Writes COUNT invitations, one a minute apart, with BatchWriteItem: the three
+//! newest open, the rest declined an hour after sending, like a team's history.
 
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use chrono::{TimeDelta, Utc};
@@ -12,6 +13,10 @@ use invitations_core::adapters::dynamo::{invitation_item, DynamoStore};
 use invitations_core::config;
 use invitations_core::domain::{Email, Invitation, Membership, RoleName, Team, TeamId, TeamName, UserId};
 use invitations_core::ports::InvitationStore;
+
+/// Invitations of each team left open: a `?status=open` page finds these few
+/// among the team's whole history.
+const OPEN: usize = 3;
 
 #[tokio::main]
 async fn main() {
@@ -49,6 +54,11 @@ async fn main() {
                 config::default_validity(),
             );
             inv.email_delivery = invitations_core::domain::EmailDelivery::Sent;
+            if i >= OPEN {
+                inv = inv
+                    .decline(None, created + TimeDelta::hours(1))
+                    .expect("open until a week after sending");
+            }
             let item = invitation_item(&inv, inv.purge_at(config::default_retention()));
             WriteRequest::builder()
                 .put_request(PutRequest::builder().set_item(Some(item)).build().unwrap())

@@ -13,13 +13,15 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 use super::errors::build_error;
-use super::items::{invitation_pk, item, n, s, Item, INVITATION_SK};
+use super::items::{by_status_sk, invitation_pk, item, n, s, Item, INVITATION_SK};
 use crate::domain::{InvitationId, Resolution, Status, TeamId};
 use crate::ports::StoreError;
 
-/// The update that moves an open invitation to `resolution`, conditioned on what
-/// the domain's state machine requires: still open and unexpired at `now` (and,
-/// when given, in `team`). Shared by the transactional and the single-item writes.
+/// The update that moves open invitation `id` to `resolution`, conditioned on
+/// what the domain's state machine requires: still open and unexpired at `now`
+/// (and, when given, in `team`). It moves the invitation to its new status's
+/// range of the `byStatus` index too. Shared by the transactional and the
+/// single-item writes.
 pub(super) struct Change {
     pub(super) condition: String,
     pub(super) update: &'static str,
@@ -32,6 +34,7 @@ pub(super) const STILL_OPEN: &str = "#status = :open AND expiresAtMs > :now";
 
 impl Change {
     pub(super) fn resolve(
+        id: InvitationId,
         resolution: &Resolution,
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
@@ -45,6 +48,7 @@ impl Change {
             (":new", s(resolution.stored_status().as_str())),
             (":at", s(crate::time::format_timestamp(at))),
             (":purge", n(purge_at.timestamp())),
+            (":sk2", s(by_status_sk(resolution.stored_status(), at, id))),
         ]);
         let mut condition = STILL_OPEN.to_owned();
         if let Some(team) = team {
@@ -54,9 +58,9 @@ impl Change {
         let update = match resolution.by() {
             Some(by) => {
                 values.insert(":by".into(), s(by.as_str()));
-                "SET #status = :new, resolvedAt = :at, resolvedBy = :by, purgeAt = :purge"
+                "SET #status = :new, resolvedAt = :at, resolvedBy = :by, purgeAt = :purge, gsi2sk = :sk2"
             }
-            None => "SET #status = :new, resolvedAt = :at, purgeAt = :purge",
+            None => "SET #status = :new, resolvedAt = :at, purgeAt = :purge, gsi2sk = :sk2",
         };
         let names = HashMap::from([("#status".to_owned(), "status".to_owned())]);
         Ok(Self { condition, update, names, values })

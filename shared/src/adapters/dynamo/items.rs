@@ -50,6 +50,34 @@ pub(super) fn by_team_key(team: &TeamId) -> AttributeValue {
     s(by_team_pk(team))
 }
 
+/// The `byStatus` index shares `gsi1pk` with `byTeam`; its sort key starts with
+/// the stored status, so one status is one key range, read without a filter.
+/// Then comes the instant that orders that status: the expiry while open (so
+/// open and expired part at `now`), the answer's time once answered.
+pub(super) fn by_status_sk(status: Status, at: DateTime<Utc>, id: InvitationId) -> String {
+    format!("{}#{}#{id}", status.as_str(), format_timestamp(at))
+}
+
+/// Where a status's invitations are in the `byStatus` index at `now`: the
+/// inclusive bounds of their sort keys. `~` sorts after every character a key
+/// holds after the status, so `{status}#~` ends a status's range, and
+/// `open#{now}#~` parts expired (expiry <= now, to the millisecond, as
+/// `STILL_OPEN` decides) from open.
+pub(super) fn by_status_range(status: Status, now: DateTime<Utc>) -> (String, String) {
+    let open = Status::Open.as_str();
+    let split = format!("{open}#{}#~", format_timestamp(now));
+    match status {
+        Status::Open => (split, format!("{open}#~")),
+        Status::Expired => (format!("{open}#"), split),
+        answered => (format!("{}#", answered.as_str()), format!("{}#~", answered.as_str())),
+    }
+}
+
+/// The instant an invitation sorts by in the `byStatus` index.
+fn by_status_at(inv: &Invitation) -> DateTime<Utc> {
+    inv.resolution.at().unwrap_or(inv.expires_at)
+}
+
 pub(super) fn open_lock_sk(email: &Email) -> String {
     format!("OPEN#{email}")
 }
@@ -82,6 +110,7 @@ pub fn invitation_item(inv: &Invitation, purge_at: DateTime<Utc>) -> Item {
         ("sk", s(INVITATION_SK)),
         ("gsi1pk", s(by_team_pk(&inv.team_id))),
         ("gsi1sk", s(by_team_sk(inv.created_at, inv.id))),
+        ("gsi2sk", s(by_status_sk(inv.resolution.stored_status(), by_status_at(inv), inv.id))),
         ("entity", s("invitation")),
         ("id", s(inv.id.to_string())),
         ("teamId", s(inv.team_id.as_str())),
@@ -213,22 +242,37 @@ pub(super) fn parse_membership(item: &Item) -> Result<Membership, StoreError> {
     })
 }
 
-/// The index key a list page resumes after.
-pub(super) fn exclusive_start_key(team: &TeamId, cursor: &PageCursor) -> Item {
-    item([
+/// The index key a list page resumes after: in `byTeam` for the whole list,
+/// in `byStatus` for one status (`stored`: the status as the table holds it).
+pub(super) fn exclusive_start_key(team: &TeamId, stored: Option<Status>, cursor: &PageCursor) -> Item {
+    let mut key = item([
         ("pk", s(invitation_pk(cursor.id))),
         ("sk", s(INVITATION_SK)),
         ("gsi1pk", s(by_team_pk(team))),
-        ("gsi1sk", s(by_team_sk(cursor.created_at, cursor.id))),
-    ])
+    ]);
+    match stored {
+        None => key.insert("gsi1sk".into(), s(by_team_sk(cursor.at, cursor.id))),
+        Some(status) => key.insert("gsi2sk".into(), s(by_status_sk(status, cursor.at, cursor.id))),
+    };
+    key
+}
+
+/// The cursor after `inv` in the order a page was read in.
+pub(super) fn cursor_after(inv: &Invitation, by_status: bool) -> PageCursor {
+    PageCursor { at: if by_status { by_status_at(inv) } else { inv.created_at }, id: inv.id }
 }
 
 pub(super) fn cursor_from_key(key: &Item) -> Result<PageCursor, StoreError> {
-    let raw = get_s(key, "last evaluated key", "gsi1sk")?;
-    let (at, id) = raw.rsplit_once('#').ok_or_else(|| corrupt("key", "gsi1sk"))?;
+    let (field, raw) = match key.get("gsi2sk") {
+        Some(_) => ("gsi2sk", get_s(key, "last evaluated key", "gsi2sk")?),
+        None => ("gsi1sk", get_s(key, "last evaluated key", "gsi1sk")?),
+    };
+    let (at, id) = raw.rsplit_once('#').ok_or_else(|| corrupt("key", field))?;
+    // `byStatus` keys start with the status: the instant is what follows it.
+    let at = at.rsplit_once('#').map_or(at, |(_, at)| at);
     Ok(PageCursor {
-        created_at: parse_timestamp(at).ok_or_else(|| corrupt("key", "gsi1sk"))?,
-        id: InvitationId::parse(id).map_err(|_| corrupt("key", "gsi1sk"))?,
+        at: parse_timestamp(at).ok_or_else(|| corrupt("key", field))?,
+        id: InvitationId::parse(id).map_err(|_| corrupt("key", field))?,
     })
 }
 
@@ -305,8 +349,48 @@ mod tests {
             Team { id: m.team_id.clone(), name: TeamName::parse("Acme").unwrap(), created_at: m.joined_at };
         assert_eq!(parse_team(&team.id, &team_item(&team)).unwrap(), team);
         let inv = open();
-        let cursor = PageCursor { created_at: inv.created_at, id: inv.id };
-        assert_eq!(cursor_from_key(&exclusive_start_key(&inv.team_id, &cursor)).unwrap(), cursor);
+        let cursor = PageCursor { at: inv.created_at, id: inv.id };
+        for stored in [None, Some(Status::Open), Some(Status::Declined)] {
+            let key = exclusive_start_key(&inv.team_id, stored, &cursor);
+            assert_eq!(cursor_from_key(&key).unwrap(), cursor);
+        }
+    }
+
+    #[test]
+    fn each_status_is_one_key_range_parted_at_now_as_the_write_condition_parts_it() {
+        let inv = open();
+        let sk = |inv: &Invitation| invitation_item(inv, inv.expires_at)["gsi2sk"].as_s().unwrap().clone();
+        let within = |key: &str, status: Status, now| {
+            let (from, to) = by_status_range(status, now);
+            from.as_str() <= key && key <= to.as_str()
+        };
+        let expiry = inv.expires_at;
+        for (now, expected) in [
+            (expiry - TimeDelta::milliseconds(1), Status::Open),
+            (expiry, Status::Expired),
+            (expiry + TimeDelta::days(30), Status::Expired),
+        ] {
+            let key = sk(&inv);
+            let statuses =
+                [Status::Open, Status::Expired, Status::Accepted, Status::Declined, Status::Withdrawn];
+            let holding: Vec<Status> = statuses.into_iter().filter(|st| within(&key, *st, now)).collect();
+            assert_eq!(holding, [expected], "expiring at {expiry}, read at {now}");
+        }
+        let at = t("2026-11-03T10:00:00Z");
+        let by = UserId::parse("u-2").unwrap();
+        for (answered, status) in [
+            (inv.accept(by.clone(), at).unwrap(), Status::Accepted),
+            (inv.decline(None, at).unwrap(), Status::Declined),
+            (inv.withdraw(by.clone(), at).unwrap(), Status::Withdrawn),
+        ] {
+            let key = sk(&answered);
+            assert_eq!(key, format!("{}#2026-11-03T10:00:00.000Z#{}", status.as_str(), inv.id));
+            assert!(
+                within(&key, status, at)
+                    && !within(&key, Status::Open, at)
+                    && !within(&key, Status::Expired, at)
+            );
+        }
     }
 
     #[test]

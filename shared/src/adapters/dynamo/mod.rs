@@ -6,7 +6,7 @@
 //! | membership | `TEAM#{team}` | `MEMBER#{user}` | role, email, joinedAt |
 //! | member email | `TEAM#{team}` | `EMAIL#{email}` | makes "already a member" a condition |
 //! | open-invitation lock | `TEAM#{team}` | `OPEN#{email}` | at most one open invitation per email |
-//! | invitation | `INV#{id}` | `INV` | `byTeam` index: `TEAM#{team}#INV` / `{createdAt}#{id}` |
+//! | invitation | `INV#{id}` | `INV` | `byTeam` index: `gsi1pk` `TEAM#{team}#INV` / `gsi1sk` `{createdAt}#{id}`; `byStatus` index: `gsi1pk` / `gsi2sk` `{status}#{expiresAt or answeredAt}#{id}` |
 //!
 //! Every write that depends on current state is a conditional write or a
 //! transaction; no business decision rests on an earlier read.
@@ -35,23 +35,20 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
-use super::table::GSI_BY_TEAM;
+use super::table::{GSI_BY_STATUS, GSI_BY_TEAM};
 use crate::domain::{
     EmailDelivery, Invitation, InvitationId, Membership, Resolution, RoleName, Status, Team, TeamId, UserId,
 };
-use crate::ports::{
-    CreateError, InsertError, InvitationStore, ListQuery, Page, PageCursor, ResolveError, StoreError,
-};
+use crate::ports::{CreateError, InsertError, InvitationStore, ListQuery, Page, ResolveError, StoreError};
 use changes::Change;
 pub(crate) use errors::store_error;
 use errors::{build_error, Transact};
 pub use items::invitation_item;
 use items::*;
 
-/// Queries a filtered list makes at most before handing back a cursor, so that a
-/// sparse filter cannot turn one request into a scan of the whole history.
+/// Queries one page makes at most before handing back a cursor (DynamoDB caps a
+/// response at 1 MB, about 500 invitations: a page normally takes one).
 const MAX_QUERIES_PER_PAGE: usize = 10;
-const FILTERED_QUERY_LIMIT: i32 = 100;
 
 /// The positions of the items in each transaction, named, so that a cancellation
 /// reason is read by what it is about.
@@ -333,7 +330,8 @@ impl InvitationStore for DynamoStore {
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
     ) -> Result<(), ResolveError> {
-        let change = Change::resolve(&accepted.resolution, now, purge_at, Some(&accepted.team_id))?;
+        let change =
+            Change::resolve(accepted.id, &accepted.resolution, now, purge_at, Some(&accepted.team_id))?;
         let mut items =
             vec![TransactWriteItem::builder().update(change.into_update(&self.table, accepted.id)?).build()];
         items.extend(self.membership_writes(membership)?);
@@ -363,7 +361,7 @@ impl InvitationStore for DynamoStore {
         purge_at: DateTime<Utc>,
     ) -> Result<Invitation, ResolveError> {
         let resolution = Resolution::Declined { by: by.cloned(), at: now };
-        let change = Change::resolve(&resolution, now, purge_at, None)?;
+        let change = Change::resolve(id, &resolution, now, purge_at, None)?;
         let out = self
             .client
             .update_item()
@@ -403,7 +401,7 @@ impl InvitationStore for DynamoStore {
         purge_at: DateTime<Utc>,
     ) -> Result<(), ResolveError> {
         let resolution = Resolution::Withdrawn { by: by.clone(), at: now };
-        let change = Change::resolve(&resolution, now, purge_at, Some(team))?;
+        let change = Change::resolve(id, &resolution, now, purge_at, Some(team))?;
         let Some(permitted) = self.holds_role(team, by, roles)? else {
             return Err(ResolveError::Forbidden);
         };
@@ -427,41 +425,36 @@ impl InvitationStore for DynamoStore {
     }
 
     async fn list(&self, team: &TeamId, query: &ListQuery, now: DateTime<Utc>) -> Result<Page, StoreError> {
-        let (filter, status_value) = match query.status {
-            None => (None, None),
-            Some(Status::Open) => (Some("#status = :status AND expiresAtMs > :now"), Some(Status::Open)),
-            Some(Status::Expired) => (Some("#status = :status AND expiresAtMs <= :now"), Some(Status::Open)),
-            Some(other) => (Some("#status = :status"), Some(other)),
-        };
-        // One item more than the page tells whether another page exists, so the
-        // last page never carries a cursor to an empty one.
+        // One status is one key range of `byStatus` (expired: the part of the open
+        // range whose expiry has passed), so a page reads what it returns, plus
+        // one item that tells whether another page exists (the last page never
+        // carries a cursor to an empty one), whatever the team's history.
+        let stored = query.status.map(|status| match status {
+            Status::Expired => Status::Open,
+            other => other,
+        });
         let target = query.limit + 1;
         let mut found: Vec<Invitation> = Vec::with_capacity(target);
-        let mut start = query.after.as_ref().map(|c| exclusive_start_key(team, c));
+        let mut start = query.after.as_ref().map(|c| exclusive_start_key(team, stored, c));
+        // More than one query only when DynamoDB's 1 MB response cap cut a page short.
         for _ in 0..MAX_QUERIES_PER_PAGE {
-            let mut q = self
+            let q = self
                 .client
                 .query()
                 .table_name(&self.table)
-                .index_name(GSI_BY_TEAM)
-                .key_condition_expression("gsi1pk = :pk")
                 .expression_attribute_values(":pk", by_team_key(team))
                 .scan_index_forward(false)
+                .limit((target - found.len()) as i32)
                 .set_exclusive_start_key(start.take());
-            q = match (filter, status_value) {
-                (Some(f), Some(st)) => {
-                    let q = q
-                        .filter_expression(f)
-                        .expression_attribute_names("#status", "status")
-                        .expression_attribute_values(":status", s(st.as_str()))
-                        .limit(FILTERED_QUERY_LIMIT);
-                    if f.contains(":now") {
-                        q.expression_attribute_values(":now", n(now.timestamp_millis()))
-                    } else {
-                        q
-                    }
+            let q = match query.status {
+                None => q.index_name(GSI_BY_TEAM).key_condition_expression("gsi1pk = :pk"),
+                Some(status) => {
+                    let (from, to) = by_status_range(status, now);
+                    q.index_name(GSI_BY_STATUS)
+                        .key_condition_expression("gsi1pk = :pk AND gsi2sk BETWEEN :from AND :to")
+                        .expression_attribute_values(":from", s(from))
+                        .expression_attribute_values(":to", s(to))
                 }
-                _ => q.limit((target - found.len()) as i32),
             };
             let out = q.send().await.map_err(|e| store_error(&e))?;
             for item in out.items() {
@@ -469,7 +462,7 @@ impl InvitationStore for DynamoStore {
             }
             if found.len() >= target {
                 found.truncate(query.limit);
-                let next = found.last().map(|i| PageCursor { created_at: i.created_at, id: i.id });
+                let next = found.last().map(|i| cursor_after(i, stored.is_some()));
                 return Ok(Page { invitations: found, next });
             }
             match out.last_evaluated_key {
@@ -477,7 +470,7 @@ impl InvitationStore for DynamoStore {
                 None => return Ok(Page { invitations: found, next: None }),
             }
         }
-        // Budget spent on a sparse filter: hand back what was found and where to go on.
+        // Budget spent: hand back what was found and where to go on.
         let next = match &start {
             Some(key) => Some(cursor_from_key(key)?),
             None => None,
