@@ -1,0 +1,166 @@
+// The documented API (docs/openapi.yaml), and nothing else. Every call that needs
+// identity sends the signed-in user's ID token as a bearer token.
+
+import { config } from "./config";
+import { forgetSession, session } from "./auth";
+
+export type Status = "open" | "expired" | "accepted" | "declined" | "withdrawn";
+
+export interface Preview {
+  id: string;
+  teamId: string;
+  teamName: string;
+  email: string;
+  role: string;
+  status: Status;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface Invitation extends Preview {
+  invitedBy: string;
+  emailDelivery: "sent" | "failed" | "pending";
+  acceptedAt?: string;
+  declinedAt?: string;
+  withdrawnAt?: string;
+  /** Only for callers holding members.manage, only while open. */
+  link?: string;
+  linkToken?: string;
+  /** Not in the API yet: what the caller may do with this invitation, when the API says so. */
+  actions?: string[];
+}
+
+export interface Page {
+  invitations: Invitation[];
+  nextCursor: string | null;
+}
+
+export interface Withdrawn {
+  id: string;
+  teamId: string;
+  status: "withdrawn";
+  withdrawnBy: string;
+  withdrawnAt: string;
+}
+
+export interface Membership {
+  teamId: string;
+  userId: string;
+  email: string;
+  role: string;
+  joinedAt: string;
+}
+
+/** An RFC 9457 problem; `code` is the API's stable code, or one of ours below. */
+export interface Problem {
+  status: number;
+  code: string;
+  title: string;
+  detail: string;
+  invitationStatus?: Status;
+  errors?: { field: string; message: string }[];
+}
+
+export type Result<T> = { ok: true; status: number; data: T } | { ok: false; status: number; problem: Problem };
+
+interface CallOptions {
+  auth?: boolean;
+  body?: unknown;
+}
+
+async function call<T>(method: string, path: string, opts: CallOptions = {}): Promise<Result<T>> {
+  const headers: Record<string, string> = {};
+  if (opts.auth) {
+    const s = session();
+    if (!s) return { ok: false, status: 401, problem: signInProblem() };
+    headers.Authorization = `Bearer ${s.idToken}`;
+  }
+  if (opts.body !== undefined) headers["Content-Type"] = "application/json";
+  let res: Response;
+  try {
+    res = await fetch(config().api + path, {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    });
+  } catch {
+    return {
+      ok: false,
+      status: 0,
+      problem: {
+        status: 0,
+        code: "network",
+        title: "No answer",
+        detail: "The service could not be reached. Check your connection and try again.",
+      },
+    };
+  }
+  const text = await res.text();
+  let body: unknown = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = null;
+  }
+  if (res.ok) return { ok: true, status: res.status, data: body as T };
+  const p = (body ?? {}) as Partial<Problem> & { message?: string };
+  if (res.status === 401) {
+    // The gateway's own answer to a missing, expired or refused token.
+    forgetSession();
+    return { ok: false, status: 401, problem: signInProblem() };
+  }
+  const retry = res.headers.get("Retry-After");
+  return {
+    ok: false,
+    status: res.status,
+    problem: {
+      status: res.status,
+      code: p.code ?? (res.status === 429 ? "throttled" : "unexpected"),
+      title: p.title ?? p.message ?? `HTTP ${res.status}`,
+      detail:
+        p.detail ??
+        (res.status === 429
+          ? "Too many requests right now. Wait a moment and try again."
+          : `The service answered HTTP ${res.status}.`) + (retry ? ` (retry after ${retry} s)` : ""),
+      invitationStatus: p.invitationStatus,
+      errors: p.errors,
+    },
+  };
+}
+
+function signInProblem(): Problem {
+  return {
+    status: 401,
+    code: "unauthenticated",
+    title: "Sign-in needed",
+    detail: "Your session has ended. Please sign in again.",
+  };
+}
+
+const seg = encodeURIComponent;
+
+export const api = {
+  list(teamId: string, q: { status?: string; limit?: number; cursor?: string }): Promise<Result<Page>> {
+    const params = new URLSearchParams();
+    if (q.status) params.set("status", q.status);
+    if (q.limit) params.set("limit", String(q.limit));
+    if (q.cursor) params.set("cursor", q.cursor);
+    const qs = params.toString();
+    return call("GET", `/teams/${seg(teamId)}/invitations${qs ? `?${qs}` : ""}`, { auth: true });
+  },
+  invite(teamId: string, email: string, role: string): Promise<Result<Invitation>> {
+    return call("POST", `/teams/${seg(teamId)}/invitations`, { auth: true, body: { email, role } });
+  },
+  withdraw(teamId: string, id: string): Promise<Result<Withdrawn>> {
+    return call("POST", `/teams/${seg(teamId)}/invitations/${seg(id)}/withdraw`, { auth: true });
+  },
+  preview(id: string, token: string): Promise<Result<Preview>> {
+    return call("GET", `/invitations/${seg(id)}?token=${seg(token)}`);
+  },
+  accept(id: string, token: string): Promise<Result<{ invitation: Invitation; membership: Membership }>> {
+    return call("POST", `/invitations/${seg(id)}/accept`, { auth: true, body: { token } });
+  },
+  decline(id: string, token: string): Promise<Result<Preview & { declinedAt: string }>> {
+    return call("POST", `/invitations/${seg(id)}/decline`, { body: { token } });
+  },
+};

@@ -1,0 +1,129 @@
+// The app: a router over the History API, a header with the signed-in user, and
+// one render function per page. No framework: the pages are a few forms and a table.
+
+import { loadConfig } from "./config";
+import { session, signIn, signOut } from "./auth";
+import { h, replace } from "./dom";
+import { homePage, signedOutPage, notFoundPage } from "./pages/home";
+import { callbackPage } from "./pages/callback";
+import { teamPage } from "./pages/team";
+import { invitationPage } from "./pages/invitation";
+
+export interface PageContext {
+  main: HTMLElement;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** Sets the page's title (document title too) and returns its <h1>. */
+  heading(text: string): HTMLHeadingElement;
+  /** Renders the header again (after signing in or out). */
+  refreshHeader(): void;
+}
+
+type Page = (ctx: PageContext) => void | Promise<void>;
+
+const routes: [RegExp, string[], Page][] = [
+  [/^\/$/, [], homePage],
+  [/^\/auth\/callback$/, [], callbackPage],
+  [/^\/signed-out$/, [], signedOutPage],
+  [/^\/teams\/([^/]+)\/?$/, ["teamId"], teamPage],
+  [/^\/invitations\/([^/]+)\/?$/, ["invitationId"], invitationPage],
+];
+
+const APP = "Team invitations";
+let renders = 0;
+
+export function navigate(to: string, opts: { replace?: boolean } = {}): void {
+  if (opts.replace) history.replaceState(null, "", to);
+  else history.pushState(null, "", to);
+  void render();
+}
+
+function header(): HTMLElement {
+  const s = session();
+  const here = location.pathname + location.search;
+  return h(
+    "div",
+    { class: "bar" },
+    h("a", { href: "/", class: "brand" }, APP),
+    h(
+      "div",
+      { class: "who" },
+      s
+        ? [
+            h("span", null, "Signed in as ", h("strong", null, s.email)),
+            h("button", { type: "button", class: "button secondary small", onclick: () => signOut() }, "Sign out"),
+          ]
+        : h("button", { type: "button", class: "button secondary small", onclick: () => void signIn(here) }, "Sign in"),
+    ),
+  );
+}
+
+async function render(): Promise<void> {
+  const main = document.getElementById("main") as HTMLElement;
+  const top = document.getElementById("top") as HTMLElement;
+  const path = decodeURI(location.pathname);
+  let page: Page = notFoundPage;
+  const params: Record<string, string> = {};
+  for (const [re, names, p] of routes) {
+    const m = re.exec(path);
+    if (m) {
+      page = p;
+      names.forEach((n, i) => (params[n] = m[i + 1]));
+      break;
+    }
+  }
+  renders += 1;
+  const first = renders === 1;
+  replace(top, header());
+  replace(main);
+  main.setAttribute("aria-busy", "true");
+  const ctx: PageContext = {
+    main,
+    params,
+    query: new URLSearchParams(location.search),
+    heading(text: string) {
+      document.title = `${text} · ${APP}`;
+      const h1 = h("h1", { tabindex: "-1" }, text);
+      return h1;
+    },
+    refreshHeader() {
+      replace(top, header());
+    },
+  };
+  try {
+    await page(ctx);
+  } finally {
+    main.removeAttribute("aria-busy");
+  }
+  // After an in-app navigation, focus moves to the new page's heading, as a page load would.
+  if (!first) main.querySelector<HTMLElement>("h1")?.focus();
+}
+
+function onLinkClick(e: MouseEvent): void {
+  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  const a = (e.target as Element).closest("a");
+  if (!a || a.target || a.hasAttribute("download")) return;
+  const url = new URL(a.href, location.href);
+  if (url.origin !== location.origin) return;
+  e.preventDefault();
+  navigate(url.pathname + url.search + url.hash);
+}
+
+async function start(): Promise<void> {
+  const main = document.getElementById("main") as HTMLElement;
+  try {
+    await loadConfig();
+  } catch (err) {
+    replace(
+      main,
+      h("h1", null, "This app is not configured"),
+      h("p", null, `It could not read its configuration (${(err as Error).message}).`),
+    );
+    return;
+  }
+  document.addEventListener("click", onLinkClick);
+  window.addEventListener("popstate", () => void render());
+  await render();
+}
+
+void start();

@@ -1,0 +1,509 @@
+// /teams/{teamId}: the team's invitations, newest first, with a status filter and
+// paging; for managers an invite form and, per open invitation, copy-link and
+// withdraw. Who is a manager comes from the API's answers, never from a guess:
+// open invitations carry `link` only for callers holding members.manage (or, when
+// the API sends them, each invitation's `actions`), and inviting answers 403 to others.
+
+import type { PageContext } from "../main";
+import { navigate } from "../main";
+import { api, type Invitation, type Page, type Problem, type Status } from "../api";
+import { session, signIn } from "../auth";
+import { config } from "../config";
+import { confirmDialog } from "../dialog";
+import { append, h, liveRegion, replace, uid } from "../dom";
+import { roleName, STATUS_LABEL, statusBadge, when } from "../format";
+
+const STATUSES: Status[] = ["open", "expired", "accepted", "declined", "withdrawn"];
+// Until the API lists the roles a caller may grant, offer the catalog's roles and
+// let the API answer (422 for a role the caller may not grant, such as owner).
+const ROLES = [
+  ["member", "Member"],
+  ["administrator", "Administrator"],
+  ["owner", "Owner"],
+] as const;
+
+interface Actions {
+  copyLink: boolean;
+  withdraw: boolean;
+}
+
+function actionsOf(inv: Invitation): Actions {
+  if (Array.isArray(inv.actions)) {
+    return { copyLink: inv.actions.includes("copyLink") && !!inv.link, withdraw: inv.actions.includes("withdraw") };
+  }
+  const manager = inv.status === "open" && !!inv.link;
+  return { copyLink: manager, withdraw: manager };
+}
+
+/** true/false when the page says whether the caller manages the team; null when it cannot tell. */
+function managesFrom(page: Page): boolean | null {
+  if (page.invitations.some((i) => Array.isArray(i.actions) && i.actions.length > 0)) return true;
+  if (page.invitations.some((i) => i.status === "open" && !!i.link)) return true;
+  if (page.invitations.some((i) => i.status === "open" && !i.link)) return false;
+  return null;
+}
+
+export async function teamPage(ctx: PageContext): Promise<void> {
+  const teamId = ctx.params.teamId;
+  const configured = config().team;
+  let teamName = configured && configured.id === teamId && configured.name ? configured.name : teamId;
+  const h1 = ctx.heading(`${teamName}: invitations`);
+  append(ctx.main, [h1]);
+
+  if (!session()) {
+    append(ctx.main, [
+      h("p", null, "Sign in to see this team's invitations."),
+      h(
+        "p",
+        null,
+        h(
+          "button",
+          { type: "button", class: "button", onclick: () => void signIn(location.pathname + location.search) },
+          "Sign in",
+        ),
+      ),
+    ]);
+    return;
+  }
+
+  const statusParam = ctx.query.get("status") ?? "";
+  const filter: Status | "" = (STATUSES as string[]).includes(statusParam) ? (statusParam as Status) : "";
+  const limitParam = Number(ctx.query.get("limit"));
+  const limit = Number.isInteger(limitParam) && limitParam >= 1 && limitParam <= 100 ? limitParam : 20;
+
+  let manages: boolean | null = null;
+  const cursors: (string | undefined)[] = [undefined];
+  let pageIndex = 0;
+  let current: Page = { invitations: [], nextCursor: null };
+
+  const live = liveRegion();
+  const inviteSection = h("section", { "aria-labelledby": "invite-heading", class: "card" });
+  const listHeading = h("h2", { id: "list-heading", tabindex: "-1" }, "Invitations");
+  const tableArea = h("div", { class: "table-area" });
+  const pager = h("nav", { "aria-label": "Pages of invitations", class: "pager" });
+  const linkBox = h("div", { class: "link-box" });
+
+  // ---- the status filter: a GET form, so the URL says what is shown ----
+  const filterId = uid("status-filter");
+  const select = h(
+    "select",
+    { id: filterId, name: "status" },
+    h("option", { value: "", selected: filter === "" }, "All statuses"),
+    STATUSES.map((s) => h("option", { value: s, selected: filter === s }, STATUS_LABEL[s])),
+  );
+  const filterForm = h(
+    "form",
+    {
+      class: "inline-form",
+      role: "search",
+      "aria-label": "Filter invitations",
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        const q = new URLSearchParams();
+        if (select.value) q.set("status", select.value);
+        if (limit !== 20) q.set("limit", String(limit));
+        const qs = q.toString();
+        navigate(`/teams/${encodeURIComponent(teamId)}${qs ? `?${qs}` : ""}`);
+      },
+    },
+    h("label", { for: filterId }, "Show"),
+    select,
+    h("button", { type: "submit", class: "button secondary" }, "Apply filter"),
+  );
+
+  append(ctx.main, [
+    live,
+    inviteSection,
+    h(
+      "section",
+      { "aria-labelledby": "list-heading" },
+      listHeading,
+      filterForm,
+      linkBox,
+      tableArea,
+      pager,
+    ),
+  ]);
+
+  // ---- the invite form ----
+  const emailId = uid("invite-email");
+  const roleId = uid("invite-role");
+  const emailError = h("p", { id: `${emailId}-error`, class: "field-error", hidden: true });
+  const roleError = h("p", { id: `${roleId}-error`, class: "field-error", hidden: true });
+  const formError = h("div", { class: "notice notice-error", role: "alert", hidden: true });
+  const email = h("input", {
+    id: emailId,
+    name: "email",
+    type: "email",
+    autocomplete: "off",
+    spellcheck: "false",
+    "aria-describedby": `${emailId}-error`,
+  });
+  const role = h(
+    "select",
+    { id: roleId, name: "role", "aria-describedby": `${roleId}-hint ${roleId}-error` },
+    ROLES.map(([value, label]) => h("option", { value }, label)),
+  );
+  const submit = h("button", { type: "submit", class: "button" }, "Send invitation");
+
+  function fieldError(input: HTMLElement, box: HTMLElement, message: string | null): void {
+    box.hidden = !message;
+    box.textContent = message ?? "";
+    if (message) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+  }
+
+  function clearErrors(): void {
+    fieldError(email, emailError, null);
+    fieldError(role, roleError, null);
+    formError.hidden = true;
+    formError.textContent = "";
+  }
+
+  function showFormError(text: string): void {
+    formError.hidden = false;
+    formError.textContent = text;
+  }
+
+  const form = h(
+    "form",
+    { novalidate: true, class: "invite-form", onsubmit: (e: Event) => void onInvite(e) },
+    formError,
+    h("div", { class: "field" }, h("label", { for: emailId }, "Email address"), email, emailError),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: roleId }, "Role"),
+      role,
+      h("p", { id: `${roleId}-hint`, class: "hint" }, "You can grant only what your own role holds; owners are never invited."),
+      roleError,
+    ),
+    submit,
+  );
+
+  function renderInviteSection(): void {
+    if (manages === false) {
+      inviteSection.hidden = true;
+      return;
+    }
+    inviteSection.hidden = false;
+    replace(inviteSection, h("h2", { id: "invite-heading" }, "Invite someone"), form);
+  }
+
+  async function onInvite(e: Event): Promise<void> {
+    e.preventDefault();
+    clearErrors();
+    const address = email.value.trim();
+    if (!address) {
+      fieldError(email, emailError, "Enter the email address of the person to invite.");
+      email.focus();
+      return;
+    }
+    submit.disabled = true;
+    submit.textContent = "Sending…";
+    const res = await api.invite(teamId, address, role.value);
+    submit.disabled = false;
+    submit.textContent = "Send invitation";
+    if (res.ok) {
+      const inv = res.data;
+      manages = true;
+      email.value = "";
+      live.say(
+        inv.emailDelivery === "failed"
+          ? `Invitation created for ${inv.email} as ${roleName(inv.role)}, but the email could not be sent. Copy its link from the list and send it yourself.`
+          : `Invitation sent to ${inv.email} as ${roleName(inv.role)}.`,
+        inv.emailDelivery === "failed" ? "error" : "info",
+      );
+      // The list reads an index that DynamoDB updates asynchronously: show the new
+      // invitation at once rather than wait for it to appear there.
+      if (pageIndex === 0 && (filter === "" || filter === "open") && !current.invitations.some((i) => i.id === inv.id)) {
+        current.invitations.unshift(inv);
+        renderTable();
+      }
+      email.focus();
+      return;
+    }
+    handleInviteProblem(res.problem, address);
+  }
+
+  function handleInviteProblem(p: Problem, address: string): void {
+    switch (p.code) {
+      case "validation_failed": {
+        const other: string[] = [];
+        for (const err of p.errors ?? []) {
+          if (err.field === "email") fieldError(email, emailError, capitalise(err.message));
+          else if (err.field === "role") fieldError(role, roleError, capitalise(err.message));
+          else other.push(`${err.field}: ${err.message}`);
+        }
+        if (other.length || !(p.errors ?? []).length) showFormError(other.join("; ") || p.detail);
+        (email.getAttribute("aria-invalid") ? email : role.getAttribute("aria-invalid") ? role : submit).focus();
+        return;
+      }
+      case "already_invited":
+        showFormError(
+          `${address} already has an open invitation to this team. Copy its link from the list below to send it again, or withdraw it and invite again.`,
+        );
+        break;
+      case "already_member":
+        showFormError(`${address} is already a member of this team, so there is nothing to invite them to.`);
+        break;
+      case "forbidden":
+        manages = false;
+        live.say(
+          "You can see this team's invitations, but inviting people needs a role that manages members (an owner or an administrator).",
+          "error",
+        );
+        renderInviteSection();
+        renderTable();
+        listHeading.focus();
+        return;
+      case "unauthenticated":
+        showFormError("Your session has ended. Sign in again, then send the invitation.");
+        ctx.refreshHeader();
+        break;
+      default:
+        showFormError(p.detail);
+    }
+    formError.focus();
+  }
+
+  // ---- the list ----
+  async function load(): Promise<void> {
+    tableArea.setAttribute("aria-busy", "true");
+    const res = await api.list(teamId, { status: filter || undefined, limit, cursor: cursors[pageIndex] });
+    tableArea.removeAttribute("aria-busy");
+    if (!res.ok) {
+      current = { invitations: [], nextCursor: null };
+      if (res.problem.code === "forbidden") {
+        manages = false;
+        renderInviteSection();
+        replace(
+          tableArea,
+          h(
+            "p",
+            { class: "notice notice-error" },
+            "You are not a member of this team, or your role does not let you see its invitations.",
+          ),
+        );
+      } else if (res.problem.code === "unauthenticated") {
+        ctx.refreshHeader();
+        replace(
+          tableArea,
+          h("p", { class: "notice notice-error" }, res.problem.detail, " "),
+          h(
+            "button",
+            { type: "button", class: "button", onclick: () => void signIn(location.pathname + location.search) },
+            "Sign in",
+          ),
+        );
+      } else {
+        replace(tableArea, h("p", { class: "notice notice-error" }, res.problem.detail));
+      }
+      replace(pager);
+      return;
+    }
+    current = res.data;
+    const found = managesFrom(current);
+    if (found !== null) manages = found;
+    const named = current.invitations[0]?.teamName;
+    if (named && named !== teamName) {
+      teamName = named;
+      h1.textContent = `${teamName}: invitations`;
+      document.title = `${teamName}: invitations · Team invitations`;
+    }
+    renderInviteSection();
+    renderTable();
+    renderPager();
+  }
+
+  function renderTable(): void {
+    const rows = current.invitations;
+    if (!rows.length) {
+      replace(
+        tableArea,
+        h("p", { class: "empty" }, filter ? `No ${STATUS_LABEL[filter].toLowerCase()} invitations.` : "No invitations yet."),
+      );
+      return;
+    }
+    const withActions = rows.some((i) => actionsOf(i).copyLink || actionsOf(i).withdraw);
+    replace(
+      tableArea,
+      h(
+        "table",
+        { class: "invitations" },
+        h(
+          "caption",
+          { class: "visually-hidden" },
+          `${teamName}: ${filter ? STATUS_LABEL[filter].toLowerCase() : "all"} invitations, newest first, page ${pageIndex + 1}`,
+        ),
+        h(
+          "thead",
+          null,
+          h(
+            "tr",
+            null,
+            ["Email", "Role", "Status", "Invited", "Expires", "Email delivery"].map((t) => h("th", { scope: "col" }, t)),
+            withActions ? h("th", { scope: "col" }, "Actions") : null,
+          ),
+        ),
+        h("tbody", null, rows.map((inv) => row(inv, withActions))),
+      ),
+    );
+  }
+
+  function row(inv: Invitation, withActions: boolean): HTMLTableRowElement {
+    const acts = actionsOf(inv);
+    const answered =
+      inv.status === "accepted" ? inv.acceptedAt : inv.status === "declined" ? inv.declinedAt : inv.status === "withdrawn" ? inv.withdrawnAt : undefined;
+    return h(
+      "tr",
+      { "data-invitation": inv.id },
+      h("th", { scope: "row", class: "email" }, inv.email),
+      h("td", null, roleName(inv.role)),
+      h("td", null, statusBadge(inv.status), answered ? h("span", { class: "sub" }, " on ", when(answered)) : null),
+      h("td", null, when(inv.createdAt)),
+      h("td", null, when(inv.expiresAt)),
+      h(
+        "td",
+        null,
+        inv.emailDelivery === "failed"
+          ? h(
+              "span",
+              { class: "warning" },
+              h("span", { "aria-hidden": "true" }, "⚠ "),
+              h("strong", null, "Failed:"),
+              " the email did not go out.",
+              acts.copyLink ? " Copy the link and send it yourself." : "",
+            )
+          : inv.emailDelivery === "pending"
+            ? "Pending"
+            : "Sent",
+      ),
+      withActions
+        ? h(
+            "td",
+            { class: "row-actions" },
+            acts.copyLink
+              ? h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "button secondary small",
+                    "aria-label": `Copy link for ${inv.email}`,
+                    onclick: (e: Event) => void copyLink(inv, e.currentTarget as HTMLButtonElement),
+                  },
+                  "Copy link",
+                )
+              : null,
+            acts.withdraw
+              ? h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "button danger small",
+                    "aria-label": `Withdraw invitation for ${inv.email}`,
+                    onclick: () => void withdraw(inv),
+                  },
+                  "Withdraw",
+                )
+              : null,
+          )
+        : null,
+    );
+  }
+
+  async function copyLink(inv: Invitation, button: HTMLButtonElement): Promise<void> {
+    const link = inv.link ?? "";
+    replace(linkBox);
+    try {
+      await navigator.clipboard.writeText(link);
+      live.say(`Link for ${inv.email} copied to the clipboard.`);
+      button.textContent = "Copied";
+      setTimeout(() => (button.textContent = "Copy link"), 3000);
+    } catch {
+      // Clipboard refused (permissions, an insecure origin): show it to copy by hand.
+      const id = uid("link");
+      const input = h("input", { id, readonly: true, value: link, class: "wide" });
+      replace(
+        linkBox,
+        h("label", { for: id }, `Link for ${inv.email} (copy it yourself: the browser did not allow copying)`),
+        input,
+      );
+      live.say(`Could not copy to the clipboard. The link for ${inv.email} is shown above the list; select it and copy it.`, "error");
+      input.focus();
+      input.select();
+    }
+  }
+
+  async function withdraw(inv: Invitation): Promise<void> {
+    const sure = await confirmDialog({
+      title: "Withdraw this invitation?",
+      body: `${inv.email} will no longer be able to join ${teamName} with the link they were sent. You can invite them again later.`,
+      confirm: "Withdraw invitation",
+      cancel: "Keep invitation",
+    });
+    if (!sure) {
+      live.say(`The invitation for ${inv.email} was kept.`);
+      return;
+    }
+    const res = await api.withdraw(teamId, inv.id);
+    if (res.ok) {
+      inv.status = "withdrawn";
+      inv.withdrawnAt = res.data.withdrawnAt;
+      delete inv.link;
+      delete inv.linkToken;
+      if (Array.isArray(inv.actions)) inv.actions = [];
+      live.say(`The invitation for ${inv.email} was withdrawn. Its link no longer works.`);
+      renderTable();
+      listHeading.focus();
+      return;
+    }
+    const p = res.problem;
+    const why =
+      p.code === "invitation_not_open"
+        ? `It could not be withdrawn: it is already ${p.invitationStatus ?? "answered"}.`
+        : p.code === "invitation_expired"
+          ? "It could not be withdrawn: it has expired."
+          : p.code === "forbidden"
+            ? "You may not withdraw invitations in this team."
+            : p.code === "not_found"
+              ? "It could not be withdrawn: it no longer exists."
+              : p.detail;
+    live.say(`${why}`, "error");
+    await load();
+    listHeading.focus();
+  }
+
+  // ---- paging: the API's opaque cursor, a stack of them for going back ----
+  function renderPager(): void {
+    const prev = h("button", { type: "button", class: "button secondary", disabled: pageIndex === 0 }, "Previous page");
+    const next = h("button", { type: "button", class: "button secondary", disabled: !current.nextCursor }, "Next page");
+    prev.addEventListener("click", () => void turn(-1));
+    next.addEventListener("click", () => void turn(1));
+    replace(pager, prev, h("span", { class: "page-number" }, `Page ${pageIndex + 1}`), next);
+  }
+
+  async function turn(step: 1 | -1): Promise<void> {
+    if (step === 1) {
+      if (!current.nextCursor) return;
+      cursors[pageIndex + 1] = current.nextCursor;
+      pageIndex += 1;
+    } else {
+      if (pageIndex === 0) return;
+      pageIndex -= 1;
+    }
+    replace(linkBox);
+    await load();
+    // Keep focus on the button pressed while it still works, else on the list.
+    const wanted = step === 1 ? "Next page" : "Previous page";
+    const again = [...pager.querySelectorAll("button")].find((b) => b.textContent === wanted && !b.disabled);
+    (again ?? listHeading).focus();
+  }
+
+  renderInviteSection();
+  await load();
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

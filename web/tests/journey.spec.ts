@@ -1,0 +1,151 @@
+// The journey, as people go through it in the browser: the manager invites ada and
+// copies the link; another account (bo) cannot use it; ada opens the emailed link,
+// previews, signs in, accepts; the manager's list shows it accepted.
+import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import { checkA11y, eventually, rowOf, shot, signInOnProvider } from "./browser";
+import { APP, emailTo, stack, TEAM, TEAM_NAME, user } from "./stack";
+
+test.describe.configure({ mode: "serial" });
+
+const ada = user("ada").email;
+let manager: BrowserContext;
+let managerPage: Page;
+let copied = "";
+
+async function fresh(browser: Browser): Promise<Page> {
+  const context = await browser.newContext();
+  return context.newPage();
+}
+
+test.beforeAll(async ({ browser }) => {
+  manager = await browser.newContext();
+  managerPage = await manager.newPage();
+});
+
+test.afterAll(async () => {
+  await manager.close();
+});
+
+test("the manager signs in and invites ada; the list shows the invitation open", async () => {
+  const page = managerPage;
+  await page.goto("/");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Team invitations");
+  await checkA11y(page, "the start page");
+  await shot(page, "home-signed-out");
+
+  await page.getByRole("main").getByRole("button", { name: "Sign in" }).click();
+  await signInOnProvider(page, "owner", { screenshot: "sign-in-provider" });
+  await expect(page.getByRole("banner")).toContainText(`Signed in as ${user("owner").email}`);
+
+  await page.getByRole("link", { name: `${TEAM_NAME}: invitations` }).click();
+  await expect(page).toHaveURL(`${APP}/teams/${TEAM}`);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`${TEAM_NAME}: invitations`);
+  await expect(page.getByRole("heading", { name: "Invite someone" })).toBeVisible();
+
+  await page.getByLabel("Email address").fill(ada);
+  await page.getByLabel("Role").selectOption("member");
+  await page.getByRole("button", { name: "Send invitation" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Invitation sent" })).toHaveText(
+    `Invitation sent to ${ada} as Member.`,
+  );
+  const row = rowOf(page, ada);
+  await expect(row).toContainText("Open");
+  await expect(row).toContainText("Member");
+  await expect(row).toContainText("Sent");
+
+  // The list as the API gives it after a reload, not only the row the form added.
+  await eventually(page, async () => {
+    await expect(rowOf(page, ada)).toContainText("Open", { timeout: 1000 });
+  });
+  await checkA11y(page, "the team's invitations (manager)");
+  await shot(page, "team-manager");
+});
+
+test("the manager copies the link of ada's invitation to the clipboard", async () => {
+  const page = managerPage;
+  await rowOf(page, ada).getByRole("button", { name: `Copy link for ${ada}` }).click();
+  await expect(page.getByRole("status").filter({ hasText: "copied" })).toHaveText(
+    `Link for ${ada} copied to the clipboard.`,
+  );
+  copied = await page.evaluate(() => navigator.clipboard.readText());
+  expect(copied).toMatch(new RegExp(`^${APP}/invitations/[0-9a-f-]{36}\\?token=[A-Za-z0-9_-]+$`));
+});
+
+test("the email carries the same link; it reads well in a browser", async ({ browser }) => {
+  const email = await emailTo(ada);
+  expect(email.link).toBe(copied);
+  expect(email.subject).toContain(TEAM_NAME);
+  const page = await fresh(browser);
+  await page.setContent(email.html);
+  await expect(page.getByRole("link", { name: "Accept or decline the invitation" })).toHaveAttribute("href", copied);
+  await shot(page, "email");
+  await page.context().close();
+});
+
+test("another account (bo) is told the invitation is for ada, and it stays open", async ({ browser }) => {
+  const page = await fresh(browser);
+  await page.goto(copied);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Join ${TEAM_NAME}`);
+  await page.getByRole("button", { name: "Accept invitation" }).click();
+  await signInOnProvider(page, "bo");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("This invitation is for someone else");
+  await expect(page.getByRole("alert")).toHaveText(
+    `This invitation was sent to ${ada}, and only that address can accept it. You are signed in as ${user("bo").email}.`,
+  );
+  await expect(page.getByText("The invitation is still open")).toBeVisible();
+  await expect(page.getByRole("button", { name: `Sign in as ${ada}` })).toBeVisible();
+  await checkA11y(page, "the wrong-account page");
+  await shot(page, "invitation-wrong-account");
+
+  // Still open: the link previews it as before.
+  await page.goto(copied);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Join ${TEAM_NAME}`);
+  await page.context().close();
+});
+
+test("ada opens the emailed link, previews without signing in, signs in and accepts", async ({ browser }) => {
+  const page = await fresh(browser);
+  const { link } = await emailTo(ada);
+  await page.goto(link);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Join ${TEAM_NAME}`);
+  await expect(page.getByText(`You are invited to join ${TEAM_NAME} as Member.`)).toBeVisible();
+  const details = page.locator("dl.details");
+  await expect(details).toContainText(TEAM_NAME);
+  await expect(details).toContainText(ada);
+  await expect(details).toContainText("Expires");
+  await expect(page.getByText(`To accept, you will be asked to sign in as ${ada}.`)).toBeVisible();
+  await expect(page.getByRole("banner").getByRole("button", { name: "Sign in" })).toBeVisible();
+  await checkA11y(page, "the invitation preview");
+  await shot(page, "invitation-preview");
+
+  await page.getByRole("button", { name: "Accept invitation" }).click();
+  await signInOnProvider(page, "ada");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Welcome to ${TEAM_NAME}`);
+  await expect(page.getByRole("status").filter({ hasText: "accepted" })).toHaveText(
+    `You accepted the invitation: ${ada} is now a member of ${TEAM_NAME} as Member.`,
+  );
+  await checkA11y(page, "the accepted page");
+  await shot(page, "invitation-accepted");
+
+  // The link to the team: ada, now a member, sees its list (members.read) without the managers' controls.
+  await page.getByRole("link", { name: `Go to ${TEAM_NAME}` }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`${TEAM_NAME}: invitations`);
+  await expect(page.locator("table.invitations")).toBeVisible();
+
+  // The link again: already accepted.
+  await page.goto(link);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("This invitation was already accepted");
+  await page.context().close();
+});
+
+test("the manager's list shows ada's invitation accepted", async () => {
+  const page = managerPage;
+  await page.goto(`/teams/${TEAM}?status=accepted`);
+  await expect(page.getByLabel("Show")).toHaveValue("accepted");
+  await eventually(page, async () => {
+    await expect(rowOf(page, ada)).toContainText("Accepted", { timeout: 1000 });
+  });
+  await expect(rowOf(page, ada).getByRole("button")).toHaveCount(0);
+  await shot(page, "team-accepted");
+  expect(stack.api.startsWith(APP)).toBe(false);
+});
