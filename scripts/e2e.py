@@ -143,6 +143,27 @@ def main():
     status, body, _ = api.call("GET", invitations + "?status=accepted", tok["owner"])
     check("the list shows it accepted", any(i["id"] == inv["id"] for i in (body or {}).get("invitations", [])), f"{status} {body}")
 
+    # The membership that acceptance made: listed, ended, and invited again.
+    members = f"/teams/{s['team']}/members"
+    status, body, _ = api.call("GET", members, tok["member"])
+    ada_member = next((m for m in (body or {}).get("members", []) if m["email"] == u["ada"]["email"]), None)
+    check("members see ada as a member", status == 200 and ada_member and ada_member["role"] == "member", f"{status} {body}")
+    status, body, _ = api.call("GET", f"/teams/{s['team']}/roles", tok["admin"])
+    grantable = {r["name"]: r["grantable"] for r in (body or {}).get("roles", [])}
+    check("an administrator may invite administrators and members, not owners", status == 200 and grantable == {"administrator": True, "member": True, "owner": False}, f"{status} {body}")
+    if ada_member:
+        status, body, _ = api.call("DELETE", f"{members}/{ada_member['userId']}", tok["member"])
+        check("a member may not remove one: 403", status == 403, f"{status} {body}")
+        status, body, _ = api.call("DELETE", f"{members}/{ada_member['userId']}", tok["admin"])
+        check("an administrator removes ada: 200", status == 200 and body.get("removedBy") == u["admin"]["sub"], f"{status} {body}")
+        check("ada can no longer list: 403", api.call("GET", invitations, tok["ada"])[0] == 403)
+        status, body, _ = api.call("POST", invitations, tok["owner"], {"email": u["ada"]["email"], "role": "member"})
+        if check("and can be invited again at once: 201", status == 201, f"{status} {body}"):
+            # Left as it was before the journey: ada neither member nor invited.
+            api.call("POST", f"{invitations}/{body['id']}/withdraw", tok["owner"])
+    status, body, _ = api.call("DELETE", f"{members}/{u['owner']['sub']}", tok["owner"])
+    check("the last owner cannot go: 409 last_owner", (status, (body or {}).get("code")) == (409, "last_owner"), f"{status} {body}")
+
     # An unverified address proves nothing.
     status, eve_inv, _ = api.call("POST", invitations, tok["owner"], {"email": u["eve"]["email"], "role": "member"})
     if check("the owner invites eve: 201", status == 201, f"{status} {eve_inv}"):
@@ -169,7 +190,7 @@ def main():
     check("preflight from the frontend's origin: allowed", status < 300 and allowed == s["frontend_origin"], f"{status} {allowed}")
     methods = (h.get("Access-Control-Allow-Methods") or "").upper()
     headers = (h.get("Access-Control-Allow-Headers") or "").lower()
-    check("with the methods and headers the frontend needs", "POST" in methods and "GET" in methods and "authorization" in headers and "content-type" in headers, f"{methods} / {headers}")
+    check("with the methods and headers the frontend needs", "POST" in methods and "GET" in methods and "DELETE" in methods and "authorization" in headers and "content-type" in headers, f"{methods} / {headers}")
     status, _, h = api.call("OPTIONS", invitations, headers={"Origin": "https://evil.example", **pre})
     check("preflight from another origin: not allowed", h.get("Access-Control-Allow-Origin") in (None, ""), f"{status} {h.get('Access-Control-Allow-Origin')}")
     return finish()

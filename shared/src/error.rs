@@ -29,6 +29,12 @@ pub enum Error {
     AlreadyInvited,
     #[error("this person is already a member of the team")]
     AlreadyMember,
+    /// No such member in the team (or not one the caller may see).
+    #[error("no such member")]
+    MemberNotFound,
+    /// Removing this membership would leave the team without an owner.
+    #[error("the team's last owner cannot be removed")]
+    LastOwner,
     #[error("the invitation is {0}")]
     NotOpen(Status),
     #[error("the invitation has expired")]

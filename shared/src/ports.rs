@@ -97,6 +97,57 @@ impl PageCursor {
     }
 }
 
+/// Where a page of a team's members starts: just after this member (members
+/// are ordered by user id, which never changes). Opaque to clients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberCursor(pub UserId);
+
+impl MemberCursor {
+    /// A prefix keeps a members cursor from passing for an invitations one.
+    const PREFIX: &'static str = "member|";
+
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{}{}", Self::PREFIX, self.0))
+    }
+
+    pub fn decode(s: &str) -> Option<Self> {
+        if s.len() > 400 {
+            return None;
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(s).ok()?;
+        let raw = std::str::from_utf8(&bytes).ok()?;
+        UserId::parse(raw.strip_prefix(Self::PREFIX)?).ok().map(Self)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberQuery {
+    pub limit: usize,
+    pub after: Option<MemberCursor>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberPage {
+    pub members: Vec<Membership>,
+    pub next: Option<MemberCursor>,
+}
+
+/// Why a membership was not removed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RemoveError {
+    /// The remover's membership did not hold a managing role at the write.
+    #[error("not permitted")]
+    Forbidden,
+    /// The membership changed (its role) or ended since it was read.
+    #[error("the membership changed meanwhile")]
+    Changed,
+    /// The owner who was to stay is no longer one.
+    #[error("the remaining owner changed meanwhile")]
+    OwnersChanged,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListQuery {
     pub status: Option<Status>,
@@ -183,6 +234,33 @@ pub trait InvitationStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Page, StoreError>> + Send;
 
+    /// A page of a team's members, ordered by user id.
+    fn members(
+        &self,
+        team: &TeamId,
+        query: &MemberQuery,
+    ) -> impl Future<Output = Result<MemberPage, StoreError>> + Send;
+
+    /// An owner of `team` other than `besides`, if there is one.
+    fn other_owner(
+        &self,
+        team: &TeamId,
+        besides: &UserId,
+    ) -> impl Future<Output = Result<Option<UserId>, StoreError>> + Send;
+
+    /// Ends `membership` and frees its email in the team, in one transaction,
+    /// only if it is unchanged, `by` holds one of `manager_roles` in the team at
+    /// that moment (not checked when members remove themselves: the membership's
+    /// own condition holds the role that was authorized), and, when given,
+    /// `staying_owner` is still an owner.
+    fn remove_member(
+        &self,
+        membership: &Membership,
+        by: &UserId,
+        manager_roles: &[RoleName],
+        staying_owner: Option<&UserId>,
+    ) -> impl Future<Output = Result<(), RemoveError>> + Send;
+
     fn create_team(
         &self,
         team: &Team,
@@ -257,5 +335,10 @@ mod tests {
         for bad in ["", "!!", "bm90IGEgY3Vyc29y", &"A".repeat(500)] {
             assert_eq!(PageCursor::decode(bad), None, "{bad:?}");
         }
+        let m = MemberCursor(UserId::parse("0b5e-user").unwrap());
+        assert_eq!(MemberCursor::decode(&m.encode()), Some(m));
+        // Neither kind passes for the other.
+        assert_eq!(MemberCursor::decode(&c.encode()), None);
+        assert_eq!(PageCursor::decode(&MemberCursor(UserId::parse("u").unwrap()).encode()), None);
     }
 }

@@ -15,14 +15,14 @@ use std::time::Instant;
 use crate::clock::Clock;
 use crate::config::AWS_ATTEMPT_TIMEOUT;
 use crate::domain::{
-    Email, EmailDelivery, Invitation, InvitationId, LinkKeys, LinkToken, Membership, Permission, RoleCatalog,
-    RoleName, Status, TeamId, UserId,
+    Email, EmailDelivery, Invitation, InvitationId, LinkKeys, LinkToken, Membership, Permission, Role,
+    RoleCatalog, RoleName, Status, TeamId, UserId,
 };
 use crate::error::Error;
 use crate::mail;
 use crate::ports::{
-    InsertError, InvitationStore, LinkKeySource, ListQuery, MailError, Mailer, OutgoingEmail, PageCursor,
-    ResolveError,
+    InsertError, InvitationStore, LinkKeySource, ListQuery, MailError, Mailer, MemberPage, MemberQuery,
+    OutgoingEmail, PageCursor, RemoveError, ResolveError,
 };
 
 #[derive(Debug, Clone)]
@@ -62,6 +62,40 @@ pub struct InvitationView {
     pub link: Option<String>,
     /// The token in `link`, for clients that build the link themselves.
     pub link_token: Option<String>,
+    /// What this caller may do with it now, so that a frontend never restates
+    /// the permission rules.
+    pub actions: Vec<Action>,
+}
+
+/// Something a caller may do with an invitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Withdraw,
+    CopyLink,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Withdraw => "withdraw",
+            Action::CopyLink => "copyLink",
+        }
+    }
+}
+
+/// A role of the team's catalog, and whether the caller may invite into it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamRole {
+    pub role: Role,
+    pub grantable: bool,
+}
+
+/// The answer to a membership's removal: what ended, by whom, when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removed {
+    pub membership: Membership,
+    pub by: UserId,
+    pub at: DateTime<Utc>,
 }
 
 /// The answer to a withdrawal: made in one blind write, it knows only what changed.
@@ -119,7 +153,12 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         let status = invitation.status_at(now);
         let token = keys.filter(|_| status == Status::Open).map(|keys| keys.sign(invitation.id));
         let link = token.as_ref().map(|t| self.link(invitation.id, t));
-        InvitationView { invitation, status, link, link_token: token.map(|t| t.as_str().to_owned()) }
+        // A manager (the only caller given keys) may act on it while it is open.
+        let actions = match token {
+            Some(_) => vec![Action::Withdraw, Action::CopyLink],
+            None => vec![],
+        };
+        InvitationView { invitation, status, link, link_token: token.map(|t| t.as_str().to_owned()), actions }
     }
 
     fn purge_at(&self, invitation: &Invitation) -> DateTime<Utc> {
@@ -259,6 +298,76 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
             invitations: page.invitations.into_iter().map(|inv| self.view(inv, now, keys.as_ref())).collect(),
             next: page.next,
         })
+    }
+
+    /// The team's roles with their permissions, and which of them the caller may
+    /// invite people into.
+    pub async fn team_roles(&self, caller: &Caller, team_id: &TeamId) -> Result<Vec<TeamRole>, Error> {
+        let member = self.store.membership(team_id, &caller.user_id).await?;
+        let member = self.authorize(member, Permission::MembersRead)?;
+        Ok(self
+            .roles
+            .iter()
+            .map(|role| TeamRole {
+                role: role.clone(),
+                grantable: self.roles.may_invite_as(&member.role, role),
+            })
+            .collect())
+    }
+
+    /// A page of the team's members. The permission check and the query run
+    /// together: a page is one bounded query.
+    pub async fn members(
+        &self,
+        caller: &Caller,
+        team_id: &TeamId,
+        query: &MemberQuery,
+    ) -> Result<MemberPage, Error> {
+        let (member, page) =
+            tokio::join!(self.store.membership(team_id, &caller.user_id), self.store.members(team_id, query));
+        self.authorize(member?, Permission::MembersRead)?;
+        Ok(page?)
+    }
+
+    /// Ends `user`'s membership; the person can be invited again at once. No one
+    /// removes a member whose role they could not grant, and a team keeps an
+    /// owner: removing one is conditioned on another still being an owner.
+    pub async fn remove_member(
+        &self,
+        caller: &Caller,
+        team_id: &TeamId,
+        user: &UserId,
+    ) -> Result<Removed, Error> {
+        let now = self.clock.now();
+        let (mine, theirs) = tokio::join!(
+            self.store.membership(team_id, &caller.user_id),
+            self.store.membership(team_id, user)
+        );
+        let remover = self.authorize(mine?, Permission::MembersManage)?;
+        let removed = theirs?.ok_or(Error::MemberNotFound)?;
+        let grantable =
+            self.roles.get(removed.role.as_str()).is_some_and(|r| self.roles.may_grant(&remover.role, r));
+        if !grantable {
+            return Err(Error::Forbidden);
+        }
+        let staying_owner = match removed.role.as_str() == RoleName::OWNER {
+            true => Some(self.store.other_owner(team_id, user).await?.ok_or(Error::LastOwner)?),
+            false => None,
+        };
+        let managers = self.roles.holding(Permission::MembersManage);
+        match self.store.remove_member(&removed, &caller.user_id, &managers, staying_owner.as_ref()).await {
+            Ok(()) => Ok(Removed { membership: removed, by: caller.user_id.clone(), at: now }),
+            Err(RemoveError::Forbidden) => Err(Error::Forbidden),
+            // Gone meanwhile: as if it never was. Changed (a role) or the owner who
+            // was to stay is not one any more: the caller may retry, and is judged
+            // afresh.
+            Err(RemoveError::Changed) => match self.store.membership(team_id, user).await? {
+                None => Err(Error::MemberNotFound),
+                Some(_) => Err(Error::unavailable("the membership changed during its removal")),
+            },
+            Err(RemoveError::OwnersChanged) => Err(Error::unavailable("the team's owners changed meanwhile")),
+            Err(RemoveError::Store(e)) => Err(e.into()),
+        }
     }
 
     /// One transaction: the invitation's update, conditioned on it being open and

@@ -85,6 +85,18 @@ impl Call {
         Self::new(Function::Withdraw, "POST", routes::WITHDRAW, &[("teamId", team), ("invitationId", id)])
     }
 
+    pub fn members(team: &str) -> Self {
+        Self::new(Function::List, "GET", routes::MEMBERS, &[("teamId", team)])
+    }
+
+    pub fn roles(team: &str) -> Self {
+        Self::new(Function::List, "GET", routes::ROLES, &[("teamId", team)])
+    }
+
+    pub fn remove_member(team: &str, user: &str) -> Self {
+        Self::new(Function::Withdraw, "DELETE", routes::MEMBER, &[("teamId", team), ("userId", user)])
+    }
+
     pub fn preview(id: &str, token: &str) -> Self {
         Self::new(Function::Respond, "GET", routes::PREVIEW, &[("invitationId", id)])
             .query(&[("token", token)])
@@ -217,8 +229,8 @@ pub async fn dispatch(
 ) -> Response<Body> {
     match function {
         Function::Invite => api.invite(request).await,
-        Function::List => api.list(request).await,
-        Function::Withdraw => api.withdraw(request).await,
+        Function::List => api.list_function(request).await,
+        Function::Withdraw => api.withdraw_function(request).await,
         Function::Respond => api.respond(request).await,
     }
 }

@@ -224,6 +224,17 @@ impl World {
         call_handlers(&self.handlers, call).await
     }
 
+    /// A new member of this world's team with `role` (as an operator would add one).
+    pub async fn joined(&self, name: &str, role: &str) -> User {
+        let user = User::new(&format!("{name}-{}", self.tag), &self.email(name));
+        add_member(&self.store, &self.team, &user, role).await;
+        user
+    }
+
+    pub async fn remove_member(&self, caller: &User, user: &User) -> Resp {
+        self.call(Call::remove_member(&self.team, &user.sub).by(caller)).await
+    }
+
     pub async fn invite(&self, caller: &User, email: &str, role: &str) -> Resp {
         self.call(Call::invite(&self.team, json!({"email": email, "role": role})).by(caller)).await
     }

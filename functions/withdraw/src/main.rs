@@ -12,7 +12,7 @@ async fn main() -> Result<(), Error> {
     let instance = bootstrap::Instance::from_env(Links::Unused)?;
     let instance = &instance;
     lambda_http::run(service_fn(move |req: Request| async move {
-        Ok::<_, Infallible>(instance.handlers().await.withdraw(req).await)
+        Ok::<_, Infallible>(instance.handlers().await.withdraw_function(req).await)
     }))
     .await
 }

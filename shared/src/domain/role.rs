@@ -153,6 +153,20 @@ impl RoleCatalog {
         self.roles.values().filter(|r| r.has(permission)).map(|r| r.name.clone()).collect()
     }
 
+    /// Every role, by name.
+    pub fn iter(&self) -> impl Iterator<Item = &Role> {
+        self.roles.values()
+    }
+
+    /// Whether a member holding `granter` may invite someone into `role`: the
+    /// role is grantable by invitation, the granter manages members, and the role
+    /// grants nothing the granter lacks.
+    pub fn may_invite_as(&self, granter: &RoleName, role: &Role) -> bool {
+        role.grantable_by_invitation
+            && self.allows(granter, Permission::MembersManage)
+            && self.may_grant(granter, role)
+    }
+
     pub fn invitable_names(&self) -> Vec<&str> {
         self.roles.values().filter(|r| r.grantable_by_invitation).map(|r| r.name.as_str()).collect()
     }

@@ -16,7 +16,9 @@ use std::time::Instant;
 
 use crate::domain::{Email, Status};
 use crate::error::{Error, FieldError};
-use crate::ports::{InvitationStore, LinkKeySource, ListQuery, Mailer, PageCursor};
+use crate::ports::{
+    InvitationStore, LinkKeySource, ListQuery, Mailer, MemberCursor, MemberQuery, PageCursor,
+};
 use crate::service::{Caller, InvitationService, NewInvitation};
 pub use identity::AuthMode;
 
@@ -28,6 +30,9 @@ pub mod routes {
     pub const PREVIEW: &str = "/invitations/{invitationId}";
     pub const ACCEPT: &str = "/invitations/{invitationId}/accept";
     pub const DECLINE: &str = "/invitations/{invitationId}/decline";
+    pub const MEMBERS: &str = "/teams/{teamId}/members";
+    pub const MEMBER: &str = "/teams/{teamId}/members/{userId}";
+    pub const ROLES: &str = "/teams/{teamId}/roles";
 }
 
 pub const DEFAULT_PAGE_SIZE: usize = 20;
@@ -150,6 +155,68 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> Handlers<S, M, K> {
         }
     }
 
+    /// The list function's routes (the reads), told apart by path.
+    pub async fn list_function(&self, req: Request) -> Response<Body> {
+        let path = req.uri().path().trim_end_matches('/');
+        if path.ends_with("/members") {
+            self.members(req).await
+        } else if path.ends_with("/roles") {
+            self.roles(req).await
+        } else {
+            self.list(req).await
+        }
+    }
+
+    /// The withdraw function's routes (a manager ends something), told apart by method.
+    pub async fn withdraw_function(&self, req: Request) -> Response<Body> {
+        match *req.method() {
+            Method::DELETE => self.remove_member(req).await,
+            _ => self.withdraw(req).await,
+        }
+    }
+
+    /// `GET /teams/{teamId}/roles`
+    pub async fn roles(&self, req: Request) -> Response<Body> {
+        self.logged(routes::ROLES, req.method(), async {
+            let caller = self.require_caller(&req)?;
+            let team = request::team_id(&req, routes::ROLES)?;
+            let roles = self.service.team_roles(&caller, &team).await?;
+            json_response(StatusCode::OK, views::roles(&roles))
+        })
+        .await
+    }
+
+    /// `GET /teams/{teamId}/members?limit=&cursor=`
+    pub async fn members(&self, req: Request) -> Response<Body> {
+        self.logged(routes::MEMBERS, req.method(), async {
+            let caller = self.require_caller(&req)?;
+            let team = request::team_id(&req, routes::MEMBERS)?;
+            let after = match request::query_param(&req, "cursor").filter(|c| !c.is_empty()) {
+                None => None,
+                Some(raw) => Some(
+                    MemberCursor::decode(&raw)
+                        .ok_or_else(|| Error::InvalidRequest("cursor is not valid".into()))?,
+                ),
+            };
+            let query = MemberQuery { limit: page_limit(&req)?, after };
+            let page = self.service.members(&caller, &team, &query).await?;
+            json_response(StatusCode::OK, views::member_list(&page))
+        })
+        .await
+    }
+
+    /// `DELETE /teams/{teamId}/members/{userId}`
+    pub async fn remove_member(&self, req: Request) -> Response<Body> {
+        self.logged(routes::MEMBER, req.method(), async {
+            let caller = self.require_caller(&req)?;
+            let team = request::team_id(&req, routes::MEMBER)?;
+            let user = request::user_id(&req, routes::MEMBER)?;
+            let removed = self.service.remove_member(&caller, &team, &user).await?;
+            json_response(StatusCode::OK, views::removed(&removed))
+        })
+        .await
+    }
+
     /// `GET /teams/{teamId}/invitations?status=&limit=&cursor=`
     pub async fn list(&self, req: Request) -> Response<Body> {
         self.logged(routes::LIST, req.method(), async {
@@ -236,20 +303,22 @@ fn invocation_deadline(req: &Request) -> Option<Instant> {
     Some(Instant::now() + left)
 }
 
+fn page_limit(req: &Request) -> Result<usize, Error> {
+    match request::query_param(req, "limit") {
+        None => Ok(DEFAULT_PAGE_SIZE),
+        Some(raw) => raw.parse::<usize>().ok().filter(|n| (1..=MAX_PAGE_SIZE).contains(n)).ok_or_else(|| {
+            Error::InvalidRequest(format!("limit must be a whole number from 1 to {MAX_PAGE_SIZE}"))
+        }),
+    }
+}
+
 fn list_query(req: &Request) -> Result<ListQuery, Error> {
     let status = match request::query_param(req, "status") {
         None => None,
         Some(raw) if raw.is_empty() => None,
         Some(raw) => Some(raw.parse::<Status>().map_err(|e| Error::InvalidRequest(e.to_string()))?),
     };
-    let limit = match request::query_param(req, "limit") {
-        None => DEFAULT_PAGE_SIZE,
-        Some(raw) => {
-            raw.parse::<usize>().ok().filter(|n| (1..=MAX_PAGE_SIZE).contains(n)).ok_or_else(|| {
-                Error::InvalidRequest(format!("limit must be a whole number from 1 to {MAX_PAGE_SIZE}"))
-            })?
-        }
-    };
+    let limit = page_limit(req)?;
     let after = match request::query_param(req, "cursor") {
         None => None,
         Some(raw) if raw.is_empty() => None,

@@ -66,6 +66,15 @@ pub fn describe(err: &Error) -> Problem {
             "Already a member",
             "This person is already a member of the team.",
         ),
+        Error::MemberNotFound => {
+            p(StatusCode::NOT_FOUND, "not_found", "Not found", "No such member in this team.")
+        }
+        Error::LastOwner => p(
+            StatusCode::CONFLICT,
+            "last_owner",
+            "The last owner cannot be removed",
+            "A team needs an owner: make someone else an owner first.",
+        ),
         Error::NotOpen(status) => Problem {
             extra: vec![("invitationStatus", json!(status.as_str()))],
             ..p(
@@ -160,6 +169,8 @@ mod tests {
             (Error::NotFound, 404, "not_found"),
             (Error::AlreadyInvited, 409, "already_invited"),
             (Error::AlreadyMember, 409, "already_member"),
+            (Error::MemberNotFound, 404, "not_found"),
+            (Error::LastOwner, 409, "last_owner"),
             (Error::NotOpen(Status::Accepted), 409, "invitation_not_open"),
             (Error::Expired, 410, "invitation_expired"),
             (Error::Validation(vec![]), 422, "validation_failed"),

@@ -5,7 +5,7 @@ use lambda_http::http::header;
 use lambda_http::{Request, RequestExt};
 use serde::de::DeserializeOwned;
 
-use crate::domain::{InvitationId, TeamId};
+use crate::domain::{InvitationId, TeamId, UserId};
 use crate::error::Error;
 
 /// Bodies this API takes are tiny; anything larger is a mistake or an attack.
@@ -43,6 +43,12 @@ pub fn team_id(req: &Request, template: &str) -> Result<TeamId, Error> {
 pub fn invitation_id(req: &Request, template: &str) -> Result<InvitationId, Error> {
     let raw = path_param(req, template, "invitationId").ok_or(Error::NotFound)?;
     InvitationId::parse(&raw).map_err(|_| Error::NotFound)
+}
+
+/// A malformed user id names no member: 404, like an unknown one.
+pub fn user_id(req: &Request, template: &str) -> Result<UserId, Error> {
+    let raw = path_param(req, template, "userId").ok_or(Error::MemberNotFound)?;
+    UserId::parse(&raw).map_err(|_| Error::MemberNotFound)
 }
 
 pub fn query_param(req: &Request, name: &str) -> Option<String> {

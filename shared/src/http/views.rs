@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use crate::domain::{Invitation, Membership, Resolution};
-use crate::ports::PageCursor;
-use crate::service::{Accepted, InvitationPage, InvitationView, Withdrawn};
+use crate::ports::{MemberCursor, MemberPage, PageCursor};
+use crate::service::{Accepted, InvitationPage, InvitationView, Removed, TeamRole, Withdrawn};
 use crate::time::format_timestamp;
 
 /// An invitation as a team's manager or member sees it.
@@ -28,6 +28,8 @@ pub struct InvitationBody<'a> {
     /// The token in `link`, under the same rule.
     #[serde(skip_serializing_if = "Option::is_none")]
     link_token: Option<&'a str>,
+    /// What the caller may do with it now (`withdraw`, `copyLink`).
+    actions: Vec<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -69,6 +71,7 @@ pub fn invitation(view: &InvitationView) -> InvitationBody<'_> {
         email_delivery: inv.email_delivery.as_str(),
         link: view.link.as_deref(),
         link_token: view.link_token.as_deref(),
+        actions: view.actions.iter().map(|a| a.as_str()).collect(),
     }
 }
 
@@ -183,6 +186,66 @@ pub fn membership(m: &Membership) -> MembershipBody<'_> {
     }
 }
 
+/// A page of a team's members.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberListBody<'a> {
+    members: Vec<MembershipBody<'a>>,
+    /// Null on the last page.
+    next_cursor: Option<String>,
+}
+
+pub fn member_list(page: &MemberPage) -> MemberListBody<'_> {
+    MemberListBody {
+        members: page.members.iter().map(membership).collect(),
+        next_cursor: page.next.as_ref().map(MemberCursor::encode),
+    }
+}
+
+/// The answer to a membership's removal.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemovedBody<'a> {
+    #[serde(flatten)]
+    membership: MembershipBody<'a>,
+    removed_by: &'a str,
+    removed_at: String,
+}
+
+pub fn removed(r: &Removed) -> RemovedBody<'_> {
+    RemovedBody {
+        membership: membership(&r.membership),
+        removed_by: r.by.as_str(),
+        removed_at: format_timestamp(r.at),
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct RoleBody<'a> {
+    name: &'a str,
+    permissions: Vec<&'static str>,
+    /// Whether the caller may invite someone into this role.
+    grantable: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RolesBody<'a> {
+    roles: Vec<RoleBody<'a>>,
+}
+
+pub fn roles(roles: &[TeamRole]) -> RolesBody<'_> {
+    RolesBody {
+        roles: roles
+            .iter()
+            .map(|r| RoleBody {
+                name: r.role.name.as_str(),
+                permissions: r.role.permissions.iter().map(|p| p.as_str()).collect(),
+                grantable: r.grantable,
+            })
+            .collect(),
+    }
+}
+
 /// The answer to an acceptance: the invitation and the membership it created.
 #[derive(Debug, Serialize)]
 pub struct AcceptedBody<'a> {
@@ -225,6 +288,7 @@ mod tests {
             status,
             link: link.map(str::to_owned),
             link_token: link.map(|l| l.rsplit('=').next().unwrap().to_owned()),
+            actions: vec![],
         }
     }
 
@@ -234,7 +298,8 @@ mod tests {
         k
     }
 
-    const COMMON: [&str; 10] = [
+    const COMMON: [&str; 11] = [
+        "actions",
         "createdAt",
         "email",
         "emailDelivery",

@@ -18,9 +18,12 @@ use invitations_core::config::{self, Config, Links};
 use invitations_core::dev::demo;
 
 /// Each event file and the status its function answers on fresh demo data.
-const EXPECTED: [(&str, u16); 6] = [
+const EXPECTED: [(&str, u16); 9] = [
     ("invite.json", 201),
     ("list.json", 200),
+    ("members.json", 200),
+    ("roles.json", 200),
+    ("remove-member.json", 200),
     ("withdraw.json", 200),
     ("preview.json", 200),
     ("accept.json", 200),

@@ -56,6 +56,32 @@ async fn only_managers_get_the_copyable_link_and_only_while_open() {
 }
 
 #[tokio::test]
+async fn each_invitation_says_what_the_caller_may_do_with_it_now() {
+    let w = World::new().await;
+    let (open, _) = w.invited(&w.email("open"), "member").await;
+    let (pulled, _) = w.invited(&w.email("pulled"), "member").await;
+    assert_eq!(w.withdraw(&w.owner, &pulled).await.status, 200);
+    let actions = |resp: &integration_tests::Resp, id: &str| {
+        let inv = resp.body["invitations"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap();
+        inv["actions"].clone()
+    };
+    for manager in [&w.owner, &w.admin] {
+        let resp = w.list(manager, &[]).await;
+        assert_eq!(actions(&resp, &open), serde_json::json!(["withdraw", "copyLink"]));
+        assert_eq!(actions(&resp, &pulled), serde_json::json!([]));
+    }
+    let resp = w.list(&w.member, &[]).await;
+    assert_eq!(
+        actions(&resp, &open),
+        serde_json::json!([]),
+        "a member without members.manage may do nothing"
+    );
+    // The invite's own answer says the same.
+    let resp = w.invite(&w.admin, &w.email("new"), "member").await;
+    assert_eq!(resp.body["actions"], serde_json::json!(["withdraw", "copyLink"]));
+}
+
+#[tokio::test]
 async fn the_copied_link_is_the_one_that_was_emailed() {
     let w = World::new().await;
     let invite = w.invite(&w.owner, &w.email("same"), "member").await;

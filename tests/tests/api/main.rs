@@ -11,6 +11,7 @@ mod hostile;
 mod invite;
 mod list;
 mod logs;
+mod members;
 mod respond;
 mod round_trips;
 mod secrets;

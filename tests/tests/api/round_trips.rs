@@ -56,6 +56,23 @@ async fn every_operation_makes_the_fewest_sequential_round_trips_its_semantics_a
     db.take();
     assert_eq!(w.withdraw(&w.admin, &id).await.status, 200);
     trips("withdraw", db.take(), 1);
+
+    // members and roles: like the list, the permission check beside the page (roles: the check alone).
+    assert_eq!(w.call(Call::members(&w.team).by(&w.member)).await.status, 200);
+    trips("members", db.take(), 1);
+    assert_eq!(w.call(Call::roles(&w.team).by(&w.member)).await.status, 200);
+    trips("roles", db.take(), 1);
+
+    // remove a member: both memberships (concurrently), then one transaction; an
+    // owner also needs another owner found first.
+    let gone = w.joined("gone", "member").await;
+    db.take();
+    assert_eq!(w.remove_member(&w.owner, &gone).await.status, 200);
+    trips("remove_member", db.take(), 2);
+    let co = w.joined("co", "owner").await;
+    db.take();
+    assert_eq!(w.remove_member(&w.owner, &co).await.status, 200);
+    trips("remove_owner", db.take(), 3);
     assert_eq!(ses.take().requests, 2, "no email but the two invitations'");
 }
 
@@ -135,6 +152,8 @@ async fn each_function_is_granted_exactly_the_actions_its_code_performs() {
         200
     );
     assert_eq!(call_handlers(&list, Call::list(&w.team).by(&w.member)).await.status, 200);
+    assert_eq!(call_handlers(&list, Call::members(&w.team).by(&w.member)).await.status, 200);
+    assert_eq!(call_handlers(&list, Call::roles(&w.team).by(&w.member)).await.status, 200);
     record("list", &w);
 
     let resp = call_handlers(&invite, invite_call(&w.email("bo"))).await;
@@ -155,6 +174,13 @@ async fn each_function_is_granted_exactly_the_actions_its_code_performs() {
     assert_eq!(call_handlers(&withdraw, Call::withdraw(&w.team, &id).by(&w.owner)).await.status, 200);
     let unknown = uuid::Uuid::new_v4().to_string();
     assert_eq!(call_handlers(&withdraw, Call::withdraw(&w.team, &unknown).by(&w.owner)).await.status, 404);
+    record("withdraw", &w);
+    // Ending memberships: a member, and an owner (another owner must stay).
+    let (gone, co) = (w.joined("gone", "member").await, w.joined("co", "owner").await);
+    w.dynamo_seen.take();
+    let remove = |user: &User| Call::remove_member(&w.team, &user.sub).by(&w.owner);
+    assert_eq!(call_handlers(&withdraw, remove(&gone)).await.status, 200);
+    assert_eq!(call_handlers(&withdraw, remove(&co)).await.status, 200);
     record("withdraw", &w);
 
     assert_eq!(used, granted(), "template.yaml's policies vs what the code did");

@@ -82,8 +82,10 @@ pub(super) fn open_lock_sk(email: &Email) -> String {
     format!("OPEN#{email}")
 }
 
+pub(super) const MEMBER_SK_PREFIX: &str = "MEMBER#";
+
 pub(super) fn member_sk(user: &UserId) -> String {
-    format!("MEMBER#{user}")
+    format!("{MEMBER_SK_PREFIX}{user}")
 }
 
 pub(super) fn member_email_sk(email: &Email) -> String {

@@ -30,7 +30,7 @@ mod scripted_tests;
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    ConditionCheck, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    ConditionCheck, Delete, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
@@ -39,7 +39,10 @@ use super::table::{GSI_BY_STATUS, GSI_BY_TEAM};
 use crate::domain::{
     EmailDelivery, Invitation, InvitationId, Membership, Resolution, RoleName, Status, Team, TeamId, UserId,
 };
-use crate::ports::{CreateError, InsertError, InvitationStore, ListQuery, Page, ResolveError, StoreError};
+use crate::ports::{
+    CreateError, InsertError, InvitationStore, ListQuery, MemberCursor, MemberPage, MemberQuery, Page,
+    RemoveError, ResolveError, StoreError,
+};
 use changes::Change;
 pub(crate) use errors::store_error;
 use errors::{build_error, Transact};
@@ -65,6 +68,10 @@ mod position {
     /// withdraw: the invitation's update, the caller's permission.
     pub const WITHDRAW_INVITATION: usize = 0;
     pub const WITHDRAW_PERMISSION: usize = 1;
+    /// remove member: the membership, its email item, then the checks (the
+    /// remover's permission, the staying owner) in `remove_member`'s order.
+    pub const REMOVE_MEMBERSHIP: usize = 0;
+    pub const REMOVE_MEMBER_EMAIL: usize = 1;
 }
 
 #[derive(Debug, Clone)]
@@ -148,6 +155,45 @@ impl DynamoStore {
             .build()
             .map_err(build_error)?;
         Ok(Some(TransactWriteItem::builder().condition_check(check).build()))
+    }
+
+    /// A condition on `user`'s membership of `team` as one transaction item.
+    fn member_check(
+        &self,
+        team: &TeamId,
+        user: &UserId,
+        condition: &str,
+        values: Item,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(team)))
+            .key("sk", s(member_sk(user)))
+            .condition_expression(condition)
+            .expression_attribute_names("#role", "role")
+            .set_expression_attribute_values(Some(values))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
+    fn delete_if(
+        &self,
+        pk: String,
+        sk: String,
+        condition: &str,
+        values: Item,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut delete = Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .condition_expression(condition)
+            .set_expression_attribute_values(Some(values));
+        if condition.contains("#role") {
+            delete = delete.expression_attribute_names("#role", "role");
+        }
+        Ok(TransactWriteItem::builder().delete(delete.build().map_err(build_error)?).build())
     }
 
     /// The membership and the item that reserves its email in the team.
@@ -476,6 +522,119 @@ impl InvitationStore for DynamoStore {
             None => None,
         };
         Ok(Page { invitations: found, next })
+    }
+
+    async fn members(&self, team: &TeamId, query: &MemberQuery) -> Result<MemberPage, StoreError> {
+        let start = query
+            .after
+            .as_ref()
+            .map(|MemberCursor(after)| item([("pk", s(team_pk(team))), ("sk", s(member_sk(after)))]));
+        // One more than the page tells whether another page exists.
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :member)")
+            .expression_attribute_values(":pk", s(team_pk(team)))
+            .expression_attribute_values(":member", s(MEMBER_SK_PREFIX))
+            .limit((query.limit + 1) as i32)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| store_error(&e))?;
+        let mut members = out.items().iter().map(parse_membership).collect::<Result<Vec<_>, _>>()?;
+        let next = match members.len() > query.limit {
+            true => {
+                members.truncate(query.limit);
+                members.last().map(|m| MemberCursor(m.user_id.clone()))
+            }
+            false => None,
+        };
+        Ok(MemberPage { members, next })
+    }
+
+    async fn other_owner(&self, team: &TeamId, besides: &UserId) -> Result<Option<UserId>, StoreError> {
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :member)")
+                .filter_expression("#role = :owner AND userId <> :besides")
+                .expression_attribute_names("#role", "role")
+                .expression_attribute_values(":pk", s(team_pk(team)))
+                .expression_attribute_values(":member", s(MEMBER_SK_PREFIX))
+                .expression_attribute_values(":owner", s(RoleName::OWNER))
+                .expression_attribute_values(":besides", s(besides.as_str()))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| store_error(&e))?;
+            if let Some(owner) = out.items().first() {
+                return Ok(Some(parse_membership(owner)?.user_id));
+            }
+            match out.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return Ok(None),
+            }
+        }
+    }
+
+    async fn remove_member(
+        &self,
+        m: &Membership,
+        by: &UserId,
+        manager_roles: &[RoleName],
+        staying_owner: Option<&UserId>,
+    ) -> Result<(), RemoveError> {
+        let mut items = vec![
+            // Unchanged since it was read: the role the remover was judged against.
+            self.delete_if(
+                team_pk(&m.team_id),
+                member_sk(&m.user_id),
+                "#role = :role",
+                item([(":role", s(m.role.as_str()))]),
+            )?,
+            self.delete_if(
+                team_pk(&m.team_id),
+                member_email_sk(&m.email),
+                "userId = :user",
+                item([(":user", s(m.user_id.as_str()))]),
+            )?,
+        ];
+        // One item per membership in a transaction: when the remover is the owner
+        // who stays, "still an owner" is the stronger check and covers both.
+        let mut permission_at = None;
+        if by != &m.user_id && staying_owner != Some(by) {
+            let Some(permitted) = self.holds_role(&m.team_id, by, manager_roles)? else {
+                return Err(RemoveError::Forbidden);
+            };
+            permission_at = Some(items.len());
+            items.push(permitted);
+        }
+        let mut owner_at = None;
+        if let Some(owner) = staying_owner {
+            owner_at = Some(items.len());
+            let values = item([(":owner", s(RoleName::OWNER))]);
+            items.push(self.member_check(&m.team_id, owner, "#role = :owner", values)?);
+        }
+        match self.send_transaction(items).await {
+            Ok(()) => Ok(()),
+            Err(Transact::Failed(e)) => Err(e.into()),
+            Err(Transact::Cancelled(c)) if permission_at.is_some_and(|at| c.failed(at)) => {
+                Err(RemoveError::Forbidden)
+            }
+            Err(Transact::Cancelled(c))
+                if c.failed(position::REMOVE_MEMBERSHIP) || c.failed(position::REMOVE_MEMBER_EMAIL) =>
+            {
+                Err(RemoveError::Changed)
+            }
+            Err(Transact::Cancelled(c)) if owner_at.is_some_and(|at| c.failed(at)) => {
+                Err(RemoveError::OwnersChanged)
+            }
+            Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
+        }
     }
 
     async fn create_team(&self, team: &Team, owner: &Membership) -> Result<(), CreateError> {

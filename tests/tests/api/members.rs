@@ -1,0 +1,255 @@
+//! GET /teams/{teamId}/members, DELETE /teams/{teamId}/members/{userId} and
+//! GET /teams/{teamId}/roles: the memberships an acceptance creates, and the
+//! roles a caller may grant.
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+use integration_tests::{Call, User, World};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Owner,
+    Administrator,
+    Member,
+    OtherTeamsOwner,
+    Stranger,
+    Anonymous,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Members,
+    Roles,
+    /// Removing someone holding this role (the team's only owner for `owner`).
+    Remove(&'static str),
+}
+
+fn expected(route: Route, who: Who) -> u16 {
+    use Who::*;
+    match (route, who) {
+        (_, Anonymous) => 401,
+        (Route::Members | Route::Roles, Owner | Administrator | Member) => 200,
+        (Route::Members | Route::Roles, _) => 403,
+        // The only owner removing themselves.
+        (Route::Remove("owner"), Owner) => 409,
+        // An administrator cannot grant `owner`, so cannot remove one.
+        (Route::Remove("owner"), _) => 403,
+        (Route::Remove(_), Owner | Administrator) => 200,
+        (Route::Remove(_), _) => 403,
+    }
+}
+
+fn caller(w: &World, who: Who) -> Option<User> {
+    match who {
+        Who::Owner => Some(w.owner.clone()),
+        Who::Administrator => Some(w.admin.clone()),
+        Who::Member => Some(w.member.clone()),
+        Who::OtherTeamsOwner => Some(w.outsider.clone()),
+        Who::Stranger => Some(User::new(&format!("stranger-{}", w.tag), &w.email("stranger"))),
+        Who::Anonymous => None,
+    }
+}
+
+#[tokio::test]
+async fn every_member_route_and_caller_answers_as_the_matrix_says() {
+    let w = World::new().await;
+    let who =
+        [Who::Owner, Who::Administrator, Who::Member, Who::OtherTeamsOwner, Who::Stranger, Who::Anonymous];
+    let routes = [
+        Route::Members,
+        Route::Roles,
+        Route::Remove("member"),
+        Route::Remove("administrator"),
+        Route::Remove("owner"),
+    ];
+    let mut wrong = Vec::new();
+    for (n, route) in routes.into_iter().enumerate() {
+        for (m, who) in who.into_iter().enumerate() {
+            let (call, target) = match route {
+                Route::Members => (Call::members(&w.team), None),
+                Route::Roles => (Call::roles(&w.team), None),
+                Route::Remove("owner") => (Call::remove_member(&w.team, &w.owner.sub), Some(w.owner.clone())),
+                Route::Remove(role) => {
+                    let target = w.joined(&format!("target{n}-{m}"), role).await;
+                    (Call::remove_member(&w.team, &target.sub), Some(target))
+                }
+            };
+            let call = match caller(&w, who) {
+                Some(user) => call.by(&user),
+                None => call,
+            };
+            let resp = w.call(call).await;
+            let want = expected(route, who);
+            if resp.status != want {
+                wrong.push(format!(
+                    "{route:?} by {who:?}: {} (expected {want}) {:.200}",
+                    resp.status, resp.body
+                ));
+            }
+            // Whoever may not remove leaves the membership as it was.
+            if let Some(target) = target {
+                let still = w.membership(&w.team, &target).await.is_some();
+                if still != (want != 200) {
+                    wrong.push(format!("{route:?} by {who:?}: membership still there = {still}"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} cells differ:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+fn user_ids(resp: &integration_tests::Resp) -> Vec<String> {
+    resp.body["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["userId"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn members_see_the_team_with_roles_emails_and_join_dates_a_page_at_a_time() {
+    let w = World::new().await;
+    let mut expected: BTreeSet<String> =
+        [&w.owner, &w.admin, &w.member].iter().map(|u| u.sub.clone()).collect();
+    for name in ["m1", "m2", "m3"] {
+        expected.insert(w.joined(name, "member").await.sub);
+    }
+    let (mut seen, mut cursor, mut pages) = (Vec::new(), None::<String>, 0);
+    loop {
+        let mut call = Call::members(&w.team).query(&[("limit", "4")]);
+        if let Some(c) = &cursor {
+            call = call.query(&[("limit", "4"), ("cursor", c)]);
+        }
+        let resp = w.call(call.by(&w.member)).await;
+        assert_eq!(resp.status, 200, "{}", resp.body);
+        seen.extend(user_ids(&resp));
+        pages += 1;
+        match resp.body["nextCursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 2);
+    assert_eq!(seen, expected.into_iter().collect::<Vec<_>>(), "every member once, ordered by user id");
+
+    let resp = w.call(Call::members(&w.team).by(&w.owner)).await;
+    let owner = resp.body["members"].as_array().unwrap().iter().find(|m| m["userId"] == w.owner.sub).unwrap();
+    assert_eq!(owner["email"], w.owner.email.as_str());
+    assert_eq!(owner["role"], "owner");
+    assert_eq!(owner["teamId"], w.team.as_str());
+    assert!(owner["joinedAt"].as_str().is_some_and(|t| t.ends_with('Z')));
+
+    // A cursor of the invitations list is no members cursor.
+    w.invited(&w.email("a"), "member").await;
+    w.invited(&w.email("b"), "member").await;
+    let list = w.list(&w.owner, &[("limit", "1")]).await;
+    let foreign = list.body["nextCursor"].as_str().unwrap();
+    let resp = w.call(Call::members(&w.team).query(&[("cursor", foreign)]).by(&w.owner)).await;
+    assert_eq!((resp.status, resp.code()), (400, "invalid_request"));
+}
+
+fn grantable(resp: &integration_tests::Resp) -> Vec<(String, bool)> {
+    resp.body["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["name"].as_str().unwrap().to_owned(), r["grantable"].as_bool().unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn roles_list_their_permissions_and_which_the_caller_may_grant() {
+    let w = World::new().await;
+    let as_owner = w.call(Call::roles(&w.team).by(&w.owner)).await;
+    assert_eq!(as_owner.status, 200);
+    let g = |name: &str, yes: bool| (name.to_owned(), yes);
+    // Owner is never granted by invitation; a member grants nothing.
+    assert_eq!(grantable(&as_owner), [g("administrator", true), g("member", true), g("owner", false)]);
+    let as_admin = w.call(Call::roles(&w.team).by(&w.admin)).await;
+    assert_eq!(grantable(&as_admin), [g("administrator", true), g("member", true), g("owner", false)]);
+    let as_member = w.call(Call::roles(&w.team).by(&w.member)).await;
+    assert_eq!(grantable(&as_member), [g("administrator", false), g("member", false), g("owner", false)]);
+
+    let member = &as_member.body["roles"][1];
+    assert_eq!(member["permissions"], serde_json::json!(["members.read", "product.use"]));
+    let admin = &as_member.body["roles"][0];
+    assert!(!admin["permissions"].as_array().unwrap().contains(&Value::from("billing.manage")));
+}
+
+#[tokio::test]
+async fn a_removed_member_loses_access_and_can_be_invited_again_at_once() {
+    let w = World::new().await;
+    let ada = User::new(&format!("ada-{}", w.tag), &w.email("ada"));
+    let (id, token) = w.invited(&ada.email, "member").await;
+    assert_eq!(w.accept(&ada, &id, &token).await.status, 200);
+    assert_eq!(w.invite(&w.owner, &ada.email, "member").await.code(), "already_member");
+
+    let resp = w.remove_member(&w.admin, &ada).await;
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    assert_eq!(resp.body["userId"], ada.sub.as_str());
+    assert_eq!(resp.body["email"], ada.email.as_str());
+    assert_eq!(resp.body["removedBy"], w.admin.sub.as_str());
+    assert_eq!(w.list(&ada, &[]).await.status, 403, "no longer a member");
+    let again = w.remove_member(&w.admin, &ada).await;
+    assert_eq!((again.status, again.code()), (404, "not_found"));
+
+    assert_eq!(w.invite(&w.owner, &ada.email, "administrator").await.status, 201, "invited again at once");
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_members_are_404() {
+    let w = World::new().await;
+    for user in ["nobody", "has space", &"x".repeat(300)] {
+        let resp = w.call(Call::remove_member(&w.team, user).by(&w.owner)).await;
+        assert_eq!((resp.status, resp.code()), (404, "not_found"), "{user:?}");
+    }
+}
+
+async fn owners(w: &World, asking: &User) -> Vec<String> {
+    let resp = w.call(Call::members(&w.team).query(&[("limit", "100")]).by(asking)).await;
+    resp.body["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "owner")
+        .map(|m| m["userId"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_team_keeps_an_owner() {
+    let w = World::new().await;
+    let resp = w.remove_member(&w.owner, &w.owner).await;
+    assert_eq!((resp.status, resp.code()), (409, "last_owner"));
+
+    // With a second owner, either may go, but not both.
+    let co = w.joined("co", "owner").await;
+    assert_eq!(w.remove_member(&co, &w.owner).await.status, 200);
+    assert_eq!(w.list(&w.owner, &[]).await.status, 403, "the removed owner is no member");
+    assert_eq!(owners(&w, &co).await, [co.sub.clone()]);
+    let resp = w.remove_member(&co, &co).await;
+    assert_eq!((resp.status, resp.code()), (409, "last_owner"));
+}
+
+#[tokio::test]
+async fn two_owners_removing_each_other_at_once_leave_one() {
+    let w = World::new().await;
+    let co = w.joined("co", "owner").await;
+    let (a, b) = tokio::join!(w.remove_member(&w.owner, &co), w.remove_member(&co, &w.owner));
+    let statuses = [a.status, b.status];
+    assert!(statuses.iter().all(|s| [200, 503].contains(s)), "{statuses:?} {} {}", a.body, b.body);
+    let mut left = 0;
+    for u in [&w.owner, &co] {
+        if w.membership(&w.team, u).await.is_some() {
+            left += 1;
+        }
+    }
+    assert!(left >= 1, "no owner left: {statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        2 - left,
+        "each 200 removed exactly one owner"
+    );
+}
