@@ -31,6 +31,7 @@ const routes: [RegExp, string[], Page][] = [
 
 const APP = "Team invitations";
 let renders = 0;
+let rendered = "";
 
 export function navigate(to: string, opts: { replace?: boolean } = {}): void {
   if (opts.replace) history.replaceState(null, "", to);
@@ -73,6 +74,7 @@ async function render(): Promise<void> {
     }
   }
   renders += 1;
+  rendered = location.pathname + location.search;
   const first = renders === 1;
   replace(top, header());
   replace(main);
@@ -105,6 +107,8 @@ function onLinkClick(e: MouseEvent): void {
   if (!a || a.target || a.hasAttribute("download")) return;
   const url = new URL(a.href, location.href);
   if (url.origin !== location.origin) return;
+  // A link within the page (the skip link) is the browser's to follow.
+  if (url.hash && url.pathname === location.pathname && url.search === location.search) return;
   e.preventDefault();
   navigate(url.pathname + url.search + url.hash);
 }
@@ -122,7 +126,10 @@ async function start(): Promise<void> {
     return;
   }
   document.addEventListener("click", onLinkClick);
-  window.addEventListener("popstate", () => void render());
+  // Back and forward; a fragment change (the skip link) fires popstate too, and is not a new page.
+  window.addEventListener("popstate", () => {
+    if (location.pathname + location.search !== rendered) void render();
+  });
   await render();
 }
 

@@ -112,5 +112,5 @@ export async function emailTo(to: string): Promise<Email> {
 
 /** An address nobody has been invited with yet. */
 export function freshAddress(what: string): string {
-  return `${what}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}@example.com`;
+  return `${what}.${(Date.now() % 1e8).toString(36)}${Math.floor(Math.random() * 100)}@example.com`;
 }

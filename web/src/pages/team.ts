@@ -181,13 +181,14 @@ export async function teamPage(ctx: PageContext): Promise<void> {
     submit,
   );
 
+  // Shown unless the API said the caller does not manage the team; changed only
+  // when that changes, so that a list arriving later never takes the focus away.
   function renderInviteSection(): void {
-    if (manages === false) {
-      inviteSection.hidden = true;
-      return;
-    }
-    inviteSection.hidden = false;
-    replace(inviteSection, h("h2", { id: "invite-heading" }, "Invite someone"), form);
+    const show = manages !== false;
+    if (show === inviteSection.hasChildNodes()) return;
+    if (show) replace(inviteSection, h("h2", { id: "invite-heading" }, "Invite someone"), form);
+    else replace(inviteSection);
+    inviteSection.hidden = !show;
   }
 
   async function onInvite(e: Event): Promise<void> {
@@ -382,31 +383,35 @@ export async function teamPage(ctx: PageContext): Promise<void> {
       withActions
         ? h(
             "td",
-            { class: "row-actions" },
-            acts.copyLink
-              ? h(
-                  "button",
-                  {
-                    type: "button",
-                    class: "button secondary small",
-                    "aria-label": `Copy link for ${inv.email}`,
-                    onclick: (e: Event) => void copyLink(inv, e.currentTarget as HTMLButtonElement),
-                  },
-                  "Copy link",
-                )
-              : null,
-            acts.withdraw
-              ? h(
-                  "button",
-                  {
-                    type: "button",
-                    class: "button danger small",
-                    "aria-label": `Withdraw invitation for ${inv.email}`,
-                    onclick: () => void withdraw(inv),
-                  },
-                  "Withdraw",
-                )
-              : null,
+            null,
+            h(
+              "div",
+              { class: "row-actions" },
+              acts.copyLink
+                ? h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "button secondary small",
+                      "aria-label": `Copy link for ${inv.email}`,
+                      onclick: (e: Event) => void copyLink(inv, e.currentTarget as HTMLButtonElement),
+                    },
+                    "Copy link",
+                  )
+                : null,
+              acts.withdraw
+                ? h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "button danger small",
+                      "aria-label": `Withdraw invitation for ${inv.email}`,
+                      onclick: () => void withdraw(inv),
+                    },
+                    "Withdraw",
+                  )
+                : null,
+            ),
           )
         : null,
     );

@@ -1,0 +1,131 @@
+// The invitation link's page beyond the journey: declining behind a confirmation,
+// the one "not valid" page for a wrong link, expired invitations, unknown paths.
+import { expect, test } from "@playwright/test";
+import { checkA11y, eventually, rowOf, shot, signIn } from "./browser";
+import { apiInvite, freshAddress, stack, TEAM, TEAM_NAME } from "./stack";
+
+test("decline needs no sign-in and asks first; the team then sees it declined", async ({ page, browser }) => {
+  const address = freshAddress("decline");
+  const inv = await apiInvite(address);
+  await page.goto(inv.link);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Join ${TEAM_NAME}`);
+
+  await page.getByRole("button", { name: "Decline" }).click();
+  const dialog = page.getByRole("dialog", { name: "Decline this invitation?" });
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByRole("button", { name: "Keep invitation" })).toBeFocused();
+  await checkA11y(page, "the decline confirmation");
+  await shot(page, "invitation-decline-dialog");
+  await dialog.getByRole("button", { name: "Keep invitation" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Join ${TEAM_NAME}`);
+
+  await page.getByRole("button", { name: "Decline" }).click();
+  await dialog.getByRole("button", { name: "Decline invitation" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Invitation declined");
+  await expect(page.getByRole("status")).toHaveText(
+    `You declined the invitation to join ${TEAM_NAME}. ${TEAM_NAME} will see it as declined.`,
+  );
+  await expect(page.getByRole("banner").getByRole("button", { name: "Sign in" })).toBeVisible();
+
+  await page.goto(inv.link);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("This invitation was declined");
+  await expect(page.getByRole("button", { name: "Accept invitation" })).toHaveCount(0);
+  await checkA11y(page, "a declined invitation");
+  await shot(page, "invitation-declined");
+
+  const manager = await (await browser.newContext()).newPage();
+  await signIn(manager, "owner");
+  await manager.goto(`/teams/${TEAM}?status=declined`);
+  await eventually(manager, async () => {
+    await expect(rowOf(manager, address)).toContainText("Declined", { timeout: 1000 });
+  });
+  await manager.context().close();
+});
+
+test("a tampered, truncated or missing token, or an unknown invitation: one 'not valid' page", async ({ page }) => {
+  const inv = await apiInvite(freshAddress("tamper"));
+  const url = new URL(inv.link);
+  const token = url.searchParams.get("token") ?? "";
+  const flipped = token.slice(0, 5) + (token[5] === "A" ? "B" : "A") + token.slice(6);
+  const wrong = [
+    `${url.pathname}?token=${flipped}`,
+    `${url.pathname}?token=${token.slice(0, 20)}`,
+    url.pathname,
+    `/invitations/00000000-0000-4000-8000-000000000000?token=${token}`,
+    `/invitations/not-an-id?token=${token}`,
+  ];
+  for (const path of wrong) {
+    await page.goto(path);
+    await expect(page.getByRole("heading", { level: 1 }), path).toHaveText("This link is not valid");
+    await expect(page.getByRole("button", { name: "Accept invitation" })).toHaveCount(0);
+  }
+  await checkA11y(page, "the not-valid page");
+  await shot(page, "invitation-invalid");
+
+  // The real link still works.
+  await page.goto(inv.link);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Join ${TEAM_NAME}`);
+});
+
+test("an invitation that expired on its own", async () => {
+  test.skip(
+    true,
+    "needs an invitation past its expiry: the stack's InvitationExpirySeconds is a week (at least 60 s, for every " +
+      "invitation of the stack); see web/README.md for what would make this testable",
+  );
+});
+
+test("the expired page (the preview answer altered in the browser) and answering an expired one", async ({ page }) => {
+  // Renders what the API says of an expired invitation: status "expired" in the
+  // preview, then 410 invitation_expired on accept. Both answers are rewritten here.
+  const inv = await apiInvite(freshAddress("expired"));
+  await page.route(`${stack.api}/invitations/${inv.id}?*`, async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    await route.fulfill({ response, json: { ...body, status: "expired", expiresAt: "2026-01-08T09:30:00.000Z" } });
+  });
+  await page.goto(inv.link);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("This invitation has expired");
+  await expect(page.getByText(`Ask someone at ${TEAM_NAME} to send you a new invitation.`)).toBeVisible();
+  await expect(page.getByRole("button", { name: "Accept invitation" })).toHaveCount(0);
+  await checkA11y(page, "the expired page");
+  await shot(page, "invitation-expired");
+
+  await page.unroute(`${stack.api}/invitations/${inv.id}?*`);
+  await page.route(`${stack.api}/invitations/${inv.id}/decline`, (route) =>
+    route.fulfill({
+      status: 410,
+      contentType: "application/problem+json",
+      json: {
+        type: "urn:invitations:problem:invitation_expired",
+        title: "Invitation expired",
+        status: 410,
+        detail: "This invitation has expired.",
+        code: "invitation_expired",
+      },
+    }),
+  );
+  let previews = 0;
+  await page.route(`${stack.api}/invitations/${inv.id}?*`, async (route) => {
+    previews += 1;
+    const response = await route.fetch();
+    const body = await response.json();
+    await route.fulfill({ response, json: previews === 1 ? body : { ...body, status: "expired" } });
+  });
+  await page.goto(inv.link);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Join ${TEAM_NAME}`);
+  await page.getByRole("button", { name: "Decline" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Decline invitation" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("This invitation has expired");
+});
+
+test("any other path gets the app (index.html), which says the page does not exist", async ({ page }) => {
+  const res = await page.goto("/no/such/page");
+  expect(res?.status()).toBe(200);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Page not found");
+  await checkA11y(page, "the not-found page");
+  await page.getByRole("link", { name: "Go to the start page" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Team invitations");
+  await expect(page.getByRole("heading", { level: 1 })).toBeFocused();
+});
