@@ -1,13 +1,17 @@
 // The journey, as people go through it in the browser: the manager invites ada and
 // copies the link; another account (bo) cannot use it; ada opens the emailed link,
-// previews, signs in, accepts; the manager's list shows it accepted.
+// previews, signs in, accepts; the manager's list shows it accepted. (On a stack
+// where ada has joined already, scripts/e2e.py's journey having run, bo is the
+// invitee and ada the other account: journeyPeople.)
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { checkA11y, eventually, rowOf, shot, signInOnProvider } from "./browser";
-import { APP, emailTo, stack, TEAM, TEAM_NAME, user } from "./stack";
+import { APP, emailTo, journeyPeople, stack, TEAM, TEAM_NAME, user, type UserName } from "./stack";
 
 test.describe.configure({ mode: "serial" });
 
-const ada = user("ada").email;
+let invitee: UserName = "ada";
+let other: UserName = "bo";
+let inviteeEmail = user("ada").email;
 let manager: BrowserContext;
 let managerPage: Page;
 let copied = "";
@@ -18,6 +22,8 @@ async function fresh(browser: Browser): Promise<Page> {
 }
 
 test.beforeAll(async ({ browser }) => {
+  ({ invitee, other } = await journeyPeople());
+  inviteeEmail = user(invitee).email;
   manager = await browser.newContext();
   managerPage = await manager.newPage();
 });
@@ -42,37 +48,37 @@ test("the manager signs in and invites ada; the list shows the invitation open",
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(`${TEAM_NAME}: invitations`);
   await expect(page.getByRole("heading", { name: "Invite someone" })).toBeVisible();
 
-  await page.getByLabel("Email address").fill(ada);
+  await page.getByLabel("Email address").fill(inviteeEmail);
   await page.getByLabel("Role").selectOption("member");
   await page.getByRole("button", { name: "Send invitation" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Invitation sent" })).toHaveText(
-    `Invitation sent to ${ada} as Member.`,
+    `Invitation sent to ${inviteeEmail} as Member.`,
   );
-  const row = rowOf(page, ada);
+  const row = rowOf(page, inviteeEmail);
   await expect(row).toContainText("Open");
   await expect(row).toContainText("Member");
   await expect(row).toContainText("Sent");
 
   // The list as the API gives it after a reload, not only the row the form added.
   await eventually(page, async () => {
-    await expect(rowOf(page, ada)).toContainText("Open", { timeout: 1000 });
+    await expect(rowOf(page, inviteeEmail)).toContainText("Open", { timeout: 1000 });
   });
   await checkA11y(page, "the team's invitations (manager)");
   await shot(page, "team-manager");
 });
 
-test("the manager copies the link of ada's invitation to the clipboard", async () => {
+test("the manager copies the link of the invitation to the clipboard", async () => {
   const page = managerPage;
-  await rowOf(page, ada).getByRole("button", { name: `Copy link for ${ada}` }).click();
+  await rowOf(page, inviteeEmail).getByRole("button", { name: `Copy link for ${inviteeEmail}` }).click();
   await expect(page.getByRole("status").filter({ hasText: "copied" })).toHaveText(
-    `Link for ${ada} copied to the clipboard.`,
+    `Link for ${inviteeEmail} copied to the clipboard.`,
   );
   copied = await page.evaluate(() => navigator.clipboard.readText());
   expect(copied).toMatch(new RegExp(`^${APP}/invitations/[0-9a-f-]{36}\\?token=[A-Za-z0-9_-]+$`));
 });
 
 test("the email carries the same link; it reads well in a browser", async ({ browser }) => {
-  const email = await emailTo(ada);
+  const email = await emailTo(inviteeEmail);
   expect(email.link).toBe(copied);
   expect(email.subject).toContain(TEAM_NAME);
   const page = await fresh(browser);
@@ -82,20 +88,26 @@ test("the email carries the same link; it reads well in a browser", async ({ bro
   await page.context().close();
 });
 
-test("another account (bo) is told the invitation is for ada, and it stays open", async ({ browser }) => {
+test("another account (bo) is told the invitation is for the invitee (ada), and it stays open", async ({ browser }) => {
   const page = await fresh(browser);
   await page.goto(copied);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Join ${TEAM_NAME}`);
   await page.getByRole("button", { name: "Accept invitation" }).click();
-  await signInOnProvider(page, "bo");
+  await signInOnProvider(page, other);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("This invitation is for someone else");
   await expect(page.getByRole("alert")).toHaveText(
-    `This invitation was sent to ${ada}, and only that address can accept it. You are signed in as ${user("bo").email}.`,
+    `This invitation was sent to ${inviteeEmail}, and only that address can accept it. You are signed in as ${user(other).email}.`,
   );
   await expect(page.getByText("The invitation is still open")).toBeVisible();
-  await expect(page.getByRole("button", { name: `Sign in as ${ada}` })).toBeVisible();
+  await expect(page.getByRole("button", { name: `Sign in as ${inviteeEmail}` })).toBeVisible();
   await checkA11y(page, "the wrong-account page");
   await shot(page, "invitation-wrong-account");
+
+  // The offer to switch accounts asks the provider for a fresh sign-in, hinting ada's address.
+  await page.getByRole("button", { name: `Sign in as ${inviteeEmail}` }).click();
+  await page.waitForURL((url) => url.pathname.endsWith("/oauth2/authorize"));
+  const asked = new URL(page.url()).searchParams;
+  expect([asked.get("prompt"), asked.get("login_hint"), asked.get("code_challenge_method")]).toEqual(["login", inviteeEmail, "S256"]);
 
   // Still open: the link previews it as before.
   await page.goto(copied);
@@ -103,26 +115,26 @@ test("another account (bo) is told the invitation is for ada, and it stays open"
   await page.context().close();
 });
 
-test("ada opens the emailed link, previews without signing in, signs in and accepts", async ({ browser }) => {
+test("the invitee (ada) opens the emailed link, previews without signing in, signs in and accepts", async ({ browser }) => {
   const page = await fresh(browser);
-  const { link } = await emailTo(ada);
+  const { link } = await emailTo(inviteeEmail);
   await page.goto(link);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Join ${TEAM_NAME}`);
   await expect(page.getByText(`You are invited to join ${TEAM_NAME} as Member.`)).toBeVisible();
   const details = page.locator("dl.details");
   await expect(details).toContainText(TEAM_NAME);
-  await expect(details).toContainText(ada);
+  await expect(details).toContainText(inviteeEmail);
   await expect(details).toContainText("Expires");
-  await expect(page.getByText(`To accept, you will be asked to sign in as ${ada}.`)).toBeVisible();
+  await expect(page.getByText(`To accept, you will be asked to sign in as ${inviteeEmail}.`)).toBeVisible();
   await expect(page.getByRole("banner").getByRole("button", { name: "Sign in" })).toBeVisible();
   await checkA11y(page, "the invitation preview");
   await shot(page, "invitation-preview");
 
   await page.getByRole("button", { name: "Accept invitation" }).click();
-  await signInOnProvider(page, "ada");
+  await signInOnProvider(page, invitee);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Welcome to ${TEAM_NAME}`);
   await expect(page.getByRole("status").filter({ hasText: "accepted" })).toHaveText(
-    `You accepted the invitation: ${ada} is now a member of ${TEAM_NAME} as Member.`,
+    `You accepted the invitation: ${inviteeEmail} is now a member of ${TEAM_NAME} as Member.`,
   );
   await checkA11y(page, "the accepted page");
   await shot(page, "invitation-accepted");
@@ -138,14 +150,14 @@ test("ada opens the emailed link, previews without signing in, signs in and acce
   await page.context().close();
 });
 
-test("the manager's list shows ada's invitation accepted", async () => {
+test("the manager's list shows the invitation accepted", async () => {
   const page = managerPage;
   await page.goto(`/teams/${TEAM}?status=accepted`);
   await expect(page.getByLabel("Show")).toHaveValue("accepted");
   await eventually(page, async () => {
-    await expect(rowOf(page, ada)).toContainText("Accepted", { timeout: 1000 });
+    await expect(rowOf(page, inviteeEmail)).toContainText("Accepted", { timeout: 1000 });
   });
-  await expect(rowOf(page, ada).getByRole("button")).toHaveCount(0);
+  await expect(rowOf(page, inviteeEmail).getByRole("button")).toHaveCount(0);
   await shot(page, "team-accepted");
   expect(stack.api.startsWith(APP)).toBe(false);
 });

@@ -15,7 +15,7 @@ test("decline needs no sign-in and asks first; the team then sees it declined", 
   await expect(dialog).toBeVisible();
   await expect(dialog.getByRole("button", { name: "Keep invitation" })).toBeFocused();
   await checkA11y(page, "the decline confirmation");
-  await shot(page, "invitation-decline-dialog");
+  await shot(page, "invitation-decline-dialog", { viewport: true });
   await dialog.getByRole("button", { name: "Keep invitation" }).click();
   await expect(dialog).toBeHidden();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Join ${TEAM_NAME}`);
@@ -83,7 +83,9 @@ test("the expired page (the preview answer altered in the browser) and answering
   await page.route(`${stack.api}/invitations/${inv.id}?*`, async (route) => {
     const response = await route.fetch();
     const body = await response.json();
-    await route.fulfill({ response, json: { ...body, status: "expired", expiresAt: "2026-01-08T09:30:00.000Z" } });
+    // Sent a week and an hour ago, so expired an hour ago.
+    const at = (hoursAgo: number) => new Date(Date.now() - hoursAgo * 3_600_000).toISOString().replace(/\.\d+Z$/, ".000Z");
+    await route.fulfill({ response, json: { ...body, status: "expired", createdAt: at(169), expiresAt: at(1) } });
   });
   await page.goto(inv.link);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("This invitation has expired");

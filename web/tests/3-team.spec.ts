@@ -23,7 +23,7 @@ test("withdraw asks first: cancelled once, then confirmed; the link then says wi
   await expect(dialog).toContainText(`${address} will no longer be able to join ${TEAM_NAME}`);
   await expect(dialog.getByRole("button", { name: "Keep invitation" })).toBeFocused();
   await checkA11y(page, "the withdraw confirmation");
-  await shot(page, "team-withdraw-dialog");
+  await shot(page, "team-withdraw-dialog", { viewport: true });
   await dialog.getByRole("button", { name: "Keep invitation" }).click();
   await expect(dialog).toBeHidden();
   await expect(page.getByRole("status").filter({ hasText: "kept" })).toHaveText(`The invitation for ${address} was kept.`);

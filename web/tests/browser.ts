@@ -46,13 +46,20 @@ export async function checkA11y(page: Page, what: string): Promise<void> {
   expect(bad, `axe on ${what}: ${JSON.stringify(bad, null, 2)}`).toEqual([]);
 }
 
-export async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true, animations: "disabled", caret: "hide" });
+/** The whole page, or (for a modal dialog, whose backdrop covers the viewport) what is in view. */
+export async function shot(page: Page, name: string, opts: { viewport?: boolean } = {}): Promise<void> {
+  await page.screenshot({
+    path: join(SCREENSHOTS, `${name}.png`),
+    fullPage: !opts.viewport,
+    animations: "disabled",
+    caret: "hide",
+  });
 }
 
-/** The page's rows of the invitations table, by the invited address. */
+/** The newest row of the invitations table for an address (the list is newest first;
+ * an address invited again has older rows below). */
 export function rowOf(page: Page, email: string) {
-  return page.locator("tr", { has: page.getByRole("rowheader", { name: email, exact: true }) });
+  return page.locator("tr", { has: page.getByRole("rowheader", { name: email, exact: true }) }).first();
 }
 
 /** Reloads until `check` passes: the list reads an index DynamoDB updates asynchronously. */

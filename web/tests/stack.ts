@@ -86,6 +86,41 @@ export async function apiList(name: UserName, query = "limit=100"): Promise<Invi
   return ((await res.json()) as { invitations: Invitation[] }).invitations;
 }
 
+/** Every page of the team's invitations (`query` without a cursor), as a user sees them. */
+export async function apiListAll(name: UserName, query: string): Promise<Invitation[]> {
+  const token = await idToken(name);
+  const all: Invitation[] = [];
+  let cursor: string | null = null;
+  do {
+    const q = `${query}&limit=100${cursor ? `&cursor=${cursor}` : ""}`;
+    const res = await fetch(`${stack.api}/teams/${TEAM}/invitations?${q}`, { headers: { Authorization: `Bearer ${token}` } });
+    if (res.status !== 200) throw new Error(`list: ${res.status} ${await res.text()}`);
+    const page = (await res.json()) as { invitations: Invitation[]; nextCursor: string | null };
+    all.push(...page.invitations);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return all;
+}
+
+/** Who accepts in the journey and who tries to with the wrong account: ada and bo
+ * on a fresh stack; bo and ada once ada has joined (after scripts/e2e.py's journey).
+ * An open invitation left for the invitee is withdrawn first. */
+export async function journeyPeople(): Promise<{ invitee: UserName; other: UserName }> {
+  const joined = new Set((await apiListAll("owner", "status=accepted")).map((i) => i.email));
+  const pair = ([["ada", "bo"], ["bo", "ada"]] as const).find(([invitee]) => !joined.has(user(invitee).email));
+  if (!pair) throw new Error("ada and bo have both joined the team: the journey needs a stack where one has not (deploy a fresh one)");
+  const [invitee, other] = pair;
+  const owner = await idToken("owner");
+  for (const open of await apiListAll("owner", "status=open")) {
+    if (open.email !== user(invitee).email) continue;
+    await fetch(`${stack.api}/teams/${TEAM}/invitations/${open.id}/withdraw`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${owner}` },
+    });
+  }
+  return { invitee, other };
+}
+
 export interface Email {
   subject: string;
   text: string;
