@@ -64,6 +64,7 @@ pub fn handlers(config: Config, sdk: &SdkConfig) -> ProductionHandlers {
         app_base_url: config.app_base_url.clone(),
         invitation_validity: config.invitation_validity,
         history_retention: config.history_retention,
+        resend_cooldown: config.resend_cooldown,
         trust_unverified_email: config.trust_unverified_email,
     };
     let auth = AuthMode::Authorizer;

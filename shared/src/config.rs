@@ -6,6 +6,8 @@ use crate::domain::Email;
 
 pub const DEFAULT_EXPIRY_SECONDS: i64 = 7 * 24 * 60 * 60;
 pub const DEFAULT_RETENTION_DAYS: i64 = 90;
+/// The least time between two sends of one invitation (a resend's cooldown).
+pub const DEFAULT_RESEND_COOLDOWN_SECONDS: i64 = 60;
 /// How long one attempt of an AWS call may take (the SDK clients' attempt
 /// timeout); also the time kept back after an email for recording its failure.
 pub const AWS_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
@@ -15,10 +17,15 @@ pub const AWS_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_s
 /// validity comparable services offer.
 pub const EXPIRY_SECONDS_RANGE: std::ops::RangeInclusive<i64> = 60..=30 * 24 * 60 * 60;
 pub const RETENTION_DAYS_RANGE: std::ops::RangeInclusive<i64> = 1..=3650;
+pub const RESEND_COOLDOWN_SECONDS_RANGE: std::ops::RangeInclusive<i64> = 0..=24 * 60 * 60;
 
 /// How long an invitation stays open unless configured otherwise: one week.
 pub fn default_validity() -> TimeDelta {
     TimeDelta::seconds(DEFAULT_EXPIRY_SECONDS)
+}
+
+pub fn default_resend_cooldown() -> TimeDelta {
+    TimeDelta::seconds(DEFAULT_RESEND_COOLDOWN_SECONDS)
 }
 
 /// How long history is kept after the last change unless configured otherwise.
@@ -44,6 +51,8 @@ pub struct Config {
     pub link_secret_id: Option<String>,
     pub invitation_validity: TimeDelta,
     pub history_retention: TimeDelta,
+    /// `RESEND_COOLDOWN_SECONDS`: the least time between two sends of one invitation.
+    pub resend_cooldown: TimeDelta,
     /// Accept an identity without an `email_verified` claim as verified
     /// (`TRUST_UNVERIFIED_EMAIL=true`); off by default. docs/deploy.md: the risk.
     pub trust_unverified_email: bool,
@@ -114,6 +123,11 @@ impl Config {
         };
         let expiry = bounded("INVITATION_EXPIRY_SECONDS", DEFAULT_EXPIRY_SECONDS, EXPIRY_SECONDS_RANGE);
         let retention = bounded("HISTORY_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, RETENTION_DAYS_RANGE);
+        let cooldown = bounded(
+            "RESEND_COOLDOWN_SECONDS",
+            DEFAULT_RESEND_COOLDOWN_SECONDS,
+            RESEND_COOLDOWN_SECONDS_RANGE,
+        );
         let trust_unverified_email = match lookup("TRUST_UNVERIFIED_EMAIL").as_deref().map(str::trim) {
             None | Some("") | Some("false") => Some(false),
             Some("true") => Some(true),
@@ -125,13 +139,14 @@ impl Config {
         #[cfg(feature = "dev")]
         let local_insecure_auth = lookup(crate::dev::tokens::LOCAL_INSECURE_AUTH).as_deref() == Some("1");
 
-        match (table_name, sender_email, app_base_url, expiry, retention, trust_unverified_email) {
+        match (table_name, sender_email, app_base_url, expiry, retention, cooldown, trust_unverified_email) {
             (
                 Some(table_name),
                 Some(sender_email),
                 Some(app_base_url),
                 Some(e),
                 Some(r),
+                Some(c),
                 Some(trust_unverified_email),
             ) if problems.is_empty() => Ok(Self {
                 table_name,
@@ -140,6 +155,7 @@ impl Config {
                 link_secret_id,
                 invitation_validity: TimeDelta::seconds(e),
                 history_retention: TimeDelta::days(r),
+                resend_cooldown: TimeDelta::seconds(c),
                 trust_unverified_email,
                 #[cfg(feature = "dev")]
                 local_insecure_auth,
@@ -171,6 +187,7 @@ mod tests {
         let c = config(GOOD).unwrap();
         assert_eq!(c.invitation_validity, TimeDelta::days(7));
         assert_eq!(c.history_retention, TimeDelta::days(90));
+        assert_eq!(c.resend_cooldown, TimeDelta::seconds(60));
         assert_eq!(c.app_base_url, "https://app.example.com");
         assert_eq!(c.sender_email.as_str(), "invites@example.com");
     }
@@ -202,6 +219,8 @@ mod tests {
             ("INVITATION_EXPIRY_SECONDS", "2592001"),
             ("HISTORY_RETENTION_DAYS", "0"),
             ("HISTORY_RETENTION_DAYS", "3651"),
+            ("RESEND_COOLDOWN_SECONDS", "-1"),
+            ("RESEND_COOLDOWN_SECONDS", "86401"),
             ("TRUST_UNVERIFIED_EMAIL", "yes"),
         ] {
             let mut vars = GOOD.to_vec();

@@ -1,7 +1,7 @@
 //! The one error type use cases return. `http::problem` is the only place that
 //! turns it into a status code and a problem document.
 
-use crate::domain::{Status, TransitionError};
+use crate::domain::{ResendError, Status, TransitionError};
 
 /// One field that failed validation, for 422 responses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +39,9 @@ pub enum Error {
     NotOpen(Status),
     #[error("the invitation has expired")]
     Expired,
+    /// Sent again too soon after the last send; retry after this long.
+    #[error("sent too recently; retry in {0} s")]
+    ResendTooSoon(u64),
     #[error("validation failed")]
     Validation(Vec<FieldError>),
     /// A dependency is throttling or unreachable; safe to retry.
@@ -87,6 +90,18 @@ impl From<TransitionError> for Error {
         match e {
             TransitionError::Expired => Error::Expired,
             TransitionError::NotOpen(status) => Error::NotOpen(status),
+        }
+    }
+}
+
+impl From<ResendError> for Error {
+    fn from(e: ResendError) -> Self {
+        match e {
+            ResendError::Transition(e) => e.into(),
+            // Whole seconds, rounded up: retrying at once would be refused again.
+            ResendError::TooSoon(wait) => {
+                Error::ResendTooSoon((wait.num_milliseconds().max(0) as u64).div_ceil(1000))
+            }
         }
     }
 }

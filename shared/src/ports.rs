@@ -194,7 +194,8 @@ pub trait InvitationStore: Send + Sync {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Stores the acceptance `accepted` and creates `membership`, in one
-    /// transaction, only if the stored invitation is still open at `now`.
+    /// transaction, only if the stored invitation is still open at `now` and
+    /// still of `accepted`'s link generation.
     fn accept(
         &self,
         accepted: &Invitation,
@@ -204,11 +205,13 @@ pub trait InvitationStore: Send + Sync {
     ) -> impl Future<Output = Result<(), ResolveError>> + Send;
 
     /// Declines invitation `id` in one conditional write, without reading it
-    /// first, if it is open at `now`; returns the declined invitation.
+    /// first, if it is open at `now` and its link generation is `generation`
+    /// (the presented link's); returns the declined invitation.
     fn decline(
         &self,
         id: InvitationId,
         by: Option<&UserId>,
+        generation: u32,
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
     ) -> impl Future<Output = Result<Invitation, ResolveError>> + Send;
@@ -233,6 +236,20 @@ pub trait InvitationStore: Send + Sync {
         query: &ListQuery,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Page, StoreError>> + Send;
+
+    /// Stores `resent` (the invitation sent again: new generation, sent time and
+    /// expiry) and moves its email lock's expiry with it, in one transaction,
+    /// only if the stored invitation is open at `now`, still of generation
+    /// `resent.link_generation - 1` (unchanged since it was read), and `by`
+    /// holds one of `manager_roles` in the team at that moment.
+    fn resend(
+        &self,
+        resent: &Invitation,
+        by: &UserId,
+        manager_roles: &[RoleName],
+        now: DateTime<Utc>,
+        purge_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), ResolveError>> + Send;
 
     /// A page of a team's members, ordered by user id.
     fn members(

@@ -31,6 +31,8 @@ pub struct Settings {
     pub app_base_url: String,
     pub invitation_validity: TimeDelta,
     pub history_retention: TimeDelta,
+    /// The least time between two sends of one invitation.
+    pub resend_cooldown: TimeDelta,
     /// Count an identity without an `email_verified` claim as verified.
     pub trust_unverified_email: bool,
 }
@@ -70,6 +72,7 @@ pub struct InvitationView {
 /// Something a caller may do with an invitation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    Resend,
     Withdraw,
     CopyLink,
 }
@@ -77,6 +80,7 @@ pub enum Action {
 impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
+            Action::Resend => "resend",
             Action::Withdraw => "withdraw",
             Action::CopyLink => "copyLink",
         }
@@ -151,10 +155,16 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
     /// `keys`: given for callers holding `members.manage`, who see open links.
     fn view(&self, invitation: Invitation, now: DateTime<Utc>, keys: Option<&LinkKeys>) -> InvitationView {
         let status = invitation.status_at(now);
-        let token = keys.filter(|_| status == Status::Open).map(|keys| keys.sign(invitation.id));
+        let token = keys
+            .filter(|_| status == Status::Open)
+            .map(|keys| keys.sign(invitation.id, invitation.link_generation));
         let link = token.as_ref().map(|t| self.link(invitation.id, t));
-        // A manager (the only caller given keys) may act on it while it is open.
+        // A manager (the only caller given keys) may act on it while it is open;
+        // resend once the cooldown since the last send has passed.
         let actions = match token {
+            Some(_) if now >= invitation.sent_at + self.settings.resend_cooldown => {
+                vec![Action::Resend, Action::Withdraw, Action::CopyLink]
+            }
             Some(_) => vec![Action::Withdraw, Action::CopyLink],
             None => vec![],
         };
@@ -174,13 +184,15 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
     /// A wrong token and an unknown invitation are the same 404. A token the
     /// held keys refuse may be signed with a key newer than them (a rotation
     /// since they were read): it is checked once more against keys read again.
-    async fn check_token(&self, id: InvitationId, token: &str) -> Result<(), Error> {
-        if self.keys.keys().await?.verify(id, token) {
-            return Ok(());
+    /// The token's link generation; the invitation must still hold it (see
+    /// `same_link`), or the link was replaced by a resend.
+    async fn check_token(&self, id: InvitationId, token: &str) -> Result<u32, Error> {
+        if let Some(generation) = self.keys.keys().await?.verify(id, token) {
+            return Ok(generation);
         }
         match self.keys.reread().await? {
-            Some(newer) if newer.verify(id, token) => Ok(()),
-            _ => Err(Error::NotFound),
+            Some(newer) => newer.verify(id, token).ok_or(Error::NotFound),
+            None => Err(Error::NotFound),
         }
     }
 
@@ -240,7 +252,7 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
 
         // From here on the invitation exists: a failed email is reported in the
         // response, never as an error, so the manager can copy the link instead.
-        let link = self.link(invitation.id, &keys.sign(invitation.id));
+        let link = self.link(invitation.id, &keys.sign(invitation.id, invitation.link_generation));
         let email = mail::invitation_email(&invitation, &inviter.email, &link);
         if let Err(e) = self.send_within(&email, deadline).await {
             tracing::warn!(invitation = %invitation.id, error = %e, "invitation email failed");
@@ -370,6 +382,79 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         }
     }
 
+    /// Sends an open invitation again with a new link (the old one stops
+    /// working) and a new validity period, not within the cooldown of the last
+    /// send. Read (with the caller's membership and the keys), then one
+    /// transaction conditioned on nothing having changed since; then the email.
+    pub async fn resend(
+        &self,
+        caller: &Caller,
+        team_id: &TeamId,
+        id: InvitationId,
+        deadline: Option<Instant>,
+    ) -> Result<InvitationView, Error> {
+        let now = self.clock.now();
+        let (membership, invitation, keys) = tokio::join!(
+            self.store.membership(team_id, &caller.user_id),
+            self.store.invitation(id),
+            self.keys.keys()
+        );
+        let manager = self.authorize(membership?, Permission::MembersManage)?;
+        let invitation = invitation?.filter(|inv| &inv.team_id == team_id).ok_or(Error::NotFound)?;
+        let keys = keys?;
+        if !self.roles.get(invitation.role.as_str()).is_some_and(|r| self.roles.may_grant(&manager.role, r)) {
+            return Err(Error::Forbidden);
+        }
+        let (validity, cooldown) = (self.settings.invitation_validity, self.settings.resend_cooldown);
+        let mut resent = invitation.resend(now, validity, cooldown)?;
+        let managers = self.roles.holding(Permission::MembersManage);
+        if let Err(e) =
+            self.store.resend(&resent, &caller.user_id, &managers, now, self.purge_at(&resent)).await
+        {
+            return Err(self.resend_refusal(e, id, team_id, now).await);
+        }
+        let link = self.link(resent.id, &keys.sign(resent.id, resent.link_generation));
+        let email = mail::invitation_email(&resent, &manager.email, &link);
+        if let Err(e) = self.send_within(&email, deadline).await {
+            tracing::warn!(invitation = %resent.id, error = %e, "invitation email failed (resend)");
+            resent.email_delivery = EmailDelivery::Failed;
+            if let Err(e) = self.store.set_email_delivery(resent.id, EmailDelivery::Failed).await {
+                tracing::error!(invitation = %resent.id, error = %e, "could not record the failed email");
+            }
+        }
+        Ok(self.view(resent, now, Some(&keys)))
+    }
+
+    /// Why a resend's write was refused: what the domain says of the invitation
+    /// as it now is (answered, expired, or resent meanwhile: too soon).
+    async fn resend_refusal(
+        &self,
+        error: ResolveError,
+        id: InvitationId,
+        team: &TeamId,
+        now: DateTime<Utc>,
+    ) -> Error {
+        let current = match error {
+            ResolveError::Forbidden => return Error::Forbidden,
+            ResolveError::AlreadyMember => return Error::internal("a resend refused as already a member"),
+            ResolveError::Store(e) => return e.into(),
+            ResolveError::NotOpen { current: Some(inv) } => Some(*inv),
+            ResolveError::NotOpen { current: None } => match self.store.invitation(id).await {
+                Ok(inv) => inv,
+                Err(e) => return e.into(),
+            },
+        };
+        match current.filter(|inv| &inv.team_id == team) {
+            None => Error::NotFound,
+            Some(inv) => {
+                match inv.resend(now, self.settings.invitation_validity, self.settings.resend_cooldown) {
+                    Err(e) => e.into(),
+                    Ok(_) => Error::unavailable("a concurrent transaction cancelled the resend"),
+                }
+            }
+        }
+    }
+
     /// One transaction: the invitation's update, conditioned on it being open and
     /// in this team, and a check that the caller holds a role with
     /// `members.manage` in the team at that moment.
@@ -384,23 +469,25 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         let purge_at = now + self.settings.history_retention;
         match self.store.withdraw(team_id, id, &caller.user_id, &managers, now, purge_at).await {
             Ok(()) => Ok(Withdrawn { id, team_id: team_id.clone(), by: caller.user_id.clone(), at: now }),
-            Err(e) => Err(self.refusal(e, id, Some(team_id), now).await),
+            Err(e) => Err(self.refusal(e, id, Some(team_id), None, now).await),
         }
     }
 
     /// What the invitee sees before answering. Never changes anything: mail
     /// scanners follow GET links.
     pub async fn preview(&self, id: InvitationId, token: &str) -> Result<InvitationView, Error> {
-        self.check_token(id, token).await?;
+        let generation = self.check_token(id, token).await?;
         let now = self.clock.now();
-        let invitation = self.store.invitation(id).await?.ok_or(Error::NotFound)?;
+        let invitation =
+            self.store.invitation(id).await?.filter(same_link(generation)).ok_or(Error::NotFound)?;
         Ok(self.view(invitation, now, None))
     }
 
     pub async fn accept(&self, caller: &Caller, id: InvitationId, token: &str) -> Result<Accepted, Error> {
-        self.check_token(id, token).await?;
+        let generation = self.check_token(id, token).await?;
         let now = self.clock.now();
-        let invitation = self.store.invitation(id).await?.ok_or(Error::NotFound)?;
+        let invitation =
+            self.store.invitation(id).await?.filter(same_link(generation)).ok_or(Error::NotFound)?;
         invitation.ensure_open(now)?;
         // A forwarded link must not let another account join; the invitation stays
         // open for the right person. Only an address the identity provider says it
@@ -423,7 +510,7 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
             joined_at: now,
         };
         if let Err(e) = self.store.accept(&accepted, &membership, now, self.purge_at(&accepted)).await {
-            return Err(self.refusal(e, id, None, now).await);
+            return Err(self.refusal(e, id, None, Some(generation), now).await);
         }
         Ok(Accepted { invitation: self.view(accepted, now, None), membership })
     }
@@ -435,23 +522,25 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         id: InvitationId,
         token: &str,
     ) -> Result<InvitationView, Error> {
-        self.check_token(id, token).await?;
+        let generation = self.check_token(id, token).await?;
         let now = self.clock.now();
         let by = caller.map(|c| &c.user_id);
-        match self.store.decline(id, by, now, now + self.settings.history_retention).await {
+        match self.store.decline(id, by, generation, now, now + self.settings.history_retention).await {
             Ok(declined) => Ok(self.view(declined, now, None)),
-            Err(e) => Err(self.refusal(e, id, None, now).await),
+            Err(e) => Err(self.refusal(e, id, None, Some(generation), now).await),
         }
     }
 
     /// Why a conditional write was refused, as the caller should hear it: what a
     /// later caller would see. `team`: the invitation must be that team's, or it
-    /// does not exist as far as the caller can tell.
+    /// does not exist as far as the caller can tell; `generation`: the presented
+    /// link's, which must still be the invitation's, or the link is not valid.
     async fn refusal(
         &self,
         error: ResolveError,
         id: InvitationId,
         team: Option<&TeamId>,
+        generation: Option<u32>,
         now: DateTime<Utc>,
     ) -> Error {
         let current = match error {
@@ -465,7 +554,8 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
                 Err(e) => return e.into(),
             },
         };
-        match current.filter(|inv| team.is_none_or(|t| &inv.team_id == t)) {
+        let current = current.filter(|inv| team.is_none_or(|t| &inv.team_id == t));
+        match current.filter(|inv| generation.is_none_or(|g| inv.link_generation == g)) {
             None => Error::NotFound,
             Some(inv) => match inv.ensure_open(now) {
                 Err(e) => e.into(),
@@ -475,4 +565,10 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
             },
         }
     }
+}
+
+/// Whether an invitation still holds the link generation `generation`: a
+/// resend replaces the link, and the replaced one then names nothing.
+fn same_link(generation: u32) -> impl Fn(&Invitation) -> bool {
+    move |inv| inv.link_generation == generation
 }

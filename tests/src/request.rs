@@ -85,6 +85,10 @@ impl Call {
         Self::new(Function::Withdraw, "POST", routes::WITHDRAW, &[("teamId", team), ("invitationId", id)])
     }
 
+    pub fn resend(team: &str, id: &str) -> Self {
+        Self::new(Function::Invite, "POST", routes::RESEND, &[("teamId", team), ("invitationId", id)])
+    }
+
     pub fn members(team: &str) -> Self {
         Self::new(Function::List, "GET", routes::MEMBERS, &[("teamId", team)])
     }
@@ -209,12 +213,14 @@ pub async fn call_handlers(api: &ProductionHandlers, call: Call) -> Resp {
         context.deadline = deadline.duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
         request = request.with_lambda_context(context);
     }
-    into_resp(dispatch(api, call.function, request).await)
+    // On the heap: a handler's future is large in unoptimised builds, and a test
+    // awaiting many of them would otherwise outgrow a test thread's stack.
+    into_resp(Box::pin(dispatch(api, call.function, request)).await)
 }
 
 /// Delivers one raw API Gateway v2 event to a function's handler, as Lambda would.
 pub async fn send_event(api: &ProductionHandlers, function: Function, event: &str) -> Resp {
-    into_resp(dispatch(api, function, parse_event(event)).await)
+    into_resp(Box::pin(dispatch(api, function, parse_event(event))).await)
 }
 
 pub fn parse_event(event: &str) -> lambda_http::Request {
@@ -228,7 +234,7 @@ pub async fn dispatch(
     request: lambda_http::Request,
 ) -> Response<Body> {
     match function {
-        Function::Invite => api.invite(request).await,
+        Function::Invite => api.invite_function(request).await,
         Function::List => api.list_function(request).await,
         Function::Withdraw => api.withdraw_function(request).await,
         Function::Respond => api.respond(request).await,

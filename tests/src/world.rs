@@ -306,6 +306,7 @@ pub fn handlers(
             app_base_url: APP_BASE_URL.into(),
             invitation_validity: options.validity,
             history_retention: config::default_retention(),
+            resend_cooldown: config::default_resend_cooldown(),
             trust_unverified_email: options.trust_unverified_email,
         },
     );

@@ -12,7 +12,7 @@ async fn main() -> Result<(), Error> {
     let instance = bootstrap::Instance::from_env(Links::Signed)?;
     let instance = &instance;
     lambda_http::run(service_fn(move |req: Request| async move {
-        Ok::<_, Infallible>(instance.handlers().await.invite(req).await)
+        Ok::<_, Infallible>(instance.handlers().await.invite_function(req).await)
     }))
     .await
 }

@@ -71,13 +71,15 @@ pub async fn seed<S: InvitationStore>(
     for m in &MEMBERS[1..] {
         store.add_member(&member(*m)).await.map_err(exists)?;
     }
+    // Sent a few minutes ago, so that a resend (events/resend.json) is past its cooldown.
+    let sent = now - TimeDelta::minutes(5).min(validity / 2);
     for (id, email, role) in INVITATIONS {
         let mut invitation = Invitation::new(
             &team,
             Email::parse(email).expect("valid demo email"),
             RoleName::parse(role).expect("valid demo role"),
             owner.user_id.clone(),
-            now,
+            sent,
             validity,
         );
         invitation.id = InvitationId::parse(id).expect("valid demo invitation id");

@@ -143,9 +143,23 @@ pub struct Invitation {
     pub expires_at: DateTime<Utc>,
     pub resolution: Resolution,
     pub email_delivery: EmailDelivery,
+    /// When the email last went out: `created_at`, or the latest resend.
+    pub sent_at: DateTime<Utc>,
+    /// Raised by each resend; only a link of this generation works (`token`).
+    pub link_generation: u32,
 }
 
 /// Why a transition is refused.
+/// Why an invitation cannot be sent again now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ResendError {
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// Sent less than the cooldown ago; this long until it may be.
+    #[error("sent too recently to send again")]
+    TooSoon(TimeDelta),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
     #[error("the invitation has expired")]
@@ -174,7 +188,32 @@ impl Invitation {
             expires_at: now + valid_for,
             resolution: Resolution::Open,
             email_delivery: EmailDelivery::Sent,
+            sent_at: now,
+            link_generation: 0,
         }
+    }
+
+    /// The invitation sent again at `now`: a new link (the old one stops
+    /// working) and a new validity period. Only while open, and not within
+    /// `cooldown` of the last send.
+    pub fn resend(
+        &self,
+        now: DateTime<Utc>,
+        valid_for: TimeDelta,
+        cooldown: TimeDelta,
+    ) -> Result<Self, ResendError> {
+        self.ensure_open(now)?;
+        let ready_at = self.sent_at + cooldown;
+        if now < ready_at {
+            return Err(ResendError::TooSoon(ready_at - now));
+        }
+        Ok(Self {
+            sent_at: now,
+            expires_at: now + valid_for,
+            link_generation: self.link_generation + 1,
+            email_delivery: EmailDelivery::Sent,
+            ..self.clone()
+        })
     }
 
     pub fn status_at(&self, now: DateTime<Utc>) -> Status {
@@ -250,6 +289,31 @@ mod tests {
 
     fn user(s: &str) -> UserId {
         UserId::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_resend_renews_the_link_and_the_week_but_not_too_often_and_only_while_open() {
+        let sent = t("2026-03-01T12:00:00Z");
+        let inv = invitation(sent);
+        let cooldown = TimeDelta::seconds(60);
+        let early = sent + TimeDelta::seconds(45);
+        assert_eq!(inv.resend(early, week(), cooldown), Err(ResendError::TooSoon(TimeDelta::seconds(15))));
+        let later = t("2026-03-07T12:00:00Z");
+        let again = inv.resend(later, week(), cooldown).unwrap();
+        assert_eq!((again.link_generation, again.sent_at), (1, later));
+        assert_eq!(again.expires_at, t("2026-03-14T12:00:00Z"), "a new week from the resend");
+        assert_eq!((again.id, again.created_at), (inv.id, inv.created_at));
+        assert_eq!(again.status_at(t("2026-03-10T12:00:00Z")), Status::Open, "past the first week");
+        assert_eq!(again.resend(later, week(), cooldown), Err(ResendError::TooSoon(cooldown)));
+        assert_eq!(again.resend(later + cooldown, week(), cooldown).unwrap().link_generation, 2);
+
+        let expired = t("2026-03-08T12:00:00Z");
+        assert_eq!(inv.resend(expired, week(), cooldown), Err(TransitionError::Expired.into()));
+        let declined = inv.decline(None, later).unwrap();
+        assert_eq!(
+            declined.resend(later + cooldown, week(), cooldown),
+            Err(TransitionError::NotOpen(Status::Declined).into())
+        );
     }
 
     #[test]

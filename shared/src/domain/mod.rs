@@ -11,7 +11,8 @@ mod token;
 pub use email::{Email, InvalidEmail};
 pub use ids::{InvalidId, InvitationId, TeamId, UserId};
 pub use invitation::{
-    EmailDelivery, Invitation, Resolution, Status, TransitionError, UnknownEmailDelivery, UnknownStatus,
+    EmailDelivery, Invitation, ResendError, Resolution, Status, TransitionError, UnknownEmailDelivery,
+    UnknownStatus,
 };
 pub use role::{InvalidRoleName, Permission, Role, RoleCatalog, RoleError, RoleName};
 pub use team::{InvalidTeamName, Membership, Team, TeamName};

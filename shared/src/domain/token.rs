@@ -1,9 +1,15 @@
 //! Invitation link tokens.
 //!
-//! The token is HMAC-SHA256(secret, invitation id). That makes it unguessable
-//! (256 bits), means nothing secret is stored in DynamoDB (a table dump reveals no
-//! working link), and lets managers copy the link again at any time: it is
-//! recomputed, not looked up.
+//! The token is HMAC-SHA256(secret, invitation id and link generation). That
+//! makes it unguessable (256 bits), means nothing secret is stored in DynamoDB (a
+//! table dump reveals no working link), and lets managers copy the link again at
+//! any time: it is recomputed, not looked up.
+//!
+//! The generation starts at 0 and a resend raises it, so the new link differs
+//! and the old one stops working: the invitation stores only the number, and a
+//! link is valid only for the generation the invitation holds. A token names its
+//! generation (`{mac}` for 0, `{mac}.{n}` after), so it is checked, and its
+//! generation known, before anything is read.
 //!
 //! The secret rotates (Secrets Manager's AWSCURRENT and AWSPREVIOUS versions):
 //! links are signed with the current key and accepted under either, so a
@@ -60,29 +66,46 @@ impl LinkSigner {
         (secret.len() >= MIN_SECRET_LEN).then(|| Self { key: secret.to_vec() })
     }
 
-    fn mac(&self, id: InvitationId) -> HmacSha256 {
+    fn mac(&self, id: InvitationId, generation: u32) -> HmacSha256 {
         let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any length");
         mac.update(CONTEXT);
+        // Ids have one length, so "id" and "id/n" can never be the same message.
         mac.update(id.to_string().as_bytes());
+        if generation > 0 {
+            mac.update(format!("/{generation}").as_bytes());
+        }
         mac
     }
 
-    pub fn sign(&self, id: InvitationId) -> LinkToken {
-        LinkToken(URL_SAFE_NO_PAD.encode(self.mac(id).finalize().into_bytes()))
+    pub fn sign(&self, id: InvitationId, generation: u32) -> LinkToken {
+        let mac = URL_SAFE_NO_PAD.encode(self.mac(id, generation).finalize().into_bytes());
+        LinkToken(match generation {
+            0 => mac,
+            n => format!("{mac}.{n}"),
+        })
     }
 
-    /// Constant-time check of a token presented for `id`.
-    pub fn verify(&self, id: InvitationId, presented: &str) -> bool {
-        // 43 characters is the only length `sign` produces; anything else cannot
-        // match, and refusing it early reveals only what the format already does.
-        if presented.len() != 43 {
-            return false;
-        }
-        match URL_SAFE_NO_PAD.decode(presented) {
-            Ok(bytes) => self.mac(id).verify_slice(&bytes).is_ok(),
-            Err(_) => false,
-        }
+    /// Constant-time check of a token presented for `id`: the generation it was
+    /// signed for, if it is genuine.
+    pub fn verify(&self, id: InvitationId, presented: &str) -> Option<u32> {
+        let (mac, generation) = split(presented)?;
+        let bytes = URL_SAFE_NO_PAD.decode(mac).ok()?;
+        self.mac(id, generation).verify_slice(&bytes).is_ok().then_some(generation)
     }
+}
+
+/// A token's MAC and the generation it names, when it has the one shape `sign`
+/// produces (43 characters, then `.n` for n > 0 written without leading zeros);
+/// refusing anything else early reveals only what the format already does.
+fn split(presented: &str) -> Option<(&str, u32)> {
+    let (mac, generation) = match presented.split_once('.') {
+        None => (presented, 0),
+        Some((mac, n)) => {
+            let generation: u32 = n.parse().ok()?;
+            (generation > 0 && generation.to_string() == n).then_some((mac, generation))?
+        }
+    };
+    (mac.len() == 43).then_some((mac, generation))
 }
 
 /// The keys of the link secret: the current one signs, and during a rotation
@@ -98,16 +121,16 @@ impl LinkKeys {
         Self { current, previous }
     }
 
-    pub fn sign(&self, id: InvitationId) -> LinkToken {
-        self.current.sign(id)
+    pub fn sign(&self, id: InvitationId, generation: u32) -> LinkToken {
+        self.current.sign(id, generation)
     }
 
-    /// A token signed under the current or the previous key.
-    pub fn verify(&self, id: InvitationId, presented: &str) -> bool {
+    /// The generation of a token signed under the current or the previous key.
+    pub fn verify(&self, id: InvitationId, presented: &str) -> Option<u32> {
         // Both are checked, whichever matches, so timing tells nothing of which.
         let current = self.current.verify(id, presented);
-        let previous = self.previous.as_ref().is_some_and(|p| p.verify(id, presented));
-        current | previous
+        let previous = self.previous.as_ref().and_then(|p| p.verify(id, presented));
+        current.or(previous)
     }
 }
 
@@ -126,12 +149,12 @@ mod tests {
         let (old, new) =
             (signer("the secret before the rotation, 32+"), signer("the secret after the rotation, 32++"));
         let id = InvitationId::new_random();
-        let sent_before = old.sign(id);
+        let sent_before = old.sign(id, 2);
         let keys = LinkKeys::new(new.clone(), Some(old.clone()));
-        assert!(keys.verify(id, sent_before.as_str()), "a link sent before the rotation");
-        assert_eq!(keys.sign(id), new.sign(id), "new links use the current key");
+        assert_eq!(keys.verify(id, sent_before.as_str()), Some(2), "a link sent before the rotation");
+        assert_eq!(keys.sign(id, 2), new.sign(id, 2), "new links use the current key");
         let next = LinkKeys::new(signer("a third secret, after another turn"), Some(new));
-        assert!(!next.verify(id, sent_before.as_str()), "two rotations later the oldest key is gone");
+        assert_eq!(next.verify(id, sent_before.as_str()), None, "two rotations later the oldest key is gone");
     }
 
     fn signer(secret: &str) -> LinkSigner {
@@ -149,32 +172,56 @@ mod tests {
         let s = signer("0123456789abcdef0123456789abcdef");
         let a = InvitationId::new_random();
         let b = InvitationId::new_random();
-        let token = s.sign(a);
+        let token = s.sign(a, 0);
         assert_eq!(token.as_str().len(), 43);
-        assert!(s.verify(a, token.as_str()));
-        assert!(!s.verify(b, token.as_str()), "swapped between invitations");
+        assert_eq!(s.verify(a, token.as_str()), Some(0));
+        assert_eq!(s.verify(b, token.as_str()), None, "swapped between invitations");
+    }
+
+    #[test]
+    fn each_generation_has_its_own_token_naming_it() {
+        let s = signer("0123456789abcdef0123456789abcdef");
+        let id = InvitationId::new_random();
+        let tokens: Vec<String> = (0..3).map(|g| s.sign(id, g).as_str().to_owned()).collect();
+        assert_eq!(tokens[1][43..], *".1");
+        for (g, token) in tokens.iter().enumerate() {
+            assert_eq!(s.verify(id, token), Some(g as u32));
+        }
+        let mac_of = |t: &str| t[..43].to_owned();
+        assert_ne!(mac_of(&tokens[0]), mac_of(&tokens[1]), "a new generation is a new MAC, not a new suffix");
+        // A suffix cannot be moved to another generation, nor written another way.
+        for forged in [
+            format!("{}.2", mac_of(&tokens[1])),
+            format!("{}.1", mac_of(&tokens[0])),
+            format!("{}.01", mac_of(&tokens[1])),
+            format!("{}.0", mac_of(&tokens[0])),
+            format!("{}.+1", mac_of(&tokens[1])),
+            format!("{}.", mac_of(&tokens[0])),
+        ] {
+            assert_eq!(s.verify(id, &forged), None, "{forged}");
+        }
     }
 
     #[test]
     fn tampered_truncated_or_foreign_tokens_fail() {
         let s = signer("0123456789abcdef0123456789abcdef");
         let id = InvitationId::new_random();
-        let token = s.sign(id).as_str().to_owned();
+        let token = s.sign(id, 0).as_str().to_owned();
 
         let mut tampered = token.clone().into_bytes();
         tampered[10] = if tampered[10] == b'A' { b'B' } else { b'A' };
-        assert!(!s.verify(id, std::str::from_utf8(&tampered).unwrap()));
-        assert!(!s.verify(id, &token[..42]));
-        assert!(!s.verify(id, ""));
-        assert!(!s.verify(id, &format!("{token}=")));
+        assert_eq!(s.verify(id, std::str::from_utf8(&tampered).unwrap()), None);
+        assert_eq!(s.verify(id, &token[..42]), None);
+        assert_eq!(s.verify(id, ""), None);
+        assert_eq!(s.verify(id, &format!("{token}=")), None);
         let other = signer("another secret, also 32 bytes long!");
-        assert!(!other.verify(id, &token), "signed under another secret");
+        assert_eq!(other.verify(id, &token), None, "signed under another secret");
     }
 
     #[test]
     fn tokens_never_appear_in_debug_output() {
         let s = signer("0123456789abcdef0123456789abcdef");
-        let token = s.sign(InvitationId::new_random());
+        let token = s.sign(InvitationId::new_random(), 1);
         assert!(!format!("{token:?}").contains(token.as_str()));
         assert!(!format!("{s:?}").contains("0123456789"));
     }

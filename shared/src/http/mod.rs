@@ -27,6 +27,7 @@ pub mod routes {
     pub const INVITE: &str = "/teams/{teamId}/invitations";
     pub const LIST: &str = "/teams/{teamId}/invitations";
     pub const WITHDRAW: &str = "/teams/{teamId}/invitations/{invitationId}/withdraw";
+    pub const RESEND: &str = "/teams/{teamId}/invitations/{invitationId}/resend";
     pub const PREVIEW: &str = "/invitations/{invitationId}";
     pub const ACCEPT: &str = "/invitations/{invitationId}/accept";
     pub const DECLINE: &str = "/invitations/{invitationId}/decline";
@@ -109,6 +110,26 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> Handlers<S, M, K> {
             tracing::info!(route, method = %method, status, latency_ms, "request");
         }
         response
+    }
+
+    /// The invite function's routes (the ones that send email), told apart by path.
+    pub async fn invite_function(&self, req: Request) -> Response<Body> {
+        match req.uri().path().trim_end_matches('/').ends_with("/resend") {
+            true => self.resend(req).await,
+            false => self.invite(req).await,
+        }
+    }
+
+    /// `POST /teams/{teamId}/invitations/{invitationId}/resend`
+    pub async fn resend(&self, req: Request) -> Response<Body> {
+        self.logged(routes::RESEND, req.method(), async {
+            let caller = self.require_caller(&req)?;
+            let team = request::team_id(&req, routes::RESEND)?;
+            let id = request::invitation_id(&req, routes::RESEND)?;
+            let view = self.service.resend(&caller, &team, id, invocation_deadline(&req)).await?;
+            json_response(StatusCode::OK, views::invitation(&view))
+        })
+        .await
     }
 
     /// `POST /teams/{teamId}/invitations`

@@ -20,7 +20,7 @@ pub struct Problem {
     pub detail: String,
     /// Extra members of the problem document.
     pub extra: Vec<(&'static str, Value)>,
-    pub headers: Vec<(header::HeaderName, &'static str)>,
+    pub headers: Vec<(header::HeaderName, String)>,
 }
 
 /// The one mapping from an error to what the client sees.
@@ -36,7 +36,7 @@ pub fn describe(err: &Error) -> Problem {
     match err {
         Error::InvalidRequest(why) => p(StatusCode::BAD_REQUEST, "invalid_request", "The request is malformed", why),
         Error::Unauthenticated => Problem {
-            headers: vec![(header::WWW_AUTHENTICATE, "Bearer")],
+            headers: vec![(header::WWW_AUTHENTICATE, "Bearer".into())],
             ..p(StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required", "Sign in to do this.")
         },
         Error::Forbidden => p(
@@ -93,6 +93,16 @@ pub fn describe(err: &Error) -> Problem {
                 "The invitation has expired; ask the team to invite you again.",
             )
         },
+        Error::ResendTooSoon(seconds) => Problem {
+            headers: vec![(header::RETRY_AFTER, seconds.to_string())],
+            extra: vec![("retryAfterSeconds", json!(seconds))],
+            ..p(
+                StatusCode::TOO_MANY_REQUESTS,
+                "resend_too_soon",
+                "Sent too recently",
+                &format!("This invitation was just sent; it can be sent again in {seconds} s."),
+            )
+        },
         Error::Validation(fields) => Problem {
             extra: vec![(
                 "errors",
@@ -106,7 +116,7 @@ pub fn describe(err: &Error) -> Problem {
             )
         },
         Error::Unavailable(_) => Problem {
-            headers: vec![(header::RETRY_AFTER, "1")],
+            headers: vec![(header::RETRY_AFTER, "1".into())],
             ..p(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -148,7 +158,7 @@ pub fn problem_response(err: &Error) -> Response<Body> {
         .header(header::CONTENT_TYPE, PROBLEM_JSON)
         .header(header::CACHE_CONTROL, "no-store");
     for (name, value) in &problem.headers {
-        builder = builder.header(name, *value);
+        builder = builder.header(name, value.as_str());
     }
     builder.body(Body::Text(body_of(&problem).to_string())).expect("static headers are valid")
 }
@@ -173,6 +183,7 @@ mod tests {
             (Error::LastOwner, 409, "last_owner"),
             (Error::NotOpen(Status::Accepted), 409, "invitation_not_open"),
             (Error::Expired, 410, "invitation_expired"),
+            (Error::ResendTooSoon(42), 429, "resend_too_soon"),
             (Error::Validation(vec![]), 422, "validation_failed"),
             (Error::unavailable("throttled"), 503, "unavailable"),
             (Error::internal("corrupt item"), 500, "internal"),

@@ -35,6 +35,7 @@ enum State {
 enum Route {
     Invite,
     List,
+    Resend,
     Withdraw,
     /// IDOR: this team's invitation id under the caller's own team's URL.
     WithdrawUnderOtherTeam,
@@ -53,9 +54,10 @@ const WHO: [Who; 7] = [
     Who::Stranger,
 ];
 const STATES: [State; 5] = [State::Open, State::Accepted, State::Declined, State::Withdrawn, State::Expired];
-const ROUTES: [Route; 7] = [
+const ROUTES: [Route; 8] = [
     Route::Invite,
     Route::List,
+    Route::Resend,
     Route::Withdraw,
     Route::WithdrawUnderOtherTeam,
     Route::Preview,
@@ -83,6 +85,8 @@ fn expected(route: Route, who: Who, state: State) -> u16 {
         (Route::List, Invitee) if state == State::Accepted => 200,
         (Route::List, _) => 403,
         // The permission is checked before anything about the invitation is told.
+        (Route::Resend, Owner | Administrator) => by_state(state, 200),
+        (Route::Resend, _) => 403,
         (Route::Withdraw, Owner | Administrator) => by_state(state, 200),
         (Route::Withdraw, _) => 403,
         // A manager of the other team: that team has no such invitation.
@@ -124,6 +128,7 @@ fn call(w: &World, cell: &Cell) -> Call {
             Call::invite(&w.team, json!({"email": w.email(&format!("new{}", cell.n)), "role": "member"}))
         }
         Route::List => Call::list(&w.team),
+        Route::Resend => Call::resend(&w.team, &cell.id),
         Route::Withdraw => Call::withdraw(&w.team, &cell.id),
         Route::WithdrawUnderOtherTeam => Call::withdraw(&w.other_team, &cell.id),
         Route::Preview => Call::preview(&cell.id, &cell.token),
@@ -156,6 +161,8 @@ async fn run_state(state: State) -> (usize, Vec<String>) {
             cells.push(Cell { route, who, id, token, invitee, n });
         }
     }
+    // Past the resend cooldown, so that a resend's answer depends on the state alone.
+    w.clock.advance(TimeDelta::seconds(60));
     if state == State::Expired {
         w.clock.advance(TimeDelta::days(7) + TimeDelta::seconds(1));
     }
@@ -174,7 +181,10 @@ async fn run_state(state: State) -> (usize, Vec<String>) {
         }
         // Whoever may not act leaves no trace: the invitation is as it was.
         if want >= 400
-            && matches!(cell.route, Route::Withdraw | Route::WithdrawUnderOtherTeam | Route::Accept)
+            && matches!(
+                cell.route,
+                Route::Resend | Route::Withdraw | Route::WithdrawUnderOtherTeam | Route::Accept
+            )
         {
             let after = w.preview(&cell.id, &cell.token).await;
             let status = match state {

@@ -219,11 +219,15 @@ fn every_function_logs_json_to_a_retained_group_and_has_error_and_throttle_alarm
 
 #[test]
 fn the_templates_bounds_on_settings_are_the_ones_the_functions_enforce() {
-    use invitations_core::config::{EXPIRY_SECONDS_RANGE, RETENTION_DAYS_RANGE};
+    use invitations_core::config::{
+        EXPIRY_SECONDS_RANGE, RESEND_COOLDOWN_SECONDS_RANGE, RETENTION_DAYS_RANGE,
+    };
     let t = parsed();
-    for (name, range) in
-        [("InvitationExpirySeconds", EXPIRY_SECONDS_RANGE), ("HistoryRetentionDays", RETENTION_DAYS_RANGE)]
-    {
+    for (name, range) in [
+        ("InvitationExpirySeconds", EXPIRY_SECONDS_RANGE),
+        ("HistoryRetentionDays", RETENTION_DAYS_RANGE),
+        ("ResendCooldownSeconds", RESEND_COOLDOWN_SECONDS_RANGE),
+    ] {
         let p = &t["Parameters"][name];
         assert_eq!(p["MinValue"].as_i64(), Some(*range.start()), "{name} MinValue");
         assert_eq!(p["MaxValue"].as_i64(), Some(*range.end()), "{name} MaxValue");

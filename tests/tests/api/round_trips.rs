@@ -32,6 +32,15 @@ async fn every_operation_makes_the_fewest_sequential_round_trips_its_semantics_a
     let id = resp.body["id"].as_str().unwrap().to_owned();
     let token = token_of(resp.body["link"].as_str().unwrap());
 
+    // resend: the caller's membership and the invitation (concurrently), then one
+    // transaction; then the email.
+    w.clock.advance(chrono::TimeDelta::seconds(60));
+    assert_eq!(w.call(Call::resend(&w.team, &id).by(&w.owner)).await.status, 200);
+    trips("resend", db.take(), 2);
+    assert_eq!(ses.take().requests, 1, "resend sends one email");
+    let token = token_of(w.list(&w.owner, &[]).await.body["invitations"][0]["link"].as_str().unwrap());
+    db.take();
+
     // list: the permission check and the query run concurrently.
     assert_eq!(w.list(&w.member, &[]).await.status, 200);
     trips("list", db.take(), 1);
@@ -145,6 +154,11 @@ async fn each_function_is_granted_exactly_the_actions_its_code_performs() {
         201
     );
     record("invite", &failing_mail);
+    let resp = call_handlers(&invite, invite_call(&w.email("resent"))).await;
+    w.clock.advance(chrono::TimeDelta::seconds(60));
+    let resent = Call::resend(&w.team, resp.body["id"].as_str().unwrap()).by(&w.owner);
+    assert_eq!(call_handlers(&invite, resent).await.status, 200);
+    record("invite", &w);
 
     // A manager's list carries links (the keys); a member's does not.
     assert_eq!(

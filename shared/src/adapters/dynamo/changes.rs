@@ -29,16 +29,28 @@ pub(super) struct Change {
     pub(super) values: Item,
 }
 
+/// "The invitation's link generation is still `:gen`", as a condition to
+/// append; invitations written before resending existed hold none, meaning 0.
+pub(super) fn generation_condition(generation: u32) -> &'static str {
+    match generation {
+        0 => " AND (attribute_not_exists(linkGeneration) OR linkGeneration = :gen)",
+        _ => " AND linkGeneration = :gen",
+    }
+}
+
 /// The condition under which an invitation may still change.
 pub(super) const STILL_OPEN: &str = "#status = :open AND expiresAtMs > :now";
 
 impl Change {
+    /// `generation`: the link generation of the token presented, which must
+    /// still be the invitation's (a resend since makes the write fail).
     pub(super) fn resolve(
         id: InvitationId,
         resolution: &Resolution,
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
         team: Option<&TeamId>,
+        generation: Option<u32>,
     ) -> Result<Self, StoreError> {
         let at =
             resolution.at().ok_or_else(|| StoreError::Other("an open invitation is no resolution".into()))?;
@@ -54,6 +66,10 @@ impl Change {
         if let Some(team) = team {
             condition.push_str(" AND teamId = :team");
             values.insert(":team".into(), s(team.as_str()));
+        }
+        if let Some(generation) = generation {
+            condition.push_str(generation_condition(generation));
+            values.insert(":gen".into(), n(generation.into()));
         }
         let update = match resolution.by() {
             Some(by) => {

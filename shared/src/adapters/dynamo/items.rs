@@ -125,6 +125,8 @@ pub fn invitation_item(inv: &Invitation, purge_at: DateTime<Utc>) -> Item {
         ("expiresAt", s(format_timestamp(inv.expires_at))),
         ("expiresAtMs", n(inv.expires_at.timestamp_millis())),
         ("emailDelivery", s(inv.email_delivery.as_str())),
+        ("sentAt", s(format_timestamp(inv.sent_at))),
+        ("linkGeneration", n(inv.link_generation.into())),
         ("purgeAt", n(purge_at.timestamp())),
     ]);
     if let Some(at) = inv.resolution.at() {
@@ -168,6 +170,17 @@ pub(super) fn parse_invitation(item: &Item) -> Result<Invitation, StoreError> {
         resolution,
         email_delivery: EmailDelivery::parse(get_s(item, W, "emailDelivery")?)
             .map_err(|_| corrupt(W, "emailDelivery"))?,
+        // Invitations written before resending existed were sent once, at creation.
+        sent_at: match item.get("sentAt") {
+            Some(_) => get_time(item, W, "sentAt")?,
+            None => get_time(item, W, "createdAt")?,
+        },
+        link_generation: match item.get("linkGeneration") {
+            Some(v) => {
+                v.as_n().ok().and_then(|g| g.parse().ok()).ok_or_else(|| corrupt(W, "linkGeneration"))?
+            }
+            None => 0,
+        },
     })
 }
 
@@ -315,6 +328,7 @@ mod tests {
             inv.decline(Some(by.clone()), at).unwrap(),
             inv.withdraw(by, at).unwrap(),
             Invitation { email_delivery: EmailDelivery::Failed, ..inv.clone() },
+            inv.resend(at, TimeDelta::days(7), TimeDelta::seconds(60)).unwrap(),
         ];
         for state in states {
             let item = invitation_item(&state, t("2027-02-01T00:00:00Z"));

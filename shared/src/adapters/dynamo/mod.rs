@@ -30,7 +30,7 @@ mod scripted_tests;
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    ConditionCheck, Delete, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    ConditionCheck, Delete, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
@@ -43,7 +43,8 @@ use crate::ports::{
     CreateError, InsertError, InvitationStore, ListQuery, MemberCursor, MemberPage, MemberQuery, Page,
     RemoveError, ResolveError, StoreError,
 };
-use changes::Change;
+use crate::time::format_timestamp;
+use changes::{Change, STILL_OPEN};
 pub(crate) use errors::store_error;
 use errors::{build_error, Transact};
 pub use items::invitation_item;
@@ -71,6 +72,9 @@ mod position {
     /// remove member: the membership, its email item, then the checks (the
     /// remover's permission, the staying owner) in `remove_member`'s order.
     pub const REMOVE_MEMBERSHIP: usize = 0;
+    /// resend: the invitation's update, its email lock's, the caller's permission.
+    pub const RESEND_INVITATION: usize = 0;
+    pub const RESEND_PERMISSION: usize = 2;
     pub const REMOVE_MEMBER_EMAIL: usize = 1;
 }
 
@@ -376,8 +380,14 @@ impl InvitationStore for DynamoStore {
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
     ) -> Result<(), ResolveError> {
-        let change =
-            Change::resolve(accepted.id, &accepted.resolution, now, purge_at, Some(&accepted.team_id))?;
+        let change = Change::resolve(
+            accepted.id,
+            &accepted.resolution,
+            now,
+            purge_at,
+            Some(&accepted.team_id),
+            Some(accepted.link_generation),
+        )?;
         let mut items =
             vec![TransactWriteItem::builder().update(change.into_update(&self.table, accepted.id)?).build()];
         items.extend(self.membership_writes(membership)?);
@@ -403,11 +413,12 @@ impl InvitationStore for DynamoStore {
         &self,
         id: InvitationId,
         by: Option<&UserId>,
+        generation: u32,
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
     ) -> Result<Invitation, ResolveError> {
         let resolution = Resolution::Declined { by: by.cloned(), at: now };
-        let change = Change::resolve(id, &resolution, now, purge_at, None)?;
+        let change = Change::resolve(id, &resolution, now, purge_at, None, Some(generation))?;
         let out = self
             .client
             .update_item()
@@ -447,7 +458,7 @@ impl InvitationStore for DynamoStore {
         purge_at: DateTime<Utc>,
     ) -> Result<(), ResolveError> {
         let resolution = Resolution::Withdrawn { by: by.clone(), at: now };
-        let change = Change::resolve(id, &resolution, now, purge_at, Some(team))?;
+        let change = Change::resolve(id, &resolution, now, purge_at, Some(team), None)?;
         let Some(permitted) = self.holds_role(team, by, roles)? else {
             return Err(ResolveError::Forbidden);
         };
@@ -464,6 +475,86 @@ impl InvitationStore for DynamoStore {
             }
             Err(Transact::Cancelled(c)) if c.failed(position::WITHDRAW_INVITATION) => {
                 Err(not_open(c.item(position::WITHDRAW_INVITATION))?)
+            }
+            Err(Transact::Cancelled(c)) if c.conflict() => Err(ResolveError::NotOpen { current: None }),
+            Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
+        }
+    }
+
+    async fn resend(
+        &self,
+        resent: &Invitation,
+        by: &UserId,
+        roles: &[RoleName],
+        now: DateTime<Utc>,
+        purge_at: DateTime<Utc>,
+    ) -> Result<(), ResolveError> {
+        let previous = resent
+            .link_generation
+            .checked_sub(1)
+            .ok_or_else(|| StoreError::Other("a resend raises the link generation".into()))?;
+        let Some(permitted) = self.holds_role(&resent.team_id, by, roles)? else {
+            return Err(ResolveError::Forbidden);
+        };
+        let expires_ms = n(resent.expires_at.timestamp_millis());
+        let invitation = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(invitation_pk(resent.id)))
+            .key("sk", s(INVITATION_SK))
+            .condition_expression(format!(
+                "{STILL_OPEN} AND teamId = :team{}",
+                changes::generation_condition(previous)
+            ))
+            .update_expression(
+                "SET linkGeneration = :next, sentAt = :sent, expiresAt = :exp, expiresAtMs = :expms, \
+                 gsi2sk = :sk2, emailDelivery = :delivery, purgeAt = :purge",
+            )
+            .expression_attribute_names("#status", "status")
+            .set_expression_attribute_values(Some(item([
+                (":open", s(Status::Open.as_str())),
+                (":now", n(now.timestamp_millis())),
+                (":team", s(resent.team_id.as_str())),
+                (":gen", n(previous.into())),
+                (":next", n(resent.link_generation.into())),
+                (":sent", s(format_timestamp(resent.sent_at))),
+                (":exp", s(format_timestamp(resent.expires_at))),
+                (":expms", expires_ms.clone()),
+                (":sk2", s(by_status_sk(Status::Open, resent.expires_at, resent.id))),
+                (":delivery", s(resent.email_delivery.as_str())),
+                (":purge", n(purge_at.timestamp())),
+            ])))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(build_error)?;
+        // The email's lock carries the holder's expiry: it moves with it, or a new
+        // invite could take the lock over while this invitation is still open.
+        let lock = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(&resent.team_id)))
+            .key("sk", s(open_lock_sk(&resent.email)))
+            .condition_expression("invitationId = :id")
+            .update_expression("SET expiresAtMs = :expms, purgeAt = :purge")
+            .set_expression_attribute_values(Some(item([
+                (":id", s(resent.id.to_string())),
+                (":expms", expires_ms),
+                (":purge", n(resent.expires_at.timestamp())),
+            ])))
+            .build()
+            .map_err(build_error)?;
+        let items = vec![
+            TransactWriteItem::builder().update(invitation).build(),
+            TransactWriteItem::builder().update(lock).build(),
+            permitted,
+        ];
+        match self.send_transaction(items).await {
+            Ok(()) => Ok(()),
+            Err(Transact::Failed(e)) => Err(e.into()),
+            // Checked first: whoever may not resend learns nothing about the invitation.
+            Err(Transact::Cancelled(c)) if c.failed(position::RESEND_PERMISSION) => {
+                Err(ResolveError::Forbidden)
+            }
+            Err(Transact::Cancelled(c)) if c.failed(position::RESEND_INVITATION) => {
+                Err(not_open(c.item(position::RESEND_INVITATION))?)
             }
             Err(Transact::Cancelled(c)) if c.conflict() => Err(ResolveError::NotOpen { current: None }),
             Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),

@@ -88,6 +88,7 @@ fn service_with(
             app_base_url: "https://app.example.com".into(),
             invitation_validity: TimeDelta::days(7),
             history_retention: TimeDelta::days(90),
+            resend_cooldown: TimeDelta::seconds(60),
             trust_unverified_email: false,
         },
     )
@@ -102,7 +103,7 @@ fn invitee() -> Caller {
 }
 
 fn token(inv: &Invitation) -> String {
-    LinkSigner::new(SECRET).unwrap().sign(inv.id).as_str().to_owned()
+    LinkSigner::new(SECRET).unwrap().sign(inv.id, inv.link_generation).as_str().to_owned()
 }
 
 #[tokio::test]
