@@ -26,13 +26,20 @@ export interface Invitation extends Preview {
   /** Only for callers holding members.manage, only while open. */
   link?: string;
   linkToken?: string;
-  /** Not in the API yet: what the caller may do with this invitation, when the API says so. */
+  /** What the caller may do with it now ("withdraw", "copyLink"); absent from APIs that predate it. */
   actions?: string[];
 }
 
 export interface Page {
   invitations: Invitation[];
   nextCursor: string | null;
+}
+
+export interface TeamRole {
+  name: string;
+  permissions: string[];
+  /** Whether the caller may invite someone into this role. */
+  grantable: boolean;
 }
 
 export interface Withdrawn {
@@ -150,6 +157,9 @@ export const api = {
   },
   invite(teamId: string, email: string, role: string): Promise<Result<Invitation>> {
     return call("POST", `/teams/${seg(teamId)}/invitations`, { auth: true, body: { email, role } });
+  },
+  roles(teamId: string): Promise<Result<{ roles: TeamRole[] }>> {
+    return call("GET", `/teams/${seg(teamId)}/roles`, { auth: true });
   },
   withdraw(teamId: string, id: string): Promise<Result<Withdrawn>> {
     return call("POST", `/teams/${seg(teamId)}/invitations/${seg(id)}/withdraw`, { auth: true });

@@ -29,7 +29,7 @@ test.beforeAll(async ({ browser }) => {
 });
 
 test.afterAll(async () => {
-  await manager.close();
+  await manager?.close();
 });
 
 test("the manager signs in and invites ada; the list shows the invitation open", async () => {

@@ -102,11 +102,23 @@ export async function apiListAll(name: UserName, query: string): Promise<Invitat
   return all;
 }
 
+/** The team's members' addresses: GET /members where the API has it, else those who accepted an invitation. */
+async function members(): Promise<Set<string>> {
+  const res = await fetch(`${stack.api}/teams/${TEAM}/members?limit=100`, {
+    headers: { Authorization: `Bearer ${await idToken("owner")}` },
+  });
+  if (res.status === 200) {
+    const page = (await res.json()) as { members?: { email: string }[]; nextCursor?: string | null };
+    if (Array.isArray(page.members) && !page.nextCursor) return new Set(page.members.map((m) => m.email));
+  }
+  return new Set((await apiListAll("owner", "status=accepted")).map((i) => i.email));
+}
+
 /** Who accepts in the journey and who tries to with the wrong account: ada and bo
- * on a fresh stack; bo and ada once ada has joined (after scripts/e2e.py's journey).
+ * on a fresh stack; bo and ada while ada is a member.
  * An open invitation left for the invitee is withdrawn first. */
 export async function journeyPeople(): Promise<{ invitee: UserName; other: UserName }> {
-  const joined = new Set((await apiListAll("owner", "status=accepted")).map((i) => i.email));
+  const joined = await members();
   const pair = ([["ada", "bo"], ["bo", "ada"]] as const).find(([invitee]) => !joined.has(user(invitee).email));
   if (!pair) throw new Error("ada and bo have both joined the team: the journey needs a stack where one has not (deploy a fresh one)");
   const [invitee, other] = pair;

@@ -14,13 +14,10 @@ import { append, h, liveRegion, replace, uid } from "../dom";
 import { roleName, STATUS_LABEL, statusBadge, when } from "../format";
 
 const STATUSES: Status[] = ["open", "expired", "accepted", "declined", "withdrawn"];
-// Until the API lists the roles a caller may grant, offer the catalog's roles and
-// let the API answer (422 for a role the caller may not grant, such as owner).
-const ROLES = [
-  ["member", "Member"],
-  ["administrator", "Administrator"],
-  ["owner", "Owner"],
-] as const;
+// The roles offered: those GET /teams/{teamId}/roles says the caller may grant.
+// From an API without that route, the catalog's roles, and the API's 422 answers
+// for one the caller may not grant (such as owner).
+const FALLBACK_ROLES = ["member", "administrator", "owner"];
 
 interface Actions {
   copyLink: boolean;
@@ -45,6 +42,8 @@ function managesFrom(page: Page): boolean | null {
 
 export async function teamPage(ctx: PageContext): Promise<void> {
   const teamId = ctx.params.teamId;
+  // Asked once, beside the first page of the list.
+  const rolesAnswer = session() ? api.roles(teamId) : null;
   const configured = config().team;
   let teamName = configured && configured.id === teamId && configured.name ? configured.name : teamId;
   const h1 = ctx.heading(`${teamName}: invitations`);
@@ -72,12 +71,13 @@ export async function teamPage(ctx: PageContext): Promise<void> {
   const limit = Number.isInteger(limitParam) && limitParam >= 1 && limitParam <= 100 ? limitParam : 20;
 
   let manages: boolean | null = null;
+  let rolesPending = true;
   const cursors: (string | undefined)[] = [undefined];
   let pageIndex = 0;
   let current: Page = { invitations: [], nextCursor: null };
 
   const live = liveRegion();
-  const inviteSection = h("section", { "aria-labelledby": "invite-heading", class: "card" });
+  const inviteSection = h("section", { "aria-labelledby": "invite-heading", class: "card", hidden: true });
   const listHeading = h("h2", { id: "list-heading", tabindex: "-1" }, "Invitations");
   const tableArea = h("div", { class: "table-area" });
   const pager = h("nav", { "aria-label": "Pages of invitations", class: "pager" });
@@ -142,8 +142,27 @@ export async function teamPage(ctx: PageContext): Promise<void> {
   const role = h(
     "select",
     { id: roleId, name: "role", "aria-describedby": `${roleId}-hint ${roleId}-error` },
-    ROLES.map(([value, label]) => h("option", { value }, label)),
+    FALLBACK_ROLES.map((name) => h("option", { value: name }, roleName(name))),
   );
+  const roleHint = h(
+    "p",
+    { id: `${roleId}-hint`, class: "hint" },
+    "You can grant only what your own role holds; owners are never invited.",
+  );
+
+  /** Offers the roles the API says the caller may grant; none means the caller cannot invite. */
+  async function applyRoles(): Promise<void> {
+    const r = rolesAnswer ? await rolesAnswer : null;
+    if (!r || !r.ok || !Array.isArray(r.data?.roles)) return; // an API without the route: the fallback list
+    const grantable = r.data.roles.filter((x) => x.grantable).map((x) => x.name);
+    if (!grantable.length) {
+      manages = false;
+      return;
+    }
+    const wanted = grantable.includes("member") ? "member" : grantable[0];
+    replace(role, grantable.map((name) => h("option", { value: name, selected: name === wanted }, roleName(name))));
+    roleHint.textContent = "The roles you may invite people into in this team.";
+  }
   const submit = h("button", { type: "submit", class: "button" }, "Send invitation");
 
   function fieldError(input: HTMLElement, box: HTMLElement, message: string | null): void {
@@ -175,7 +194,7 @@ export async function teamPage(ctx: PageContext): Promise<void> {
       { class: "field" },
       h("label", { for: roleId }, "Role"),
       role,
-      h("p", { id: `${roleId}-hint`, class: "hint" }, "You can grant only what your own role holds; owners are never invited."),
+      roleHint,
       roleError,
     ),
     submit,
@@ -306,6 +325,10 @@ export async function teamPage(ctx: PageContext): Promise<void> {
     current = res.data;
     const found = managesFrom(current);
     if (found !== null) manages = found;
+    if (rolesPending) {
+      rolesPending = false;
+      await applyRoles();
+    }
     const named = current.invitations[0]?.teamName;
     if (named && named !== teamName) {
       teamName = named;
@@ -505,7 +528,7 @@ export async function teamPage(ctx: PageContext): Promise<void> {
     (again ?? listHeading).focus();
   }
 
-  renderInviteSection();
+  // The invite form appears with the first page, once the answers say whether it should.
   await load();
 }
 
