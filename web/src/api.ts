@@ -66,6 +66,8 @@ export interface Problem {
   detail: string;
   invitationStatus?: Status;
   errors?: { field: string; message: string }[];
+  /** Seconds, from a Retry-After header (429 resend_too_soon, 503). */
+  retryAfter?: number;
 }
 
 export type Result<T> = { ok: true; status: number; data: T } | { ok: false; status: number; problem: Problem };
@@ -131,6 +133,7 @@ async function call<T>(method: string, path: string, opts: CallOptions = {}): Pr
           : `The service answered HTTP ${res.status}.`) + (retry ? ` (retry after ${retry} s)` : ""),
       invitationStatus: p.invitationStatus,
       errors: p.errors,
+      retryAfter: retry && /^\d+$/.test(retry) ? Number(retry) : undefined,
     },
   };
 }
@@ -160,6 +163,9 @@ export const api = {
   },
   roles(teamId: string): Promise<Result<{ roles: TeamRole[] }>> {
     return call("GET", `/teams/${seg(teamId)}/roles`, { auth: true });
+  },
+  resend(teamId: string, id: string): Promise<Result<Invitation>> {
+    return call("POST", `/teams/${seg(teamId)}/invitations/${seg(id)}/resend`, { auth: true });
   },
   withdraw(teamId: string, id: string): Promise<Result<Withdrawn>> {
     return call("POST", `/teams/${seg(teamId)}/invitations/${seg(id)}/withdraw`, { auth: true });

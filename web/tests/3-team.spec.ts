@@ -47,6 +47,58 @@ test("withdraw asks first: cancelled once, then confirmed; the link then says wi
   await invitee.context().close();
 });
 
+test("resend where the API offers it: a confirmation, then the new link; too soon is explained", async ({ page }) => {
+  // The list and resend answers are set in the browser in the API's shapes
+  // (docs/openapi.yaml: actions "resend", 200 with the new link, 429
+  // resend_too_soon with Retry-After), so this runs against any stack.
+  const address = freshAddress("resend");
+  const inv = await apiInvite(address);
+  const renewed = { ...inv, link: inv.link.replace(/token=.*/, "token=renewedLinkToken0123456789abcdefghijklmnopq"), linkToken: "renewedLinkToken0123456789abcdefghijklmnopq", actions: ["resend", "withdraw", "copyLink"] };
+  await page.route(`${stack.api}/teams/${TEAM}/invitations?*`, async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    for (const i of body.invitations ?? []) if (i.id === inv.id) i.actions = ["resend", "withdraw", "copyLink"];
+    await route.fulfill({ response, json: body });
+  });
+  let resends = 0;
+  await page.route(`${stack.api}/teams/${TEAM}/invitations/${inv.id}/resend`, (route) => {
+    resends += 1;
+    return resends === 1
+      ? route.fulfill({ json: renewed })
+      : route.fulfill({
+          status: 429,
+          headers: { "Retry-After": "300", "Access-Control-Allow-Origin": APP, "Access-Control-Expose-Headers": "retry-after" },
+          contentType: "application/problem+json",
+          json: { type: "urn:invitations:problem:resend_too_soon", title: "Too soon", status: 429, detail: "Sent a moment ago.", code: "resend_too_soon" },
+        });
+  });
+  await signIn(page, "owner");
+  await page.goto(teamPath);
+  const resend = rowOf(page, address).getByRole("button", { name: `Resend invitation to ${address}` });
+  await eventually(page, async () => {
+    await expect(resend).toBeVisible({ timeout: 1000 });
+  });
+  await resend.click();
+  const dialog = page.getByRole("dialog", { name: "Send this invitation again?" });
+  await expect(dialog).toContainText("The link sent before stops working.");
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  expect(resends).toBe(0);
+
+  await resend.click();
+  await dialog.getByRole("button", { name: "Resend invitation" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "sent again" })).toHaveText(
+    `The invitation was sent again to ${address} with a new link. The link sent before no longer works.`,
+  );
+  await rowOf(page, address).getByRole("button", { name: `Copy link for ${address}` }).click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(renewed.link);
+
+  await resend.click();
+  await dialog.getByRole("button", { name: "Resend invitation" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "short while" })).toHaveText(
+    "It was sent only a short while ago. You can send it again in 5 minutes. Meanwhile you can copy its link.",
+  );
+});
+
 test("the invite form shows the API's 422 at the fields and explains 409s in words", async ({ page }) => {
   const open = freshAddress("twice");
   await apiInvite(open);

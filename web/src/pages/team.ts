@@ -21,15 +21,20 @@ const FALLBACK_ROLES = ["member", "administrator", "owner"];
 
 interface Actions {
   copyLink: boolean;
+  resend: boolean;
   withdraw: boolean;
 }
 
 function actionsOf(inv: Invitation): Actions {
   if (Array.isArray(inv.actions)) {
-    return { copyLink: inv.actions.includes("copyLink") && !!inv.link, withdraw: inv.actions.includes("withdraw") };
+    return {
+      copyLink: inv.actions.includes("copyLink") && !!inv.link,
+      resend: inv.actions.includes("resend"),
+      withdraw: inv.actions.includes("withdraw"),
+    };
   }
   const manager = inv.status === "open" && !!inv.link;
-  return { copyLink: manager, withdraw: manager };
+  return { copyLink: manager, resend: false, withdraw: manager };
 }
 
 /** true/false when the page says whether the caller manages the team; null when it cannot tell. */
@@ -349,7 +354,7 @@ export async function teamPage(ctx: PageContext): Promise<void> {
       );
       return;
     }
-    const withActions = rows.some((i) => actionsOf(i).copyLink || actionsOf(i).withdraw);
+    const withActions = rows.some((i) => Object.values(actionsOf(i)).some(Boolean));
     replace(
       tableArea,
       h(
@@ -422,6 +427,18 @@ export async function teamPage(ctx: PageContext): Promise<void> {
                     "Copy link",
                   )
                 : null,
+              acts.resend
+                ? h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "button secondary small",
+                      "aria-label": `Resend invitation to ${inv.email}`,
+                      onclick: () => void resend(inv),
+                    },
+                    "Resend",
+                  )
+                : null,
               acts.withdraw
                 ? h(
                     "button",
@@ -463,6 +480,42 @@ export async function teamPage(ctx: PageContext): Promise<void> {
     }
   }
 
+  async function resend(inv: Invitation): Promise<void> {
+    const sure = await confirmDialog({
+      title: "Send this invitation again?",
+      body: `${inv.email} gets a new email with a new link, valid from now. The link sent before stops working.`,
+      confirm: "Resend invitation",
+      cancel: "Cancel",
+    });
+    if (!sure) return;
+    const res = await api.resend(teamId, inv.id);
+    if (res.ok) {
+      const i = current.invitations.findIndex((x) => x.id === inv.id);
+      if (i >= 0) current.invitations[i] = res.data;
+      renderTable();
+      listHeading.focus();
+      live.say(
+        res.data.emailDelivery === "failed"
+          ? `A new link was made for ${inv.email}, but the email could not be sent. Copy the link and send it yourself; the link sent before no longer works.`
+          : `The invitation was sent again to ${inv.email} with a new link. The link sent before no longer works.`,
+        res.data.emailDelivery === "failed" ? "error" : "info",
+      );
+      return;
+    }
+    const p = res.problem;
+    if (p.code === "resend_too_soon") {
+      const minutes = p.retryAfter ? Math.max(1, Math.ceil(p.retryAfter / 60)) : null;
+      live.say(
+        `It was sent only a short while ago. ${minutes ? `You can send it again in ${minutes} minute${minutes === 1 ? "" : "s"}.` : "Try again later."} Meanwhile you can copy its link.`,
+        "error",
+      );
+      return;
+    }
+    live.say(`It could not be sent again: ${problemText(p)}`, "error");
+    await load();
+    listHeading.focus();
+  }
+
   async function withdraw(inv: Invitation): Promise<void> {
     const sure = await confirmDialog({
       title: "Withdraw this invitation?",
@@ -486,18 +539,7 @@ export async function teamPage(ctx: PageContext): Promise<void> {
       listHeading.focus();
       return;
     }
-    const p = res.problem;
-    const why =
-      p.code === "invitation_not_open"
-        ? `It could not be withdrawn: it is already ${p.invitationStatus ?? "answered"}.`
-        : p.code === "invitation_expired"
-          ? "It could not be withdrawn: it has expired."
-          : p.code === "forbidden"
-            ? "You may not withdraw invitations in this team."
-            : p.code === "not_found"
-              ? "It could not be withdrawn: it no longer exists."
-              : p.detail;
-    live.say(`${why}`, "error");
+    live.say(`It could not be withdrawn: ${problemText(res.problem)}`, "error");
     await load();
     listHeading.focus();
   }
@@ -530,6 +572,22 @@ export async function teamPage(ctx: PageContext): Promise<void> {
 
   // The invite form appears with the first page, once the answers say whether it should.
   await load();
+}
+
+/** Why a change to one invitation was refused, in words. */
+function problemText(p: Problem): string {
+  switch (p.code) {
+    case "invitation_not_open":
+      return `it is already ${p.invitationStatus ?? "answered"}.`;
+    case "invitation_expired":
+      return "it has expired.";
+    case "forbidden":
+      return "your role does not let you manage this team's invitations.";
+    case "not_found":
+      return "it no longer exists.";
+    default:
+      return p.detail;
+  }
 }
 
 function capitalise(s: string): string {
