@@ -22,6 +22,9 @@ pub enum Error {
     /// Accepting while signed in as another address than the invited one.
     #[error("signed-in email does not match the invited email")]
     EmailMismatch,
+    /// Listing one's own invitations needs an address the identity provider verified.
+    #[error("the signed-in email is not verified")]
+    EmailUnverified,
     /// Also for a wrong or tampered link token: the two are indistinguishable.
     #[error("not found")]
     NotFound,

@@ -251,6 +251,16 @@ pub trait InvitationStore: Send + Sync {
         purge_at: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), ResolveError>> + Send;
 
+    /// A page of the open (unexpired at `now`) invitations addressed to `email`,
+    /// across teams, latest expiry first.
+    fn open_invitations_for(
+        &self,
+        email: &Email,
+        limit: usize,
+        after: Option<&PageCursor>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Page, StoreError>> + Send;
+
     /// A page of a team's members, ordered by user id.
     fn members(
         &self,

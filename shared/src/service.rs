@@ -312,6 +312,27 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         })
     }
 
+    /// The open invitations addressed to the caller's verified email, across
+    /// teams, as their previews: how someone whose email never arrived finds
+    /// and accepts them. An unverified address proves nothing: 403.
+    pub async fn my_invitations(
+        &self,
+        caller: &Caller,
+        limit: usize,
+        after: Option<&PageCursor>,
+    ) -> Result<InvitationPage, Error> {
+        let email = match (&caller.email, caller.email_verified) {
+            (Some(email), Some(true)) => email,
+            _ => return Err(Error::EmailUnverified),
+        };
+        let now = self.clock.now();
+        let page = self.store.open_invitations_for(email, limit, after, now).await?;
+        Ok(InvitationPage {
+            invitations: page.invitations.into_iter().map(|inv| self.view(inv, now, None)).collect(),
+            next: page.next,
+        })
+    }
+
     /// The team's roles with their permissions, and which of them the caller may
     /// invite people into.
     pub async fn team_roles(&self, caller: &Caller, team_id: &TeamId) -> Result<Vec<TeamRole>, Error> {
@@ -483,11 +504,29 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         Ok(self.view(invitation, now, None))
     }
 
-    pub async fn accept(&self, caller: &Caller, id: InvitationId, token: &str) -> Result<Accepted, Error> {
-        let generation = self.check_token(id, token).await?;
+    /// `token`: the link's. Without one, the invited person accepts from their
+    /// own list (`my_invitations`): the verified address is then the whole
+    /// credential, so it must be explicitly verified, whatever the operator
+    /// trusts otherwise (docs/product.md says why this is safe).
+    pub async fn accept(
+        &self,
+        caller: &Caller,
+        id: InvitationId,
+        token: Option<&str>,
+    ) -> Result<Accepted, Error> {
+        let generation = match token {
+            Some(token) => Some(self.check_token(id, token).await?),
+            None if caller.email_verified == Some(true) => None,
+            None => return Err(Error::EmailMismatch),
+        };
         let now = self.clock.now();
+        let invitation = self.store.invitation(id).await?;
         let invitation =
-            self.store.invitation(id).await?.filter(same_link(generation)).ok_or(Error::NotFound)?;
+            invitation.filter(|inv| generation.is_none_or(|g| same_link(g)(inv))).ok_or(Error::NotFound)?;
+        // Without the link, someone else's invitation is not found: its id tells nothing.
+        if generation.is_none() && caller.email.as_ref() != Some(&invitation.email) {
+            return Err(Error::NotFound);
+        }
         invitation.ensure_open(now)?;
         // A forwarded link must not let another account join; the invitation stays
         // open for the right person. Only an address the identity provider says it
@@ -510,7 +549,7 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
             joined_at: now,
         };
         if let Err(e) = self.store.accept(&accepted, &membership, now, self.purge_at(&accepted)).await {
-            return Err(self.refusal(e, id, None, Some(generation), now).await);
+            return Err(self.refusal(e, id, None, generation, now).await);
         }
         Ok(Accepted { invitation: self.view(accepted, now, None), membership })
     }

@@ -48,6 +48,7 @@ pub struct Seen {
 pub const TABLE: &str = "!GetAtt InvitationsTable.Arn";
 pub const INDEX: &str = "!Sub ${InvitationsTable.Arn}/index/byTeam";
 pub const STATUS_INDEX: &str = "!Sub ${InvitationsTable.Arn}/index/byStatus";
+pub const EMAIL_INDEX: &str = "!Sub ${InvitationsTable.Arn}/index/byEmail";
 pub const SES_IDENTITY: &str = "sender identity";
 pub const LINK_SECRET: &str = "!Sub arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${LinkSigningSecretName}-??????";
 
@@ -86,6 +87,7 @@ fn dynamo_actions(operation: &str, body: &Value) -> Vec<(String, String)> {
             .collect(),
         "Query" if body["IndexName"] == "byTeam" => vec![("dynamodb:Query".into(), INDEX.into())],
         "Query" if body["IndexName"] == "byStatus" => vec![("dynamodb:Query".into(), STATUS_INDEX.into())],
+        "Query" if body["IndexName"] == "byEmail" => vec![("dynamodb:Query".into(), EMAIL_INDEX.into())],
         other => vec![on_table(other)],
     }
 }

@@ -89,6 +89,15 @@ impl Call {
         Self::new(Function::Invite, "POST", routes::RESEND, &[("teamId", team), ("invitationId", id)])
     }
 
+    pub fn my_invitations() -> Self {
+        Self::new(Function::List, "GET", routes::MY_INVITATIONS, &[])
+    }
+
+    /// Accepting without the link, from the invited person's own list.
+    pub fn accept_without_link(id: &str) -> Self {
+        Self::new(Function::Respond, "POST", routes::ACCEPT, &[("invitationId", id)]).json(json!({}))
+    }
+
     pub fn members(team: &str) -> Self {
         Self::new(Function::List, "GET", routes::MEMBERS, &[("teamId", team)])
     }

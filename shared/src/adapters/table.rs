@@ -30,14 +30,17 @@ pub struct TableSpec {
 pub const GSI_BY_TEAM: &str = "byTeam";
 /// A team's invitations of one status, in one key range (`items::by_status_sk`).
 pub const GSI_BY_STATUS: &str = "byStatus";
+/// A person's open invitations across teams (`items::by_email_pk`).
+pub const GSI_BY_EMAIL: &str = "byEmail";
 
 pub const TABLE: TableSpec = TableSpec {
     hash_key: "pk",
     range_key: "sk",
-    string_attributes: &["pk", "sk", "gsi1pk", "gsi1sk", "gsi2sk"],
+    string_attributes: &["pk", "sk", "gsi1pk", "gsi1sk", "gsi2sk", "gsi3pk"],
     indexes: &[
         IndexSpec { name: GSI_BY_TEAM, hash_key: "gsi1pk", range_key: "gsi1sk" },
         IndexSpec { name: GSI_BY_STATUS, hash_key: "gsi1pk", range_key: "gsi2sk" },
+        IndexSpec { name: GSI_BY_EMAIL, hash_key: "gsi3pk", range_key: "gsi2sk" },
     ],
     ttl_attribute: "purgeAt",
     billing_mode: "PAY_PER_REQUEST",

@@ -34,6 +34,7 @@ pub mod routes {
     pub const MEMBERS: &str = "/teams/{teamId}/members";
     pub const MEMBER: &str = "/teams/{teamId}/members/{userId}";
     pub const ROLES: &str = "/teams/{teamId}/roles";
+    pub const MY_INVITATIONS: &str = "/me/invitations";
 }
 
 pub const DEFAULT_PAGE_SIZE: usize = 20;
@@ -179,7 +180,9 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> Handlers<S, M, K> {
     /// The list function's routes (the reads), told apart by path.
     pub async fn list_function(&self, req: Request) -> Response<Body> {
         let path = req.uri().path().trim_end_matches('/');
-        if path.ends_with("/members") {
+        if path.ends_with("/me/invitations") {
+            self.my_invitations(req).await
+        } else if path.ends_with("/members") {
             self.members(req).await
         } else if path.ends_with("/roles") {
             self.roles(req).await
@@ -194,6 +197,23 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> Handlers<S, M, K> {
             Method::DELETE => self.remove_member(req).await,
             _ => self.withdraw(req).await,
         }
+    }
+
+    /// `GET /me/invitations?limit=&cursor=`
+    pub async fn my_invitations(&self, req: Request) -> Response<Body> {
+        self.logged(routes::MY_INVITATIONS, req.method(), async {
+            let caller = self.require_caller(&req)?;
+            let after = match request::query_param(&req, "cursor").filter(|c| !c.is_empty()) {
+                None => None,
+                Some(raw) => Some(
+                    PageCursor::decode(&raw)
+                        .ok_or_else(|| Error::InvalidRequest("cursor is not valid".into()))?,
+                ),
+            };
+            let page = self.service.my_invitations(&caller, page_limit(&req)?, after.as_ref()).await?;
+            json_response(StatusCode::OK, views::preview_list(&page))
+        })
+        .await
     }
 
     /// `GET /teams/{teamId}/roles`
@@ -287,13 +307,22 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> Handlers<S, M, K> {
         .await
     }
 
-    /// `POST /invitations/{invitationId}/accept` with `{"token"}`
+    /// `POST /invitations/{invitationId}/accept` with `{"token"}`, or `{}` from
+    /// the invited person's own list
     pub async fn accept(&self, req: Request) -> Response<Body> {
         self.logged(routes::ACCEPT, req.method(), async {
             let caller = self.require_caller(&req)?;
             let id = request::invitation_id(&req, routes::ACCEPT)?;
-            let token = required_token(request::json_body(&req)?)?;
-            let accepted = self.service.accept(&caller, id, &token).await?;
+            let body: TokenBody = request::json_body(&req)?;
+            // Absent: the invited person accepts from their own list, without the link.
+            let token = match body.token {
+                None => None,
+                Some(t) if t.is_empty() => {
+                    return Err(Error::invalid_field("token", "token must not be empty"))
+                }
+                Some(t) => Some(t),
+            };
+            let accepted = self.service.accept(&caller, id, token.as_deref()).await?;
             json_response(StatusCode::OK, views::accepted(&accepted))
         })
         .await

@@ -51,6 +51,12 @@ pub fn describe(err: &Error) -> Problem {
             "Signed in as a different email address",
             "This invitation was sent to another email address. Sign in with that address to accept it; the invitation stays open.",
         ),
+        Error::EmailUnverified => p(
+            StatusCode::FORBIDDEN,
+            "email_unverified",
+            "Email address not verified",
+            "Verify your email address with your sign-in provider to see the invitations sent to it.",
+        ),
         Error::NotFound => {
             p(StatusCode::NOT_FOUND, "not_found", "Not found", "No such invitation, or the link is not valid.")
         }
@@ -176,6 +182,7 @@ mod tests {
             (Error::Unauthenticated, 401, "unauthenticated"),
             (Error::Forbidden, 403, "forbidden"),
             (Error::EmailMismatch, 403, "email_mismatch"),
+            (Error::EmailUnverified, 403, "email_unverified"),
             (Error::NotFound, 404, "not_found"),
             (Error::AlreadyInvited, 409, "already_invited"),
             (Error::AlreadyMember, 409, "already_member"),

@@ -91,6 +91,22 @@ pub fn invitation_list(page: &InvitationPage) -> InvitationListBody<'_> {
     }
 }
 
+/// A page of previews: the invitations waiting for the caller.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewListBody<'a> {
+    invitations: Vec<PreviewBody<'a>>,
+    /// Null on the last page.
+    next_cursor: Option<String>,
+}
+
+pub fn preview_list(page: &InvitationPage) -> PreviewListBody<'_> {
+    PreviewListBody {
+        invitations: page.invitations.iter().map(preview).collect(),
+        next_cursor: page.next.as_ref().map(PageCursor::encode),
+    }
+}
+
 /// What the holder of a link sees before answering: enough to decide, nothing
 /// about the team's members.
 #[derive(Debug, Serialize)]

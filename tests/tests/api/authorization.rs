@@ -41,6 +41,8 @@ enum Route {
     WithdrawUnderOtherTeam,
     Preview,
     Accept,
+    /// From the invitee's own list (GET /me/invitations), without the link.
+    AcceptWithoutLink,
     Decline,
 }
 
@@ -54,7 +56,7 @@ const WHO: [Who; 7] = [
     Who::Stranger,
 ];
 const STATES: [State; 5] = [State::Open, State::Accepted, State::Declined, State::Withdrawn, State::Expired];
-const ROUTES: [Route; 8] = [
+const ROUTES: [Route; 9] = [
     Route::Invite,
     Route::List,
     Route::Resend,
@@ -62,6 +64,7 @@ const ROUTES: [Route; 8] = [
     Route::WithdrawUnderOtherTeam,
     Route::Preview,
     Route::Accept,
+    Route::AcceptWithoutLink,
     Route::Decline,
 ];
 
@@ -97,6 +100,9 @@ fn expected(route: Route, who: Who, state: State) -> u16 {
         (Route::Accept, Invitee) => by_state(state, 200),
         // Another account: refused while open (and it stays open), else the state.
         (Route::Accept, _) => by_state(state, 403),
+        (Route::AcceptWithoutLink, Invitee) => by_state(state, 200),
+        // Without the link, someone else's invitation does not exist for them.
+        (Route::AcceptWithoutLink, _) => 404,
         (Route::Decline, _) => by_state(state, 200),
     }
 }
@@ -133,6 +139,7 @@ fn call(w: &World, cell: &Cell) -> Call {
         Route::WithdrawUnderOtherTeam => Call::withdraw(&w.other_team, &cell.id),
         Route::Preview => Call::preview(&cell.id, &cell.token),
         Route::Accept => Call::accept(&cell.id, &cell.token),
+        Route::AcceptWithoutLink => Call::accept_without_link(&cell.id),
         Route::Decline => Call::decline(&cell.id, &cell.token),
     };
     match caller(w, cell.who, &cell.invitee) {

@@ -9,10 +9,11 @@ use integration_tests::template::{functions, list, parsed, render, resources, ro
 
 /// Every resource a function may touch. Which actions each function gets is held
 /// to what its code does in tests/tests/api/round_trips.rs.
-const RESOURCES: [&str; 5] = [
+const RESOURCES: [&str; 6] = [
     "!GetAtt InvitationsTable.Arn",
     "!Sub ${InvitationsTable.Arn}/index/byTeam",
     "!Sub ${InvitationsTable.Arn}/index/byStatus",
+    "!Sub ${InvitationsTable.Arn}/index/byEmail",
     // Any identity (SES checks the recipient's too in the sandbox), but only
     // with the sender as From: the one wildcard, held to that condition below.
     "!Sub arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*",
@@ -55,13 +56,13 @@ fn each_function_has_its_own_role_scoped_to_the_table_its_index_and_the_sender()
                     assert!(RESOURCES.contains(&resource.as_str()), "{id}: {action} on {resource}");
                     if action.starts_with("ses:") {
                         assert_eq!(binary, "invite", "only invite sends email");
-                        assert_eq!((action.as_str(), resource.as_str()), ("ses:SendEmail", RESOURCES[3]));
+                        assert_eq!((action.as_str(), resource.as_str()), ("ses:SendEmail", RESOURCES[4]));
                         assert_eq!(render(&st["Condition"]), SES_CONDITION, "only from the sender address");
                     } else if action.starts_with("secretsmanager:") {
                         assert!(binary != "withdraw", "withdraw neither signs nor verifies links");
                         assert_eq!(
                             (action.as_str(), resource.as_str()),
-                            ("secretsmanager:GetSecretValue", RESOURCES[4]),
+                            ("secretsmanager:GetSecretValue", RESOURCES[5]),
                             "{id}: reads the link secret, nothing else"
                         );
                     } else {

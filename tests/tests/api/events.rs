@@ -18,11 +18,12 @@ use invitations_core::config::{self, Config, Links};
 use invitations_core::dev::demo;
 
 /// Each event file and the status its function answers on fresh demo data.
-const EXPECTED: [(&str, u16); 10] = [
+const EXPECTED: [(&str, u16); 11] = [
     ("invite.json", 201),
     ("resend.json", 200),
     ("list.json", 200),
     ("members.json", 200),
+    ("me-invitations.json", 200),
     ("roles.json", 200),
     ("remove-member.json", 200),
     ("withdraw.json", 200),

@@ -12,6 +12,7 @@ mod invite;
 mod list;
 mod logs;
 mod members;
+mod mine;
 mod resend;
 mod respond;
 mod round_trips;

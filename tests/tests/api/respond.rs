@@ -217,12 +217,14 @@ async fn accepting_into_a_team_one_already_belongs_to_is_409_and_leaves_the_invi
 }
 
 #[tokio::test]
-async fn a_missing_token_is_422_and_a_malformed_body_400() {
+async fn an_empty_token_is_422_and_a_malformed_body_400() {
     let w = World::new().await;
     let (id, _) = w.invited(&w.email("body"), "member").await;
     let invitee = User::new("body-sub", &w.email("body"));
-    let resp = w.call(Call::accept(&id, "").json(json!({})).by(&invitee)).await;
+    let resp = w.call(Call::accept(&id, "").by(&invitee)).await;
     assert_eq!((resp.status, resp.code()), (422, "validation_failed"));
+    let resp = w.call(Call::decline(&id, "").json(json!({}))).await;
+    assert_eq!((resp.status, resp.code()), (422, "validation_failed"), "declining needs the link");
     let resp = w.call(Call::decline(&id, "").raw_body("{oops", Some("application/json"))).await;
     assert_eq!((resp.status, resp.code()), (400, "invalid_request"));
 }

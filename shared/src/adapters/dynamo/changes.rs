@@ -20,7 +20,7 @@ use crate::ports::StoreError;
 /// The update that moves open invitation `id` to `resolution`, conditioned on
 /// what the domain's state machine requires: still open and unexpired at `now`
 /// (and, when given, in `team`). It moves the invitation to its new status's
-/// range of the `byStatus` index too. Shared by the transactional and the
+/// range of the `byStatus` index too, and out of the `byEmail` index. Shared by the transactional and the
 /// single-item writes.
 pub(super) struct Change {
     pub(super) condition: String,
@@ -74,9 +74,10 @@ impl Change {
         let update = match resolution.by() {
             Some(by) => {
                 values.insert(":by".into(), s(by.as_str()));
-                "SET #status = :new, resolvedAt = :at, resolvedBy = :by, purgeAt = :purge, gsi2sk = :sk2"
+                "SET #status = :new, resolvedAt = :at, resolvedBy = :by, purgeAt = :purge, gsi2sk = :sk2 \
+                 REMOVE gsi3pk"
             }
-            None => "SET #status = :new, resolvedAt = :at, purgeAt = :purge, gsi2sk = :sk2",
+            None => "SET #status = :new, resolvedAt = :at, purgeAt = :purge, gsi2sk = :sk2 REMOVE gsi3pk",
         };
         let names = HashMap::from([("#status".to_owned(), "status".to_owned())]);
         Ok(Self { condition, update, names, values })

@@ -73,6 +73,13 @@ pub(super) fn by_status_range(status: Status, now: DateTime<Utc>) -> (String, St
     }
 }
 
+/// The `byEmail` index's key: the addressee, on open invitations only (an
+/// answer removes it), so the index holds what a person may still answer. Its
+/// sort key is `gsi2sk`: an open invitation's expiry splits open from expired.
+pub(super) fn by_email_pk(email: &Email) -> String {
+    format!("EMAIL#{email}")
+}
+
 /// The instant an invitation sorts by in the `byStatus` index.
 fn by_status_at(inv: &Invitation) -> DateTime<Utc> {
     inv.resolution.at().unwrap_or(inv.expires_at)
@@ -129,9 +136,10 @@ pub fn invitation_item(inv: &Invitation, purge_at: DateTime<Utc>) -> Item {
         ("linkGeneration", n(inv.link_generation.into())),
         ("purgeAt", n(purge_at.timestamp())),
     ]);
-    if let Some(at) = inv.resolution.at() {
-        attrs.insert("resolvedAt".into(), s(format_timestamp(at)));
-    }
+    match inv.resolution.at() {
+        Some(at) => attrs.insert("resolvedAt".into(), s(format_timestamp(at))),
+        None => attrs.insert("gsi3pk".into(), s(by_email_pk(&inv.email))),
+    };
     if let Some(by) = inv.resolution.by() {
         attrs.insert("resolvedBy".into(), s(by.as_str()));
     }
@@ -272,6 +280,16 @@ pub(super) fn exclusive_start_key(team: &TeamId, stored: Option<Status>, cursor:
     key
 }
 
+/// The `byEmail` index key a page of someone's open invitations resumes after.
+pub(super) fn email_start_key(email: &Email, cursor: &PageCursor) -> Item {
+    item([
+        ("pk", s(invitation_pk(cursor.id))),
+        ("sk", s(INVITATION_SK)),
+        ("gsi3pk", s(by_email_pk(email))),
+        ("gsi2sk", s(by_status_sk(Status::Open, cursor.at, cursor.id))),
+    ])
+}
+
 /// The cursor after `inv` in the order a page was read in.
 pub(super) fn cursor_after(inv: &Invitation, by_status: bool) -> PageCursor {
     PageCursor { at: if by_status { by_status_at(inv) } else { inv.created_at }, id: inv.id }
@@ -345,6 +363,9 @@ mod tests {
         assert_eq!(item["pk"], s(format!("INV#{}", inv.id)));
         assert_eq!(item["gsi1pk"], s("TEAM#acme#INV"));
         assert_eq!(item["gsi1sk"], s(format!("2026-11-02T09:30:00.123Z#{}", inv.id)));
+        assert_eq!(item["gsi3pk"], s("EMAIL#ada@example.com"), "open: in the addressee's index");
+        let answered = invitation_item(&inv.decline(None, inv.created_at).unwrap(), inv.expires_at);
+        assert!(!answered.contains_key("gsi3pk"), "answered: out of it");
         let lock = open_lock_item(&inv);
         assert_eq!((&lock["pk"], &lock["sk"]), (&s("TEAM#acme"), &s("OPEN#ada@example.com")));
         assert_eq!(lock_holder(&lock).unwrap(), inv.id);

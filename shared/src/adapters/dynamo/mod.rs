@@ -35,13 +35,14 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
-use super::table::{GSI_BY_STATUS, GSI_BY_TEAM};
+use super::table::{GSI_BY_EMAIL, GSI_BY_STATUS, GSI_BY_TEAM};
 use crate::domain::{
-    EmailDelivery, Invitation, InvitationId, Membership, Resolution, RoleName, Status, Team, TeamId, UserId,
+    Email, EmailDelivery, Invitation, InvitationId, Membership, Resolution, RoleName, Status, Team, TeamId,
+    UserId,
 };
 use crate::ports::{
     CreateError, InsertError, InvitationStore, ListQuery, MemberCursor, MemberPage, MemberQuery, Page,
-    RemoveError, ResolveError, StoreError,
+    PageCursor, RemoveError, ResolveError, StoreError,
 };
 use crate::time::format_timestamp;
 use changes::{Change, STILL_OPEN};
@@ -613,6 +614,41 @@ impl InvitationStore for DynamoStore {
             None => None,
         };
         Ok(Page { invitations: found, next })
+    }
+
+    async fn open_invitations_for(
+        &self,
+        email: &Email,
+        limit: usize,
+        after: Option<&PageCursor>,
+        now: DateTime<Utc>,
+    ) -> Result<Page, StoreError> {
+        let (from, to) = by_status_range(Status::Open, now);
+        // One more than the page tells whether another page exists.
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI_BY_EMAIL)
+            .key_condition_expression("gsi3pk = :email AND gsi2sk BETWEEN :from AND :to")
+            .expression_attribute_values(":email", s(by_email_pk(email)))
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":to", s(to))
+            .scan_index_forward(false)
+            .limit((limit + 1) as i32)
+            .set_exclusive_start_key(after.map(|c| email_start_key(email, c)))
+            .send()
+            .await
+            .map_err(|e| store_error(&e))?;
+        let mut invitations = out.items().iter().map(parse_invitation).collect::<Result<Vec<_>, _>>()?;
+        let next = match invitations.len() > limit {
+            true => {
+                invitations.truncate(limit);
+                invitations.last().map(|i| cursor_after(i, true))
+            }
+            false => None,
+        };
+        Ok(Page { invitations, next })
     }
 
     async fn members(&self, team: &TeamId, query: &MemberQuery) -> Result<MemberPage, StoreError> {

@@ -111,7 +111,7 @@ async fn an_accept_that_loses_a_race_to_another_answer_reports_the_winner() {
     let inv = open_invitation();
     let declined = inv.decline(None, now()).unwrap();
     let svc = service(&[&read(&inv), &conflict(3), &read(&declined)]);
-    let err = svc.accept(&invitee(), inv.id, &token(&inv)).await.unwrap_err();
+    let err = svc.accept(&invitee(), inv.id, Some(&token(&inv))).await.unwrap_err();
     assert_eq!(err, Error::NotOpen(crate::domain::Status::Declined));
 }
 
@@ -119,7 +119,7 @@ async fn an_accept_that_loses_a_race_to_another_answer_reports_the_winner() {
 async fn an_accept_whose_conflict_left_the_invitation_open_is_retryable() {
     let inv = open_invitation();
     let svc = service(&[&read(&inv), &conflict(3), &read(&inv)]);
-    let err = svc.accept(&invitee(), inv.id, &token(&inv)).await.unwrap_err();
+    let err = svc.accept(&invitee(), inv.id, Some(&token(&inv))).await.unwrap_err();
     assert!(matches!(err, Error::Unavailable(_)), "{err:?}");
 }
 
