@@ -71,7 +71,20 @@ def identity_provider():
     idp = client("cognito-idp")
     pool = idp.create_user_pool(PoolName="team-invitations-local", AutoVerifiedAttributes=["email"])["UserPool"]["Id"]
     flows = ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
-    web = idp.create_user_pool_client(UserPoolId=pool, ClientName="web", ExplicitAuthFlows=flows)["UserPoolClient"]["ClientId"]
+    # The frontend signs in through the managed login page: the authorization-code
+    # flow with PKCE, back to its callback (web/README.md). The password flows are
+    # for the tests' tokens.
+    web = idp.create_user_pool_client(
+        UserPoolId=pool,
+        ClientName="web",
+        ExplicitAuthFlows=flows,
+        SupportedIdentityProviders=["COGNITO"],
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthScopes=["openid", "email"],
+        CallbackURLs=[f"{FRONTEND}/auth/callback"],
+        LogoutURLs=[f"{FRONTEND}/signed-out"],
+    )["UserPoolClient"]["ClientId"]
     other = idp.create_user_pool_client(UserPoolId=pool, ClientName="another-app", ExplicitAuthFlows=flows)["UserPoolClient"]["ClientId"]
     users = {}
     for name, (email, verified, role) in USERS.items():
