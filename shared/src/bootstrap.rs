@@ -65,6 +65,7 @@ pub fn handlers(config: Config, sdk: &SdkConfig) -> ProductionHandlers {
         invitation_validity: config.invitation_validity,
         history_retention: config.history_retention,
         resend_cooldown: config.resend_cooldown,
+        branding: config.branding.clone(),
         trust_unverified_email: config.trust_unverified_email,
     };
     let auth = AuthMode::Authorizer;

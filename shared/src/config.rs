@@ -3,6 +3,7 @@
 use chrono::TimeDelta;
 
 use crate::domain::Email;
+use crate::mail::Branding;
 
 pub const DEFAULT_EXPIRY_SECONDS: i64 = 7 * 24 * 60 * 60;
 pub const DEFAULT_RETENTION_DAYS: i64 = 90;
@@ -53,6 +54,9 @@ pub struct Config {
     pub history_retention: TimeDelta,
     /// `RESEND_COOLDOWN_SECONDS`: the least time between two sends of one invitation.
     pub resend_cooldown: TimeDelta,
+    /// `PRODUCT_NAME`, `LOGO_URL` (https), `ACCENT_COLOR` (`#rrggbb`): how the
+    /// emails present the product.
+    pub branding: Branding,
     /// Accept an identity without an `email_verified` claim as verified
     /// (`TRUST_UNVERIFIED_EMAIL=true`); off by default. docs/deploy.md: the risk.
     pub trust_unverified_email: bool,
@@ -128,6 +132,29 @@ impl Config {
             DEFAULT_RESEND_COOLDOWN_SECONDS,
             RESEND_COOLDOWN_SECONDS_RANGE,
         );
+        let mut branding = Branding::default();
+        if let Some(name) = lookup("PRODUCT_NAME").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+            match name.chars().count() <= 60 && !name.chars().any(char::is_control) {
+                true => branding.product = name,
+                false => problems.push("PRODUCT_NAME must be at most 60 characters on one line".into()),
+            }
+        }
+        if let Some(url) = lookup("LOGO_URL").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+            let plain = url.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '"' | '\'' | '<' | '>'));
+            match url.starts_with("https://") && plain && url.len() <= 500 {
+                true => branding.logo_url = Some(url),
+                false => problems.push("LOGO_URL must be an https:// URL".into()),
+            }
+        }
+        if let Some(color) = lookup("ACCENT_COLOR").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+            let hex = color.len() == 7
+                && color.starts_with('#')
+                && color[1..].bytes().all(|b| b.is_ascii_hexdigit());
+            match hex {
+                true => branding.accent = color,
+                false => problems.push(format!("ACCENT_COLOR must be a colour like #2563eb, got {color:?}")),
+            }
+        }
         let trust_unverified_email = match lookup("TRUST_UNVERIFIED_EMAIL").as_deref().map(str::trim) {
             None | Some("") | Some("false") => Some(false),
             Some("true") => Some(true),
@@ -156,6 +183,7 @@ impl Config {
                 invitation_validity: TimeDelta::seconds(e),
                 history_retention: TimeDelta::days(r),
                 resend_cooldown: TimeDelta::seconds(c),
+                branding,
                 trust_unverified_email,
                 #[cfg(feature = "dev")]
                 local_insecure_auth,
@@ -188,6 +216,7 @@ mod tests {
         assert_eq!(c.invitation_validity, TimeDelta::days(7));
         assert_eq!(c.history_retention, TimeDelta::days(90));
         assert_eq!(c.resend_cooldown, TimeDelta::seconds(60));
+        assert_eq!(c.branding, Branding::default());
         assert_eq!(c.app_base_url, "https://app.example.com");
         assert_eq!(c.sender_email.as_str(), "invites@example.com");
     }
@@ -221,6 +250,10 @@ mod tests {
             ("HISTORY_RETENTION_DAYS", "3651"),
             ("RESEND_COOLDOWN_SECONDS", "-1"),
             ("RESEND_COOLDOWN_SECONDS", "86401"),
+            ("PRODUCT_NAME", "two\nlines"),
+            ("LOGO_URL", "http://cdn.example.com/logo.png"),
+            ("LOGO_URL", "https://x\"onerror=\"alert(1)"),
+            ("ACCENT_COLOR", "red;background:url(x)"),
             ("TRUST_UNVERIFIED_EMAIL", "yes"),
         ] {
             let mut vars = GOOD.to_vec();
@@ -231,7 +264,20 @@ mod tests {
         let mut vars = GOOD.to_vec();
         vars.extend([("INVITATION_EXPIRY_SECONDS", "2592000"), ("HISTORY_RETENTION_DAYS", "3650")]);
         vars.push(("TRUST_UNVERIFIED_EMAIL", "true"));
+        vars.extend([
+            ("PRODUCT_NAME", " Acme Cloud "),
+            ("LOGO_URL", "https://cdn.example.com/logo.png"),
+            ("ACCENT_COLOR", "#FF6600"),
+        ]);
         let c = config(&vars).unwrap();
+        assert_eq!(
+            c.branding,
+            Branding {
+                product: "Acme Cloud".into(),
+                logo_url: Some("https://cdn.example.com/logo.png".into()),
+                accent: "#FF6600".into()
+            }
+        );
         assert_eq!(
             (c.invitation_validity, c.history_retention),
             (TimeDelta::days(30), TimeDelta::days(3650))

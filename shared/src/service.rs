@@ -15,8 +15,8 @@ use std::time::Instant;
 use crate::clock::Clock;
 use crate::config::AWS_ATTEMPT_TIMEOUT;
 use crate::domain::{
-    Email, EmailDelivery, Invitation, InvitationId, LinkKeys, LinkToken, Membership, Permission, Role,
-    RoleCatalog, RoleName, Status, TeamId, UserId,
+    Email, EmailDelivery, Invitation, InvitationId, LinkKeys, LinkToken, Locale, Membership, Permission,
+    Role, RoleCatalog, RoleName, Status, TeamId, UserId,
 };
 use crate::error::Error;
 use crate::mail;
@@ -33,6 +33,8 @@ pub struct Settings {
     pub history_retention: TimeDelta,
     /// The least time between two sends of one invitation.
     pub resend_cooldown: TimeDelta,
+    /// How the emails present the product.
+    pub branding: mail::Branding,
     /// Count an identity without an `email_verified` claim as verified.
     pub trust_unverified_email: bool,
 }
@@ -53,6 +55,8 @@ pub struct Caller {
 pub struct NewInvitation {
     pub email: Email,
     pub role: RoleName,
+    /// The language of its email and page; English unless given.
+    pub locale: Locale,
 }
 
 /// An invitation as one caller may see it at one moment.
@@ -238,6 +242,8 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
             now,
             self.settings.invitation_validity,
         );
+        invitation.locale = new.locale;
+        invitation.invited_by_email = Some(inviter.email.clone());
         // The permission read above decides what the caller sees; the write is
         // conditioned on it again, so a manager removed meanwhile cannot invite.
         let managers = self.roles.holding(Permission::MembersManage);
@@ -253,7 +259,7 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         // From here on the invitation exists: a failed email is reported in the
         // response, never as an error, so the manager can copy the link instead.
         let link = self.link(invitation.id, &keys.sign(invitation.id, invitation.link_generation));
-        let email = mail::invitation_email(&invitation, &inviter.email, &link);
+        let email = mail::invitation_email(&invitation, &inviter.email, &link, &self.settings.branding);
         if let Err(e) = self.send_within(&email, deadline).await {
             tracing::warn!(invitation = %invitation.id, error = %e, "invitation email failed");
             invitation.email_delivery = EmailDelivery::Failed;
@@ -435,7 +441,7 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
             return Err(self.resend_refusal(e, id, team_id, now).await);
         }
         let link = self.link(resent.id, &keys.sign(resent.id, resent.link_generation));
-        let email = mail::invitation_email(&resent, &manager.email, &link);
+        let email = mail::invitation_email(&resent, &manager.email, &link, &self.settings.branding);
         if let Err(e) = self.send_within(&email, deadline).await {
             tracing::warn!(invitation = %resent.id, error = %e, "invitation email failed (resend)");
             resent.email_delivery = EmailDelivery::Failed;

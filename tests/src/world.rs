@@ -307,6 +307,7 @@ pub fn handlers(
             invitation_validity: options.validity,
             history_retention: config::default_retention(),
             resend_cooldown: config::default_resend_cooldown(),
+            branding: invitations_core::mail::Branding::default(),
             trust_unverified_email: options.trust_unverified_email,
         },
     );

@@ -8,7 +8,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use std::fmt;
 
-use super::{Email, InvitationId, RoleName, Team, TeamId, TeamName, UserId};
+use super::{Email, InvitationId, Locale, RoleName, Team, TeamId, TeamName, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
@@ -147,6 +147,11 @@ pub struct Invitation {
     pub sent_at: DateTime<Utc>,
     /// Raised by each resend; only a link of this generation works (`token`).
     pub link_generation: u32,
+    /// The language of its email and of the page its link opens.
+    pub locale: Locale,
+    /// The inviter's address, as the email and the preview name them (None on
+    /// invitations made before it was kept).
+    pub invited_by_email: Option<Email>,
 }
 
 /// Why a transition is refused.
@@ -190,6 +195,8 @@ impl Invitation {
             email_delivery: EmailDelivery::Sent,
             sent_at: now,
             link_generation: 0,
+            locale: Locale::default(),
+            invited_by_email: None,
         }
     }
 

@@ -4,6 +4,7 @@
 mod email;
 mod ids;
 mod invitation;
+mod locale;
 mod role;
 mod team;
 mod token;
@@ -14,6 +15,7 @@ pub use invitation::{
     EmailDelivery, Invitation, ResendError, Resolution, Status, TransitionError, UnknownEmailDelivery,
     UnknownStatus,
 };
+pub use locale::{InvalidLocale, Locale};
 pub use role::{InvalidRoleName, Permission, Role, RoleCatalog, RoleError, RoleName};
 pub use team::{InvalidTeamName, Membership, Team, TeamName};
 pub use token::{LinkKeys, LinkSigner, LinkToken, MIN_SECRET_LEN};

@@ -14,7 +14,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
-use crate::domain::{Email, Status};
+use crate::domain::{Email, Locale, Status};
 use crate::error::{Error, FieldError};
 use crate::ports::{
     InvitationStore, LinkKeySource, ListQuery, Mailer, MemberCursor, MemberQuery, PageCursor,
@@ -61,6 +61,7 @@ fn json_response(status: StatusCode, body: impl Serialize) -> Result<Response<Bo
 struct InviteBody {
     email: Option<String>,
     role: Option<String>,
+    locale: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -171,8 +172,16 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> Handlers<S, M, K> {
             }
             Some(Ok(r)) => Some(r.name.clone()),
         };
-        match (email, role) {
-            (Some(email), Some(role)) => Ok(NewInvitation { email, role }),
+        let locale = match body.locale.as_deref().map(Locale::parse) {
+            None => Some(Locale::default()),
+            Some(Ok(l)) => Some(l),
+            Some(Err(e)) => {
+                errors.push(FieldError { field: "locale", message: e.to_string() });
+                None
+            }
+        };
+        match (email, role, locale) {
+            (Some(email), Some(role), Some(locale)) => Ok(NewInvitation { email, role, locale }),
             _ => Err(Error::Validation(errors)),
         }
     }

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::domain::{Invitation, Membership, Resolution};
+use crate::domain::{Email, Invitation, Membership, Resolution};
 use crate::ports::{MemberCursor, MemberPage, PageCursor};
 use crate::service::{Accepted, InvitationPage, InvitationView, Removed, TeamRole, Withdrawn};
 use crate::time::format_timestamp;
@@ -120,6 +120,11 @@ pub struct PreviewBody<'a> {
     status: &'static str,
     created_at: String,
     expires_at: String,
+    /// The language its email was written in, for the page the link opens.
+    locale: &'a str,
+    /// Who invited, as the email named them (absent on old invitations).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invited_by_email: Option<&'a str>,
 }
 
 pub fn preview(view: &InvitationView) -> PreviewBody<'_> {
@@ -133,6 +138,8 @@ pub fn preview(view: &InvitationView) -> PreviewBody<'_> {
         status: view.status.as_str(),
         created_at: format_timestamp(inv.created_at),
         expires_at: format_timestamp(inv.expires_at),
+        locale: inv.locale.as_str(),
+        invited_by_email: inv.invited_by_email.as_ref().map(Email::as_str),
     }
 }
 
@@ -314,7 +321,7 @@ mod tests {
         k
     }
 
-    const COMMON: [&str; 11] = [
+    const COMMON: [&str; 12] = [
         "actions",
         "createdAt",
         "email",
@@ -322,6 +329,7 @@ mod tests {
         "expiresAt",
         "id",
         "invitedBy",
+        "locale",
         "role",
         "status",
         "teamId",
@@ -387,6 +395,7 @@ mod tests {
                 "email",
                 "expiresAt",
                 "id",
+                "locale",
                 "role",
                 "status",
                 "teamId",
@@ -397,11 +406,17 @@ mod tests {
     }
 
     #[test]
-    fn a_preview_shows_no_member_of_the_team() {
-        let body = serde_json::to_value(preview(&view(Resolution::Open, Status::Open, Some("x")))).unwrap();
+    fn a_preview_shows_what_the_email_said_and_nothing_more() {
+        let mut v = view(Resolution::Open, Status::Open, Some("x"));
+        let body = serde_json::to_value(preview(&v)).unwrap();
         assert_eq!(
             keys(&body),
-            ["createdAt", "email", "expiresAt", "id", "role", "status", "teamId", "teamName"]
+            ["createdAt", "email", "expiresAt", "id", "locale", "role", "status", "teamId", "teamName"]
         );
+        // Who invited, as the email named them: no user id, no link, no other member.
+        v.invitation.invited_by_email = Some(Email::parse("grace@example.com").unwrap());
+        let body = serde_json::to_value(preview(&v)).unwrap();
+        assert_eq!(body["invitedByEmail"], "grace@example.com");
+        assert!(body.get("invitedBy").is_none() && body.get("link").is_none());
     }
 }

@@ -1,44 +1,124 @@
 //! The invitation email, rendered as plain text and HTML. Pure, so it can be
 //! tested for escaping without sending anything.
 
-use chrono::{DateTime, Utc};
+use askama::Template;
+use chrono::{DateTime, Datelike, Utc};
 
 use crate::domain::{Email, Invitation};
 use crate::ports::OutgoingEmail;
 
-pub fn invitation_email(invitation: &Invitation, inviter: &Email, link: &str) -> OutgoingEmail {
-    let team = invitation.team_name.as_str();
-    let role = invitation.role.as_str();
-    let expires = human_date(invitation.expires_at);
-    let subject = single_line(&format!("{inviter} invited you to join {team}"));
-    let text = format!(
-        "Hello,\n\n\
-         {inviter} invited you ({invitee}) to join the team \"{team}\" as {role}.\n\n\
-         To accept or decline, open this link:\n{link}\n\n\
-         The invitation expires on {expires}. If you were not expecting it, you can ignore this email.\n",
-        invitee = invitation.email,
-    );
-    let html = format!(
-        "<!DOCTYPE html>\n<html><body style=\"font-family:sans-serif;line-height:1.5\">\
-         <p>Hello,</p>\
-         <p><strong>{inviter}</strong> invited you ({invitee}) to join the team \
-         <strong>{team}</strong> as <strong>{role}</strong>.</p>\
-         <p><a href=\"{link}\">Accept or decline the invitation</a></p>\
-         <p>Or copy this link into your browser:<br>{link}</p>\
-         <p>The invitation expires on {expires}. If you were not expecting it, you can ignore this email.</p>\
-         </body></html>\n",
-        inviter = escape_html(inviter.as_str()),
-        invitee = escape_html(invitation.email.as_str()),
-        team = escape_html(team),
-        role = escape_html(role),
-        link = escape_html(link),
-        expires = escape_html(&expires),
-    );
+mod messages;
+use messages::{fill, plain, Segment};
+pub use messages::{Messages, ALL as LANGUAGES};
+
+/// How the emails present the product: its name, and optionally a logo (an
+/// https URL) and an accent colour (`#rrggbb`), from configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Branding {
+    pub product: String,
+    pub logo_url: Option<String>,
+    pub accent: String,
+}
+
+impl Default for Branding {
+    fn default() -> Self {
+        Self { product: "Team invitations".into(), logo_url: None, accent: "#2563eb".into() }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "invitation.html")]
+struct Html<'a> {
+    lang: &'a str,
+    subject: &'a str,
+    product: &'a str,
+    logo_url: Option<&'a str>,
+    accent: &'a str,
+    heading: Vec<Segment<'a>>,
+    invited: Vec<Segment<'a>>,
+    button: &'a str,
+    copy_link: &'a str,
+    link: &'a str,
+    expires: Vec<Segment<'a>>,
+    why: Vec<Segment<'a>>,
+}
+
+#[derive(Template)]
+#[template(path = "invitation.txt")]
+struct Text<'a> {
+    heading: &'a str,
+    invited: &'a str,
+    button: &'a str,
+    link: &'a str,
+    expires: &'a str,
+    why: &'a str,
+}
+
+/// The invitation email in the invitation's language: who invites whom, to
+/// which team, as what, until when, and why the recipient got it; HTML and the
+/// same as plain text.
+pub fn invitation_email(
+    invitation: &Invitation,
+    inviter: &Email,
+    link: &str,
+    brand: &Branding,
+) -> OutgoingEmail {
+    let m = messages::for_language(invitation.locale.language());
+    let role = m
+        .roles
+        .iter()
+        .find(|(r, _)| *r == invitation.role.as_str())
+        .map_or(invitation.role.as_str(), |(_, d)| d);
+    let date = in_words(m, invitation.expires_at);
+    let utc = invitation.expires_at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let values = [
+        ("inviter", inviter.as_str()),
+        ("invitee", invitation.email.as_str()),
+        ("team", invitation.team_name.as_str()),
+        ("role", role),
+        ("product", brand.product.as_str()),
+        ("date", date.as_str()),
+        ("utc", utc.as_str()),
+    ];
+    let (heading, invited, expires, why) =
+        (fill(m.heading, &values), fill(m.invited, &values), fill(m.expires, &values), fill(m.why, &values));
+    let subject = single_line(&plain(&fill(m.subject, &values)));
+    let text = Text {
+        heading: &plain(&heading),
+        invited: &plain(&invited),
+        button: m.button,
+        link,
+        expires: &plain(&expires),
+        why: &plain(&why),
+    }
+    .render()
+    .expect("the text template renders");
+    let html = Html {
+        lang: m.language,
+        subject: &subject,
+        product: &brand.product,
+        logo_url: brand.logo_url.as_deref(),
+        accent: &brand.accent,
+        heading,
+        invited,
+        button: m.button,
+        copy_link: m.copy_link,
+        link,
+        expires,
+        why,
+    }
+    .render()
+    .expect("the HTML template renders");
     OutgoingEmail { to: invitation.email.clone(), subject, text, html }
 }
 
-fn human_date(t: DateTime<Utc>) -> String {
-    t.format("%A %-d %B %Y, %H:%M UTC").to_string()
+/// `t` in words, as the language writes a date.
+fn in_words(m: &Messages, t: DateTime<Utc>) -> String {
+    let weekday = m.weekdays[t.weekday().num_days_from_monday() as usize];
+    let month = m.months[t.month0() as usize];
+    let (day, year, time) = (t.day().to_string(), t.year().to_string(), t.format("%H:%M").to_string());
+    let values = [("weekday", weekday), ("day", &day), ("month", month), ("year", &year), ("time", &time)];
+    plain(&fill(m.date, &values))
 }
 
 /// Subjects become a mail header: no line breaks, whatever the input.
@@ -46,69 +126,102 @@ fn single_line(s: &str) -> String {
     s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{RoleName, Team, TeamId, TeamName, UserId};
+    use crate::domain::{Locale, RoleName, Team, TeamId, TeamName, UserId};
     use chrono::TimeDelta;
 
-    fn invitation(team_name: &str) -> Invitation {
+    fn invitation(team_name: &str, locale: &str) -> Invitation {
         let now = DateTime::parse_from_rfc3339("2026-03-01T12:00:00Z").unwrap().with_timezone(&Utc);
         let team = Team {
             id: TeamId::parse("acme").unwrap(),
             name: TeamName::parse(team_name).unwrap(),
             created_at: now,
         };
-        Invitation::new(
+        let mut inv = Invitation::new(
             &team,
             Email::parse("ada@example.com").unwrap(),
             RoleName::parse("administrator").unwrap(),
             UserId::parse("owner-1").unwrap(),
             now,
             TimeDelta::days(7),
-        )
+        );
+        inv.locale = Locale::parse(locale).unwrap();
+        inv
     }
 
+    fn grace() -> Email {
+        Email::parse("grace@example.com").unwrap()
+    }
+
+    const LINK: &str = "https://app.example.com/invitations/x?token=t";
+
     #[test]
-    fn the_email_says_who_invited_whom_to_what_until_when() {
-        let inv = invitation("Acme");
-        let inviter = Email::parse("grace@example.com").unwrap();
-        let mail = invitation_email(&inv, &inviter, "https://app.example.com/invitations/x?token=t");
+    fn the_email_says_who_invited_whom_to_what_until_when_and_why() {
+        let mail = invitation_email(&invitation("Acme", "en"), &grace(), LINK, &Branding::default());
         assert_eq!(mail.to.as_str(), "ada@example.com");
-        assert_eq!(mail.subject, "grace@example.com invited you to join Acme");
+        assert_eq!(mail.subject, "grace@example.com invited you to join Acme on Team invitations");
         for body in [&mail.text, &mail.html] {
-            assert!(body.contains("grace@example.com"));
-            assert!(body.contains("ada@example.com"));
-            assert!(body.contains("Acme"));
-            assert!(body.contains("administrator"));
-            assert!(body.contains("https://app.example.com/invitations/x?token=t"));
-            assert!(body.contains("Sunday 8 March 2026, 12:00 UTC"), "{body}");
+            for part in [
+                "grace@example.com",
+                "ada@example.com",
+                "Acme",
+                "administrator",
+                LINK,
+                "Sunday 8 March 2026, 12:00 UTC",
+                "2026-03-08 12:00 UTC",
+                "You received this email because",
+                "Accept or decline",
+            ] {
+                assert!(body.contains(part), "{part:?} missing from {body}");
+            }
         }
+        assert!(mail.html.contains(r#"<html lang="en">"#));
+        assert!(mail.html.contains(&format!(r#"<a href="{LINK}""#)), "the button links to the invitation");
+        assert!(!mail.html.contains("<script") && !mail.html.contains("fonts.googleapis"));
     }
 
     #[test]
-    fn team_names_cannot_inject_html() {
-        let inv = invitation("<script>alert('x')</script> & \"Co\"");
-        let inviter = Email::parse("grace@example.com").unwrap();
-        let mail = invitation_email(&inv, &inviter, "https://app.example.com/i?a=1&b=2");
-        assert!(!mail.html.contains("<script>"));
-        assert!(mail.html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Co&quot;"));
-        assert!(mail.html.contains("href=\"https://app.example.com/i?a=1&amp;b=2\""));
+    fn the_invitations_language_writes_the_email_and_others_fall_back_to_english() {
+        let mail = invitation_email(&invitation("Acme", "de-CH"), &grace(), LINK, &Branding::default());
+        assert_eq!(
+            mail.subject,
+            "grace@example.com hat Sie eingeladen, Acme auf Team invitations beizutreten"
+        );
+        for body in [&mail.text, &mail.html] {
+            assert!(body.contains("Sonntag, 8. März 2026, 12:00 UTC"), "{body}");
+            assert!(body.contains("Annehmen oder ablehnen"));
+        }
+        assert!(mail.text.contains("als Administrator beizutreten"), "the role in German: {}", mail.text);
+        assert!(mail.html.contains("als <strong>Administrator</strong> beizutreten"), "{}", mail.html);
+        assert!(mail.html.contains(r#"<html lang="de">"#));
+        let french = invitation_email(&invitation("Acme", "fr"), &grace(), LINK, &Branding::default());
+        assert!(french.subject.contains("invited you"), "{}", french.subject);
+    }
+
+    #[test]
+    fn the_brand_comes_from_configuration() {
+        let brand = Branding {
+            product: "Acme Cloud".into(),
+            logo_url: Some("https://cdn.example.com/logo.png".into()),
+            accent: "#ff6600".into(),
+        };
+        let mail = invitation_email(&invitation("Acme", "en"), &grace(), LINK, &brand);
+        assert!(mail.subject.ends_with("on Acme Cloud"));
+        assert!(mail.html.contains(r#"<img src="https://cdn.example.com/logo.png" alt="Acme Cloud""#));
+        assert!(mail.html.contains("background-color:#ff6600"));
+    }
+
+    #[test]
+    fn team_names_and_addresses_cannot_inject_markup() {
+        let inv = invitation("<script>alert('x')</script> & \"Co\"", "en");
+        let mail =
+            invitation_email(&inv, &grace(), "https://app.example.com/i?a=1&b=2", &Branding::default());
+        assert!(!mail.html.contains("<script>"), "{}", mail.html);
+        assert!(!mail.html.contains("\"Co\""), "quotes are escaped too");
+        assert!(!mail.html.contains("?a=1&b=2"), "so is the link's ampersand");
+        assert!(mail.text.contains("<script>alert('x')</script>"), "the text part is text");
     }
 
     #[test]

@@ -238,6 +238,14 @@ fn the_templates_bounds_on_settings_are_the_ones_the_functions_enforce() {
     assert_eq!(trust["Default"].as_str(), Some("false"));
     let respond = &t["Resources"]["RespondFunction"]["Properties"]["Environment"]["Variables"];
     assert_eq!(render(&respond["TRUST_UNVERIFIED_EMAIL"]), "!Ref TrustUnverifiedEmail");
+    // The email's branding reaches the function that sends it, in the shapes it accepts.
+    let invite = &t["Resources"]["InviteFunction"]["Properties"]["Environment"]["Variables"];
+    for (var, param) in
+        [("PRODUCT_NAME", "ProductName"), ("LOGO_URL", "LogoUrl"), ("ACCENT_COLOR", "AccentColor")]
+    {
+        assert_eq!(render(&invite[var]), format!("!Ref {param}"), "{var}");
+    }
+    assert_eq!(t["Parameters"]["AccentColor"]["AllowedPattern"].as_str(), Some("^#[0-9a-fA-F]{6}$"));
 }
 
 #[test]

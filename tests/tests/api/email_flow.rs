@@ -37,3 +37,33 @@ async fn the_invitee_follows_the_emailed_link_and_joins() {
     // The new member can now see the team's invitations.
     assert_eq!(w.list(&newcomer, &[]).await.status, 200);
 }
+
+#[tokio::test]
+async fn an_invitation_in_german_is_emailed_in_german_and_its_page_knows_it() {
+    let w = World::new().await;
+    let email = w.email("jonas");
+    let call = integration_tests::Call::invite(
+        &w.team,
+        serde_json::json!({"email": email, "role": "member", "locale": "de-DE"}),
+    );
+    let resp = w.call(call.by(&w.admin)).await;
+    assert_eq!(resp.status, 201, "{}", resp.body);
+    assert_eq!(resp.body["locale"], "de-DE");
+
+    let mails = sent_emails(&email);
+    assert!(mails[0].subject.contains("hat Sie eingeladen"), "{}", mails[0].subject);
+    assert!(mails[0].body.contains(r#"lang="de""#) && mails[0].body.contains("Mitglied"));
+    let link = link_in(&mails[0].body);
+    let (id, token) = link.rsplit_once("/invitations/").unwrap().1.split_once("?token=").unwrap();
+    let preview = w.preview(id, token).await;
+    assert_eq!(preview.body["locale"], "de-DE");
+    assert_eq!(preview.body["invitedByEmail"], w.admin.email.as_str(), "who invited, as the email said");
+
+    let bad = integration_tests::Call::invite(
+        &w.team,
+        serde_json::json!({"email": w.email("x"), "role": "member", "locale": "deutsch!"}),
+    );
+    let resp = w.call(bad.by(&w.admin)).await;
+    assert_eq!((resp.status, resp.code()), (422, "validation_failed"));
+    assert_eq!(resp.body["errors"][0]["field"], "locale");
+}

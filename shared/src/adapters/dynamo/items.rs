@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 use crate::domain::{
-    Email, EmailDelivery, Invitation, InvitationId, Membership, Resolution, RoleName, Status, Team, TeamId,
-    TeamName, UserId,
+    Email, EmailDelivery, Invitation, InvitationId, Locale, Membership, Resolution, RoleName, Status, Team,
+    TeamId, TeamName, UserId,
 };
 use crate::ports::{PageCursor, StoreError};
 use crate::time::{format_timestamp, parse_timestamp};
@@ -134,8 +134,12 @@ pub fn invitation_item(inv: &Invitation, purge_at: DateTime<Utc>) -> Item {
         ("emailDelivery", s(inv.email_delivery.as_str())),
         ("sentAt", s(format_timestamp(inv.sent_at))),
         ("linkGeneration", n(inv.link_generation.into())),
+        ("locale", s(inv.locale.as_str())),
         ("purgeAt", n(purge_at.timestamp())),
     ]);
+    if let Some(email) = &inv.invited_by_email {
+        attrs.insert("invitedByEmail".into(), s(email.as_str()));
+    }
     match inv.resolution.at() {
         Some(at) => attrs.insert("resolvedAt".into(), s(format_timestamp(at))),
         None => attrs.insert("gsi3pk".into(), s(by_email_pk(&inv.email))),
@@ -182,6 +186,17 @@ pub(super) fn parse_invitation(item: &Item) -> Result<Invitation, StoreError> {
         sent_at: match item.get("sentAt") {
             Some(_) => get_time(item, W, "sentAt")?,
             None => get_time(item, W, "createdAt")?,
+        },
+        // Invitations written before these were kept: English, inviter unnamed.
+        locale: match item.get("locale") {
+            Some(_) => Locale::parse(get_s(item, W, "locale")?).map_err(|_| corrupt(W, "locale"))?,
+            None => Locale::default(),
+        },
+        invited_by_email: match item.get("invitedByEmail") {
+            Some(_) => Some(
+                Email::parse(get_s(item, W, "invitedByEmail")?).map_err(|_| corrupt(W, "invitedByEmail"))?,
+            ),
+            None => None,
         },
         link_generation: match item.get("linkGeneration") {
             Some(v) => {
@@ -347,6 +362,11 @@ mod tests {
             inv.withdraw(by, at).unwrap(),
             Invitation { email_delivery: EmailDelivery::Failed, ..inv.clone() },
             inv.resend(at, TimeDelta::days(7), TimeDelta::seconds(60)).unwrap(),
+            Invitation {
+                locale: Locale::parse("de-CH").unwrap(),
+                invited_by_email: Some(Email::parse("grace@example.com").unwrap()),
+                ..inv.clone()
+            },
         ];
         for state in states {
             let item = invitation_item(&state, t("2027-02-01T00:00:00Z"));

@@ -89,6 +89,7 @@ fn service_with(
             invitation_validity: TimeDelta::days(7),
             history_retention: TimeDelta::days(90),
             resend_cooldown: TimeDelta::seconds(60),
+            branding: crate::mail::Branding::default(),
             trust_unverified_email: false,
         },
     )
@@ -148,6 +149,7 @@ async fn a_manager_cannot_grant_a_role_with_permissions_their_own_role_lacks() {
     let new = crate::service::NewInvitation {
         email: Email::parse("bo@example.com").unwrap(),
         role: RoleName::parse("administrator").unwrap(),
+        locale: Default::default(),
     };
     let err = svc.invite(&owner_of(&inv), &inv.team_id, new, None).await.unwrap_err();
     assert!(matches!(&err, Error::Validation(f) if f[0].field == "role"), "{err:?}");
@@ -205,6 +207,7 @@ fn new_invitation(email: &str) -> crate::service::NewInvitation {
     crate::service::NewInvitation {
         email: Email::parse(email).unwrap(),
         role: RoleName::parse("member").unwrap(),
+        locale: Default::default(),
     }
 }
 
