@@ -13,7 +13,9 @@ use invitations_core::bootstrap::sdk_config;
 use invitations_core::clock::{Clock, SystemClock};
 use invitations_core::config;
 use invitations_core::dev::demo;
-use invitations_core::domain::{Email, Membership, RoleCatalog, RoleName, Team, TeamId, TeamName, UserId};
+use invitations_core::domain::{
+    Email, InvitationId, Membership, RoleCatalog, RoleName, Team, TeamId, TeamName, UserId,
+};
 use invitations_core::ports::{CreateError, InvitationStore};
 
 const USAGE: &str = "\
@@ -27,6 +29,8 @@ commands:
   seed-demo     (local development: the demo team, its members, the open
                  invitations that events/*.json act on, and the link secret
                  LINK_SIGNING_SECRET_ID with the key their links are signed with)
+  expire-invitation --invitation-id ID
+                (local development: an open invitation's week passes now)
 
 environment: TABLE_NAME (required), AWS_REGION, AWS_ENDPOINT_URL, AWS credentials";
 
@@ -153,6 +157,13 @@ async fn run(args: &[String]) -> Result<String, String> {
                 demo::MEMBERS.len(),
                 demo::INVITATIONS.len()
             ))
+        }
+        "expire-invitation" => {
+            let o = options(rest, &["invitation-id"])?;
+            let id = InvitationId::parse(&o["invitation-id"]).map_err(|e| e.to_string())?;
+            let expired =
+                store().await?.expire_now(id, SystemClock.now()).await.map_err(|e| e.to_string())?;
+            Ok(format!("invitation {id} ({}) expired at {}", expired.email, expired.expires_at))
         }
         "-h" | "--help" | "help" => Ok(USAGE.to_owned()),
         other => Err(format!("unknown command {other:?}\n\n{USAGE}")),

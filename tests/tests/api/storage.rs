@@ -71,3 +71,18 @@ async fn the_validity_period_is_configurable() {
     w.clock.advance(TimeDelta::minutes(1));
     assert_eq!(w.status_in_list(&id).await, "expired");
 }
+
+#[tokio::test]
+async fn the_development_expiry_shortcut_expires_an_invitation_and_frees_its_email() {
+    // `invitations-admin expire-invitation`, which the browser suite uses for the
+    // expired page: as if the week had passed, and nothing else.
+    use invitations_core::clock::Clock;
+    let w = World::new().await;
+    let (id, token) = w.invited(&w.email("late"), "member").await;
+    let parsed = invitations_core::domain::InvitationId::parse(&id).unwrap();
+    let expired = w.store.expire_now(parsed, w.clock.now()).await.unwrap();
+    assert_eq!(expired.expires_at, w.clock.now());
+    assert_eq!(w.preview(&id, &token).await.body["status"], "expired");
+    assert_eq!(w.list(&w.owner, &[("status", "expired")]).await.body["invitations"][0]["id"], id.as_str());
+    assert_eq!(w.invite(&w.owner, &w.email("late"), "member").await.status, 201, "the email is free again");
+}

@@ -301,6 +301,55 @@ enum Attempt {
 }
 
 /// A refused resolution, with the invitation as it was (none: it does not exist).
+/// Development aid (`invitations-admin expire-invitation`, for the browser
+/// suite's expired page): moves an open invitation's expiry, and its email
+/// lock's, to `now`, as if its week had passed. Never in a release function.
+#[cfg(any(test, feature = "dev"))]
+impl DynamoStore {
+    pub async fn expire_now(&self, id: InvitationId, now: DateTime<Utc>) -> Result<Invitation, StoreError> {
+        let inv =
+            self.invitation(id).await?.ok_or_else(|| StoreError::Other(format!("no invitation {id}")))?;
+        if inv.resolution != Resolution::Open {
+            return Err(StoreError::Other(format!("invitation {id} is {}", inv.resolution.stored_status())));
+        }
+        let expired = Invitation { expires_at: now, ..inv };
+        let ms = n(now.timestamp_millis());
+        let invitation = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(invitation_pk(id)))
+            .key("sk", s(INVITATION_SK))
+            .condition_expression("#status = :open")
+            .update_expression("SET expiresAt = :exp, expiresAtMs = :ms, gsi2sk = :sk2")
+            .expression_attribute_names("#status", "status")
+            .set_expression_attribute_values(Some(item([
+                (":open", s(Status::Open.as_str())),
+                (":exp", s(format_timestamp(now))),
+                (":ms", ms.clone()),
+                (":sk2", s(by_status_sk(Status::Open, now, id))),
+            ])))
+            .build()
+            .map_err(build_error)?;
+        let lock = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(&expired.team_id)))
+            .key("sk", s(open_lock_sk(&expired.email)))
+            .condition_expression("invitationId = :id")
+            .update_expression("SET expiresAtMs = :ms")
+            .set_expression_attribute_values(Some(item([(":id", s(id.to_string())), (":ms", ms)])))
+            .build()
+            .map_err(build_error)?;
+        let items = vec![
+            TransactWriteItem::builder().update(invitation).build(),
+            TransactWriteItem::builder().update(lock).build(),
+        ];
+        match self.send_transaction(items).await {
+            Ok(()) => Ok(expired),
+            Err(Transact::Failed(e)) => Err(e),
+            Err(Transact::Cancelled(c)) => Err(c.unexpected()),
+        }
+    }
+}
+
 fn not_open(item: Option<&Item>) -> Result<ResolveError, StoreError> {
     let current = match item {
         Some(item) => Some(Box::new(parse_invitation(item)?)),
