@@ -112,7 +112,7 @@ async function call<T>(method: string, path: string, opts: CallOptions = {}): Pr
     body = null;
   }
   if (res.ok) return { ok: true, status: res.status, data: body as T };
-  const p = (body ?? {}) as Partial<Problem> & { message?: string };
+  const p = (body ?? {}) as Partial<Problem> & { message?: string; retryAfterSeconds?: number };
   if (res.status === 401) {
     // The gateway's own answer to a missing, expired or refused token.
     forgetSession();
@@ -133,7 +133,12 @@ async function call<T>(method: string, path: string, opts: CallOptions = {}): Pr
           : `The service answered HTTP ${res.status}.`) + (retry ? ` (retry after ${retry} s)` : ""),
       invitationStatus: p.invitationStatus,
       errors: p.errors,
-      retryAfter: retry && /^\d+$/.test(retry) ? Number(retry) : undefined,
+      retryAfter:
+        retry && /^\d+$/.test(retry)
+          ? Number(retry)
+          : typeof p.retryAfterSeconds === "number"
+            ? p.retryAfterSeconds
+            : undefined,
     },
   };
 }

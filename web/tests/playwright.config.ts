@@ -7,6 +7,7 @@ import { APP, CHROMIUM } from "./stack";
 export default defineConfig({
   testDir: ".",
   testMatch: "*.spec.ts",
+  globalSetup: "./global-setup.ts",
   // One browser at a time: a 2-core machine also runs the emulator and its functions.
   workers: 1,
   fullyParallel: false,

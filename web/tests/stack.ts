@@ -2,7 +2,10 @@
 // and the few calls it makes outside the browser: ID tokens straight from Cognito's
 // API (to set up data quickly), invitations made through the API, and the mail the
 // emulator's SES recorded.
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export interface StackUser {
   username: string;
@@ -13,6 +16,7 @@ interface StackJson {
   api: string;
   endpoint: string;
   region: string;
+  table: string;
   team: string;
   team_name: string;
   frontend_origin: string;
@@ -61,16 +65,18 @@ export interface Invitation {
   id: string;
   email: string;
   status: string;
+  createdAt: string;
   link: string;
   linkToken: string;
+  actions: string[];
 }
 
 /** An invitation made through the API, as the owner, to set up a test. */
-export async function apiInvite(email: string, role = "member"): Promise<Invitation> {
+export async function apiInvite(email: string, role = "member", locale?: string): Promise<Invitation> {
   const res = await fetch(`${stack.api}/teams/${TEAM}/invitations`, {
     method: "POST",
     headers: { Authorization: `Bearer ${await idToken("owner")}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ email, role }),
+    body: JSON.stringify(locale ? { email, role, locale } : { email, role }),
   });
   const body = await res.json();
   if (res.status !== 201) throw new Error(`invite ${email}: ${res.status} ${JSON.stringify(body)}`);
@@ -102,34 +108,102 @@ export async function apiListAll(name: UserName, query: string): Promise<Invitat
   return all;
 }
 
-/** The team's members' addresses: GET /members where the API has it, else those who accepted an invitation. */
-async function members(): Promise<Set<string>> {
-  const res = await fetch(`${stack.api}/teams/${TEAM}/members?limit=100`, {
-    headers: { Authorization: `Bearer ${await idToken("owner")}` },
-  });
-  if (res.status === 200) {
-    const page = (await res.json()) as { members?: { email: string }[]; nextCursor?: string | null };
-    if (Array.isArray(page.members) && !page.nextCursor) return new Set(page.members.map((m) => m.email));
-  }
-  return new Set((await apiListAll("owner", "status=accepted")).map((i) => i.email));
+export interface Member {
+  userId: string;
+  email: string;
+  role: string;
 }
 
-/** Who accepts in the journey and who tries to with the wrong account: ada and bo
- * on a fresh stack; bo and ada while ada is a member.
- * An open invitation left for the invitee is withdrawn first. */
-export async function journeyPeople(): Promise<{ invitee: UserName; other: UserName }> {
-  const joined = await members();
-  const pair = ([["ada", "bo"], ["bo", "ada"]] as const).find(([invitee]) => !joined.has(user(invitee).email));
-  if (!pair) throw new Error("ada and bo have both joined the team: the journey needs a stack where one has not (deploy a fresh one)");
-  const [invitee, other] = pair;
+/** The team's members (GET /teams/{teamId}/members, every page), as the owner sees them. */
+export async function apiMembers(): Promise<Member[]> {
+  const token = await idToken("owner");
+  const all: Member[] = [];
+  let cursor: string | null = null;
+  do {
+    const res = await fetch(`${stack.api}/teams/${TEAM}/members?limit=100${cursor ? `&cursor=${cursor}` : ""}`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    if (res.status !== 200) throw new Error(`members: ${res.status} ${await res.text()}`);
+    const page = (await res.json()) as { members: Member[]; nextCursor: string | null };
+    all.push(...page.members);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return all;
+}
+
+async function members(): Promise<Set<string>> {
+  return new Set((await apiMembers()).map((m) => m.email));
+}
+
+/** Makes a user a member of the team, as people do: the owner invites them, they accept with the link. */
+export async function ensureMember(name: UserName, role = "member"): Promise<void> {
+  if ((await members()).has(user(name).email)) return;
+  await withdrawOpen(user(name).email);
+  const inv = await apiInvite(user(name).email, role);
+  const res = await fetch(`${stack.api}/invitations/${inv.id}/accept`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${await idToken(name)}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ token: inv.linkToken }),
+  });
+  if (res.status !== 200) throw new Error(`accept as ${name}: ${res.status} ${await res.text()}`);
+}
+
+/** Ends a user's membership, if any (DELETE /teams/{teamId}/members/{userId}, as the owner), so a test can invite them. */
+export async function ensureNotMember(name: UserName): Promise<void> {
+  const m = (await apiMembers()).find((x) => x.email === user(name).email);
+  if (!m) return;
+  const res = await fetch(`${stack.api}/teams/${TEAM}/members/${encodeURIComponent(m.userId)}`, {
+    method: "DELETE",
+    headers: { Authorization: `Bearer ${await idToken("owner")}` },
+  });
+  if (res.status !== 200) throw new Error(`remove ${name}: ${res.status} ${await res.text()}`);
+}
+
+/** Withdraws any open invitation to an address, as the owner. */
+export async function withdrawOpen(email: string): Promise<void> {
   const owner = await idToken("owner");
   for (const open of await apiListAll("owner", "status=open")) {
-    if (open.email !== user(invitee).email) continue;
+    if (open.email !== email) continue;
     await fetch(`${stack.api}/teams/${TEAM}/invitations/${open.id}/withdraw`, {
       method: "POST",
       headers: { Authorization: `Bearer ${owner}` },
     });
   }
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The development-only admin command (scripts/stack builds it before the browser suite). */
+export const ADMIN = process.env.INVITATIONS_ADMIN || join(here, "..", "..", "target", "debug", "invitations-admin");
+
+/** Makes an open invitation's week pass now: `invitations-admin expire-invitation`, against the stack's table. */
+export function expireInvitation(id: string): void {
+  execFileSync(ADMIN, ["expire-invitation", "--invitation-id", id], {
+    env: {
+      ...process.env,
+      TABLE_NAME: stack.table,
+      AWS_ENDPOINT_URL: stack.endpoint,
+      AWS_REGION: stack.region,
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 30_000,
+  });
+}
+
+/** Who accepts in the journey and who tries to with the wrong account: ada and bo
+ * on a fresh stack; bo and ada while ada is a member. When both have joined (the
+ * suite run again), ada's membership is ended first.
+ * An open invitation left for the invitee is withdrawn first. */
+export async function journeyPeople(): Promise<{ invitee: UserName; other: UserName }> {
+  const joined = await members();
+  let pair = ([["ada", "bo"], ["bo", "ada"]] as const).find(([invitee]) => !joined.has(user(invitee).email));
+  if (!pair) {
+    await ensureNotMember("ada");
+    pair = ["ada", "bo"];
+  }
+  const [invitee, other] = pair;
+  await withdrawOpen(user(invitee).email);
   return { invitee, other };
 }
 
@@ -152,7 +226,7 @@ export async function emailTo(to: string): Promise<Email> {
   const m = found[found.length - 1];
   if (!m) throw new Error(`no email to ${to}`);
   const text = m.BodyText ?? "";
-  const link = /https?:\/\/\S+\/invitations\/[0-9a-f-]+\?token=[A-Za-z0-9_-]+/.exec(text)?.[0];
+  const link = /https?:\/\/\S+\/invitations\/[0-9a-f-]+\?token=[A-Za-z0-9_-]+(\.[0-9]+)?/.exec(text)?.[0];
   if (!link) throw new Error(`no invitation link in the email to ${to}: ${text}`);
   return { subject: m.Subject ?? "", text, html: m.BodyHtml ?? "", link };
 }

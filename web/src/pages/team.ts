@@ -509,6 +509,9 @@ export async function teamPage(ctx: PageContext): Promise<void> {
         `It was sent only a short while ago. ${minutes ? `You can send it again in ${minutes} minute${minutes === 1 ? "" : "s"}.` : "Try again later."} Meanwhile you can copy its link.`,
         "error",
       );
+      // Someone else may have sent it (a new link): show the list as it is now.
+      await load();
+      listHeading.focus();
       return;
     }
     live.say(`It could not be sent again: ${problemText(p)}`, "error");
