@@ -319,7 +319,7 @@ def report(measured, overhead_lines, sizes_arm64, trips, scale_lines):
     out.append("")
     out.append("| operation | sequential DynamoDB round trips | floor |")
     out.append("|---|---|---|")
-    floors = {"invite": 2, "resend": 2, "list": 1, "withdraw": 1, "decline": 1, "preview": 1, "accept": 2,
+    floors = {"invite": 2, "batch": 2, "resend": 2, "list": 1, "withdraw": 1, "decline": 1, "preview": 1, "accept": 2,
               "members": 1, "roles": 1, "mine": 1, "remove_member": 2, "remove_owner": 3}
     for op, n in trips.items():
         out.append(f"| {op} | {n} | {floors[op]} |")

@@ -2,6 +2,8 @@
 scripts/stack, and through the local stand-in, scripts/dev --smoke).
 """
 
+import re
+
 import schemathesis
 
 
@@ -10,6 +12,9 @@ def map_path_parameters(ctx, path_parameters):
     # Half the generated team ids become the seeded demo team, whose owner the
     # run is signed in as, so that successes (201, 200) are generated and their
     # bodies checked against the schema too.
-    if path_parameters and "teamId" in path_parameters and len(path_parameters["teamId"]) % 2 == 0:
+    # Only a team id the schema allows: an invalid one belongs to a negative case,
+    # which must stay invalid to be refused.
+    team = (path_parameters or {}).get("teamId")
+    if isinstance(team, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,64}", team) and len(team) % 2 == 0:
         path_parameters["teamId"] = "demo"
     return path_parameters

@@ -16,7 +16,7 @@ use crate::clock::Clock;
 use crate::config::AWS_ATTEMPT_TIMEOUT;
 use crate::domain::{
     Email, EmailDelivery, Invitation, InvitationId, LinkKeys, LinkToken, Locale, Membership, Permission,
-    Role, RoleCatalog, RoleName, Status, TeamId, UserId,
+    Role, RoleCatalog, RoleName, Status, Team, TeamId, UserId,
 };
 use crate::error::Error;
 use crate::mail;
@@ -48,6 +48,18 @@ pub struct Caller {
     /// The `email_verified` claim where the identity provider sends one
     /// (`true` or `"true"` is `Some(true)`).
     pub email_verified: Option<bool>,
+}
+
+/// The most invitations one batch request may carry.
+pub const MAX_BATCH: usize = 50;
+/// How many of a batch's invitations are written and emailed at once.
+pub const BATCH_PARALLELISM: usize = 8;
+
+/// What the invitations of one request share.
+struct Inviting {
+    inviter: Membership,
+    team: Team,
+    keys: LinkKeys,
 }
 
 /// A validated invite request.
@@ -209,10 +221,42 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         new: NewInvitation,
         deadline: Option<Instant>,
     ) -> Result<InvitationView, Error> {
-        let now = self.clock.now();
-        // The keys are needed for the link; had they failed after the write, the
-        // invitation would exist without its answer. Read beside the rest (once
-        // per instance; cached after).
+        let inviting = self.inviting(caller, team_id).await?;
+        self.invite_one(&inviting, new, deadline).await
+    }
+
+    /// Up to `MAX_BATCH` invitations at once, each decided on its own (a failure
+    /// of one is its own answer, never another's), in request order; at most
+    /// `BATCH_PARALLELISM` in flight, so a batch neither waits for its emails one
+    /// by one nor bursts past SES's sending rate. The caller's permission is
+    /// checked once for the request (and again by each write).
+    pub async fn invite_batch(
+        &self,
+        caller: &Caller,
+        team_id: &TeamId,
+        entries: Vec<Result<NewInvitation, Error>>,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<Result<InvitationView, Error>>, Error> {
+        use futures_util::stream::{self, StreamExt};
+        let inviting = self.inviting(caller, team_id).await?;
+        let inviting = &inviting;
+        Ok(stream::iter(entries)
+            .map(|entry| async move {
+                match entry {
+                    Ok(new) => self.invite_one(inviting, new, deadline).await,
+                    Err(e) => Err(e),
+                }
+            })
+            .buffered(BATCH_PARALLELISM)
+            .collect()
+            .await)
+    }
+
+    /// What every invitation of a request needs: the inviter's membership (which
+    /// must manage members), the team, and the link keys, read together (the keys
+    /// once per instance; cached after). The keys are needed for the link; had
+    /// they failed after the write, the invitation would exist without its answer.
+    async fn inviting(&self, caller: &Caller, team_id: &TeamId) -> Result<Inviting, Error> {
         let (membership, team, keys) = tokio::join!(
             self.store.membership(team_id, &caller.user_id),
             self.store.team(team_id),
@@ -220,6 +264,20 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         );
         let inviter = self.authorize(membership?, Permission::MembersManage)?;
         let keys = keys?;
+        let team = team?.ok_or_else(|| {
+            Error::internal(format!("a membership exists in team {team_id}, which does not"))
+        })?;
+        Ok(Inviting { inviter, team, keys })
+    }
+
+    async fn invite_one(
+        &self,
+        inviting: &Inviting,
+        new: NewInvitation,
+        deadline: Option<Instant>,
+    ) -> Result<InvitationView, Error> {
+        let Inviting { inviter, team, keys } = inviting;
+        let now = self.clock.now();
         // No one grants more than they hold (custom roles can manage members
         // without holding every permission).
         let granted =
@@ -230,15 +288,12 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
                 format!("your role cannot grant '{}': it has permissions yours does not", new.role),
             ));
         }
-        let team = team?.ok_or_else(|| {
-            Error::internal(format!("a membership exists in team {team_id}, which does not"))
-        })?;
         // Written as sent (see `EmailDelivery`); a refusal from SES is recorded below.
         let mut invitation = Invitation::new(
-            &team,
+            team,
             new.email,
             new.role,
-            caller.user_id.clone(),
+            inviter.user_id.clone(),
             now,
             self.settings.invitation_validity,
         );
@@ -267,7 +322,7 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
                 tracing::error!(invitation = %invitation.id, error = %e, "could not record the failed email");
             }
         }
-        Ok(self.view(invitation, now, Some(&keys)))
+        Ok(self.view(invitation, now, Some(keys)))
     }
 
     /// Sends `email` unless that could leave no time to record a failure before

@@ -85,6 +85,10 @@ impl Call {
         Self::new(Function::Withdraw, "POST", routes::WITHDRAW, &[("teamId", team), ("invitationId", id)])
     }
 
+    pub fn batch(team: &str, body: Value) -> Self {
+        Self::new(Function::Invite, "POST", routes::BATCH, &[("teamId", team)]).json(body)
+    }
+
     pub fn resend(team: &str, id: &str) -> Self {
         Self::new(Function::Invite, "POST", routes::RESEND, &[("teamId", team), ("invitationId", id)])
     }

@@ -19,7 +19,7 @@ use crate::error::{Error, FieldError};
 use crate::ports::{
     InvitationStore, LinkKeySource, ListQuery, Mailer, MemberCursor, MemberQuery, PageCursor,
 };
-use crate::service::{Caller, InvitationService, NewInvitation};
+use crate::service::{Caller, InvitationService, NewInvitation, MAX_BATCH};
 pub use identity::AuthMode;
 
 /// Route templates, exactly as `template.yaml` declares them.
@@ -28,6 +28,7 @@ pub mod routes {
     pub const LIST: &str = "/teams/{teamId}/invitations";
     pub const WITHDRAW: &str = "/teams/{teamId}/invitations/{invitationId}/withdraw";
     pub const RESEND: &str = "/teams/{teamId}/invitations/{invitationId}/resend";
+    pub const BATCH: &str = "/teams/{teamId}/invitations/batch";
     pub const PREVIEW: &str = "/invitations/{invitationId}";
     pub const ACCEPT: &str = "/invitations/{invitationId}/accept";
     pub const DECLINE: &str = "/invitations/{invitationId}/decline";
@@ -62,6 +63,11 @@ struct InviteBody {
     email: Option<String>,
     role: Option<String>,
     locale: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct BatchBody {
+    invitations: Option<Vec<InviteBody>>,
 }
 
 #[derive(Deserialize)]
@@ -116,10 +122,52 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> Handlers<S, M, K> {
 
     /// The invite function's routes (the ones that send email), told apart by path.
     pub async fn invite_function(&self, req: Request) -> Response<Body> {
-        match req.uri().path().trim_end_matches('/').ends_with("/resend") {
-            true => self.resend(req).await,
-            false => self.invite(req).await,
+        let path = req.uri().path().trim_end_matches('/');
+        if path.ends_with("/resend") {
+            self.resend(req).await
+        } else if path.ends_with("/invitations/batch") {
+            self.invite_batch(req).await
+        } else {
+            self.invite(req).await
         }
+    }
+
+    /// `POST /teams/{teamId}/invitations/batch` with `{"invitations": [{"email",
+    /// "role", "locale"?}, ...]}`: 200 with one result per entry, in order; 422
+    /// only when the body as a whole is wrong (no entries, more than the limit,
+    /// an address twice).
+    pub async fn invite_batch(&self, req: Request) -> Response<Body> {
+        self.logged(routes::BATCH, req.method(), async {
+            let caller = self.require_caller(&req)?;
+            let team = request::team_id(&req, routes::BATCH)?;
+            let body: BatchBody = request::json_body(&req)?;
+            let entries = body
+                .invitations
+                .ok_or_else(|| Error::invalid_field("invitations", "invitations is required"))?;
+            if entries.is_empty() || entries.len() > MAX_BATCH {
+                return Err(Error::invalid_field(
+                    "invitations",
+                    format!("from 1 to {MAX_BATCH} invitations"),
+                ));
+            }
+            let emails: Vec<String> = entries.iter().map(|e| e.email.clone().unwrap_or_default()).collect();
+            let mut seen = std::collections::BTreeSet::new();
+            for email in &emails {
+                if let Ok(email) = Email::parse(email) {
+                    if !seen.insert(email.as_str().to_owned()) {
+                        return Err(Error::invalid_field(
+                            "invitations",
+                            format!("{email} appears more than once"),
+                        ));
+                    }
+                }
+            }
+            let parsed = entries.into_iter().map(|e| self.parse_invitation(e)).collect();
+            let results =
+                self.service.invite_batch(&caller, &team, parsed, invocation_deadline(&req)).await?;
+            json_response(StatusCode::OK, views::batch(&emails, &results))
+        })
+        .await
     }
 
     /// `POST /teams/{teamId}/invitations/{invitationId}/resend`

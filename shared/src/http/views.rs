@@ -75,6 +75,49 @@ pub fn invitation(view: &InvitationView) -> InvitationBody<'_> {
     }
 }
 
+/// One entry of a batch's answer: the invitation made, or why not.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchResultBody<'a> {
+    email: &'a str,
+    /// `created`, or the problem's code (`already_invited`, `already_member`,
+    /// `validation_failed`, ...).
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invitation: Option<InvitationBody<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BatchBody<'a> {
+    results: Vec<BatchResultBody<'a>>,
+}
+
+/// The results of a batch, in the order of the request's `emails`.
+pub fn batch<'a>(emails: &'a [String], results: &'a [Result<InvitationView, crate::Error>]) -> BatchBody<'a> {
+    BatchBody {
+        results: emails
+            .iter()
+            .zip(results)
+            .map(|(email, result)| match result {
+                Ok(view) => BatchResultBody {
+                    email: view.invitation.email.as_str(),
+                    status: "created",
+                    invitation: Some(invitation(view)),
+                    problem: None,
+                },
+                Err(e) => BatchResultBody {
+                    email,
+                    status: super::problem::describe(e).code,
+                    invitation: None,
+                    problem: Some(super::problem::problem_body(e)),
+                },
+            })
+            .collect(),
+    }
+}
+
 /// A page of a team's invitations.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

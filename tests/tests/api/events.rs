@@ -18,8 +18,9 @@ use invitations_core::config::{self, Config, Links};
 use invitations_core::dev::demo;
 
 /// Each event file and the status its function answers on fresh demo data.
-const EXPECTED: [(&str, u16); 11] = [
+const EXPECTED: [(&str, u16); 12] = [
     ("invite.json", 201),
+    ("batch.json", 200),
     ("resend.json", 200),
     ("list.json", 200),
     ("members.json", 200),

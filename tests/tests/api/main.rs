@@ -3,6 +3,7 @@
 //! each test its own table, teams and clock in the emulator at `AWS_ENDPOINT_URL`.
 
 mod authorization;
+mod batch;
 mod deploy;
 mod email_flow;
 mod events;

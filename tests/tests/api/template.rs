@@ -125,6 +125,7 @@ fn code_routes() -> BTreeSet<(String, String, String)> {
         ("POST", routes::ACCEPT, "respond"),
         ("POST", routes::DECLINE, "respond"),
         ("POST", routes::RESEND, "invite"),
+        ("POST", routes::BATCH, "invite"),
         ("GET", routes::MEMBERS, "list"),
         ("GET", routes::ROLES, "list"),
         ("GET", routes::MY_INVITATIONS, "list"),
@@ -138,7 +139,7 @@ fn code_routes() -> BTreeSet<(String, String, String)> {
 #[test]
 fn the_template_the_local_router_and_the_handlers_declare_the_same_routes() {
     let template = template_routes();
-    assert_eq!(template.len(), 11, "{template:?}");
+    assert_eq!(template.len(), 12, "{template:?}");
     assert_eq!(router_routes(), template, "Cargo.toml [workspace.metadata.lambda.watch.router]");
     assert_eq!(code_routes(), template, "invitations_core::http::routes");
 }
