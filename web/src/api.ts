@@ -15,6 +15,10 @@ export interface Preview {
   status: Status;
   createdAt: string;
   expiresAt: string;
+  /** BCP 47: the language of its email, and of the page its link opens. */
+  locale?: string;
+  /** Who invited, as the email named them (absent on old invitations). */
+  invitedByEmail?: string;
 }
 
 export interface Invitation extends Preview {
@@ -163,8 +167,9 @@ export const api = {
     const qs = params.toString();
     return call("GET", `/teams/${seg(teamId)}/invitations${qs ? `?${qs}` : ""}`, { auth: true });
   },
-  invite(teamId: string, email: string, role: string): Promise<Result<Invitation>> {
-    return call("POST", `/teams/${seg(teamId)}/invitations`, { auth: true, body: { email, role } });
+  invite(teamId: string, email: string, role: string, locale?: string): Promise<Result<Invitation>> {
+    const body = locale ? { email, role, locale } : { email, role };
+    return call("POST", `/teams/${seg(teamId)}/invitations`, { auth: true, body });
   },
   roles(teamId: string): Promise<Result<{ roles: TeamRole[] }>> {
     return call("GET", `/teams/${seg(teamId)}/roles`, { auth: true });

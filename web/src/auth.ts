@@ -72,6 +72,8 @@ export interface SignInOptions {
   loginHint?: string;
   /** Asks the provider to sign in again even if it remembers someone (OIDC prompt=login). */
   forceLogin?: boolean;
+  /** The page's language, for the provider's page (OIDC ui_locales; a hint it may ignore). */
+  uiLocales?: string;
 }
 
 /** Leaves for the identity provider's sign-in page; comes back to `returnTo`. */
@@ -93,6 +95,7 @@ export async function signIn(returnTo: string, opts: SignInOptions = {}): Promis
   };
   if (opts.loginHint) params.login_hint = opts.loginHint;
   if (opts.forceLogin) params.prompt = "login";
+  if (opts.uiLocales && opts.uiLocales !== "en") params.ui_locales = opts.uiLocales;
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
   location.assign(url.toString());
 }

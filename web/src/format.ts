@@ -2,18 +2,30 @@ import { h } from "./dom";
 import type { Status } from "./api";
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+/** The browser's own date format, or a language's (the invitation page in German). */
+function formatIn(locale?: string): Intl.DateTimeFormat {
+  if (!locale) return dateTime;
+  let f = formats.get(locale);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
+    formats.set(locale, f);
+  }
+  return f;
+}
 
 /** A <time> with the exact instant as its machine-readable value and its title. */
-export function when(iso: string | undefined): HTMLElement | string {
+export function when(iso: string | undefined, locale?: string): HTMLElement | string {
   if (!iso) return "—";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return h("time", { datetime: iso, title: d.toISOString() }, dateTime.format(d));
+  return h("time", { datetime: iso, title: d.toISOString() }, formatIn(locale).format(d));
 }
 
-export function whenText(iso: string): string {
+export function whenText(iso: string, locale?: string): string {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : dateTime.format(d);
+  return Number.isNaN(d.getTime()) ? iso : formatIn(locale).format(d);
 }
 
 export const STATUS_LABEL: Record<Status, string> = {

@@ -4,6 +4,7 @@
 import { loadConfig } from "./config";
 import { session, signIn, signOut } from "./auth";
 import { h, replace } from "./dom";
+import { messages, type Lang } from "./i18n";
 import { homePage, signedOutPage, notFoundPage } from "./pages/home";
 import { callbackPage } from "./pages/callback";
 import { teamPage } from "./pages/team";
@@ -17,6 +18,8 @@ export interface PageContext {
   heading(text: string): HTMLHeadingElement;
   /** Renders the header again (after signing in or out). */
   refreshHeader(): void;
+  /** The page's language (<html lang>, the header and skip link); English unless a page says otherwise. */
+  setLanguage(lang: Lang): void;
 }
 
 type Page = (ctx: PageContext) => void | Promise<void>;
@@ -39,8 +42,18 @@ export function navigate(to: string, opts: { replace?: boolean } = {}): void {
   void render();
 }
 
+let lang: Lang = "en";
+
+function applyLanguage(to: Lang): void {
+  lang = to;
+  document.documentElement.lang = to;
+  const skip = document.querySelector(".skip-link");
+  if (skip) skip.textContent = messages(to).skipToContent;
+}
+
 function header(): HTMLElement {
   const s = session();
+  const m = messages(lang);
   const here = location.pathname + location.search;
   return h(
     "div",
@@ -51,10 +64,14 @@ function header(): HTMLElement {
       { class: "who" },
       s
         ? [
-            h("span", null, "Signed in as ", h("strong", null, s.email)),
-            h("button", { type: "button", class: "button secondary small", onclick: () => signOut() }, "Sign out"),
+            h("span", null, `${m.signedInAs} `, h("strong", null, s.email)),
+            h("button", { type: "button", class: "button secondary small", onclick: () => signOut() }, m.signOut),
           ]
-        : h("button", { type: "button", class: "button secondary small", onclick: () => void signIn(here) }, "Sign in"),
+        : h(
+            "button",
+            { type: "button", class: "button secondary small", onclick: () => void signIn(here, { uiLocales: lang }) },
+            m.signIn,
+          ),
     ),
   );
 }
@@ -76,6 +93,7 @@ async function render(): Promise<void> {
   renders += 1;
   rendered = location.pathname + location.search;
   const first = renders === 1;
+  applyLanguage("en");
   replace(top, header());
   replace(main);
   main.setAttribute("aria-busy", "true");
@@ -89,6 +107,11 @@ async function render(): Promise<void> {
       return h1;
     },
     refreshHeader() {
+      replace(top, header());
+    },
+    setLanguage(to: Lang) {
+      if (to === lang) return;
+      applyLanguage(to);
       replace(top, header());
     },
   };

@@ -124,6 +124,7 @@ test("the invitee (ada) opens the emailed link, previews without signing in, sig
   const details = page.locator("dl.details");
   await expect(details).toContainText(TEAM_NAME);
   await expect(details).toContainText(inviteeEmail);
+  await expect(details).toContainText(`Invited by${user("owner").email}`);
   await expect(details).toContainText("Expires");
   await expect(page.getByText(`To accept, you will be asked to sign in as ${inviteeEmail}.`)).toBeVisible();
   await expect(page.getByRole("banner").getByRole("button", { name: "Sign in" })).toBeVisible();

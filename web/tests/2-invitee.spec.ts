@@ -2,7 +2,7 @@
 // the one "not valid" page for a wrong link, an expired invitation, unknown paths.
 import { expect, test } from "@playwright/test";
 import { checkA11y, eventually, rowOf, shot, signIn } from "./browser";
-import { apiInvite, expireInvitation, freshAddress, TEAM, TEAM_NAME } from "./stack";
+import { apiInvite, apiList, emailTo, expireInvitation, freshAddress, TEAM, TEAM_NAME, user } from "./stack";
 
 test("decline needs no sign-in and asks first; the team then sees it declined", async ({ page, browser }) => {
   const address = freshAddress("decline");
@@ -98,6 +98,56 @@ test("an invitation that expired: its link says so, answering it is refused, the
   });
   await expect(rowOf(manager, address).getByRole("button")).toHaveCount(0);
   await manager.context().close();
+});
+
+test("the invitation page speaks the invitation's language: German (chosen on the invite form), English for others", async ({ page, browser }) => {
+  const address = freshAddress("deutsch");
+  const manager = await (await browser.newContext()).newPage();
+  await signIn(manager, "owner");
+  await manager.goto(`/teams/${TEAM}`);
+  await manager.getByLabel("Email address").fill(address);
+  await manager.getByLabel("Language (optional)").selectOption("de");
+  await manager.getByRole("button", { name: "Send invitation", exact: true }).click();
+  await expect(manager.getByRole("status").filter({ hasText: "Invitation sent" })).toHaveText(`Invitation sent to ${address} as Member.`);
+  await manager.context().close();
+  expect((await apiList("owner")).find((i) => i.email === address)?.locale).toBe("de");
+
+  await page.goto((await emailTo(address)).link);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`${TEAM_NAME} beitreten`);
+  await expect(page.locator("html")).toHaveAttribute("lang", "de");
+  await expect(page.getByText(`Sie sind eingeladen, ${TEAM_NAME} als Mitglied beizutreten.`)).toBeVisible();
+  const details = page.locator("dl.details");
+  await expect(details.locator("dt")).toHaveText(["Team", "Rolle", "Eingeladene Adresse", "Eingeladen von", "Gesendet", "Gültig bis"]);
+  await expect(details).toContainText(user("owner").email);
+  await expect(page.getByRole("banner").getByRole("button", { name: "Anmelden" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Zum Inhalt springen" })).toBeAttached();
+  await checkA11y(page, "the invitation in German");
+  await shot(page, "invitation-preview-de");
+
+  await page.getByRole("button", { name: "Ablehnen" }).click();
+  const dialog = page.getByRole("dialog", { name: "Diese Einladung ablehnen?" });
+  await expect(dialog.getByRole("button", { name: "Einladung behalten" })).toBeFocused();
+  await dialog.getByRole("button", { name: "Einladung behalten" }).click();
+  await page.getByRole("button", { name: "Ablehnen" }).click();
+  await dialog.getByRole("button", { name: "Einladung ablehnen" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Einladung abgelehnt");
+  await expect(page.getByRole("status")).toHaveText(
+    `Sie haben die Einladung zu ${TEAM_NAME} abgelehnt. ${TEAM_NAME} sieht sie als abgelehnt.`,
+  );
+
+  // A German region, expired: the expired page in German.
+  const austrian = await apiInvite(freshAddress("oesterreich"), "member", "de-AT");
+  expireInvitation(austrian.id);
+  await page.goto(austrian.link);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Diese Einladung ist abgelaufen");
+  await expect(page.locator("html")).toHaveAttribute("lang", "de");
+
+  // Any other language: English (the email speaks English then too).
+  const french = await apiInvite(freshAddress("francais"), "member", "fr");
+  await page.goto(french.link);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Join ${TEAM_NAME}`);
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  await expect(page.locator("dl.details")).toContainText(`Invited by${user("owner").email}`);
 });
 
 test("any other path gets the app (index.html), which says the page does not exist", async ({ page }) => {

@@ -186,7 +186,7 @@ test("keyboard only: skip link, invite, and the withdraw dialog with Escape; foc
       return s.outlineStyle !== "none" && s.outlineWidth !== "0px";
     });
 
-  // From the main content, Tab reaches the email field, the role, the button.
+  // From the main content, Tab reaches the email field, the role, the language, the button.
   const address = freshAddress("keyboard");
   await page.keyboard.press("Tab");
   await expect(page.getByLabel("Email address")).toBeFocused();
@@ -194,6 +194,9 @@ test("keyboard only: skip link, invite, and the withdraw dialog with Escape; foc
   await page.keyboard.type(address);
   await page.keyboard.press("Tab");
   await expect(page.getByLabel("Role")).toBeFocused();
+  expect(await focusRing()).toBe(true);
+  await page.keyboard.press("Tab");
+  await expect(page.getByLabel("Language (optional)")).toBeFocused();
   expect(await focusRing()).toBe(true);
   await page.keyboard.press("Tab");
   await expect(page.getByRole("button", { name: "Send invitation", exact: true })).toBeFocused();

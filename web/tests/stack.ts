@@ -66,6 +66,7 @@ export interface Invitation {
   email: string;
   status: string;
   createdAt: string;
+  locale: string;
   link: string;
   linkToken: string;
   actions: string[];

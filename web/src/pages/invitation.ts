@@ -8,7 +8,8 @@ import { api, type Preview, type Problem, type Status } from "../api";
 import { forgetSession, session, signIn } from "../auth";
 import { confirmDialog } from "../dialog";
 import { append, h, replace } from "../dom";
-import { roleName, when, whenText } from "../format";
+import { when, whenText } from "../format";
+import { browserLang, langOf, messages, roleIn, type Lang } from "../i18n";
 
 const INTENT = "invitations.intent";
 
@@ -23,7 +24,11 @@ export async function invitationPage(ctx: PageContext): Promise<void> {
   const here = location.pathname + location.search;
   const main = ctx.main;
 
-  const loading = h("p", { role: "status" }, "Loading the invitation…");
+  // Until the invitation says which language it speaks, the browser's.
+  let lang: Lang = browserLang();
+  let t = messages(lang);
+  ctx.setLanguage(lang);
+  const loading = h("p", { role: "status" }, t.loading);
   append(main, [loading]);
 
   const res = token ? await api.preview(id, token) : null;
@@ -34,6 +39,11 @@ export async function invitationPage(ctx: PageContext): Promise<void> {
     return invalid();
   }
   let preview = res.data;
+  lang = langOf(preview.locale);
+  t = messages(lang);
+  ctx.setLanguage(lang);
+  const locale = lang === "en" ? undefined : lang;
+  const roleName = (role: string) => roleIn(lang, role);
 
   // Coming back from signing in to accept: finish what the person asked for.
   const intent = takeIntent();
@@ -46,16 +56,17 @@ export async function invitationPage(ctx: PageContext): Promise<void> {
     return h(
       "dl",
       { class: "details" },
-      h("dt", null, "Team"),
+      h("dt", null, t.team),
       h("dd", null, p.teamName),
-      h("dt", null, "Role"),
+      h("dt", null, t.role),
       h("dd", null, roleName(p.role)),
-      h("dt", null, "Invited address"),
+      h("dt", null, t.invitedAddress),
       h("dd", null, p.email),
-      h("dt", null, "Sent"),
-      h("dd", null, when(p.createdAt)),
-      h("dt", null, p.status === "expired" ? "Expired" : "Expires"),
-      h("dd", null, when(p.expiresAt)),
+      p.invitedByEmail ? [h("dt", null, t.invitedBy), h("dd", null, p.invitedByEmail)] : null,
+      h("dt", null, t.sent),
+      h("dd", null, when(p.createdAt, locale)),
+      h("dt", null, p.status === "expired" ? t.expired : t.expires),
+      h("dd", null, when(p.expiresAt, locale)),
     );
   }
 
@@ -70,66 +81,56 @@ export async function invitationPage(ctx: PageContext): Promise<void> {
         return open();
       case "expired":
         return page(
-          "This invitation has expired",
-          h("p", null, `It expired on ${whenText(preview.expiresAt)}, so it can no longer be accepted or declined.`),
-          h("p", null, `Ask someone at ${preview.teamName} to send you a new invitation.`),
+          t.expiredTitle,
+          h("p", null, t.expiredBody(whenText(preview.expiresAt, locale))),
+          h("p", null, t.expiredNext(preview.teamName)),
           details(preview),
         );
       case "withdrawn":
-        return page(
-          "This invitation was withdrawn",
-          h("p", null, `${preview.teamName} withdrew this invitation, so it can no longer be accepted or declined.`),
-          h("p", null, "If you expected to join, ask them to invite you again."),
-          details(preview),
-        );
+        return page(t.withdrawnTitle, h("p", null, t.withdrawnBody(preview.teamName)), h("p", null, t.withdrawnNext), details(preview));
       case "accepted":
         return page(
-          "This invitation was already accepted",
-          h("p", null, `It has been accepted: ${preview.email} is a member of ${preview.teamName}.`),
+          t.acceptedTitle,
+          h("p", null, t.acceptedBody(preview.email, preview.teamName)),
           session() ? h("p", null, teamLink()) : null,
           details(preview),
         );
       case "declined":
         return page(
-          "This invitation was declined",
-          h("p", null, "It was declined, so it can no longer be accepted."),
-          h("p", null, `If you changed your mind, ask someone at ${preview.teamName} to invite you again.`),
+          t.declinedTitle,
+          h("p", null, t.declinedBody),
+          h("p", null, t.declinedNext(preview.teamName)),
           details(preview),
         );
     }
   }
 
   function teamLink(): HTMLElement {
-    return h("a", { href: `/teams/${encodeURIComponent(preview.teamId)}` }, `Go to ${preview.teamName}`);
+    return h("a", { href: `/teams/${encodeURIComponent(preview.teamId)}` }, t.goToTeam(preview.teamName));
   }
 
   function open(message?: HTMLElement): void {
     const s = session();
-    const acceptButton = h("button", { type: "button", class: "button", onclick: () => void onAccept() }, "Accept invitation");
-    const declineButton = h(
-      "button",
-      { type: "button", class: "button secondary", onclick: () => void onDecline() },
-      "Decline",
-    );
+    const acceptButton = h("button", { type: "button", class: "button", onclick: () => void onAccept() }, t.accept);
+    const declineButton = h("button", { type: "button", class: "button secondary", onclick: () => void onDecline() }, t.decline);
+    const [before, between, after] = t.invitedLead;
     page(
-      `Join ${preview.teamName}`,
+      t.joinTitle(preview.teamName),
       message ?? null,
       h(
         "p",
         { class: "lead" },
-        "You are invited to join ",
+        before,
         h("strong", null, preview.teamName),
-        " as ",
+        between,
         h("strong", null, roleName(preview.role)),
-        ".",
+        after,
       ),
       details(preview),
       h(
         "p",
         { class: "hint", id: "accept-hint" },
-        s
-          ? `You are signed in as ${s.email}. Accepting makes this account a member of ${preview.teamName}.`
-          : `To accept, you will be asked to sign in as ${preview.email}. Declining needs no sign-in.`,
+        s ? t.hintSignedIn(s.email, preview.teamName) : t.hintSignedOut(preview.email),
       ),
       h("div", { class: "actions" }, acceptButton, declineButton),
     );
@@ -139,24 +140,20 @@ export async function invitationPage(ctx: PageContext): Promise<void> {
   async function onAccept(): Promise<void> {
     if (!session()) {
       sessionStorage.setItem(INTENT, JSON.stringify({ action: "accept", id } satisfies Intent));
-      await signIn(here, { loginHint: preview.email });
+      await signIn(here, { loginHint: preview.email, uiLocales: lang });
       return;
     }
     await accept();
   }
 
   async function accept(): Promise<void> {
-    page("Accepting…", h("p", { role: "status" }, `Accepting the invitation to join ${preview.teamName}…`));
+    page(t.acceptingTitle, h("p", { role: "status" }, t.accepting(preview.teamName)));
     const r = await api.accept(id, token);
     if (r.ok) {
       const m = r.data.membership;
       return page(
-        `Welcome to ${preview.teamName}`,
-        h(
-          "p",
-          { class: "notice notice-success", role: "status" },
-          `You accepted the invitation: ${m.email} is now a member of ${preview.teamName} as ${roleName(m.role)}.`,
-        ),
+        t.welcomeTitle(preview.teamName),
+        h("p", { class: "notice notice-success", role: "status" }, t.welcome(m.email, preview.teamName, roleName(m.role))),
         h("p", null, teamLink()),
       );
     }
@@ -166,12 +163,8 @@ export async function invitationPage(ctx: PageContext): Promise<void> {
         return mismatch();
       case "already_member":
         return page(
-          `You're already in ${preview.teamName}`,
-          h(
-            "p",
-            { class: "notice", role: "status" },
-            `${session()?.email ?? "This account"} is already a member of ${preview.teamName}, so there is nothing to accept. The invitation stays open.`,
-          ),
+          t.alreadyMemberTitle(preview.teamName),
+          h("p", { class: "notice", role: "status" }, t.alreadyMember(session()?.email ?? t.thisAccount, preview.teamName)),
           h("p", null, teamLink()),
         );
       case "invitation_not_open":
@@ -179,9 +172,9 @@ export async function invitationPage(ctx: PageContext): Promise<void> {
       case "not_found":
         return refresh(p);
       case "unauthenticated":
-        return open(alert("Your session has ended. Press Accept invitation to sign in again."));
+        return open(alert(t.sessionEnded));
       default:
-        return open(alert(`The invitation could not be accepted: ${p.detail}`));
+        return open(alert(t.acceptFailed(p.detail)));
     }
   }
 
@@ -196,19 +189,15 @@ export async function invitationPage(ctx: PageContext): Promise<void> {
         onclick: () => {
           forgetSession();
           sessionStorage.setItem(INTENT, JSON.stringify({ action: "accept", id } satisfies Intent));
-          void signIn(here, { loginHint: preview.email, forceLogin: true });
+          void signIn(here, { loginHint: preview.email, forceLogin: true, uiLocales: lang });
         },
       },
-      `Sign in as ${preview.email}`,
+      t.signInAs(preview.email),
     );
     page(
-      "This invitation is for someone else",
-      alert(
-        sameAddress
-          ? `You are signed in as ${s.email}, but your sign-in provider has not verified that address, so the invitation cannot be accepted with this account. Verify the address with your provider, then try again.`
-          : `This invitation was sent to ${preview.email}, and only that address can accept it. You are signed in as ${s?.email ?? "another account"}.`,
-      ),
-      h("p", null, `The invitation is still open: sign in as ${preview.email} to accept it.`),
+      t.mismatchTitle,
+      alert(sameAddress ? t.mismatchUnverified(s.email) : t.mismatch(preview.email, s?.email ?? t.anotherAccount)),
+      h("p", null, t.mismatchStillOpen(preview.email)),
       h("div", { class: "actions" }, again),
       details(preview),
     );
@@ -228,50 +217,30 @@ export async function invitationPage(ctx: PageContext): Promise<void> {
 
   async function onDecline(): Promise<void> {
     const sure = await confirmDialog({
-      title: "Decline this invitation?",
-      body: `${preview.teamName} will see that you declined, and the link will stop working.`,
-      confirm: "Decline invitation",
-      cancel: "Keep invitation",
+      title: t.declineDialogTitle,
+      body: t.declineDialogBody(preview.teamName),
+      confirm: t.declineConfirm,
+      cancel: t.declineCancel,
     });
     if (!sure) return;
     const r = await api.decline(id, token);
     if (r.ok) {
       return page(
-        "Invitation declined",
-        h(
-          "p",
-          { class: "notice", role: "status" },
-          `You declined the invitation to join ${preview.teamName}. ${preview.teamName} will see it as declined.`,
-        ),
-        h("p", null, "You can close this page."),
+        t.declinedDoneTitle,
+        h("p", { class: "notice", role: "status" }, t.declinedDone(preview.teamName)),
+        h("p", null, t.closePage),
       );
     }
     if (["invitation_not_open", "invitation_expired", "not_found"].includes(r.problem.code)) return refresh(r.problem);
-    open(alert(`The invitation could not be declined: ${r.problem.detail}`));
+    open(alert(t.declineFailed(r.problem.detail)));
   }
 
   function invalid(): void {
-    page(
-      "This link is not valid",
-      h(
-        "p",
-        null,
-        "The invitation link is incomplete or has been changed, or the invitation does not exist. This can happen when a link is copied only in part.",
-      ),
-      h(
-        "p",
-        null,
-        "Open the link again from the invitation email, or ask the person who invited you to copy the link again from their team's page.",
-      ),
-    );
+    page(t.invalidTitle, h("p", null, t.invalidBody), h("p", null, t.invalidNext));
   }
 
   function trouble(p: Problem): void {
-    page(
-      "The invitation could not be loaded",
-      alert(p.detail),
-      h("p", null, h("a", { href: here }, "Try again")),
-    );
+    page(t.troubleTitle, alert(p.detail), h("p", null, h("a", { href: here }, t.tryAgain)));
   }
 }
 

@@ -149,6 +149,13 @@ export async function teamPage(ctx: PageContext): Promise<void> {
     { id: roleId, name: "role", "aria-describedby": `${roleId}-hint ${roleId}-error` },
     FALLBACK_ROLES.map((name) => h("option", { value: name }, roleName(name))),
   );
+  const localeId = uid("invite-locale");
+  const locale = h(
+    "select",
+    { id: localeId, name: "locale", "aria-describedby": `${localeId}-hint` },
+    h("option", { value: "en", selected: true }, "English"),
+    h("option", { value: "de", lang: "de" }, "Deutsch"),
+  );
   const roleHint = h(
     "p",
     { id: `${roleId}-hint`, class: "hint" },
@@ -202,6 +209,13 @@ export async function teamPage(ctx: PageContext): Promise<void> {
       roleHint,
       roleError,
     ),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: localeId }, "Language (optional)"),
+      locale,
+      h("p", { id: `${localeId}-hint`, class: "hint" }, "Of the email and of the page its link opens."),
+    ),
     submit,
   );
 
@@ -226,7 +240,7 @@ export async function teamPage(ctx: PageContext): Promise<void> {
     }
     submit.disabled = true;
     submit.textContent = "Sending…";
-    const res = await api.invite(teamId, address, role.value);
+    const res = await api.invite(teamId, address, role.value, locale.value);
     submit.disabled = false;
     submit.textContent = "Send invitation";
     if (res.ok) {
