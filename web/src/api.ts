@@ -180,6 +180,27 @@ export const api = {
   withdraw(teamId: string, id: string): Promise<Result<Withdrawn>> {
     return call("POST", `/teams/${seg(teamId)}/invitations/${seg(id)}/withdraw`, { auth: true });
   },
+  members(teamId: string, q: { limit?: number; cursor?: string }): Promise<Result<{ members: Membership[]; nextCursor: string | null }>> {
+    const params = new URLSearchParams();
+    if (q.limit) params.set("limit", String(q.limit));
+    if (q.cursor) params.set("cursor", q.cursor);
+    const qs = params.toString();
+    return call("GET", `/teams/${seg(teamId)}/members${qs ? `?${qs}` : ""}`, { auth: true });
+  },
+  removeMember(teamId: string, userId: string): Promise<Result<Membership & { removedBy: string; removedAt: string }>> {
+    return call("DELETE", `/teams/${seg(teamId)}/members/${seg(userId)}`, { auth: true });
+  },
+  myInvitations(q: { limit?: number; cursor?: string }): Promise<Result<{ invitations: Preview[]; nextCursor: string | null }>> {
+    const params = new URLSearchParams();
+    if (q.limit) params.set("limit", String(q.limit));
+    if (q.cursor) params.set("cursor", q.cursor);
+    const qs = params.toString();
+    return call("GET", `/me/invitations${qs ? `?${qs}` : ""}`, { auth: true });
+  },
+  /** Accepts one of the caller's own invitations (GET /me/invitations) without the link: body {}. */
+  acceptMine(id: string): Promise<Result<{ invitation: Invitation; membership: Membership }>> {
+    return call("POST", `/invitations/${seg(id)}/accept`, { auth: true, body: {} });
+  },
   preview(id: string, token: string): Promise<Result<Preview>> {
     return call("GET", `/invitations/${seg(id)}?token=${seg(token)}`);
   },

@@ -8,6 +8,7 @@ import { messages, type Lang } from "./i18n";
 import { homePage, signedOutPage, notFoundPage } from "./pages/home";
 import { callbackPage } from "./pages/callback";
 import { teamPage } from "./pages/team";
+import { membersPage } from "./pages/members";
 import { invitationPage } from "./pages/invitation";
 
 export interface PageContext {
@@ -29,6 +30,7 @@ const routes: [RegExp, string[], Page][] = [
   [/^\/auth\/callback$/, [], callbackPage],
   [/^\/signed-out$/, [], signedOutPage],
   [/^\/teams\/([^/]+)\/?$/, ["teamId"], teamPage],
+  [/^\/teams\/([^/]+)\/members\/?$/, ["teamId"], membersPage],
   [/^\/invitations\/([^/]+)\/?$/, ["invitationId"], invitationPage],
 ];
 

@@ -186,8 +186,14 @@ test("keyboard only: skip link, invite, and the withdraw dialog with Escape; foc
       return s.outlineStyle !== "none" && s.outlineWidth !== "0px";
     });
 
-  // From the main content, Tab reaches the email field, the role, the language, the button.
+  // From the main content, Tab reaches the team's pages, the email field, the role, the language, the button.
   const address = freshAddress("keyboard");
+  const nav = page.getByRole("navigation", { name: "Team" });
+  await page.keyboard.press("Tab");
+  await expect(nav.getByRole("link", { name: "Invitations" })).toBeFocused();
+  await page.keyboard.press("Tab");
+  await expect(nav.getByRole("link", { name: "Members" })).toBeFocused();
+  expect(await focusRing()).toBe(true);
   await page.keyboard.press("Tab");
   await expect(page.getByLabel("Email address")).toBeFocused();
   expect(await focusRing()).toBe(true);

@@ -12,6 +12,7 @@ import { config } from "../config";
 import { confirmDialog } from "../dialog";
 import { append, h, liveRegion, replace, uid } from "../dom";
 import { roleName, STATUS_LABEL, statusBadge, when } from "../format";
+import { teamNav } from "./teamnav";
 
 const STATUSES: Status[] = ["open", "expired", "accepted", "declined", "withdrawn"];
 // The roles offered: those GET /teams/{teamId}/roles says the caller may grant.
@@ -52,7 +53,7 @@ export async function teamPage(ctx: PageContext): Promise<void> {
   const configured = config().team;
   let teamName = configured && configured.id === teamId && configured.name ? configured.name : teamId;
   const h1 = ctx.heading(`${teamName}: invitations`);
-  append(ctx.main, [h1]);
+  append(ctx.main, [h1, teamNav(teamId, "invitations")]);
 
   if (!session()) {
     append(ctx.main, [

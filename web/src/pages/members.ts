@@ -1,0 +1,221 @@
+// /teams/{teamId}/members: the team's members (email, role, joined), paged with the
+// API's cursor; for managers, Remove behind a confirmation. Who may remove comes from
+// the API: GET /teams/{teamId}/roles (a caller who may grant a role holds
+// members.manage, as does one whose own role's permissions say so); which removals the
+// API then refuses (403: a role the caller could not grant; 409 last_owner) it says,
+// and the page explains in words.
+
+import type { PageContext } from "../main";
+import { api, type Membership, type Problem, type TeamRole } from "../api";
+import { session, signIn } from "../auth";
+import { config } from "../config";
+import { confirmDialog } from "../dialog";
+import { append, h, liveRegion, replace } from "../dom";
+import { roleName, when } from "../format";
+import { teamNav } from "./teamnav";
+
+export async function membersPage(ctx: PageContext): Promise<void> {
+  const teamId = ctx.params.teamId;
+  const configured = config().team;
+  const teamName = configured && configured.id === teamId && configured.name ? configured.name : teamId;
+  append(ctx.main, [ctx.heading(`${teamName}: members`), teamNav(teamId, "members")]);
+
+  const s = session();
+  if (!s) {
+    append(ctx.main, [
+      h("p", null, "Sign in to see this team's members."),
+      h(
+        "p",
+        null,
+        h(
+          "button",
+          { type: "button", class: "button", onclick: () => void signIn(location.pathname + location.search) },
+          "Sign in",
+        ),
+      ),
+    ]);
+    return;
+  }
+
+  const me = s.email.toLowerCase();
+  const limitParam = Number(ctx.query.get("limit"));
+  const limit = Number.isInteger(limitParam) && limitParam >= 1 && limitParam <= 100 ? limitParam : 20;
+  const rolesAnswer = api.roles(teamId);
+  let catalog: TeamRole[] | null = null;
+  let manages = false;
+  const cursors: (string | undefined)[] = [undefined];
+  let pageIndex = 0;
+  let members: Membership[] = [];
+  let nextCursor: string | null = null;
+
+  const live = liveRegion();
+  const listHeading = h("h2", { id: "members-heading", tabindex: "-1" }, "Members");
+  const tableArea = h("div", { class: "table-area" });
+  const pager = h("nav", { "aria-label": "Pages of members", class: "pager" });
+  append(ctx.main, [live, h("section", { "aria-labelledby": "members-heading" }, listHeading, tableArea, pager)]);
+
+  async function load(): Promise<void> {
+    tableArea.setAttribute("aria-busy", "true");
+    const res = await api.members(teamId, { limit, cursor: cursors[pageIndex] });
+    tableArea.removeAttribute("aria-busy");
+    if (!res.ok) {
+      members = [];
+      nextCursor = null;
+      replace(pager);
+      if (res.problem.code === "forbidden") {
+        replace(
+          tableArea,
+          h("p", { class: "notice notice-error" }, "You are not a member of this team, or your role does not let you see its members."),
+        );
+      } else if (res.problem.code === "unauthenticated") {
+        ctx.refreshHeader();
+        replace(
+          tableArea,
+          h("p", { class: "notice notice-error" }, res.problem.detail, " "),
+          h(
+            "button",
+            { type: "button", class: "button", onclick: () => void signIn(location.pathname + location.search) },
+            "Sign in",
+          ),
+        );
+      } else {
+        replace(tableArea, h("p", { class: "notice notice-error" }, res.problem.detail));
+      }
+      return;
+    }
+    members = res.data.members;
+    nextCursor = res.data.nextCursor;
+    if (!catalog) {
+      const r = await rolesAnswer;
+      catalog = r.ok && Array.isArray(r.data?.roles) ? r.data.roles : [];
+    }
+    const mine = members.find((m) => m.email.toLowerCase() === me);
+    manages =
+      catalog.some((r) => r.grantable) ||
+      !!(mine && catalog.find((r) => r.name === mine.role)?.permissions.includes("members.manage"));
+    renderTable();
+    renderPager();
+  }
+
+  function renderTable(): void {
+    if (!members.length) {
+      replace(tableArea, h("p", { class: "empty" }, pageIndex ? "No more members." : "No members."));
+      return;
+    }
+    replace(
+      tableArea,
+      h(
+        "table",
+        { class: "members" },
+        h("caption", { class: "visually-hidden" }, `${teamName}: members, page ${pageIndex + 1}`),
+        h(
+          "thead",
+          null,
+          h(
+            "tr",
+            null,
+            ["Email", "Role", "Joined"].map((t) => h("th", { scope: "col" }, t)),
+            manages ? h("th", { scope: "col" }, "Actions") : null,
+          ),
+        ),
+        h("tbody", null, members.map(row)),
+      ),
+    );
+  }
+
+  function row(m: Membership): HTMLTableRowElement {
+    const you = m.email.toLowerCase() === me;
+    return h(
+      "tr",
+      { "data-user": m.userId },
+      h("th", { scope: "row", class: "email" }, m.email, you ? h("span", { class: "sub you" }, "(you)") : null),
+      h("td", null, roleName(m.role)),
+      h("td", null, when(m.joinedAt)),
+      manages
+        ? h(
+            "td",
+            null,
+            h(
+              "button",
+              {
+                type: "button",
+                class: "button danger small",
+                "aria-label": `Remove ${m.email} from the team`,
+                onclick: () => void remove(m),
+              },
+              "Remove",
+            ),
+          )
+        : null,
+    );
+  }
+
+  async function remove(m: Membership): Promise<void> {
+    const you = m.email.toLowerCase() === me;
+    const sure = await confirmDialog({
+      title: you ? `Leave ${teamName}?` : `Remove ${m.email} from ${teamName}?`,
+      body: you
+        ? `You lose access to ${teamName} at once. Someone who manages the team can invite you again.`
+        : `${m.email} loses access to ${teamName} at once. You can invite them again later.`,
+      confirm: you ? "Leave team" : "Remove member",
+      cancel: you ? "Stay" : "Keep member",
+    });
+    if (!sure) {
+      live.say(`${m.email} stays a member of ${teamName}.`);
+      return;
+    }
+    const res = await api.removeMember(teamId, m.userId);
+    if (res.ok) {
+      members = members.filter((x) => x.userId !== m.userId);
+      live.say(`${m.email} was removed from ${teamName}.`);
+      renderTable();
+      listHeading.focus();
+      return;
+    }
+    live.say(refusal(res.problem, m), "error");
+    if (res.problem.code === "not_found") await load();
+    listHeading.focus();
+  }
+
+  function refusal(p: Problem, m: Membership): string {
+    switch (p.code) {
+      case "last_owner":
+        return `${m.email} was not removed: a team always keeps at least one owner, and ${m.email} is the only one.`;
+      case "forbidden":
+        return `${m.email} was not removed: your role cannot remove a member who is ${article(roleName(m.role))}. You can remove only members whose role you could invite people into.`;
+      case "not_found":
+        return `${m.email} is no longer a member of ${teamName}.`;
+      default:
+        return `${m.email} could not be removed: ${p.detail}`;
+    }
+  }
+
+  function renderPager(): void {
+    const prev = h("button", { type: "button", class: "button secondary", disabled: pageIndex === 0 }, "Previous page");
+    const next = h("button", { type: "button", class: "button secondary", disabled: !nextCursor }, "Next page");
+    prev.addEventListener("click", () => void turn(-1));
+    next.addEventListener("click", () => void turn(1));
+    replace(pager, prev, h("span", { class: "page-number" }, `Page ${pageIndex + 1}`), next);
+  }
+
+  async function turn(step: 1 | -1): Promise<void> {
+    if (step === 1) {
+      if (!nextCursor) return;
+      cursors[pageIndex + 1] = nextCursor;
+      pageIndex += 1;
+    } else {
+      if (pageIndex === 0) return;
+      pageIndex -= 1;
+    }
+    await load();
+    const wanted = step === 1 ? "Next page" : "Previous page";
+    const again = [...pager.querySelectorAll("button")].find((b) => b.textContent === wanted && !b.disabled);
+    (again ?? listHeading).focus();
+  }
+
+  await load();
+}
+
+function article(role: string): string {
+  return `${/^[AEIOU]/i.test(role) ? "an" : "a"} ${role}`;
+}

@@ -1,0 +1,100 @@
+// The team's members: an owner removes a member behind a confirmation (kept once,
+// then removed), is refused removing the last owner (409 last_owner) and an
+// administrator removing an owner (403), both in words; a member without
+// members.manage sees the list without Remove; paging with the API's cursor.
+import { expect, test, type Page } from "@playwright/test";
+import { checkA11y, shot, signIn } from "./browser";
+import { apiMembers, ensureMember, TEAM, TEAM_NAME, user } from "./stack";
+
+const membersPath = `/teams/${TEAM}/members`;
+
+function memberRow(page: Page, email: string) {
+  return page.locator("tr", { has: page.getByRole("rowheader", { name: new RegExp(`^${email.replace(/[.+]/g, "\\$&")}`) }) });
+}
+
+test("an owner removes a member after a confirmation; the last owner cannot be removed", async ({ page }) => {
+  // A member who joined by accepting an invitation (the journey's, or one accepted now).
+  await ensureMember("ada");
+  const ada = user("ada").email;
+  await signIn(page, "owner");
+  await page.goto(`/teams/${TEAM}`);
+  await page.getByRole("navigation", { name: "Team" }).getByRole("link", { name: "Members" }).click();
+  await expect(page).toHaveURL(new RegExp(`${membersPath}$`));
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`${TEAM_NAME}: members`);
+  await expect(page.getByRole("link", { name: "Members" })).toHaveAttribute("aria-current", "page");
+  await expect(memberRow(page, ada)).toContainText("Member");
+  await expect(memberRow(page, ada).locator("time")).toBeVisible();
+  await expect(memberRow(page, user("owner").email)).toContainText("(you)");
+  await expect(memberRow(page, user("owner").email)).toContainText("Owner");
+  await checkA11y(page, "the team's members (owner)");
+  await shot(page, "members-manager");
+
+  const remove = memberRow(page, ada).getByRole("button", { name: `Remove ${ada} from the team` });
+  await remove.click();
+  const dialog = page.getByRole("dialog", { name: `Remove ${ada} from ${TEAM_NAME}?` });
+  await expect(dialog).toContainText(`${ada} loses access to ${TEAM_NAME} at once.`);
+  await expect(dialog.getByRole("button", { name: "Keep member" })).toBeFocused();
+  await checkA11y(page, "the remove confirmation");
+  await shot(page, "members-remove-dialog", { viewport: true });
+  await dialog.getByRole("button", { name: "Keep member" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole("status").filter({ hasText: "stays" })).toHaveText(`${ada} stays a member of ${TEAM_NAME}.`);
+  await expect(memberRow(page, ada)).toHaveCount(1);
+
+  await remove.click();
+  await dialog.getByRole("button", { name: "Remove member" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "removed" })).toHaveText(`${ada} was removed from ${TEAM_NAME}.`);
+  await expect(memberRow(page, ada)).toHaveCount(0);
+  await page.reload();
+  await expect(memberRow(page, user("owner").email)).toBeVisible();
+  await expect(memberRow(page, ada)).toHaveCount(0);
+  expect((await apiMembers()).map((m) => m.email)).not.toContain(ada);
+
+  // The owner removing themselves: the team's last owner stays (409 last_owner), said in words.
+  const owner = user("owner").email;
+  await memberRow(page, owner).getByRole("button", { name: `Remove ${owner} from the team` }).click();
+  const leave = page.getByRole("dialog", { name: `Leave ${TEAM_NAME}?` });
+  await leave.getByRole("button", { name: "Leave team" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "not removed" })).toHaveText(
+    `${owner} was not removed: a team always keeps at least one owner, and ${owner} is the only one.`,
+  );
+  await expect(memberRow(page, owner)).toBeVisible();
+  await checkA11y(page, "the last owner refused");
+  await shot(page, "members-last-owner");
+});
+
+test("an administrator may not remove an owner (403), said in words", async ({ page }) => {
+  const owner = user("owner").email;
+  await signIn(page, "admin");
+  await page.goto(membersPath);
+  await memberRow(page, owner).getByRole("button", { name: `Remove ${owner} from the team` }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Remove member" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "not removed" })).toHaveText(
+    `${owner} was not removed: your role cannot remove a member who is an Owner. You can remove only members whose role you could invite people into.`,
+  );
+  await expect(memberRow(page, owner)).toBeVisible();
+});
+
+test("a member without members.manage sees the members without Remove; paging with the API's cursor", async ({ page }) => {
+  await signIn(page, "member");
+  await page.goto(membersPath);
+  await expect(memberRow(page, user("owner").email)).toBeVisible();
+  await expect(memberRow(page, user("member").email)).toContainText("(you)");
+  await expect(page.getByRole("button", { name: /^Remove/ })).toHaveCount(0);
+  await expect(page.getByRole("columnheader", { name: "Actions" })).toHaveCount(0);
+  await checkA11y(page, "the team's members (member)");
+  await shot(page, "members-member");
+
+  await page.goto(`${membersPath}?limit=2`);
+  const rows = page.locator("table.members tbody tr");
+  await expect(rows).toHaveCount(2);
+  const first = await rows.locator("th").allTextContents();
+  await page.getByRole("button", { name: "Next page" }).click();
+  await expect(page.getByText("Page 2", { exact: true })).toBeVisible();
+  const second = await rows.locator("th").allTextContents();
+  expect(second.length).toBeGreaterThan(0);
+  expect(second.some((e) => first.includes(e))).toBe(false);
+  await page.getByRole("button", { name: "Previous page" }).click();
+  await expect(page.getByText("Page 1", { exact: true })).toBeVisible();
+  expect(await rows.locator("th").allTextContents()).toEqual(first);
+});
