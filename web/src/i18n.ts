@@ -29,6 +29,7 @@ const en = {
   signIn: "Sign in",
   signOut: "Sign out",
   signedInAs: "Signed in as",
+  myInvitations: "My invitations",
 
   loading: "Loading the invitation…",
   team: "Team",
@@ -109,6 +110,7 @@ const de: Messages = {
   signIn: "Anmelden",
   signOut: "Abmelden",
   signedInAs: "Angemeldet als",
+  myInvitations: "Meine Einladungen",
 
   loading: "Die Einladung wird geladen…",
   team: "Team",

@@ -9,6 +9,7 @@ import { homePage, signedOutPage, notFoundPage } from "./pages/home";
 import { callbackPage } from "./pages/callback";
 import { teamPage } from "./pages/team";
 import { membersPage } from "./pages/members";
+import { myInvitationsPage } from "./pages/mine";
 import { invitationPage } from "./pages/invitation";
 
 export interface PageContext {
@@ -32,6 +33,7 @@ const routes: [RegExp, string[], Page][] = [
   [/^\/teams\/([^/]+)\/?$/, ["teamId"], teamPage],
   [/^\/teams\/([^/]+)\/members\/?$/, ["teamId"], membersPage],
   [/^\/invitations\/([^/]+)\/?$/, ["invitationId"], invitationPage],
+  [/^\/me\/invitations\/?$/, [], myInvitationsPage],
 ];
 
 const APP = "Team invitations";
@@ -66,6 +68,11 @@ function header(): HTMLElement {
       { class: "who" },
       s
         ? [
+            h(
+              "a",
+              { href: "/me/invitations", "aria-current": location.pathname === "/me/invitations" ? "page" : null },
+              m.myInvitations,
+            ),
             h("span", null, `${m.signedInAs} `, h("strong", null, s.email)),
             h("button", { type: "button", class: "button secondary small", onclick: () => signOut() }, m.signOut),
           ]

@@ -25,6 +25,7 @@ export function homePage(ctx: PageContext): void {
     team
       ? h("p", null, h("a", { href: `/teams/${encodeURIComponent(team.id)}` }, `${team.name ?? team.id}: invitations`))
       : null,
+    h("p", null, h("a", { href: "/me/invitations" }, "Invitations waiting for you"), " (sent to ", s.email, ")"),
     h(
       "form",
       {

@@ -1,0 +1,216 @@
+// /me/invitations: the open invitations addressed to the signed-in person's verified
+// email, across teams (GET /me/invitations), each accepted here without the link
+// (POST /invitations/{id}/accept with {}), which only that verified account may do.
+// Declining needs the emailed link (the API answers a decline only with its token).
+
+import type { PageContext } from "../main";
+import { api, type Preview, type Problem } from "../api";
+import { session, signIn } from "../auth";
+import { append, h, liveRegion, replace } from "../dom";
+import { roleName, when } from "../format";
+
+export async function myInvitationsPage(ctx: PageContext): Promise<void> {
+  append(ctx.main, [ctx.heading("My invitations")]);
+  const s = session();
+  if (!s) {
+    append(ctx.main, [
+      h("p", null, "Sign in to see the invitations sent to your email address."),
+      h(
+        "p",
+        null,
+        h("button", { type: "button", class: "button", onclick: () => void signIn(location.pathname) }, "Sign in"),
+      ),
+    ]);
+    return;
+  }
+
+  const limitParam = Number(ctx.query.get("limit"));
+  const limit = Number.isInteger(limitParam) && limitParam >= 1 && limitParam <= 100 ? limitParam : 20;
+  const cursors: (string | undefined)[] = [undefined];
+  let pageIndex = 0;
+  let rows: Preview[] = [];
+  let nextCursor: string | null = null;
+
+  const live = liveRegion();
+  const listHeading = h("h2", { id: "mine-heading", tabindex: "-1" }, "Waiting for your answer");
+  const area = h("div", { class: "table-area" });
+  const pager = h("nav", { "aria-label": "Pages of invitations", class: "pager" });
+  append(ctx.main, [
+    h(
+      "p",
+      null,
+      "The open invitations sent to ",
+      h("strong", null, s.email),
+      ", in every team. Accept one here, without the email's link; to decline, use the link in the email.",
+    ),
+    live,
+    h("section", { "aria-labelledby": "mine-heading" }, listHeading, area, pager),
+  ]);
+
+  async function load(): Promise<void> {
+    area.setAttribute("aria-busy", "true");
+    const res = await api.myInvitations({ limit, cursor: cursors[pageIndex] });
+    area.removeAttribute("aria-busy");
+    if (!res.ok) {
+      rows = [];
+      nextCursor = null;
+      replace(pager);
+      const p = res.problem;
+      if (p.code === "email_unverified") {
+        replace(
+          area,
+          h(
+            "div",
+            { class: "notice notice-error" },
+            h(
+              "p",
+              null,
+              `Your sign-in provider has not verified ${s!.email}, so the invitations sent to it cannot be shown or accepted here.`,
+            ),
+            h("p", null, "Verify the address with your sign-in provider and sign in again, or open the link in the invitation email."),
+          ),
+        );
+      } else if (p.code === "unauthenticated") {
+        ctx.refreshHeader();
+        replace(
+          area,
+          h("p", { class: "notice notice-error" }, p.detail, " "),
+          h("button", { type: "button", class: "button", onclick: () => void signIn(location.pathname) }, "Sign in"),
+        );
+      } else {
+        replace(area, h("p", { class: "notice notice-error" }, p.detail));
+      }
+      return;
+    }
+    rows = res.data.invitations;
+    nextCursor = res.data.nextCursor;
+    render();
+    renderPager();
+  }
+
+  function render(): void {
+    if (!rows.length) {
+      replace(
+        area,
+        h(
+          "p",
+          { class: "empty" },
+          pageIndex ? "No more invitations." : `No invitations are waiting for you. Invitations sent to ${s!.email} appear here.`,
+        ),
+      );
+      return;
+    }
+    replace(
+      area,
+      h(
+        "table",
+        { class: "members mine" },
+        h("caption", { class: "visually-hidden" }, `Invitations waiting for your answer, page ${pageIndex + 1}`),
+        h(
+          "thead",
+          null,
+          h(
+            "tr",
+            null,
+            ["Team", "Role", "Invited by", "Expires", "Actions"].map((t) => h("th", { scope: "col" }, t)),
+          ),
+        ),
+        h("tbody", null, rows.map(row)),
+      ),
+    );
+  }
+
+  function row(p: Preview): HTMLTableRowElement {
+    return h(
+      "tr",
+      { "data-invitation": p.id },
+      h("th", { scope: "row", class: "email" }, p.teamName),
+      h("td", null, roleName(p.role)),
+      h("td", null, p.invitedByEmail ?? "—"),
+      h("td", null, when(p.expiresAt)),
+      h(
+        "td",
+        null,
+        h(
+          "button",
+          {
+            type: "button",
+            class: "button small",
+            "aria-label": `Accept the invitation to join ${p.teamName} as ${roleName(p.role)}`,
+            onclick: (e: Event) => void accept(p, e.currentTarget as HTMLButtonElement),
+          },
+          "Accept",
+        ),
+      ),
+    );
+  }
+
+  async function accept(p: Preview, button: HTMLButtonElement): Promise<void> {
+    button.disabled = true;
+    button.textContent = "Accepting…";
+    const res = await api.acceptMine(p.id);
+    if (res.ok) {
+      rows = rows.filter((x) => x.id !== p.id);
+      render();
+      live.say(`You joined ${p.teamName} as ${roleName(res.data.membership.role)}.`);
+      replace(
+        joined,
+        h("p", null, h("a", { href: `/teams/${encodeURIComponent(p.teamId)}` }, `Go to ${p.teamName}`)),
+      );
+      listHeading.focus();
+      return;
+    }
+    live.say(refusal(res.problem, p), "error");
+    await load();
+    listHeading.focus();
+  }
+
+  const joined = h("div", { class: "joined" });
+  live.after(joined);
+
+  await load();
+
+  function renderPager(): void {
+    if (pageIndex === 0 && !nextCursor) {
+      replace(pager);
+      return;
+    }
+    const prev = h("button", { type: "button", class: "button secondary", disabled: pageIndex === 0 }, "Previous page");
+    const next = h("button", { type: "button", class: "button secondary", disabled: !nextCursor }, "Next page");
+    prev.addEventListener("click", () => void turn(-1));
+    next.addEventListener("click", () => void turn(1));
+    replace(pager, prev, h("span", { class: "page-number" }, `Page ${pageIndex + 1}`), next);
+  }
+
+  async function turn(step: 1 | -1): Promise<void> {
+    if (step === 1) {
+      if (!nextCursor) return;
+      cursors[pageIndex + 1] = nextCursor;
+      pageIndex += 1;
+    } else {
+      if (pageIndex === 0) return;
+      pageIndex -= 1;
+    }
+    await load();
+    listHeading.focus();
+  }
+}
+
+/** Why accepting was refused, in words. */
+function refusal(p: Problem, inv: Preview): string {
+  switch (p.code) {
+    case "already_member":
+      return `You are already a member of ${inv.teamName}, so there is nothing to accept.`;
+    case "invitation_not_open":
+      return `The invitation to ${inv.teamName} can no longer be accepted: it was ${p.invitationStatus ?? "answered"}.`;
+    case "invitation_expired":
+      return `The invitation to ${inv.teamName} has expired. Ask someone there to invite you again.`;
+    case "not_found":
+      return `The invitation to ${inv.teamName} was not found for this account.`;
+    case "email_unverified":
+    case "email_mismatch":
+      return `The invitation to ${inv.teamName} could not be accepted with this account: its address is not verified as the invited one.`;
+    default:
+      return `The invitation to ${inv.teamName} could not be accepted: ${p.detail}`;
+  }
+}
