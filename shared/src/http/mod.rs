@@ -260,13 +260,7 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> Handlers<S, M, K> {
     pub async fn my_invitations(&self, req: Request) -> Response<Body> {
         self.logged(routes::MY_INVITATIONS, req.method(), async {
             let caller = self.require_caller(&req)?;
-            let after = match request::query_param(&req, "cursor").filter(|c| !c.is_empty()) {
-                None => None,
-                Some(raw) => Some(
-                    PageCursor::decode(&raw)
-                        .ok_or_else(|| Error::InvalidRequest("cursor is not valid".into()))?,
-                ),
-            };
+            let after = cursor(&req, PageCursor::decode)?;
             let page = self.service.my_invitations(&caller, page_limit(&req)?, after.as_ref()).await?;
             json_response(StatusCode::OK, views::preview_list(&page))
         })
@@ -289,13 +283,7 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> Handlers<S, M, K> {
         self.logged(routes::MEMBERS, req.method(), async {
             let caller = self.require_caller(&req)?;
             let team = request::team_id(&req, routes::MEMBERS)?;
-            let after = match request::query_param(&req, "cursor").filter(|c| !c.is_empty()) {
-                None => None,
-                Some(raw) => Some(
-                    MemberCursor::decode(&raw)
-                        .ok_or_else(|| Error::InvalidRequest("cursor is not valid".into()))?,
-                ),
-            };
+            let after = cursor(&req, MemberCursor::decode)?;
             let query = MemberQuery { limit: page_limit(&req)?, after };
             let page = self.service.members(&caller, &team, &query).await?;
             json_response(StatusCode::OK, views::member_list(&page))
@@ -410,6 +398,17 @@ fn invocation_deadline(req: &Request) -> Option<Instant> {
     Some(Instant::now() + left)
 }
 
+/// The `cursor` query parameter: absent or empty, the first page; else one
+/// `decode` takes, or 400.
+fn cursor<T>(req: &Request, decode: fn(&str) -> Option<T>) -> Result<Option<T>, Error> {
+    match request::query_param(req, "cursor").filter(|c| !c.is_empty()) {
+        None => Ok(None),
+        Some(raw) => {
+            decode(&raw).map(Some).ok_or_else(|| Error::InvalidRequest("cursor is not valid".into()))
+        }
+    }
+}
+
 fn page_limit(req: &Request) -> Result<usize, Error> {
     match request::query_param(req, "limit") {
         None => Ok(DEFAULT_PAGE_SIZE),
@@ -426,12 +425,6 @@ fn list_query(req: &Request) -> Result<ListQuery, Error> {
         Some(raw) => Some(raw.parse::<Status>().map_err(|e| Error::InvalidRequest(e.to_string()))?),
     };
     let limit = page_limit(req)?;
-    let after = match request::query_param(req, "cursor") {
-        None => None,
-        Some(raw) if raw.is_empty() => None,
-        Some(raw) => Some(
-            PageCursor::decode(&raw).ok_or_else(|| Error::InvalidRequest("cursor is not valid".into()))?,
-        ),
-    };
+    let after = cursor(req, PageCursor::decode)?;
     Ok(ListQuery { status, limit, after })
 }
