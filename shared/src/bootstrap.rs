@@ -67,6 +67,7 @@ pub fn handlers(config: Config, sdk: &SdkConfig) -> ProductionHandlers {
         resend_cooldown: config.resend_cooldown,
         branding: config.branding.clone(),
         trust_unverified_email: config.trust_unverified_email,
+        limits: config.limits,
     };
     let auth = AuthMode::Authorizer;
     #[cfg(feature = "dev")]

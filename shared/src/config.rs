@@ -2,7 +2,7 @@
 
 use chrono::TimeDelta;
 
-use crate::domain::Email;
+use crate::domain::{Email, TeamLimits};
 use crate::mail::Branding;
 
 pub const DEFAULT_EXPIRY_SECONDS: i64 = 7 * 24 * 60 * 60;
@@ -19,6 +19,19 @@ pub const AWS_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_s
 pub const EXPIRY_SECONDS_RANGE: std::ops::RangeInclusive<i64> = 60..=30 * 24 * 60 * 60;
 pub const RETENTION_DAYS_RANGE: std::ops::RangeInclusive<i64> = 1..=3650;
 pub const RESEND_COOLDOWN_SECONDS_RANGE: std::ops::RangeInclusive<i64> = 0..=24 * 60 * 60;
+/// Per-team limits (`domain::limits`). The hourly limit is one stored slot per
+/// email, so it is bounded by what one item holds comfortably.
+pub const DEFAULT_MAX_OPEN_INVITATIONS: i64 = 500;
+pub const MAX_OPEN_INVITATIONS_RANGE: std::ops::RangeInclusive<i64> = 1..=100_000;
+pub const DEFAULT_MAX_EMAILS_PER_HOUR: i64 = 100;
+pub const MAX_EMAILS_PER_HOUR_RANGE: std::ops::RangeInclusive<i64> = 1..=1_000;
+
+pub fn default_limits() -> TeamLimits {
+    TeamLimits {
+        max_open: DEFAULT_MAX_OPEN_INVITATIONS as u32,
+        emails_per_hour: DEFAULT_MAX_EMAILS_PER_HOUR as u32,
+    }
+}
 
 /// How long an invitation stays open unless configured otherwise: one week.
 pub fn default_validity() -> TimeDelta {
@@ -60,6 +73,8 @@ pub struct Config {
     /// Accept an identity without an `email_verified` claim as verified
     /// (`TRUST_UNVERIFIED_EMAIL=true`); off by default. docs/deploy.md: the risk.
     pub trust_unverified_email: bool,
+    /// `MAX_OPEN_INVITATIONS`, `MAX_EMAILS_PER_HOUR`: per team.
+    pub limits: TeamLimits,
     /// Read identity from an unsigned bearer token: local development only, and
     /// only in a `dev` build (a release function has no such setting).
     #[cfg(feature = "dev")]
@@ -132,6 +147,13 @@ impl Config {
             DEFAULT_RESEND_COOLDOWN_SECONDS,
             RESEND_COOLDOWN_SECONDS_RANGE,
         );
+        let max_open =
+            bounded("MAX_OPEN_INVITATIONS", DEFAULT_MAX_OPEN_INVITATIONS, MAX_OPEN_INVITATIONS_RANGE);
+        let per_hour = bounded("MAX_EMAILS_PER_HOUR", DEFAULT_MAX_EMAILS_PER_HOUR, MAX_EMAILS_PER_HOUR_RANGE);
+        let limits = match (max_open, per_hour) {
+            (Some(o), Some(h)) => Some(TeamLimits { max_open: o as u32, emails_per_hour: h as u32 }),
+            _ => None,
+        };
         let mut branding = Branding::default();
         if let Some(name) = lookup("PRODUCT_NAME").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
             match name.chars().count() <= 60 && !name.chars().any(char::is_control) {
@@ -166,7 +188,16 @@ impl Config {
         #[cfg(feature = "dev")]
         let local_insecure_auth = lookup(crate::dev::tokens::LOCAL_INSECURE_AUTH).as_deref() == Some("1");
 
-        match (table_name, sender_email, app_base_url, expiry, retention, cooldown, trust_unverified_email) {
+        match (
+            table_name,
+            sender_email,
+            app_base_url,
+            expiry,
+            retention,
+            cooldown,
+            trust_unverified_email,
+            limits,
+        ) {
             (
                 Some(table_name),
                 Some(sender_email),
@@ -175,6 +206,7 @@ impl Config {
                 Some(r),
                 Some(c),
                 Some(trust_unverified_email),
+                Some(limits),
             ) if problems.is_empty() => Ok(Self {
                 table_name,
                 sender_email,
@@ -185,6 +217,7 @@ impl Config {
                 resend_cooldown: TimeDelta::seconds(c),
                 branding,
                 trust_unverified_email,
+                limits,
                 #[cfg(feature = "dev")]
                 local_insecure_auth,
             }),
@@ -216,6 +249,7 @@ mod tests {
         assert_eq!(c.invitation_validity, TimeDelta::days(7));
         assert_eq!(c.history_retention, TimeDelta::days(90));
         assert_eq!(c.resend_cooldown, TimeDelta::seconds(60));
+        assert_eq!(c.limits, TeamLimits { max_open: 500, emails_per_hour: 100 });
         assert_eq!(c.branding, Branding::default());
         assert_eq!(c.app_base_url, "https://app.example.com");
         assert_eq!(c.sender_email.as_str(), "invites@example.com");
@@ -255,6 +289,8 @@ mod tests {
             ("LOGO_URL", "https://x\"onerror=\"alert(1)"),
             ("ACCENT_COLOR", "red;background:url(x)"),
             ("TRUST_UNVERIFIED_EMAIL", "yes"),
+            ("MAX_OPEN_INVITATIONS", "0"),
+            ("MAX_EMAILS_PER_HOUR", "1001"),
         ] {
             let mut vars = GOOD.to_vec();
             vars.push((name, value));
@@ -264,6 +300,7 @@ mod tests {
         let mut vars = GOOD.to_vec();
         vars.extend([("INVITATION_EXPIRY_SECONDS", "2592000"), ("HISTORY_RETENTION_DAYS", "3650")]);
         vars.push(("TRUST_UNVERIFIED_EMAIL", "true"));
+        vars.extend([("MAX_OPEN_INVITATIONS", "100000"), ("MAX_EMAILS_PER_HOUR", "1")]);
         vars.extend([
             ("PRODUCT_NAME", " Acme Cloud "),
             ("LOGO_URL", "https://cdn.example.com/logo.png"),
@@ -283,6 +320,7 @@ mod tests {
             (TimeDelta::days(30), TimeDelta::days(3650))
         );
         assert!(c.trust_unverified_email);
+        assert_eq!(c.limits, TeamLimits { max_open: 100_000, emails_per_hour: 1 });
         assert!(!config(GOOD).unwrap().trust_unverified_email, "off unless set");
     }
 

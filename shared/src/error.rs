@@ -1,7 +1,7 @@
 //! The one error type use cases return. `http::problem` is the only place that
 //! turns it into a status code and a problem document.
 
-use crate::domain::{ResendError, Status, TransitionError};
+use crate::domain::{Limit, ResendError, Status, TransitionError};
 
 /// One field that failed validation, for 422 responses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +45,10 @@ pub enum Error {
     /// Sent again too soon after the last send; retry after this long.
     #[error("sent too recently; retry in {0} s")]
     ResendTooSoon(u64),
+    /// A per-team limit (`domain::TeamLimits`) is reached; retry after this
+    /// many seconds.
+    #[error("the team's {} limit is reached; retry in {} s", .0.as_str(), .1)]
+    RateLimited(Limit, u64),
     #[error("validation failed")]
     Validation(Vec<FieldError>),
     /// A dependency is throttling or unreachable; safe to retry.

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use std::future::Future;
 
 use crate::domain::{
-    Email, EmailDelivery, Invitation, InvitationId, LinkKeys, Membership, RoleName, Status, Team, TeamId,
-    UserId,
+    Email, EmailDelivery, Invitation, InvitationId, LinkKeys, Membership, RoleName, SendLog, SendSlot,
+    Status, Team, TeamId, UserId,
 };
 use crate::time::{format_timestamp, parse_timestamp};
 
@@ -41,7 +41,37 @@ pub enum InsertError {
     #[error("not permitted")]
     Forbidden,
     #[error(transparent)]
+    Limit(LimitRefusal),
+    #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Why a per-team limit refused a write (see `domain::limits`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LimitRefusal {
+    /// The team has its most open invitations.
+    #[error("the team has its most open invitations")]
+    TooManyOpen,
+    /// The send slot claimed was taken meanwhile: the log as it now is.
+    #[error("the send slot was taken meanwhile")]
+    SlotTaken(SendLog),
+}
+
+/// A team's use of its limits, as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Open invitations counted (those expired are counted until released).
+    pub open: i64,
+    pub sends: SendLog,
+}
+
+/// What releasing a team's expired invitations from its open count found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Released {
+    /// Some expired invitations left the count (by this call or a concurrent one).
+    pub freed: bool,
+    /// When the next open invitation expires, if any is open.
+    pub next_expiry: Option<DateTime<Utc>>,
 }
 
 /// Why a conditional state change did not apply.
@@ -58,6 +88,9 @@ pub enum ResolveError {
     /// The caller's membership did not hold a required role (withdraw).
     #[error("not permitted")]
     Forbidden,
+    /// A resend's send slot was taken meanwhile.
+    #[error(transparent)]
+    Limit(LimitRefusal),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -175,17 +208,32 @@ pub trait InvitationStore: Send + Sync {
         id: InvitationId,
     ) -> impl Future<Output = Result<Option<Invitation>, StoreError>> + Send;
 
+    /// A team's use of its limits (none yet: zero).
+    fn usage(&self, team: &TeamId) -> impl Future<Output = Result<Usage, StoreError>> + Send;
+
     /// Writes a new open invitation, atomically refusing it when the team already
     /// has an open (unexpired at `now`) invitation for the email, or a member with
     /// it, or when its inviter does not hold one of `inviter_roles` in the team at
-    /// that moment.
+    /// that moment, or when the team has `max_open` open invitations counted or
+    /// `slot` is no longer free. Counts it open and records its send in `slot`.
     fn insert_invitation(
         &self,
         invitation: &Invitation,
         inviter_roles: &[RoleName],
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
+        slot: SendSlot,
+        max_open: u32,
     ) -> impl Future<Output = Result<(), InsertError>> + Send;
+
+    /// Releases from the team's open count the invitations that expired by
+    /// `now` (each at most once; the most recently expired first, a bounded
+    /// number per call), and says when the next open one expires.
+    fn release_expired(
+        &self,
+        team: &TeamId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Released, StoreError>> + Send;
 
     fn set_email_delivery(
         &self,
@@ -195,7 +243,8 @@ pub trait InvitationStore: Send + Sync {
 
     /// Stores the acceptance `accepted` and creates `membership`, in one
     /// transaction, only if the stored invitation is still open at `now` and
-    /// still of `accepted`'s link generation.
+    /// still of `accepted`'s link generation. Like every answer, it leaves the
+    /// team's open count.
     fn accept(
         &self,
         accepted: &Invitation,
@@ -204,17 +253,16 @@ pub trait InvitationStore: Send + Sync {
         purge_at: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), ResolveError>> + Send;
 
-    /// Declines invitation `id` in one conditional write, without reading it
-    /// first, if it is open at `now` and its link generation is `generation`
-    /// (the presented link's); returns the declined invitation.
+    /// Stores the decline `declined` in one transaction (with the team's open
+    /// count), only if the stored invitation is open at `now` and its link
+    /// generation is `generation` (the presented link's).
     fn decline(
         &self,
-        id: InvitationId,
-        by: Option<&UserId>,
+        declined: &Invitation,
         generation: u32,
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Invitation, ResolveError>> + Send;
+    ) -> impl Future<Output = Result<(), ResolveError>> + Send;
 
     /// Withdraws invitation `id` of `team` in one transaction, without reading it
     /// first, if it is open at `now` and `by` is a member of `team` holding one
@@ -241,7 +289,8 @@ pub trait InvitationStore: Send + Sync {
     /// expiry) and moves its email lock's expiry with it, in one transaction,
     /// only if the stored invitation is open at `now`, still of generation
     /// `resent.link_generation - 1` (unchanged since it was read), and `by`
-    /// holds one of `manager_roles` in the team at that moment.
+    /// holds one of `manager_roles` in the team at that moment, and `slot` is
+    /// still free; records the send in it.
     fn resend(
         &self,
         resent: &Invitation,
@@ -249,6 +298,7 @@ pub trait InvitationStore: Send + Sync {
         manager_roles: &[RoleName],
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
+        slot: SendSlot,
     ) -> impl Future<Output = Result<(), ResolveError>> + Send;
 
     /// A page of the open (unexpired at `now`) invitations addressed to `email`,

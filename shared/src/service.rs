@@ -1,12 +1,15 @@
 //! The use cases. Each decides in one conditional write (or transaction), so that
 //! races are settled by DynamoDB and never by what was read a moment earlier, and
-//! makes as few sequential round trips as its semantics allow: decline and
-//! withdraw write without reading first (the rules the domain's state machine
-//! states are then the write's conditions), and the item as it was explains any
-//! refusal. Two writes follow a decision without deciding anything: invite
-//! records a refused email (`emailDelivery: failed`), and a re-invite whose email
-//! lock is held by an answered invitation retries its transaction once (see
-//! `adapters::dynamo`).
+//! makes as few sequential round trips as its semantics allow: withdraw writes
+//! without reading first (the rules the domain's state machine states are then
+//! the write's conditions; decline reads the invitation for the team whose open
+//! count it changes), and the item as it was explains any refusal. Writes that
+//! follow a decision without deciding anything: invite records a refused email
+//! (`emailDelivery: failed`); a re-invite whose email lock is held by an answered
+//! invitation retries its transaction once (see `adapters::dynamo`); a send whose
+//! slot another request took meanwhile claims another, and a team at its open
+//! limit releases its expired invitations and tries once more
+//! (`domain::limits`).
 
 use chrono::{DateTime, TimeDelta, Utc};
 use std::sync::Arc;
@@ -15,14 +18,15 @@ use std::time::Instant;
 use crate::clock::Clock;
 use crate::config::AWS_ATTEMPT_TIMEOUT;
 use crate::domain::{
-    Email, EmailDelivery, Invitation, InvitationId, LinkKeys, LinkToken, Locale, Membership, Permission,
-    Role, RoleCatalog, RoleName, Status, Team, TeamId, UserId,
+    retry_after_seconds, Email, EmailDelivery, Invitation, InvitationId, Limit, LinkKeys, LinkToken, Locale,
+    Membership, Permission, Role, RoleCatalog, RoleName, SendLog, SendSlot, Status, Team, TeamId, TeamLimits,
+    UserId, SEND_WINDOW,
 };
 use crate::error::Error;
 use crate::mail;
 use crate::ports::{
-    InsertError, InvitationStore, LinkKeySource, ListQuery, MailError, Mailer, MemberPage, MemberQuery,
-    OutgoingEmail, PageCursor, RemoveError, ResolveError,
+    InsertError, InvitationStore, LimitRefusal, LinkKeySource, ListQuery, MailError, Mailer, MemberPage,
+    MemberQuery, OutgoingEmail, PageCursor, RemoveError, ResolveError,
 };
 
 #[derive(Debug, Clone)]
@@ -37,6 +41,8 @@ pub struct Settings {
     pub branding: mail::Branding,
     /// Count an identity without an `email_verified` claim as verified.
     pub trust_unverified_email: bool,
+    /// Each team's open invitations and invitation emails per hour.
+    pub limits: TeamLimits,
 }
 
 /// Who is calling, as the authorizer vouched for.
@@ -55,11 +61,32 @@ pub const MAX_BATCH: usize = 50;
 /// How many of a batch's invitations are written and emailed at once.
 pub const BATCH_PARALLELISM: usize = 8;
 
-/// What the invitations of one request share.
+/// A send slot among the first `capacity` of `log`, or the 429 that says when
+/// one frees. Starts at a random slot: see `SendLog::claim`.
+fn claim(log: &mut SendLog, now: DateTime<Utc>, capacity: u32) -> Result<SendSlot, Error> {
+    let start = (uuid::Uuid::new_v4().as_u128() % u128::from(capacity.max(1))) as usize;
+    log.claim(now, capacity, start)
+        .map_err(|wait| Error::RateLimited(Limit::EmailsPerHour, retry_after_seconds(wait)))
+}
+
+/// How many times a send may be written: a refusal because a concurrent
+/// request took the claimed slot means that request sent, which happens at
+/// most `capacity` times in an hour before every claim is refused outright;
+/// one more for the retry after releasing expired invitations.
+fn limit_attempts(limits: TeamLimits) -> usize {
+    limits.emails_per_hour as usize + 2
+}
+
+/// What the invitations of one request share: the send log too, held by each
+/// entry of a batch from its claim to its write, so that the entries' writes
+/// (not their emails) take turns: they claim distinct slots, a refused entry
+/// gives its slot back before the next claims, and they never contend for the
+/// team's limits item in DynamoDB.
 struct Inviting {
     inviter: Membership,
     team: Team,
     keys: LinkKeys,
+    sends: futures_util::lock::Mutex<SendLog>,
 }
 
 /// A validated invite request.
@@ -257,17 +284,19 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
     /// once per instance; cached after). The keys are needed for the link; had
     /// they failed after the write, the invitation would exist without its answer.
     async fn inviting(&self, caller: &Caller, team_id: &TeamId) -> Result<Inviting, Error> {
-        let (membership, team, keys) = tokio::join!(
+        let (membership, team, keys, usage) = tokio::join!(
             self.store.membership(team_id, &caller.user_id),
             self.store.team(team_id),
-            self.keys.keys()
+            self.keys.keys(),
+            self.store.usage(team_id)
         );
         let inviter = self.authorize(membership?, Permission::MembersManage)?;
         let keys = keys?;
         let team = team?.ok_or_else(|| {
             Error::internal(format!("a membership exists in team {team_id}, which does not"))
         })?;
-        Ok(Inviting { inviter, team, keys })
+        let sends = futures_util::lock::Mutex::new(usage?.sends);
+        Ok(Inviting { inviter, team, keys, sends })
     }
 
     async fn invite_one(
@@ -276,7 +305,7 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         new: NewInvitation,
         deadline: Option<Instant>,
     ) -> Result<InvitationView, Error> {
-        let Inviting { inviter, team, keys } = inviting;
+        let Inviting { inviter, team, keys, .. } = inviting;
         let now = self.clock.now();
         // No one grants more than they hold (custom roles can manage members
         // without holding every permission).
@@ -299,17 +328,7 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         );
         invitation.locale = new.locale;
         invitation.invited_by_email = Some(inviter.email.clone());
-        // The permission read above decides what the caller sees; the write is
-        // conditioned on it again, so a manager removed meanwhile cannot invite.
-        let managers = self.roles.holding(Permission::MembersManage);
-        self.store.insert_invitation(&invitation, &managers, now, self.purge_at(&invitation)).await.map_err(
-            |e| match e {
-                InsertError::AlreadyInvited => Error::AlreadyInvited,
-                InsertError::AlreadyMember => Error::AlreadyMember,
-                InsertError::Forbidden => Error::Forbidden,
-                InsertError::Store(e) => e.into(),
-            },
-        )?;
+        self.insert_within_limits(inviting, &invitation, now).await?;
 
         // From here on the invitation exists: a failed email is reported in the
         // response, never as an error, so the manager can copy the link instead.
@@ -323,6 +342,50 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
             }
         }
         Ok(self.view(invitation, now, Some(keys)))
+    }
+
+    /// Writes a new invitation with its send and its place in the open count,
+    /// within the team's limits (`domain::limits`).
+    async fn insert_within_limits(
+        &self,
+        inviting: &Inviting,
+        invitation: &Invitation,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        let TeamLimits { max_open, emails_per_hour } = self.settings.limits;
+        // The permission read above decides what the caller sees; the write is
+        // conditioned on it again, so a manager removed meanwhile cannot invite.
+        let managers = self.roles.holding(Permission::MembersManage);
+        let purge_at = self.purge_at(invitation);
+        let mut released = false;
+        let mut sends = inviting.sends.lock().await;
+        for _ in 0..limit_attempts(self.settings.limits) {
+            let slot = claim(&mut sends, now, emails_per_hour)?;
+            let outcome =
+                self.store.insert_invitation(invitation, &managers, now, purge_at, slot, max_open).await;
+            if !matches!(outcome, Ok(()) | Err(InsertError::Limit(LimitRefusal::SlotTaken(_)))) {
+                sends.unclaim(slot);
+            }
+            match outcome {
+                Ok(()) => return Ok(()),
+                Err(InsertError::AlreadyInvited) => return Err(Error::AlreadyInvited),
+                Err(InsertError::AlreadyMember) => return Err(Error::AlreadyMember),
+                Err(InsertError::Forbidden) => return Err(Error::Forbidden),
+                Err(InsertError::Store(e)) => return Err(e.into()),
+                Err(InsertError::Limit(LimitRefusal::SlotTaken(log))) => *sends = log,
+                Err(InsertError::Limit(LimitRefusal::TooManyOpen)) => {
+                    // Expired invitations stay counted until released: release
+                    // them (once per invite) and try again.
+                    let found = self.store.release_expired(&invitation.team_id, now).await?;
+                    if released || !found.freed {
+                        let wait = found.next_expiry.map_or(SEND_WINDOW, |at| at - now);
+                        return Err(Error::RateLimited(Limit::OpenInvitations, retry_after_seconds(wait)));
+                    }
+                    released = true;
+                }
+            }
+        }
+        Err(Error::unavailable("invite: the team's limits changed under every attempt"))
     }
 
     /// Sends `email` unless that could leave no time to record a failure before
@@ -476,10 +539,11 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         deadline: Option<Instant>,
     ) -> Result<InvitationView, Error> {
         let now = self.clock.now();
-        let (membership, invitation, keys) = tokio::join!(
+        let (membership, invitation, keys, usage) = tokio::join!(
             self.store.membership(team_id, &caller.user_id),
             self.store.invitation(id),
-            self.keys.keys()
+            self.keys.keys(),
+            self.store.usage(team_id)
         );
         let manager = self.authorize(membership?, Permission::MembersManage)?;
         let invitation = invitation?.filter(|inv| &inv.team_id == team_id).ok_or(Error::NotFound)?;
@@ -490,10 +554,24 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         let (validity, cooldown) = (self.settings.invitation_validity, self.settings.resend_cooldown);
         let mut resent = invitation.resend(now, validity, cooldown)?;
         let managers = self.roles.holding(Permission::MembersManage);
-        if let Err(e) =
-            self.store.resend(&resent, &caller.user_id, &managers, now, self.purge_at(&resent)).await
-        {
-            return Err(self.resend_refusal(e, id, team_id, now).await);
+        let mut sends = usage?.sends;
+        let mut attempts = 0;
+        loop {
+            let slot = claim(&mut sends, now, self.settings.limits.emails_per_hour)?;
+            match self
+                .store
+                .resend(&resent, &caller.user_id, &managers, now, self.purge_at(&resent), slot)
+                .await
+            {
+                Ok(()) => break,
+                Err(ResolveError::Limit(LimitRefusal::SlotTaken(log)))
+                    if attempts < limit_attempts(self.settings.limits) =>
+                {
+                    attempts += 1;
+                    sends = log;
+                }
+                Err(e) => return Err(self.resend_refusal(e, id, team_id, now).await),
+            }
         }
         let link = self.link(resent.id, &keys.sign(resent.id, resent.link_generation));
         let email = mail::invitation_email(&resent, &manager.email, &link, &self.settings.branding);
@@ -519,6 +597,9 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         let current = match error {
             ResolveError::Forbidden => return Error::Forbidden,
             ResolveError::AlreadyMember => return Error::internal("a resend refused as already a member"),
+            ResolveError::Limit(_) => {
+                return Error::unavailable("resend: the send slots changed under every attempt")
+            }
             ResolveError::Store(e) => return e.into(),
             ResolveError::NotOpen { current: Some(inv) } => Some(*inv),
             ResolveError::NotOpen { current: None } => match self.store.invitation(id).await {
@@ -615,7 +696,9 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         Ok(Accepted { invitation: self.view(accepted, now, None), membership })
     }
 
-    /// One conditional write; the link token is checked before any I/O.
+    /// The link is checked (before any I/O), the invitation read, and the decline written under
+    /// the conditions that settle races (the read gives the team whose open
+    /// count it leaves).
     pub async fn decline(
         &self,
         caller: Option<&Caller>,
@@ -624,9 +707,11 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
     ) -> Result<InvitationView, Error> {
         let generation = self.check_token(id, token).await?;
         let now = self.clock.now();
-        let by = caller.map(|c| &c.user_id);
-        match self.store.decline(id, by, generation, now, now + self.settings.history_retention).await {
-            Ok(declined) => Ok(self.view(declined, now, None)),
+        let invitation =
+            self.store.invitation(id).await?.filter(same_link(generation)).ok_or(Error::NotFound)?;
+        let declined = invitation.decline(caller.map(|c| c.user_id.clone()), now)?;
+        match self.store.decline(&declined, generation, now, self.purge_at(&declined)).await {
+            Ok(()) => Ok(self.view(declined, now, None)),
             Err(e) => Err(self.refusal(e, id, None, Some(generation), now).await),
         }
     }
@@ -646,6 +731,7 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         let current = match error {
             ResolveError::Forbidden => return Error::Forbidden,
             ResolveError::AlreadyMember => return Error::AlreadyMember,
+            ResolveError::Limit(_) => return Error::internal("an answer refused by a limit"),
             ResolveError::Store(e) => return e.into(),
             ResolveError::NotOpen { current: Some(inv) } => Some(*inv),
             // Unknown after a conflicting transaction: one more read says who won.

@@ -13,7 +13,9 @@ use invitations_core::adapters::table::create_table;
 use invitations_core::bootstrap::ProductionHandlers;
 use invitations_core::clock::{Clock, ManualClock, SystemClock};
 use invitations_core::config;
-use invitations_core::domain::{Email, Membership, RoleCatalog, RoleName, Team, TeamId, TeamName, UserId};
+use invitations_core::domain::{
+    Email, Membership, RoleCatalog, RoleName, Team, TeamId, TeamLimits, TeamName, UserId,
+};
 use invitations_core::http::{AuthMode, Handlers};
 use invitations_core::ports::InvitationStore;
 use invitations_core::service::{InvitationService, Settings};
@@ -80,6 +82,8 @@ pub struct Options {
     pub link_secret: &'static str,
     /// How soon an unverifiable link may make an instance read the keys again.
     pub keys_min_refresh: std::time::Duration,
+    /// Each team's limits (the defaults: far above what a test sends).
+    pub limits: TeamLimits,
 }
 
 impl Default for Options {
@@ -90,6 +94,7 @@ impl Default for Options {
             trust_unverified_email: false,
             link_secret: SECRET,
             keys_min_refresh: invitations_core::adapters::secrets::MIN_REFRESH,
+            limits: config::default_limits(),
         }
     }
 }
@@ -309,6 +314,7 @@ pub fn handlers(
             resend_cooldown: config::default_resend_cooldown(),
             branding: invitations_core::mail::Branding::default(),
             trust_unverified_email: options.trust_unverified_email,
+            limits: options.limits,
         },
     );
     Handlers::new(service, AuthMode::Authorizer)

@@ -5,8 +5,8 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::domain::{
-    Email, Invitation, InvitationId, Membership, Permission, RoleCatalog, RoleName, Team, TeamId, TeamName,
-    UserId,
+    Email, Invitation, InvitationId, Membership, Permission, RoleCatalog, RoleName, SendLog, Team, TeamId,
+    TeamName, UserId,
 };
 use crate::ports::{CreateError, InsertError, InvitationStore};
 
@@ -73,6 +73,8 @@ pub async fn seed<S: InvitationStore>(
     }
     // Sent a few minutes ago, so that a resend (events/resend.json) is past its cooldown.
     let sent = now - TimeDelta::minutes(5).min(validity / 2);
+    let limits = crate::config::default_limits();
+    let mut sends = SendLog::default();
     for (id, email, role) in INVITATIONS {
         let mut invitation = Invitation::new(
             &team,
@@ -84,12 +86,17 @@ pub async fn seed<S: InvitationStore>(
         );
         invitation.id = InvitationId::parse(id).expect("valid demo invitation id");
         let managers = RoleCatalog::builtin().holding(Permission::MembersManage);
-        store.insert_invitation(&invitation, &managers, now, invitation.purge_at(retention)).await.map_err(
+        // The demo's sends count against the team's limits like any other.
+        let slot =
+            sends.claim(sent, limits.emails_per_hour, 0).map_err(|_| "the demo exceeds the hourly limit")?;
+        let purge_at = invitation.purge_at(retention);
+        store.insert_invitation(&invitation, &managers, now, purge_at, slot, limits.max_open).await.map_err(
             |e| match e {
                 InsertError::AlreadyInvited | InsertError::AlreadyMember => {
                     format!("{email} is already invited or a member")
                 }
                 InsertError::Forbidden => "the demo owner may not invite".to_owned(),
+                InsertError::Limit(e) => format!("the demo exceeds the team's limits: {e}"),
                 InsertError::Store(e) => e.to_string(),
             },
         )?;

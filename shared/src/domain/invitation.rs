@@ -248,9 +248,9 @@ impl Invitation {
         self.resolve(now, Resolution::Accepted { by, at: now })
     }
 
-    /// Decline and withdraw are written without reading the invitation first, so
-    /// for them the store's write condition is this rule (open and unexpired at
-    /// `now`); `adapters::dynamo::changes` tests that the two agree.
+    /// Withdraw is written without reading the invitation first, so for it the
+    /// store's write condition is this rule (open and unexpired at `now`);
+    /// `adapters::dynamo::changes` tests that the two agree.
     pub fn decline(&self, by: Option<UserId>, now: DateTime<Utc>) -> Result<Self, TransitionError> {
         self.resolve(now, Resolution::Declined { by, at: now })
     }

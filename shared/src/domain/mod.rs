@@ -4,6 +4,7 @@
 mod email;
 mod ids;
 mod invitation;
+mod limits;
 mod locale;
 mod role;
 mod team;
@@ -15,6 +16,7 @@ pub use invitation::{
     EmailDelivery, Invitation, ResendError, Resolution, Status, TransitionError, UnknownEmailDelivery,
     UnknownStatus,
 };
+pub use limits::{retry_after_seconds, Limit, SendLog, SendSlot, TeamLimits, SEND_WINDOW};
 pub use locale::{InvalidLocale, Locale};
 pub use role::{InvalidRoleName, Permission, Role, RoleCatalog, RoleError, RoleName};
 pub use team::{InvalidTeamName, Membership, Team, TeamName};

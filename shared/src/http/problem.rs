@@ -5,6 +5,7 @@ use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Response};
 use serde_json::{json, Value};
 
+use crate::domain::Limit;
 use crate::error::Error;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -109,6 +110,23 @@ pub fn describe(err: &Error) -> Problem {
                 &format!("This invitation was just sent; it can be sent again in {seconds} s."),
             )
         },
+        Error::RateLimited(limit, seconds) => Problem {
+            headers: vec![(header::RETRY_AFTER, seconds.to_string())],
+            extra: vec![("retryAfterSeconds", json!(seconds)), ("limit", json!(limit.as_str()))],
+            ..p(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Too many invitations",
+                &match limit {
+                    Limit::OpenInvitations => format!(
+                        "The team has as many open invitations as it may; withdraw some, or retry in {seconds} s, when the next one expires."
+                    ),
+                    Limit::EmailsPerHour => format!(
+                        "The team has sent as many invitation emails this hour as it may; retry in {seconds} s."
+                    ),
+                },
+            )
+        },
         Error::Validation(fields) => Problem {
             extra: vec![(
                 "errors",
@@ -191,6 +209,7 @@ mod tests {
             (Error::NotOpen(Status::Accepted), 409, "invitation_not_open"),
             (Error::Expired, 410, "invitation_expired"),
             (Error::ResendTooSoon(42), 429, "resend_too_soon"),
+            (Error::RateLimited(Limit::EmailsPerHour, 42), 429, "rate_limited"),
             (Error::Validation(vec![]), 422, "validation_failed"),
             (Error::unavailable("throttled"), 503, "unavailable"),
             (Error::internal("corrupt item"), 500, "internal"),

@@ -221,13 +221,16 @@ fn every_function_logs_json_to_a_retained_group_and_has_error_and_throttle_alarm
 #[test]
 fn the_templates_bounds_on_settings_are_the_ones_the_functions_enforce() {
     use invitations_core::config::{
-        EXPIRY_SECONDS_RANGE, RESEND_COOLDOWN_SECONDS_RANGE, RETENTION_DAYS_RANGE,
+        EXPIRY_SECONDS_RANGE, MAX_EMAILS_PER_HOUR_RANGE, MAX_OPEN_INVITATIONS_RANGE,
+        RESEND_COOLDOWN_SECONDS_RANGE, RETENTION_DAYS_RANGE,
     };
     let t = parsed();
     for (name, range) in [
         ("InvitationExpirySeconds", EXPIRY_SECONDS_RANGE),
         ("HistoryRetentionDays", RETENTION_DAYS_RANGE),
         ("ResendCooldownSeconds", RESEND_COOLDOWN_SECONDS_RANGE),
+        ("MaxOpenInvitations", MAX_OPEN_INVITATIONS_RANGE),
+        ("MaxEmailsPerHour", MAX_EMAILS_PER_HOUR_RANGE),
     ] {
         let p = &t["Parameters"][name];
         assert_eq!(p["MinValue"].as_i64(), Some(*range.start()), "{name} MinValue");
@@ -240,9 +243,13 @@ fn the_templates_bounds_on_settings_are_the_ones_the_functions_enforce() {
     assert_eq!(render(&respond["TRUST_UNVERIFIED_EMAIL"]), "!Ref TrustUnverifiedEmail");
     // The email's branding reaches the function that sends it, in the shapes it accepts.
     let invite = &t["Resources"]["InviteFunction"]["Properties"]["Environment"]["Variables"];
-    for (var, param) in
-        [("PRODUCT_NAME", "ProductName"), ("LOGO_URL", "LogoUrl"), ("ACCENT_COLOR", "AccentColor")]
-    {
+    for (var, param) in [
+        ("PRODUCT_NAME", "ProductName"),
+        ("LOGO_URL", "LogoUrl"),
+        ("ACCENT_COLOR", "AccentColor"),
+        ("MAX_OPEN_INVITATIONS", "MaxOpenInvitations"),
+        ("MAX_EMAILS_PER_HOUR", "MaxEmailsPerHour"),
+    ] {
         assert_eq!(render(&invite[var]), format!("!Ref {param}"), "{var}");
     }
     assert_eq!(t["Parameters"]["AccentColor"]["AllowedPattern"].as_str(), Some("^#[0-9a-fA-F]{6}$"));

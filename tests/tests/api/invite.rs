@@ -226,7 +226,8 @@ async fn the_store_refuses_an_invitation_whose_inviter_holds_no_managing_role_at
         TimeDelta::days(7),
     );
     let managers = RoleCatalog::builtin().holding(Permission::MembersManage);
-    let refused = w.store.insert_invitation(&by_member, &managers, now, by_member.expires_at).await;
+    let slot = invitations_core::domain::SendLog::default().claim(now, 1, 0).unwrap();
+    let refused = w.store.insert_invitation(&by_member, &managers, now, by_member.expires_at, slot, 1).await;
     assert_eq!(refused, Err(InsertError::Forbidden));
     // Nothing was written: the email is free for a manager's invitation.
     assert_eq!(w.invite(&w.owner, &email, "member").await.status, 201);

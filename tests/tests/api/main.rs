@@ -10,6 +10,7 @@ mod events;
 mod faults;
 mod hostile;
 mod invite;
+mod limits;
 mod list;
 mod logs;
 mod members;

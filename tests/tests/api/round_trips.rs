@@ -23,26 +23,27 @@ async fn every_operation_makes_the_fewest_sequential_round_trips_its_semantics_a
     let (db, ses) = (&w.dynamo_seen, &w.ses_seen);
     db.take();
 
-    // invite: the inviter's membership and the team (concurrently), then one
-    // transaction; then the email.
+    // invite: the inviter's membership, the team and its limits (concurrently),
+    // then one transaction; then the email.
     let resp = w.invite(&w.owner, &w.email("ada"), "member").await;
     assert_eq!(resp.status, 201, "{}", resp.body);
     trips("invite", db.take(), 2);
     assert_eq!(ses.take().requests, 1, "invite sends one email");
     let id = resp.body["id"].as_str().unwrap().to_owned();
 
-    // batch: the reads once, then each entry's transaction, all at once (up to
-    // the bounded parallelism); then the emails.
+    // batch: the reads once, then each entry's transaction in turn (they share
+    // the team's limits item), each entry's email sent as soon as it is written,
+    // beside the next entries' writes.
     let entries: Vec<_> = (0..3)
         .map(|i| serde_json::json!({"email": w.email(&format!("batch{i}")), "role": "member"}))
         .collect();
     let resp = w.call(Call::batch(&w.team, serde_json::json!({"invitations": entries})).by(&w.owner)).await;
     assert_eq!(resp.status, 200);
-    trips("batch", db.take(), 2);
+    trips("batch", db.take(), 1 + 3);
     assert_eq!(ses.take().requests, 3);
 
-    // resend: the caller's membership and the invitation (concurrently), then one
-    // transaction; then the email.
+    // resend: the caller's membership, the invitation and the team's limits
+    // (concurrently), then one transaction; then the email.
     w.clock.advance(chrono::TimeDelta::seconds(60));
     let resent = w.call(Call::resend(&w.team, &id).by(&w.owner)).await;
     assert_eq!(resent.status, 200);
@@ -64,11 +65,11 @@ async fn every_operation_makes_the_fewest_sequential_round_trips_its_semantics_a
     assert_eq!(w.accept(&ada, &id, &token).await.status, 200);
     trips("accept", db.take(), 2);
 
-    // decline: one conditional write, no read.
+    // decline: the invitation (its team's open count changes too), then one transaction.
     let (id, token) = w.invited(&w.email("bo"), "member").await;
     db.take();
     assert_eq!(w.decline(None, &id, &token).await.status, 200);
-    trips("decline", db.take(), 1);
+    trips("decline", db.take(), 2);
 
     // withdraw: one transaction, with the permission check as one of its conditions.
     let (id, _) = w.invited(&w.email("cy"), "member").await;
@@ -127,6 +128,8 @@ fn granted() -> BTreeMap<String, BTreeSet<(String, String)>> {
 async fn each_function_is_granted_exactly_the_actions_its_code_performs() {
     let w = World::new().await;
     let failing_mail = World::with(Options { sender: "unverified@example.com", ..Options::default() }).await;
+    let limits = invitations_core::domain::TeamLimits { max_open: 1, emails_per_hour: 100 };
+    let full = World::with(Options { limits, ..Options::default() }).await;
     let mut used: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
     let mut record = |function: &str, world: &World| {
         let entry = used.entry(function.to_owned()).or_default();
@@ -134,7 +137,7 @@ async fn each_function_is_granted_exactly_the_actions_its_code_performs() {
         entry.extend(world.ses_seen.take().actions);
         entry.extend(world.secrets_seen.take().actions);
     };
-    for world in [&w, &failing_mail] {
+    for world in [&w, &failing_mail, &full] {
         world.dynamo_seen.take();
         world.ses_seen.take();
         world.secrets_seen.take();
@@ -166,6 +169,11 @@ async fn each_function_is_granted_exactly_the_actions_its_code_performs() {
         201
     );
     record("invite", &failing_mail);
+    // A team at its open-invitation limit releases its expired invitations.
+    assert_eq!(full.invite(&full.owner, &full.email("x"), "member").await.status, 201);
+    full.clock.advance(chrono::TimeDelta::days(8));
+    assert_eq!(full.invite(&full.owner, &full.email("y"), "member").await.status, 201);
+    record("invite", &full);
     let batch = serde_json::json!({"invitations": [{"email": w.email("b1"), "role": "member"}]});
     assert_eq!(call_handlers(&invite, Call::batch(&w.team, batch).by(&w.owner)).await.status, 200);
     record("invite", &w);

@@ -2,10 +2,10 @@
 //!
 //! Which changes are allowed is specified once, by the domain
 //! (`Invitation::accept`/`decline`/`withdraw` and `ensure_open`: only an open,
-//! unexpired invitation changes, and only to an answer). Accept runs that rule on
-//! the invitation it read, then writes under this condition; decline and
-//! withdraw write without reading, so this condition is the rule itself for
-//! them. Both must agree: `tests` below derives the condition's verdict for every
+//! unexpired invitation changes, and only to an answer). Accept and decline run
+//! that rule on the invitation they read, then write under this condition;
+//! withdraw writes without reading, so this condition is the rule itself for
+//! it. Both must agree: `tests` below derives the condition's verdict for every
 //! status and instant and compares it with the domain's.
 
 use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, Update};

@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 use crate::domain::{
-    Email, EmailDelivery, Invitation, InvitationId, Locale, Membership, Resolution, RoleName, Status, Team,
-    TeamId, TeamName, UserId,
+    Email, EmailDelivery, Invitation, InvitationId, Locale, Membership, Resolution, RoleName, SendLog,
+    Status, Team, TeamId, TeamName, UserId,
 };
-use crate::ports::{PageCursor, StoreError};
+use crate::ports::{PageCursor, StoreError, Usage};
 use crate::time::{format_timestamp, parse_timestamp};
 
 pub type Item = HashMap<String, AttributeValue>;
@@ -97,6 +97,41 @@ pub(super) fn member_sk(user: &UserId) -> String {
 
 pub(super) fn member_email_sk(email: &Email) -> String {
     format!("EMAIL#{email}")
+}
+
+/// A team's use of its limits (`domain::limits`): the open count and, per send
+/// slot, the time (epoch milliseconds) of the send that last used it.
+pub(super) const LIMITS_SK: &str = "LIMITS";
+pub(super) const OPEN_COUNT: &str = "openInvitations";
+const SEND_SLOT_PREFIX: &str = "send";
+
+pub(super) fn send_slot_attr(index: usize) -> String {
+    format!("{SEND_SLOT_PREFIX}{index}")
+}
+
+/// Set on an expired invitation once it has left its team's open count.
+pub(super) const RELEASED_AT: &str = "limitReleasedAt";
+
+pub(super) fn parse_usage(item: &Item) -> Result<Usage, StoreError> {
+    let number = |field: &str, v: &AttributeValue| {
+        v.as_n().ok().and_then(|n| n.parse::<i64>().ok()).ok_or_else(|| corrupt("limits", field))
+    };
+    let open = match item.get(OPEN_COUNT) {
+        Some(v) => number(OPEN_COUNT, v)?,
+        None => 0,
+    };
+    let mut slots = Vec::new();
+    for (name, v) in item {
+        let Some(index) = name.strip_prefix(SEND_SLOT_PREFIX).and_then(|i| i.parse::<usize>().ok()) else {
+            continue;
+        };
+        let at = DateTime::from_timestamp_millis(number(name, v)?).ok_or_else(|| corrupt("limits", name))?;
+        if slots.len() <= index {
+            slots.resize(index + 1, None);
+        }
+        slots[index] = Some(at);
+    }
+    Ok(Usage { open, sends: SendLog::new(slots) })
 }
 
 pub(super) fn corrupt(what: &str, field: &str) -> StoreError {
@@ -331,6 +366,22 @@ mod tests {
 
     fn t(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_teams_usage_reads_its_count_and_send_slots() {
+        let at = t("2026-11-02T09:30:00Z");
+        let stored = item([
+            ("pk", s("TEAM#acme")),
+            ("sk", s(LIMITS_SK)),
+            (OPEN_COUNT, n(3)),
+            (&send_slot_attr(2), n(at.timestamp_millis())),
+        ]);
+        let usage = parse_usage(&stored).unwrap();
+        assert_eq!(usage.open, 3);
+        assert_eq!((usage.sends.used_at(0), usage.sends.used_at(2)), (None, Some(at)));
+        assert_eq!(parse_usage(&Item::new()).unwrap(), Usage::default());
+        assert!(parse_usage(&item([(OPEN_COUNT, s("x"))])).is_err());
     }
 
     fn open() -> Invitation {

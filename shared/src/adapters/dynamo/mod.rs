@@ -6,6 +6,7 @@
 //! | membership | `TEAM#{team}` | `MEMBER#{user}` | role, email, joinedAt |
 //! | member email | `TEAM#{team}` | `EMAIL#{email}` | makes "already a member" a condition |
 //! | open-invitation lock | `TEAM#{team}` | `OPEN#{email}` | at most one open invitation per email |
+//! | team limits | `TEAM#{team}` | `LIMITS` | open count, send slots (`domain::limits`) |
 //! | invitation | `INV#{id}` | `INV` | `byTeam` index: `gsi1pk` `TEAM#{team}#INV` / `gsi1sk` `{createdAt}#{id}`; `byStatus` index: `gsi1pk` / `gsi2sk` `{status}#{expiresAt or answeredAt}#{id}` |
 //!
 //! Every write that depends on current state is a conditional write or a
@@ -17,8 +18,8 @@
 //! - here: the store and its `InvitationStore` operations.
 //!
 //! The lock names the invitation holding it and carries its expiry. Answering or
-//! withdrawing an invitation does not touch the lock (decline and withdraw do not
-//! even read the invitation, so they cannot know its key): a lock is free when it
+//! withdrawing an invitation does not touch the lock (withdraw does not even read
+//! the invitation, so it cannot know its key): a lock is free when it
 //! has expired or when the invitation it names is no longer open, and the next
 //! invite for that email checks the holder and takes the lock over.
 
@@ -28,21 +29,20 @@ mod items;
 #[cfg(test)]
 mod scripted_tests;
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    ConditionCheck, Delete, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
 use super::table::{GSI_BY_EMAIL, GSI_BY_STATUS, GSI_BY_TEAM};
 use crate::domain::{
-    Email, EmailDelivery, Invitation, InvitationId, Membership, Resolution, RoleName, Status, Team, TeamId,
-    UserId,
+    Email, EmailDelivery, Invitation, InvitationId, Membership, Resolution, RoleName, SendSlot, Status, Team,
+    TeamId, UserId,
 };
 use crate::ports::{
-    CreateError, InsertError, InvitationStore, ListQuery, MemberCursor, MemberPage, MemberQuery, Page,
-    PageCursor, RemoveError, ResolveError, StoreError,
+    CreateError, InsertError, InvitationStore, LimitRefusal, ListQuery, MemberCursor, MemberPage,
+    MemberQuery, Page, PageCursor, Released, RemoveError, ResolveError, StoreError, Usage,
 };
 use crate::time::format_timestamp;
 use changes::{Change, STILL_OPEN};
@@ -55,6 +55,14 @@ use items::*;
 /// response at 1 MB, about 500 invitations: a page normally takes one).
 const MAX_QUERIES_PER_PAGE: usize = 10;
 
+/// Expired invitations one `release_expired` reads, and releases at most, in
+/// one transaction (DynamoDB allows 100 items).
+const RELEASE_BATCH: usize = 50;
+
+/// Attempts of an invite whose transaction met another on one of its items
+/// (real DynamoDB: concurrent invites of one team share its limits item).
+const CONFLICT_ATTEMPTS: u32 = 5;
+
 /// The positions of the items in each transaction, named, so that a cancellation
 /// reason is read by what it is about.
 mod position {
@@ -63,10 +71,13 @@ mod position {
     pub const INSERT_LOCK: usize = 1;
     pub const INSERT_NOT_MEMBER: usize = 2;
     pub const INSERT_PERMISSION: usize = 3;
+    pub const INSERT_LIMITS: usize = 4;
     /// accept: the invitation's update, then the membership and its email item.
     pub const ACCEPT_INVITATION: usize = 0;
     pub const ACCEPT_MEMBERSHIP: usize = 1;
     pub const ACCEPT_MEMBER_EMAIL: usize = 2;
+    /// decline: the invitation's update, then the team's open count.
+    pub const DECLINE_INVITATION: usize = 0;
     /// withdraw: the invitation's update, the caller's permission.
     pub const WITHDRAW_INVITATION: usize = 0;
     pub const WITHDRAW_PERMISSION: usize = 1;
@@ -76,6 +87,7 @@ mod position {
     /// resend: the invitation's update, its email lock's, the caller's permission.
     pub const RESEND_INVITATION: usize = 0;
     pub const RESEND_PERMISSION: usize = 2;
+    pub const RESEND_LIMITS: usize = 3;
     pub const REMOVE_MEMBER_EMAIL: usize = 1;
 }
 
@@ -206,9 +218,66 @@ impl DynamoStore {
         Ok([self.put_if_absent(membership_item(m))?, self.put_if_absent(member_email_item(m))?])
     }
 
+    /// The team's limits item as one transaction item: its open count moved by
+    /// `open_delta`, conditioned (for a new invitation) on staying within
+    /// `max_open`, and (for a send) `slot` claimed, conditioned on it being free.
+    fn limits_update(
+        &self,
+        team: &TeamId,
+        open_delta: i64,
+        max_open: Option<u32>,
+        slot: Option<SendSlot>,
+        now: DateTime<Utc>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut conditions = Vec::new();
+        let mut set = String::new();
+        let mut names = std::collections::HashMap::from([("#open".to_owned(), OPEN_COUNT.to_owned())]);
+        let mut values = item([(":delta", n(open_delta))]);
+        if let Some(max) = max_open {
+            conditions.push("(attribute_not_exists(#open) OR #open < :max)");
+            values.insert(":max".into(), n(max.into()));
+        }
+        if let Some(slot) = slot {
+            conditions.push("(attribute_not_exists(#slot) OR #slot <= :freed)");
+            set = " SET #slot = :now".into();
+            names.insert("#slot".into(), send_slot_attr(slot.index));
+            values.insert(":freed".into(), n(slot.free_if_at_or_before.timestamp_millis()));
+            values.insert(":now".into(), n(now.timestamp_millis()));
+        }
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(team)))
+            .key("sk", s(LIMITS_SK))
+            .update_expression(format!("ADD #open :delta{set}"))
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        if !conditions.is_empty() {
+            update = update.condition_expression(conditions.join(" AND "));
+        }
+        Ok(TransactWriteItem::builder().update(update.build().map_err(build_error)?).build())
+    }
+
+    /// Which limit refused a write, from the limits item as it was.
+    fn limit_refusal(
+        c: &errors::Cancelled,
+        position: usize,
+        max_open: Option<u32>,
+    ) -> Result<LimitRefusal, StoreError> {
+        let usage = match c.item(position) {
+            Some(stored) => parse_usage(stored)?,
+            None => Usage::default(),
+        };
+        Ok(match max_open {
+            Some(max) if usage.open >= i64::from(max) => LimitRefusal::TooManyOpen,
+            _ => LimitRefusal::SlotTaken(usage.sends),
+        })
+    }
+
     /// One transaction: the invitation, the email's lock (free, expired, or held
     /// by `stale`, an invitation known to be answered), "no member has this
-    /// email", and "the inviter holds one of `roles`" at that moment.
+    /// email", "the inviter holds one of `roles`" at that moment, and the
+    /// team's limits.
     async fn try_insert(
         &self,
         inv: &Invitation,
@@ -216,6 +285,7 @@ impl DynamoStore {
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
         stale: Option<InvitationId>,
+        (slot, max_open): (SendSlot, u32),
     ) -> Result<Attempt, InsertError> {
         let Some(permitted) = self.holds_role(&inv.team_id, &inv.invited_by, roles)? else {
             return Err(InsertError::Forbidden);
@@ -246,6 +316,7 @@ impl DynamoStore {
             TransactWriteItem::builder().put(lock.build().map_err(build_error)?).build(),
             TransactWriteItem::builder().condition_check(not_member).build(),
             permitted,
+            self.limits_update(&inv.team_id, 1, Some(max_open), Some(slot), now)?,
         ];
         match self.send_transaction(items).await {
             Ok(()) => Ok(Attempt::Done(Inserted::Yes)),
@@ -262,6 +333,9 @@ impl DynamoStore {
                     c.item(position::INSERT_LOCK).ok_or_else(|| corrupt("open-invitation lock", "item"))?;
                 Ok(Attempt::Done(Inserted::LockHeldBy(lock_holder(lock)?)))
             }
+            Err(Transact::Cancelled(c)) if c.failed(position::INSERT_LIMITS) => {
+                Err(InsertError::Limit(Self::limit_refusal(&c, position::INSERT_LIMITS, Some(max_open))?))
+            }
             // Another transaction held one of the items (real DynamoDB, racing
             // invites of one email): the caller tries once more.
             Err(Transact::Cancelled(c)) if c.conflict() => Ok(Attempt::Conflict),
@@ -269,8 +343,10 @@ impl DynamoStore {
         }
     }
 
-    /// `try_insert`, once more after a conflict: the second attempt meets the
-    /// winner's lock and reports it (409), as the emulators' serial answers do.
+    /// `try_insert`, again after a conflict (a little later, at a random
+    /// moment, so that the racers part): a racing invite of the same email then
+    /// meets the winner's lock and reports it (409), as the emulators' serial
+    /// answers do; one of the same team merely shared its limits item.
     async fn insert_retrying(
         &self,
         inv: &Invitation,
@@ -278,13 +354,23 @@ impl DynamoStore {
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
         stale: Option<InvitationId>,
+        limits: (SendSlot, u32),
     ) -> Result<Inserted, InsertError> {
-        for _ in 0..2 {
-            if let Attempt::Done(inserted) = self.try_insert(inv, roles, now, purge_at, stale).await? {
+        for attempt in 0..CONFLICT_ATTEMPTS {
+            if attempt > 0 {
+                let jitter = uuid::Uuid::new_v4().as_u128() % 20;
+                tokio::time::sleep(std::time::Duration::from_millis(10 * u64::from(attempt) + jitter as u64))
+                    .await;
+            }
+            if let Attempt::Done(inserted) = self.try_insert(inv, roles, now, purge_at, stale, limits).await?
+            {
                 return Ok(inserted);
             }
         }
-        Err(StoreError::Unavailable("invite: the transaction met a conflict twice".into()).into())
+        Err(StoreError::Unavailable(format!(
+            "invite: the transaction met a conflict {CONFLICT_ATTEMPTS} times"
+        ))
+        .into())
     }
 }
 
@@ -380,14 +466,24 @@ impl InvitationStore for DynamoStore {
         }
     }
 
+    async fn usage(&self, team: &TeamId) -> Result<Usage, StoreError> {
+        match self.get(team_pk(team), LIMITS_SK.into()).await? {
+            Some(item) => parse_usage(&item),
+            None => Ok(Usage::default()),
+        }
+    }
+
     async fn insert_invitation(
         &self,
         inv: &Invitation,
         inviter_roles: &[RoleName],
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
+        slot: SendSlot,
+        max_open: u32,
     ) -> Result<(), InsertError> {
-        let holder = match self.insert_retrying(inv, inviter_roles, now, purge_at, None).await? {
+        let limits = (slot, max_open);
+        let holder = match self.insert_retrying(inv, inviter_roles, now, purge_at, None, limits).await? {
             Inserted::Yes => return Ok(()),
             Inserted::LockHeldBy(holder) => holder,
         };
@@ -401,10 +497,85 @@ impl InvitationStore for DynamoStore {
         if !stale {
             return Err(InsertError::AlreadyInvited);
         }
-        match self.insert_retrying(inv, inviter_roles, now, purge_at, Some(holder)).await? {
+        match self.insert_retrying(inv, inviter_roles, now, purge_at, Some(holder), limits).await? {
             Inserted::Yes => Ok(()),
             // Another invite took the stale lock first.
             Inserted::LockHeldBy(_) => Err(InsertError::AlreadyInvited),
+        }
+    }
+
+    async fn release_expired(&self, team: &TeamId, now: DateTime<Utc>) -> Result<Released, StoreError> {
+        // Expiry is a moment, not a write: the expired part of the open range of
+        // `byStatus`, most recently expired first (those released before are
+        // older: a call releases every one it finds), and, apart, the next expiry.
+        let (from, to) = by_status_range(Status::Expired, now);
+        let expired = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI_BY_STATUS)
+            .key_condition_expression("gsi1pk = :pk AND gsi2sk BETWEEN :from AND :to")
+            .filter_expression("attribute_not_exists(#released)")
+            .expression_attribute_names("#released", RELEASED_AT)
+            .expression_attribute_values(":pk", by_team_key(team))
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":to", s(to))
+            .scan_index_forward(false)
+            .limit(RELEASE_BATCH as i32)
+            .send();
+        let (from, to) = by_status_range(Status::Open, now);
+        let next = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI_BY_STATUS)
+            .key_condition_expression("gsi1pk = :pk AND gsi2sk BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", by_team_key(team))
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":to", s(to))
+            .limit(1)
+            .send();
+        let (expired, next) = tokio::join!(expired, next);
+        let expired = expired.map_err(|e| store_error(&e))?;
+        let next_expiry = match next.map_err(|e| store_error(&e))?.items().first() {
+            Some(item) => Some(parse_invitation(item)?.expires_at),
+            None => None,
+        };
+        let ids = expired.items().iter().map(parse_invitation).collect::<Result<Vec<_>, _>>()?;
+        if ids.is_empty() {
+            return Ok(Released { freed: false, next_expiry });
+        }
+        let mut items = Vec::with_capacity(ids.len() + 1);
+        for inv in &ids {
+            let update = Update::builder()
+                .table_name(&self.table)
+                .key("pk", s(invitation_pk(inv.id)))
+                .key("sk", s(INVITATION_SK))
+                .condition_expression(
+                    "#status = :open AND expiresAtMs <= :now AND attribute_not_exists(#released)",
+                )
+                .update_expression("SET #released = :at")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_names("#released", RELEASED_AT)
+                .set_expression_attribute_values(Some(item([
+                    (":open", s(Status::Open.as_str())),
+                    (":now", n(now.timestamp_millis())),
+                    (":at", s(format_timestamp(now))),
+                ])))
+                .build()
+                .map_err(build_error)?;
+            items.push(TransactWriteItem::builder().update(update).build());
+        }
+        items.push(self.limits_update(team, -(ids.len() as i64), None, None, now)?);
+        match self.send_transaction(items).await {
+            Ok(()) => Ok(Released { freed: true, next_expiry }),
+            Err(Transact::Failed(e)) => Err(e),
+            // Another request released some of them first (or one was answered
+            // just before its expiry): what it freed is free.
+            Err(Transact::Cancelled(c)) if c.any_failed() || c.conflict() => {
+                Ok(Released { freed: true, next_expiry })
+            }
+            Err(Transact::Cancelled(c)) => Err(c.unexpected()),
         }
     }
 
@@ -441,6 +612,7 @@ impl InvitationStore for DynamoStore {
         let mut items =
             vec![TransactWriteItem::builder().update(change.into_update(&self.table, accepted.id)?).build()];
         items.extend(self.membership_writes(membership)?);
+        items.push(self.limits_update(&accepted.team_id, -1, None, None, now)?);
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
             Err(Transact::Failed(e)) => Err(e.into()),
@@ -461,40 +633,25 @@ impl InvitationStore for DynamoStore {
 
     async fn decline(
         &self,
-        id: InvitationId,
-        by: Option<&UserId>,
+        declined: &Invitation,
         generation: u32,
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
-    ) -> Result<Invitation, ResolveError> {
-        let resolution = Resolution::Declined { by: by.cloned(), at: now };
-        let change = Change::resolve(id, &resolution, now, purge_at, None, Some(generation))?;
-        let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(invitation_pk(id)))
-            .key("sk", s(INVITATION_SK))
-            .condition_expression(change.condition)
-            .update_expression(change.update)
-            .set_expression_attribute_names(Some(change.names))
-            .set_expression_attribute_values(Some(change.values))
-            .return_values(ReturnValue::AllNew)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match out {
-            Ok(out) => {
-                let item =
-                    out.attributes.ok_or_else(|| StoreError::Other("update returned no item".into()))?;
-                Ok(parse_invitation(&item)?)
+    ) -> Result<(), ResolveError> {
+        let id = declined.id;
+        let change = Change::resolve(id, &declined.resolution, now, purge_at, None, Some(generation))?;
+        let items = vec![
+            TransactWriteItem::builder().update(change.into_update(&self.table, id)?).build(),
+            self.limits_update(&declined.team_id, -1, None, None, now)?,
+        ];
+        match self.send_transaction(items).await {
+            Ok(()) => Ok(()),
+            Err(Transact::Failed(e)) => Err(e.into()),
+            Err(Transact::Cancelled(c)) if c.failed(position::DECLINE_INVITATION) => {
+                Err(not_open(c.item(position::DECLINE_INVITATION))?)
             }
-            Err(e) => match e.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(refused)) => {
-                    Err(not_open(refused.item())?)
-                }
-                _ => Err(store_error(&e).into()),
-            },
+            Err(Transact::Cancelled(c)) if c.conflict() => Err(ResolveError::NotOpen { current: None }),
+            Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
         }
     }
 
@@ -515,6 +672,7 @@ impl InvitationStore for DynamoStore {
         let items = vec![
             TransactWriteItem::builder().update(change.into_update(&self.table, id)?).build(),
             permitted,
+            self.limits_update(team, -1, None, None, now)?,
         ];
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
@@ -538,6 +696,7 @@ impl InvitationStore for DynamoStore {
         roles: &[RoleName],
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
+        slot: SendSlot,
     ) -> Result<(), ResolveError> {
         let previous = resent
             .link_generation
@@ -595,6 +754,7 @@ impl InvitationStore for DynamoStore {
             TransactWriteItem::builder().update(invitation).build(),
             TransactWriteItem::builder().update(lock).build(),
             permitted,
+            self.limits_update(&resent.team_id, 0, None, Some(slot), now)?,
         ];
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
@@ -605,6 +765,9 @@ impl InvitationStore for DynamoStore {
             }
             Err(Transact::Cancelled(c)) if c.failed(position::RESEND_INVITATION) => {
                 Err(not_open(c.item(position::RESEND_INVITATION))?)
+            }
+            Err(Transact::Cancelled(c)) if c.failed(position::RESEND_LIMITS) => {
+                Err(ResolveError::Limit(Self::limit_refusal(&c, position::RESEND_LIMITS, None)?))
             }
             Err(Transact::Cancelled(c)) if c.conflict() => Err(ResolveError::NotOpen { current: None }),
             Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),

@@ -91,6 +91,7 @@ fn service_with(
             resend_cooldown: TimeDelta::seconds(60),
             branding: crate::mail::Branding::default(),
             trust_unverified_email: false,
+            limits: crate::config::default_limits(),
         },
     )
 }
@@ -111,7 +112,7 @@ fn token(inv: &Invitation) -> String {
 async fn an_accept_that_loses_a_race_to_another_answer_reports_the_winner() {
     let inv = open_invitation();
     let declined = inv.decline(None, now()).unwrap();
-    let svc = service(&[&read(&inv), &conflict(3), &read(&declined)]);
+    let svc = service(&[&read(&inv), &conflict(4), &read(&declined)]);
     let err = svc.accept(&invitee(), inv.id, Some(&token(&inv))).await.unwrap_err();
     assert_eq!(err, Error::NotOpen(crate::domain::Status::Declined));
 }
@@ -119,7 +120,7 @@ async fn an_accept_that_loses_a_race_to_another_answer_reports_the_winner() {
 #[tokio::test]
 async fn an_accept_whose_conflict_left_the_invitation_open_is_retryable() {
     let inv = open_invitation();
-    let svc = service(&[&read(&inv), &conflict(3), &read(&inv)]);
+    let svc = service(&[&read(&inv), &conflict(4), &read(&inv)]);
     let err = svc.accept(&invitee(), inv.id, Some(&token(&inv))).await.unwrap_err();
     assert!(matches!(err, Error::Unavailable(_)), "{err:?}");
 }
@@ -128,7 +129,7 @@ async fn an_accept_whose_conflict_left_the_invitation_open_is_retryable() {
 async fn a_withdrawal_that_conflicts_with_expiry_reports_expired() {
     let mut inv = open_invitation();
     inv.expires_at = now();
-    let svc = service(&[&conflict(2), &read(&inv)]);
+    let svc = service(&[&conflict(3), &read(&inv)]);
     let manager = Caller { user_id: UserId::parse("owner-1").unwrap(), email: None, email_verified: None };
     let err = svc.withdraw(&manager, &inv.team_id, inv.id).await.unwrap_err();
     assert_eq!(err, Error::Expired);
@@ -144,8 +145,8 @@ async fn a_manager_cannot_grant_a_role_with_permissions_their_own_role_lacks() {
     };
     let roles = RoleCatalog::builtin().with_role(recruiter);
     let inv = open_invitation();
-    let (membership, team) = invite_reads(&inv, "recruiter");
-    let svc = service_with(RuleMode::MatchAny, &[&membership, &team], roles);
+    let (membership, team, limits) = invite_reads(&inv, "recruiter");
+    let svc = service_with(RuleMode::MatchAny, &[&membership, &team, &limits], roles);
     let new = crate::service::NewInvitation {
         email: Email::parse("bo@example.com").unwrap(),
         role: RoleName::parse("administrator").unwrap(),
@@ -155,9 +156,10 @@ async fn a_manager_cannot_grant_a_role_with_permissions_their_own_role_lacks() {
     assert!(matches!(&err, Error::Validation(f) if f[0].field == "role"), "{err:?}");
 }
 
-/// The reads an invite makes first (the inviter's membership and the team,
-/// concurrently), answered by key: the inviter of `inv` holds `role` in its team.
-fn invite_reads(inv: &Invitation, role: &str) -> (Rule, Rule) {
+/// The reads an invite makes first (the inviter's membership, the team and its
+/// limits, concurrently), answered by key: the inviter of `inv` holds `role` in
+/// its team, which has sent nothing yet.
+fn invite_reads(inv: &Invitation, role: &str) -> (Rule, Rule, Rule) {
     use crate::domain::Membership;
     let team = Team { id: inv.team_id.clone(), name: inv.team_name.clone(), created_at: now() };
     let inviter = Membership {
@@ -178,6 +180,9 @@ fn invite_reads(inv: &Invitation, role: &str) -> (Rule, Rule) {
         mock!(Client::get_item)
             .match_requests(move |req| sk(req) == "TEAM")
             .then_output(move || GetItemOutput::builder().set_item(Some(team_item.clone())).build()),
+        mock!(Client::get_item)
+            .match_requests(move |req| sk(req) == "LIMITS")
+            .then_output(|| GetItemOutput::builder().build()),
     )
 }
 
@@ -216,19 +221,19 @@ async fn racing_invites_on_dynamodb_give_the_loser_409_not_503() {
     // DynamoDB cancels a transaction that overlaps another on the same lock with
     // TransactionConflict; the loser tries once more and meets the winner's lock.
     let winner = open_invitation();
-    let (membership, team) = invite_reads(&winner, "owner");
+    let (membership, team, limits) = invite_reads(&winner, "owner");
     let lock = super::items::open_lock_item(&winner);
     let transactions = mock!(Client::transact_write_items)
         .sequence()
-        .error(|| cancelled(&["None", "TransactionConflict", "None", "None"], None))
+        .error(|| cancelled(&["None", "TransactionConflict", "None", "None", "None"], None))
         .error(move || {
-            cancelled(&["None", "ConditionalCheckFailed", "None", "None"], Some((1, lock.clone())))
+            cancelled(&["None", "ConditionalCheckFailed", "None", "None", "None"], Some((1, lock.clone())))
         })
         .build();
     let holder = read(&winner);
     let svc = service_with(
         RuleMode::MatchAny,
-        &[&membership, &team, &transactions, &holder],
+        &[&membership, &team, &limits, &transactions, &holder],
         RoleCatalog::builtin(),
     );
     let err = svc
@@ -242,10 +247,14 @@ async fn racing_invites_on_dynamodb_give_the_loser_409_not_503() {
 #[tokio::test]
 async fn a_manager_removed_between_the_read_and_the_write_cannot_invite() {
     let inv = open_invitation();
-    let (membership, team) = invite_reads(&inv, "owner");
+    let (membership, team, limits) = invite_reads(&inv, "owner");
     let transaction = mock!(Client::transact_write_items)
-        .then_error(|| cancelled(&["None", "None", "None", "ConditionalCheckFailed"], None));
-    let svc = service_with(RuleMode::MatchAny, &[&membership, &team, &transaction], RoleCatalog::builtin());
+        .then_error(|| cancelled(&["None", "None", "None", "ConditionalCheckFailed", "None"], None));
+    let svc = service_with(
+        RuleMode::MatchAny,
+        &[&membership, &team, &limits, &transaction],
+        RoleCatalog::builtin(),
+    );
     let err =
         svc.invite(&owner_of(&inv), &inv.team_id, new_invitation("bo@example.com"), None).await.unwrap_err();
     assert_eq!(err, Error::Forbidden);
@@ -274,4 +283,31 @@ async fn only_a_failed_condition_means_a_team_already_exists() {
     assert!(matches!(invalid, Err(CreateError::Store(StoreError::Other(_)))), "{invalid:?}");
     let busy = store(&["ThrottlingError", "None", "None"]).add_member(&owner).await;
     assert!(matches!(busy, Err(CreateError::Store(StoreError::Unavailable(_)))), "{busy:?}");
+}
+
+#[tokio::test]
+async fn invites_of_one_team_meeting_on_its_limits_item_are_retried_until_one_passes() {
+    // Real DynamoDB cancels overlapping transactions on the team's limits item
+    // (every invite of the team writes it); each conflict is retried a little
+    // later, so a burst of a team's invites is not a burst of 503s.
+    let inv = open_invitation();
+    let (membership, team, limits) = invite_reads(&inv, "owner");
+    let conflict_on_limits = || cancelled(&["None", "None", "None", "None", "TransactionConflict"], None);
+    let transactions = mock!(Client::transact_write_items)
+        .sequence()
+        .error(conflict_on_limits)
+        .error(conflict_on_limits)
+        .error(conflict_on_limits)
+        .output(|| {
+            aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput::builder().build()
+        })
+        .build();
+    let svc = service_with(
+        RuleMode::MatchAny,
+        &[&membership, &team, &limits, &transactions],
+        RoleCatalog::builtin(),
+    );
+    let created = svc.invite(&owner_of(&inv), &inv.team_id, new_invitation("bo@example.com"), None).await;
+    assert!(created.is_ok(), "{created:?}");
+    assert_eq!(transactions.num_calls(), 4);
 }
