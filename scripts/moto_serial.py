@@ -7,6 +7,12 @@ each other's committed writes, which DynamoDB never does. Serialising requests
 gives the emulator the atomicity the service relies on (and the race tests check),
 while connections are still accepted concurrently.
 
+moto records every model instance it ever creates, for its dashboard and
+/moto-api/data.json; that includes each DynamoDB item of the whole-table copy a
+transaction takes, so the list (and every read of data.json, which is how the
+tests see sent emails) grows with every transaction of a run. Here only SES
+messages are recorded: the one model anything reads.
+
 usage: python moto_serial.py HOST PORT
 
 With MOTO_NO_GC=1 Python's cyclic garbage collector is off: with 100,000+ items
@@ -23,11 +29,24 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import run_simple
 
 
+def track_only_sent_emails() -> None:
+    from moto.core.common_models import BaseModel
+
+    def new(cls, *args, **kwargs):
+        instance = object.__new__(cls)
+        if cls.__module__ in ("moto.ses.models", "moto.sesv2.models"):
+            cls.instances_tracked.append(instance)
+        return instance
+
+    BaseModel.__new__ = staticmethod(new)
+
+
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
     if os.environ.get("MOTO_NO_GC") == "1":
         gc.disable()
     os.environ.setdefault("MOTO_PORT", str(port))
+    track_only_sent_emails()
     app = DomainDispatcherApplication(create_backend_app)
     lock = threading.Lock()
 
