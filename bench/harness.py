@@ -214,7 +214,7 @@ def pct(values, p):
 def run(args):
     root = args.root
     ev = load_events(root)
-    bins = {name: os.path.join(args.bin_dir, name) for name in ["hello-baseline", "invite", "list", "withdraw", "respond"]}
+    bins = {name: os.path.join(args.bin_dir, name) for name in ["hello-baseline", "invite", "list", "withdraw", "respond", "platform"]}
     env = {
         "TABLE_NAME": args.table,
         "SENDER_EMAIL": "invitations@example.com",
@@ -276,6 +276,8 @@ def run(args):
     withdraw += [(withdraw_event(ev, inv_id), 409) for inv_id, _, _ in invited[50:]]
     for _ in warm("withdraw", withdraw):
         pass
+    for _ in warm("platform", [(ev["platform-get"], 200)] * 100):
+        pass
 
     json.dump({"results": results}, sys.stdout)
 
@@ -283,7 +285,7 @@ def run(args):
 # ---- the report -------------------------------------------------------------
 
 MIB = 1024 * 1024
-FUNCTIONS = ["invite", "list", "withdraw", "respond"]
+FUNCTIONS = ["invite", "list", "withdraw", "respond", "platform"]
 
 
 def report(measured, overhead_lines, sizes_arm64, trips, scale_lines):

@@ -11,7 +11,10 @@ origin and, for each person, an email and an ID token:
   owner and member (members of the team: owner, member), ada and bo (verified
   accounts that are not members), eve (an account whose email is not verified);
   other_audience_token: a token from the same issuer for another app client;
-  ses_messages (optional): where the emulator shows sent mail.
+  ses_messages (optional): where the emulator shows sent mail;
+  platform (optional): {access_key_id, secret_access_key, session_token?,
+  region}, credentials of a role allowed to call the platform's team routes,
+  which the journey then checks (SigV4-signed, as the platform calls them).
 ada, bo and eve must not be members of the team (the journey makes ada one).
 
 Prints one line per check and closes with 'N passed, N failed'; exits non-zero
@@ -19,10 +22,14 @@ on any failure.
 """
 
 import base64
+import datetime
+import hashlib
+import hmac
 import json
 import re
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 
 PASSED, FAILED = [], []
@@ -39,7 +46,7 @@ class Api:
         self.base = base.rstrip("/")
         self.origin = origin
 
-    def call(self, method, path, token=None, body=None, headers=None):
+    def call(self, method, path, token=None, body=None, headers=None, signed_by=None):
         h = dict(headers or {})
         if token is not None:
             h["Authorization"] = f"Bearer {token}"
@@ -47,6 +54,8 @@ class Api:
         if body is not None:
             data = json.dumps(body).encode()
             h["Content-Type"] = "application/json"
+        if signed_by is not None:
+            h.update(sigv4(method, self.base + path, data or b"", signed_by))
         req = urllib.request.Request(self.base + path, data=data, method=method, headers=h)
         try:
             with urllib.request.urlopen(req, timeout=30) as r:
@@ -58,6 +67,56 @@ class Api:
         except ValueError:
             payload = raw.decode(errors="replace")
         return status, payload, resp_headers
+
+
+def sigv4(method, url, body, creds):
+    """The headers that sign a request to API Gateway (service execute-api) with
+    AWS Signature Version 4, as the platform's SDK would."""
+    u = urllib.parse.urlsplit(url)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    stamp, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+    payload = hashlib.sha256(body).hexdigest()
+    headers = {"host": u.netloc, "x-amz-date": stamp, "x-amz-content-sha256": payload}
+    if creds.get("session_token"):
+        headers["x-amz-security-token"] = creds["session_token"]
+    names = sorted(headers)
+    query = "&".join(sorted(f"{urllib.parse.quote(k, safe='-_.~')}={urllib.parse.quote(v, safe='-_.~')}"
+                            for k, v in urllib.parse.parse_qsl(u.query, keep_blank_values=True)))
+    canonical = "\n".join([method, urllib.parse.quote(u.path or "/", safe="/-_.~"), query,
+                           "".join(f"{k}:{headers[k]}\n" for k in names), ";".join(names), payload])
+    scope = f"{day}/{creds['region']}/execute-api/aws4_request"
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", stamp, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+    key = ("AWS4" + creds["secret_access_key"]).encode()
+    for part in (day, creds["region"], "execute-api", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    headers["Authorization"] = (f"AWS4-HMAC-SHA256 Credential={creds['access_key_id']}/{scope}, "
+                                f"SignedHeaders={';'.join(names)}, Signature={signature}")
+    del headers["host"]
+    return headers
+
+
+def platform_journey(api, s, tok):
+    """The platform's machine interface: refused to anyone but a signed service;
+    create (idempotent), read, rename, close."""
+    creds = s["platform"]
+    team = f"e2e-platform-{int(datetime.datetime.now().timestamp())}"
+    path = f"/platform/teams/{team}"
+    new = {"name": "Platform Team", "owner": {"userId": s["users"]["owner"]["sub"], "email": s["users"]["owner"]["email"]}}
+    check("platform route unsigned: 403 from the gateway", api.call("PUT", path, body=new)[0] == 403)
+    check("platform route with a user's token: 403", api.call("PUT", path, tok["owner"], new)[0] == 403)
+    status, body, _ = api.call("PUT", path, body=new, signed_by=creds)
+    if not check("the platform creates a team: 201", status == 201 and body.get("name") == "Platform Team", f"{status} {body}"):
+        return
+    status, again, _ = api.call("PUT", path, body=new, signed_by=creds)
+    check("creating it again changes nothing: 200", status == 200 and again == body, f"{status} {again}")
+    status, body, _ = api.call("PATCH", path, body={"name": "Renamed Team"}, signed_by=creds)
+    check("the platform renames it: 200", status == 200 and body["team"]["name"] == "Renamed Team", f"{status} {body}")
+    status, body, _ = api.call("GET", f"/teams/{team}/members", tok["owner"])
+    check("its owner sees its members", status == 200 and len(body.get("members", [])) == 1, f"{status} {body}")
+    status, body, _ = api.call("DELETE", path, signed_by=creds)
+    check("the platform closes it: 200, the owner's membership ended", status == 200 and body.get("membershipsEnded") == 1 and body["team"]["closedAt"], f"{status} {body}")
+    check("its owner no longer sees it: 403", api.call("GET", f"/teams/{team}/members", tok["owner"])[0] == 403)
 
 
 def tampered(token):
@@ -182,6 +241,9 @@ def main():
         check("the owner withdraws: 200", status == 200 and body["status"] == "withdrawn", f"{status} {body}")
         status, body, _ = api.call("GET", f"/invitations/{eve_inv['id']}?token={token_of(eve_inv['link'])}")
         check("the link then shows it withdrawn", status == 200 and body["status"] == "withdrawn", f"{status} {body}")
+
+    if s.get("platform"):
+        platform_journey(api, s, tok)
 
     # CORS: the browser's preflight, from the frontend and from elsewhere.
     pre = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}

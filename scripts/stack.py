@@ -43,7 +43,8 @@ TEAM = "demo"
 TEAM_NAME = "Demo Team"
 SENDER = "invitations@example.com"
 FRONTEND = os.environ.get("APP_BASE_URL", "http://localhost:3000")
-FUNCTIONS = {"InviteFunction": "invite", "ListFunction": "list", "WithdrawFunction": "withdraw", "RespondFunction": "respond"}
+FUNCTIONS = {"InviteFunction": "invite", "ListFunction": "list", "WithdrawFunction": "withdraw", "RespondFunction": "respond",
+             "PlatformFunction": "platform"}
 # name -> (email, verified, role in the demo team or None)
 USERS = {
     "owner": ("owner@example.com", True, "owner"),
@@ -210,6 +211,19 @@ def token(args):
     print(id_token(s["user_pool"], s["app_client"], args.user))
 
 
+def platform_credentials(region):
+    """An IAM user standing for the platform's role, with an access key that
+    signs its calls to the team routes (docs/deploy.md has the policy it needs in
+    AWS; the emulator resolves the key but verifies neither signature nor policy)."""
+    iam = client("iam")
+    try:
+        iam.create_user(UserName="platform")
+    except iam.exceptions.EntityAlreadyExistsException:
+        pass
+    key = iam.create_access_key(UserName="platform")["AccessKey"]
+    return {"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"], "region": region}
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="command", required=True)
@@ -268,6 +282,7 @@ def main():
         # Signed by the same pool, for another app: the authorizer must refuse it.
         "other_audience_token": id_token(pool, other, "owner"),
         "ses_messages": f"{endpoint}/_ministack/ses/messages",
+        "platform": platform_credentials(region),
     }
     with open(args.out, "w") as f:
         json.dump(out, f, indent=2)

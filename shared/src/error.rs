@@ -35,6 +35,12 @@ pub enum Error {
     /// No such member in the team (or not one the caller may see).
     #[error("no such member")]
     MemberNotFound,
+    /// No such team (platform routes).
+    #[error("no such team")]
+    TeamNotFound,
+    /// The team was closed by the platform: nothing more happens in it.
+    #[error("the team is closed")]
+    TeamClosed,
     /// Removing this membership would leave the team without an owner.
     #[error("the team's last owner cannot be removed")]
     LastOwner,

@@ -8,7 +8,7 @@ use std::future::Future;
 
 use crate::domain::{
     Email, EmailDelivery, Invitation, InvitationId, LinkKeys, Membership, RoleName, SendLog, SendSlot,
-    Status, Team, TeamId, UserId,
+    Status, Team, TeamId, TeamName, UserId,
 };
 use crate::time::{format_timestamp, parse_timestamp};
 
@@ -55,6 +55,9 @@ pub enum LimitRefusal {
     /// The send slot claimed was taken meanwhile: the log as it now is.
     #[error("the send slot was taken meanwhile")]
     SlotTaken(SendLog),
+    /// The team was closed.
+    #[error("the team is closed")]
+    TeamClosed,
 }
 
 /// A team's use of its limits, as stored.
@@ -63,6 +66,8 @@ pub struct Usage {
     /// Open invitations counted (those expired are counted until released).
     pub open: i64,
     pub sends: SendLog,
+    /// The team was closed: nothing more is sent or accepted in it.
+    pub closed: bool,
 }
 
 /// What releasing a team's expired invitations from its open count found.
@@ -72,6 +77,25 @@ pub struct Released {
     pub freed: bool,
     /// When the next open invitation expires, if any is open.
     pub next_expiry: Option<DateTime<Utc>>,
+}
+
+/// A team as the platform sees it: a closed team is kept, so that its id is
+/// not reused and its history stays readable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamRecord {
+    pub team: Team,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// Why a change to a team did not apply.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TeamChangeError {
+    #[error("no such team")]
+    NotFound,
+    #[error("the team is closed")]
+    Closed,
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// Why a conditional state change did not apply.
@@ -343,6 +367,52 @@ pub trait InvitationStore: Send + Sync {
         team: &Team,
         owner: &Membership,
     ) -> impl Future<Output = Result<(), CreateError>> + Send;
+
+    /// A team, closed or not.
+    fn team_record(&self, id: &TeamId)
+        -> impl Future<Output = Result<Option<TeamRecord>, StoreError>> + Send;
+
+    /// Renames an existing, open team; returns it as renamed.
+    fn rename_team(
+        &self,
+        id: &TeamId,
+        name: &TeamName,
+    ) -> impl Future<Output = Result<Team, TeamChangeError>> + Send;
+
+    /// Gives open invitation `id` of `team` its team's new name (what its email
+    /// and preview show), if it is still open; whether it did.
+    fn rename_invitation(
+        &self,
+        team: &TeamId,
+        id: InvitationId,
+        name: &TeamName,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Marks a team closed (at `now`, or when it was first closed), with its
+    /// limits item, so that no invite, resend or acceptance in it commits
+    /// afterwards; returns the team as closed.
+    fn close_team(
+        &self,
+        id: &TeamId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<TeamRecord, TeamChangeError>> + Send;
+
+    /// Withdraws invitation `withdrawn.id` as `withdrawn` says, if it is still
+    /// open at `now`, without a permission check (its team is closing) or a
+    /// change to the closed team's counts; whether it did.
+    fn withdraw_closing(
+        &self,
+        withdrawn: &Invitation,
+        now: DateTime<Utc>,
+        purge_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Ends `membership` and frees its email in the team, in one transaction, if
+    /// it still exists; whether it did.
+    fn end_membership(
+        &self,
+        membership: &Membership,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     fn add_member(&self, membership: &Membership) -> impl Future<Output = Result<(), CreateError>> + Send;
 }

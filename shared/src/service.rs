@@ -11,6 +11,10 @@
 //! limit releases its expired invitations and tries once more
 //! (`domain::limits`).
 
+mod platform;
+
+pub use platform::{Closed, NewTeam, PlatformCaller, Renamed};
+
 use chrono::{DateTime, TimeDelta, Utc};
 use std::sync::Arc;
 use std::time::Instant;
@@ -372,6 +376,7 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
                 Err(InsertError::AlreadyMember) => return Err(Error::AlreadyMember),
                 Err(InsertError::Forbidden) => return Err(Error::Forbidden),
                 Err(InsertError::Store(e)) => return Err(e.into()),
+                Err(InsertError::Limit(LimitRefusal::TeamClosed)) => return Err(Error::TeamClosed),
                 Err(InsertError::Limit(LimitRefusal::SlotTaken(log))) => *sends = log,
                 Err(InsertError::Limit(LimitRefusal::TooManyOpen)) => {
                     // Expired invitations stay counted until released: release
@@ -597,6 +602,7 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         let current = match error {
             ResolveError::Forbidden => return Error::Forbidden,
             ResolveError::AlreadyMember => return Error::internal("a resend refused as already a member"),
+            ResolveError::Limit(LimitRefusal::TeamClosed) => return Error::TeamClosed,
             ResolveError::Limit(_) => {
                 return Error::unavailable("resend: the send slots changed under every attempt")
             }
@@ -731,6 +737,7 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         let current = match error {
             ResolveError::Forbidden => return Error::Forbidden,
             ResolveError::AlreadyMember => return Error::AlreadyMember,
+            ResolveError::Limit(LimitRefusal::TeamClosed) => return Error::TeamClosed,
             ResolveError::Limit(_) => return Error::internal("an answer refused by a limit"),
             ResolveError::Store(e) => return e.into(),
             ResolveError::NotOpen { current: Some(inv) } => Some(*inv),

@@ -24,6 +24,7 @@ pub enum Function {
     List,
     Withdraw,
     Respond,
+    Platform,
 }
 
 impl Function {
@@ -34,6 +35,7 @@ impl Function {
             "list" => Self::List,
             "withdraw" => Self::Withdraw,
             "respond" => Self::Respond,
+            "platform" => Self::Platform,
             _ => return None,
         })
     }
@@ -53,6 +55,8 @@ pub struct Call {
     pub base64_encoded: bool,
     pub content_type: Option<String>,
     pub claims: Option<Value>,
+    /// The service the IAM authorizer verified (platform routes).
+    pub iam_principal: Option<String>,
     /// The invocation's deadline, as the Lambda runtime's context gives it.
     pub deadline: Option<std::time::SystemTime>,
 }
@@ -69,6 +73,7 @@ impl Call {
             base64_encoded: false,
             content_type: None,
             claims: None,
+            iam_principal: None,
             deadline: None,
         }
     }
@@ -127,6 +132,18 @@ impl Call {
     pub fn decline(id: &str, token: &str) -> Self {
         Self::new(Function::Respond, "POST", routes::DECLINE, &[("invitationId", id)])
             .json(json!({ "token": token }))
+    }
+
+    /// `GET`, `PUT` (create), `PATCH` (rename) or `DELETE` (close) a team, as
+    /// the platform; unsigned until `signed_by`.
+    pub fn platform(method: &'static str, team: &str) -> Self {
+        Self::new(Function::Platform, method, routes::PLATFORM_TEAM, &[("teamId", team)])
+    }
+
+    /// Signed by this IAM principal, as the gateway's IAM authorizer passes it on.
+    pub fn signed_by(mut self, principal_arn: &str) -> Self {
+        self.iam_principal = Some(principal_arn.into());
+        self
     }
 
     pub fn by(mut self, user: &User) -> Self {
@@ -195,6 +212,9 @@ impl Call {
         if let Some(claims) = &self.claims {
             e = e.claims(claims.clone());
         }
+        if let Some(arn) = &self.iam_principal {
+            e = e.iam(arn);
+        }
         match &self.body {
             Some(b) if self.base64_encoded => e.base64_body(b),
             Some(b) => e.body(b),
@@ -251,6 +271,7 @@ pub async fn dispatch(
         Function::List => api.list_function(request).await,
         Function::Withdraw => api.withdraw_function(request).await,
         Function::Respond => api.respond(request).await,
+        Function::Platform => api.platform_function(request).await,
     }
 }
 

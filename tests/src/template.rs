@@ -50,8 +50,18 @@ pub struct Route {
     pub path: String,
     /// The binary of the function its integration invokes.
     pub binary: String,
-    /// Whether the JWT authorizer guards it.
-    pub signed_in: bool,
+    /// Who may call it, as the gateway checks before any function runs.
+    pub auth: RouteAuth,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RouteAuth {
+    /// A user, with a token the JWT authorizer verified.
+    Jwt,
+    /// A service, with a SigV4 signature the IAM authorizer verified.
+    Iam,
+    /// Anyone (the link's token authorises).
+    None,
 }
 
 impl Route {
@@ -81,15 +91,16 @@ pub fn routes(t: &Yaml) -> Vec<Route> {
                 .strip_prefix("!GetAtt ")
                 .and_then(|u| u.strip_suffix(".Arn"))
                 .unwrap_or_else(|| panic!("{integration}: IntegrationUri {uri}"));
-            let signed_in = match s(&p["AuthorizationType"]).as_str() {
+            let auth = match s(&p["AuthorizationType"]).as_str() {
                 "JWT" => {
                     assert_eq!(render(&p["AuthorizerId"]), "!Ref JwtAuthorizer", "{id}");
-                    true
+                    RouteAuth::Jwt
                 }
-                "NONE" => false,
+                "AWS_IAM" => RouteAuth::Iam,
+                "NONE" => RouteAuth::None,
                 other => panic!("{id}: AuthorizationType {other}"),
             };
-            Route { method: method.into(), path: path.into(), binary: binaries[function].clone(), signed_in }
+            Route { method: method.into(), path: path.into(), binary: binaries[function].clone(), auth }
         })
         .collect()
 }

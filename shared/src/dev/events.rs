@@ -15,6 +15,7 @@ pub struct ApiEvent {
     body: Option<String>,
     base64_encoded: bool,
     claims: Option<Value>,
+    iam_principal: Option<String>,
 }
 
 impl ApiEvent {
@@ -57,6 +58,13 @@ impl ApiEvent {
         self
     }
 
+    /// The caller API Gateway's IAM authorizer verified (a SigV4 signature), as
+    /// it passes it on.
+    pub fn iam(mut self, principal_arn: &str) -> Self {
+        self.iam_principal = Some(principal_arn.into());
+        self
+    }
+
     pub fn json(&self) -> Value {
         let route_key = format!("{} {}", self.method, self.route);
         // lambda_http reads the query from `rawQueryString`, percent-encoded as
@@ -73,6 +81,13 @@ impl ApiEvent {
         });
         if let Some(claims) = &self.claims {
             context["authorizer"] = json!({ "jwt": { "claims": claims, "scopes": null } });
+        }
+        if let Some(arn) = &self.iam_principal {
+            let account = arn.split(':').nth(4).unwrap_or_default();
+            context["authorizer"] = json!({ "iam": {
+                "accessKey": "AKIAEXAMPLE", "accountId": account, "callerId": "AROAEXAMPLE:platform",
+                "principalOrgId": null, "userArn": arn, "userId": "AROAEXAMPLE:platform"
+            }});
         }
         let mut event = json!({
             "version": "2.0", "routeKey": route_key, "rawPath": self.path, "rawQueryString": raw_query.join("&"),

@@ -8,7 +8,7 @@ use lambda_http::{Request, RequestExt};
 use std::collections::HashMap;
 
 use crate::domain::{Email, UserId};
-use crate::service::Caller;
+use crate::service::{Caller, PlatformCaller};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthMode {
@@ -31,6 +31,27 @@ pub fn caller(req: &Request, mode: AuthMode) -> Option<Caller> {
     // invitation: as good as none.
     let email = claims.get("email").and_then(|raw| Email::parse(raw).ok());
     Some(Caller { user_id, email, email_verified })
+}
+
+/// The service calling a platform route: API Gateway's IAM authorizer verified
+/// its SigV4 signature and names it in `requestContext.authorizer.iam`. A `dev`
+/// build (no gateway) takes any SigV4-style `Authorization` header, unverified.
+pub fn platform_caller(req: &Request, mode: AuthMode) -> Option<PlatformCaller> {
+    if let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref() {
+        if let Some(iam) = ctx.authorizer.as_ref().and_then(|a| a.iam.as_ref()) {
+            let principal = iam.user_arn.clone().or_else(|| iam.caller_id.clone())?;
+            return Some(PlatformCaller { principal });
+        }
+    }
+    match mode {
+        AuthMode::Authorizer => None,
+        #[cfg(feature = "dev")]
+        AuthMode::LocalInsecure => {
+            let auth = req.headers().get("authorization")?.to_str().ok()?;
+            auth.starts_with("AWS4-HMAC-SHA256 ")
+                .then(|| PlatformCaller { principal: "local-platform".into() })
+        }
+    }
 }
 
 fn authorizer_claims(req: &Request) -> Option<HashMap<String, String>> {
@@ -84,6 +105,26 @@ mod tests {
         assert_eq!(c.email_verified, Some(false));
         assert_eq!(caller(&event(None, Some("garbage")), AuthMode::LocalInsecure), None);
         assert_eq!(caller(&event(Some(json!({"sub": "u1"})), None), AuthMode::LocalInsecure), None);
+    }
+
+    #[test]
+    fn a_platform_caller_is_the_principal_the_iam_authorizer_names_and_nothing_else() {
+        let req = crate::dev::events::ApiEvent::new("GET", "/x", "/x")
+            .iam("arn:aws:iam::123456789012:role/platform")
+            .request();
+        let caller = platform_caller(&req, AuthMode::Authorizer).unwrap();
+        assert_eq!(caller.principal, "arn:aws:iam::123456789012:role/platform");
+        // A user's verified JWT is no platform identity, nor is a SigV4 header
+        // that no authorizer checked.
+        let user = event(Some(json!({"sub": "u1"})), None);
+        assert_eq!(platform_caller(&user, AuthMode::Authorizer), None);
+        let unsigned = crate::dev::events::ApiEvent::new("GET", "/x", "/x")
+            .header(
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=AKIA/20261129/us-east-1/execute-api/aws4_request",
+            )
+            .request();
+        assert_eq!(platform_caller(&unsigned, AuthMode::Authorizer), None);
     }
 
     #[test]

@@ -14,12 +14,12 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
-use crate::domain::{Email, Locale, Status};
+use crate::domain::{Email, Locale, Status, TeamName, UserId};
 use crate::error::{Error, FieldError};
 use crate::ports::{
     InvitationStore, LinkKeySource, ListQuery, Mailer, MemberCursor, MemberQuery, PageCursor,
 };
-use crate::service::{Caller, InvitationService, NewInvitation, MAX_BATCH};
+use crate::service::{Caller, InvitationService, NewInvitation, NewTeam, PlatformCaller, MAX_BATCH};
 pub use identity::AuthMode;
 
 /// Route templates, exactly as `template.yaml` declares them.
@@ -36,6 +36,8 @@ pub mod routes {
     pub const MEMBER: &str = "/teams/{teamId}/members/{userId}";
     pub const ROLES: &str = "/teams/{teamId}/roles";
     pub const MY_INVITATIONS: &str = "/me/invitations";
+    /// The platform's machine interface (IAM-authorised).
+    pub const PLATFORM_TEAM: &str = "/platform/teams/{teamId}";
 }
 
 pub const DEFAULT_PAGE_SIZE: usize = 20;
@@ -68,6 +70,29 @@ struct InviteBody {
 #[derive(Deserialize)]
 struct BatchBody {
     invitations: Option<Vec<InviteBody>>,
+}
+
+#[derive(Deserialize)]
+struct TeamOwnerBody {
+    #[serde(rename = "userId")]
+    user_id: Option<String>,
+    email: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TeamBody {
+    name: Option<String>,
+    owner: Option<TeamOwnerBody>,
+}
+
+/// A team's name from a platform request body, or the 422 naming it.
+fn team_name(raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<TeamName> {
+    match raw.map(TeamName::parse) {
+        None => errors.push(FieldError { field: "name", message: "name is required".into() }),
+        Some(Err(e)) => errors.push(FieldError { field: "name", message: e.to_string() }),
+        Some(Ok(name)) => return Some(name),
+    }
+    None
 }
 
 #[derive(Deserialize)]
@@ -256,6 +281,48 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> Handlers<S, M, K> {
         }
     }
 
+    /// The platform function's routes (IAM-authorised), told apart by method.
+    pub async fn platform_function(&self, req: Request) -> Response<Body> {
+        let method = req.method().clone();
+        self.logged(routes::PLATFORM_TEAM, &method, async {
+            let caller = self.platform_caller(&req)?;
+            let team = request::team_id(&req, routes::PLATFORM_TEAM)?;
+            match method {
+                Method::GET => json_response(
+                    StatusCode::OK,
+                    views::team(&self.service.platform_team(&caller, &team).await?),
+                ),
+                Method::PUT => {
+                    let body: TeamBody = request::json_body(&req)?;
+                    let new = parse_new_team(team, body)?;
+                    let (record, created) = self.service.create_team(&caller, new).await?;
+                    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+                    json_response(status, views::team(&record))
+                }
+                Method::PATCH => {
+                    let body: TeamBody = request::json_body(&req)?;
+                    let mut errors = Vec::new();
+                    let name =
+                        team_name(body.name.as_deref(), &mut errors).ok_or(Error::Validation(errors))?;
+                    let renamed = self.service.rename_team(&caller, &team, name).await?;
+                    json_response(StatusCode::OK, views::renamed(&renamed))
+                }
+                Method::DELETE => json_response(
+                    StatusCode::OK,
+                    views::closed(&self.service.close_team(&caller, &team).await?),
+                ),
+                _ => Err(Error::NotFound),
+            }
+        })
+        .await
+    }
+
+    /// Platform routes answer only a service the IAM authorizer verified: a
+    /// user's token is no credential here.
+    fn platform_caller(&self, req: &Request) -> Result<PlatformCaller, Error> {
+        identity::platform_caller(req, self.auth).ok_or(Error::Forbidden)
+    }
+
     /// `GET /me/invitations?limit=&cursor=`
     pub async fn my_invitations(&self, req: Request) -> Response<Body> {
         self.logged(routes::MY_INVITATIONS, req.method(), async {
@@ -384,6 +451,40 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> Handlers<S, M, K> {
             json_response(StatusCode::OK, views::declined(&view)?)
         })
         .await
+    }
+}
+
+/// A team to create, from `PUT /platform/teams/{teamId}`'s body; every bad
+/// field named at once.
+fn parse_new_team(id: crate::domain::TeamId, body: TeamBody) -> Result<NewTeam, Error> {
+    let mut errors = Vec::new();
+    let name = team_name(body.name.as_deref(), &mut errors);
+    let owner = body.owner.unwrap_or(TeamOwnerBody { user_id: None, email: None });
+    let user = match owner.user_id.as_deref().map(UserId::parse) {
+        Some(Ok(user)) => Some(user),
+        Some(Err(e)) => {
+            errors.push(FieldError { field: "owner.userId", message: e.to_string() });
+            None
+        }
+        None => {
+            errors.push(FieldError { field: "owner.userId", message: "owner.userId is required".into() });
+            None
+        }
+    };
+    let email = match owner.email.as_deref().map(Email::parse) {
+        Some(Ok(email)) => Some(email),
+        Some(Err(e)) => {
+            errors.push(FieldError { field: "owner.email", message: e.to_string() });
+            None
+        }
+        None => {
+            errors.push(FieldError { field: "owner.email", message: "owner.email is required".into() });
+            None
+        }
+    };
+    match (name, user, email) {
+        (Some(name), Some(owner), Some(owner_email)) => Ok(NewTeam { id, name, owner, owner_email }),
+        _ => Err(Error::Validation(errors)),
     }
 }
 

@@ -76,6 +76,13 @@ pub fn describe(err: &Error) -> Problem {
         Error::MemberNotFound => {
             p(StatusCode::NOT_FOUND, "not_found", "Not found", "No such member in this team.")
         }
+        Error::TeamNotFound => p(StatusCode::NOT_FOUND, "not_found", "Not found", "No such team."),
+        Error::TeamClosed => p(
+            StatusCode::CONFLICT,
+            "team_closed",
+            "The team is closed",
+            "The team was closed: nothing more can be invited, sent or accepted in it.",
+        ),
         Error::LastOwner => p(
             StatusCode::CONFLICT,
             "last_owner",
@@ -206,6 +213,8 @@ mod tests {
             (Error::AlreadyMember, 409, "already_member"),
             (Error::MemberNotFound, 404, "not_found"),
             (Error::LastOwner, 409, "last_owner"),
+            (Error::TeamNotFound, 404, "not_found"),
+            (Error::TeamClosed, 409, "team_closed"),
             (Error::NotOpen(Status::Accepted), 409, "invitation_not_open"),
             (Error::Expired, 410, "invitation_expired"),
             (Error::ResendTooSoon(42), 429, "resend_too_soon"),

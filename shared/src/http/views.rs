@@ -5,8 +5,10 @@
 use serde::Serialize;
 
 use crate::domain::{Email, Invitation, Membership, Resolution};
-use crate::ports::{MemberCursor, MemberPage, PageCursor};
-use crate::service::{Accepted, InvitationPage, InvitationView, Removed, TeamRole, Withdrawn};
+use crate::ports::{MemberCursor, MemberPage, PageCursor, TeamRecord};
+use crate::service::{
+    Accepted, Closed, InvitationPage, InvitationView, Removed, Renamed, TeamRole, Withdrawn,
+};
 use crate::time::format_timestamp;
 
 /// An invitation as a team's manager or member sees it.
@@ -309,6 +311,54 @@ pub fn roles(roles: &[TeamRole]) -> RolesBody<'_> {
                 grantable: r.grantable,
             })
             .collect(),
+    }
+}
+
+/// A team, as the platform routes show it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamBody<'a> {
+    id: &'a str,
+    name: &'a str,
+    created_at: String,
+    closed_at: Option<String>,
+}
+
+pub fn team(t: &TeamRecord) -> TeamBody<'_> {
+    TeamBody {
+        id: t.team.id.as_str(),
+        name: t.team.name.as_str(),
+        created_at: format_timestamp(t.team.created_at),
+        closed_at: t.closed_at.map(format_timestamp),
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RenamedBody<'a> {
+    team: TeamBody<'a>,
+    /// Open invitations that now show the new name.
+    invitations_renamed: usize,
+}
+
+pub fn renamed(r: &Renamed) -> RenamedBody<'_> {
+    RenamedBody { team: team(&r.team), invitations_renamed: r.invitations_renamed }
+}
+
+/// What a closing changed (a retry's counts are what was left).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClosedBody<'a> {
+    team: TeamBody<'a>,
+    invitations_withdrawn: usize,
+    memberships_ended: usize,
+}
+
+pub fn closed(c: &Closed) -> ClosedBody<'_> {
+    ClosedBody {
+        team: team(&c.team),
+        invitations_withdrawn: c.invitations_withdrawn,
+        memberships_ended: c.memberships_ended,
     }
 }
 

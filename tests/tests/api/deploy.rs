@@ -59,7 +59,10 @@ fn each_function_has_its_own_role_scoped_to_the_table_its_index_and_the_sender()
                         assert_eq!((action.as_str(), resource.as_str()), ("ses:SendEmail", RESOURCES[4]));
                         assert_eq!(render(&st["Condition"]), SES_CONDITION, "only from the sender address");
                     } else if action.starts_with("secretsmanager:") {
-                        assert!(binary != "withdraw", "withdraw neither signs nor verifies links");
+                        assert!(
+                            !["withdraw", "platform"].contains(&binary.as_str()),
+                            "withdraw and platform neither sign nor verify links"
+                        );
                         assert_eq!(
                             (action.as_str(), resource.as_str()),
                             ("secretsmanager:GetSecretValue", RESOURCES[5]),
@@ -74,7 +77,7 @@ fn each_function_has_its_own_role_scoped_to_the_table_its_index_and_the_sender()
         }
         binaries.insert(binary);
     }
-    assert_eq!(binaries.len(), 4, "four functions, four roles");
+    assert_eq!(binaries.len(), 5, "five functions, five roles");
 }
 
 #[test]
@@ -109,7 +112,7 @@ fn the_api_checks_jwts_allows_only_the_frontend_origin_is_throttled_and_logs_jso
     let per_route = stage["RouteSettings"].as_mapping().expect("RouteSettings");
     let anonymous: BTreeSet<String> = integration_tests::template::routes(&t)
         .into_iter()
-        .filter(|r| !r.signed_in)
+        .filter(|r| r.auth == integration_tests::template::RouteAuth::None)
         .map(|r| r.key())
         .collect();
     assert_eq!(anonymous.len(), 2, "preview and decline");
@@ -205,7 +208,7 @@ fn every_function_logs_json_to_a_retained_group_and_has_error_and_throttle_alarm
         })
     });
     assert_eq!(api_5xx.count(), 1, "an alarm on the API's 5xx rate");
-    assert_eq!(alarms.len(), 9);
+    assert_eq!(alarms.len(), 11, "two per function, the API's 5xx rate");
     for (id, a) in &alarms {
         for key in ["AlarmActions", "OKActions"] {
             assert_eq!(

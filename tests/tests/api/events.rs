@@ -18,7 +18,7 @@ use invitations_core::config::{self, Config, Links};
 use invitations_core::dev::demo;
 
 /// Each event file and the status its function answers on fresh demo data.
-const EXPECTED: [(&str, u16); 12] = [
+const EXPECTED: [(&str, u16); 16] = [
     ("invite.json", 201),
     ("batch.json", 200),
     ("resend.json", 200),
@@ -31,6 +31,10 @@ const EXPECTED: [(&str, u16); 12] = [
     ("preview.json", 200),
     ("accept.json", 200),
     ("decline.json", 200),
+    ("platform-get.json", 200),
+    ("platform-create.json", 201),
+    ("platform-rename.json", 200),
+    ("platform-close.json", 200),
 ];
 
 fn event_files() -> BTreeMap<String, Value> {
@@ -66,10 +70,13 @@ fn there_is_one_event_per_route_in_the_shape_api_gateway_sends() {
         assert_eq!(e["rawPath"], e["requestContext"]["http"]["path"], "{name}");
         let method = e["routeKey"].as_str().unwrap().split(' ').next().unwrap();
         assert_eq!(e["requestContext"]["http"]["method"], method, "{name}");
-        // Signed-in routes carry the claims API Gateway's JWT authorizer adds.
+        // Signed-in routes carry the claims API Gateway's JWT authorizer adds;
+        // the platform's, the principal its IAM authorizer verified.
         let claims = &e["requestContext"]["authorizer"]["jwt"]["claims"];
-        let anonymous = matches!(name.as_str(), "preview.json" | "decline.json");
+        let platform = name.starts_with("platform-");
+        let anonymous = platform || matches!(name.as_str(), "preview.json" | "decline.json");
         assert_eq!(claims["sub"].is_string(), !anonymous, "{name}");
+        assert_eq!(e["requestContext"]["authorizer"]["iam"]["userArn"].is_string(), platform, "{name}");
     }
 }
 

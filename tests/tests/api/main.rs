@@ -15,6 +15,7 @@ mod list;
 mod logs;
 mod members;
 mod mine;
+mod platform;
 mod resend;
 mod respond;
 mod round_trips;

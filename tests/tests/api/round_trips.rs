@@ -221,6 +221,25 @@ async fn each_function_is_granted_exactly_the_actions_its_code_performs() {
     assert_eq!(call_handlers(&withdraw, remove(&co)).await.status, 200);
     record("withdraw", &w);
 
+    // The platform: create, read, rename (with an open invitation), close (with
+    // members and an open invitation).
+    let platform = w.instance();
+    let signed =
+        |method: &'static str, team: &str| Call::platform(method, team).signed_by("arn:aws:iam::1:role/p");
+    let team = format!("p-{}", w.tag);
+    let founder =
+        serde_json::json!({"name": "P", "owner": {"userId": "founder", "email": w.email("founder")}});
+    w.invited(&w.email("renamed"), "member").await;
+    w.dynamo_seen.take();
+    w.ses_seen.take();
+    w.secrets_seen.take();
+    assert_eq!(call_handlers(&platform, signed("PUT", &team).json(founder)).await.status, 201);
+    assert_eq!(call_handlers(&platform, signed("GET", &team)).await.status, 200);
+    let rename = signed("PATCH", &w.team).json(serde_json::json!({"name": "Renamed"}));
+    assert_eq!(call_handlers(&platform, rename).await.status, 200);
+    assert_eq!(call_handlers(&platform, signed("DELETE", &w.team)).await.status, 200);
+    record("platform", &w);
+
     assert_eq!(used, granted(), "template.yaml's policies vs what the code did");
 }
 

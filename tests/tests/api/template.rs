@@ -130,6 +130,10 @@ fn code_routes() -> BTreeSet<(String, String, String)> {
         ("GET", routes::ROLES, "list"),
         ("GET", routes::MY_INVITATIONS, "list"),
         ("DELETE", routes::MEMBER, "withdraw"),
+        ("GET", routes::PLATFORM_TEAM, "platform"),
+        ("PUT", routes::PLATFORM_TEAM, "platform"),
+        ("PATCH", routes::PLATFORM_TEAM, "platform"),
+        ("DELETE", routes::PLATFORM_TEAM, "platform"),
     ]
     .into_iter()
     .map(|(m, p, f)| (m.to_owned(), p.to_owned(), f.to_owned()))
@@ -139,21 +143,25 @@ fn code_routes() -> BTreeSet<(String, String, String)> {
 #[test]
 fn the_template_the_local_router_and_the_handlers_declare_the_same_routes() {
     let template = template_routes();
-    assert_eq!(template.len(), 12, "{template:?}");
+    assert_eq!(template.len(), 16, "{template:?}");
     assert_eq!(router_routes(), template, "Cargo.toml [workspace.metadata.lambda.watch.router]");
     assert_eq!(code_routes(), template, "invitations_core::http::routes");
 }
 
 #[test]
-fn only_preview_and_decline_skip_the_jwt_authorizer() {
-    let open: BTreeSet<String> = integration_tests::template::routes(&template())
-        .into_iter()
-        .filter(|r| !r.signed_in)
-        .map(|r| r.key())
-        .collect();
+fn only_preview_and_decline_skip_the_jwt_authorizer_and_only_the_platform_routes_need_iam() {
+    use integration_tests::template::RouteAuth;
+    let all = integration_tests::template::routes(&template());
+    let with = |auth: RouteAuth| -> BTreeSet<String> {
+        all.iter().filter(|r| r.auth == auth).map(|r| r.key()).collect()
+    };
     let expected: BTreeSet<String> =
         [format!("GET {}", routes::PREVIEW), format!("POST {}", routes::DECLINE)].into_iter().collect();
-    assert_eq!(open, expected);
+    assert_eq!(with(RouteAuth::None), expected);
+    // The machine interface is the platform function's alone, and all of it is IAM's.
+    let platform: BTreeSet<String> = all.iter().filter(|r| r.binary == "platform").map(|r| r.key()).collect();
+    assert_eq!(with(RouteAuth::Iam), platform);
+    assert_eq!(platform.len(), 4);
 }
 
 #[test]
@@ -193,7 +201,8 @@ fn every_function_is_a_cargo_lambda_build_for_al2023() {
         assert_eq!(s(&resource["Metadata"]["BuildMethod"]), "rust-cargolambda");
         binaries.insert(binary);
     }
-    let expected: BTreeSet<String> = ["invite", "list", "withdraw", "respond"].map(String::from).into();
+    let expected: BTreeSet<String> =
+        ["invite", "list", "withdraw", "respond", "platform"].map(String::from).into();
     assert_eq!(binaries, expected);
 }
 

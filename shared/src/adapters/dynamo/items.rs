@@ -9,7 +9,7 @@ use crate::domain::{
     Email, EmailDelivery, Invitation, InvitationId, Locale, Membership, Resolution, RoleName, SendLog,
     Status, Team, TeamId, TeamName, UserId,
 };
-use crate::ports::{PageCursor, StoreError, Usage};
+use crate::ports::{PageCursor, StoreError, TeamRecord, Usage};
 use crate::time::{format_timestamp, parse_timestamp};
 
 pub type Item = HashMap<String, AttributeValue>;
@@ -109,6 +109,9 @@ pub(super) fn send_slot_attr(index: usize) -> String {
     format!("{SEND_SLOT_PREFIX}{index}")
 }
 
+/// On a closed team's item and its limits item.
+pub(super) const CLOSED_AT: &str = "closedAt";
+
 /// Set on an expired invitation once it has left its team's open count.
 pub(super) const RELEASED_AT: &str = "limitReleasedAt";
 
@@ -131,7 +134,7 @@ pub(super) fn parse_usage(item: &Item) -> Result<Usage, StoreError> {
         }
         slots[index] = Some(at);
     }
-    Ok(Usage { open, sends: SendLog::new(slots) })
+    Ok(Usage { open, sends: SendLog::new(slots), closed: item.contains_key(CLOSED_AT) })
 }
 
 pub(super) fn corrupt(what: &str, field: &str) -> StoreError {
@@ -279,6 +282,14 @@ pub(super) fn parse_team(id: &TeamId, item: &Item) -> Result<Team, StoreError> {
         name: TeamName::parse(get_s(item, "team", "name")?).map_err(|_| corrupt("team", "name"))?,
         created_at: get_time(item, "team", "createdAt")?,
     })
+}
+
+pub(super) fn parse_team_record(id: &TeamId, item: &Item) -> Result<TeamRecord, StoreError> {
+    let closed_at = match item.get(CLOSED_AT) {
+        Some(_) => Some(get_time(item, "team", CLOSED_AT)?),
+        None => None,
+    };
+    Ok(TeamRecord { team: parse_team(id, item)?, closed_at })
 }
 
 pub(super) fn membership_item(m: &Membership) -> Item {

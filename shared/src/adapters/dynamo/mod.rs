@@ -29,6 +29,7 @@ mod items;
 #[cfg(test)]
 mod scripted_tests;
 
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
@@ -38,11 +39,12 @@ use chrono::{DateTime, Utc};
 use super::table::{GSI_BY_EMAIL, GSI_BY_STATUS, GSI_BY_TEAM};
 use crate::domain::{
     Email, EmailDelivery, Invitation, InvitationId, Membership, Resolution, RoleName, SendSlot, Status, Team,
-    TeamId, UserId,
+    TeamId, TeamName, UserId,
 };
 use crate::ports::{
     CreateError, InsertError, InvitationStore, LimitRefusal, ListQuery, MemberCursor, MemberPage,
-    MemberQuery, Page, PageCursor, Released, RemoveError, ResolveError, StoreError, Usage,
+    MemberQuery, Page, PageCursor, Released, RemoveError, ResolveError, StoreError, TeamChangeError,
+    TeamRecord, Usage,
 };
 use crate::time::format_timestamp;
 use changes::{Change, STILL_OPEN};
@@ -76,6 +78,7 @@ mod position {
     pub const ACCEPT_INVITATION: usize = 0;
     pub const ACCEPT_MEMBERSHIP: usize = 1;
     pub const ACCEPT_MEMBER_EMAIL: usize = 2;
+    pub const ACCEPT_LIMITS: usize = 3;
     /// decline: the invitation's update, then the team's open count.
     pub const DECLINE_INVITATION: usize = 0;
     /// withdraw: the invitation's update, the caller's permission.
@@ -218,26 +221,21 @@ impl DynamoStore {
         Ok([self.put_if_absent(membership_item(m))?, self.put_if_absent(member_email_item(m))?])
     }
 
-    /// The team's limits item as one transaction item: its open count moved by
-    /// `open_delta`, conditioned (for a new invitation) on staying within
-    /// `max_open`, and (for a send) `slot` claimed, conditioned on it being free.
-    fn limits_update(
-        &self,
-        team: &TeamId,
-        open_delta: i64,
-        max_open: Option<u32>,
-        slot: Option<SendSlot>,
-        now: DateTime<Utc>,
-    ) -> Result<TransactWriteItem, StoreError> {
+    /// The team's limits item as one transaction item (see `LimitsChange`).
+    fn limits_update(&self, team: &TeamId, change: LimitsChange) -> Result<TransactWriteItem, StoreError> {
         let mut conditions = Vec::new();
         let mut set = String::new();
         let mut names = std::collections::HashMap::from([("#open".to_owned(), OPEN_COUNT.to_owned())]);
-        let mut values = item([(":delta", n(open_delta))]);
-        if let Some(max) = max_open {
+        let mut values = item([(":delta", n(change.open_delta))]);
+        if change.refuse_if_closed {
+            conditions.push("attribute_not_exists(#closed)");
+            names.insert("#closed".into(), CLOSED_AT.into());
+        }
+        if let Some(max) = change.max_open {
             conditions.push("(attribute_not_exists(#open) OR #open < :max)");
             values.insert(":max".into(), n(max.into()));
         }
-        if let Some(slot) = slot {
+        if let Some((slot, now)) = change.slot {
             conditions.push("(attribute_not_exists(#slot) OR #slot <= :freed)");
             set = " SET #slot = :now".into();
             names.insert("#slot".into(), send_slot_attr(slot.index));
@@ -269,6 +267,7 @@ impl DynamoStore {
             None => Usage::default(),
         };
         Ok(match max_open {
+            _ if usage.closed => LimitRefusal::TeamClosed,
             Some(max) if usage.open >= i64::from(max) => LimitRefusal::TooManyOpen,
             _ => LimitRefusal::SlotTaken(usage.sends),
         })
@@ -316,7 +315,7 @@ impl DynamoStore {
             TransactWriteItem::builder().put(lock.build().map_err(build_error)?).build(),
             TransactWriteItem::builder().condition_check(not_member).build(),
             permitted,
-            self.limits_update(&inv.team_id, 1, Some(max_open), Some(slot), now)?,
+            self.limits_update(&inv.team_id, LimitsChange::invite(max_open, slot, now))?,
         ];
         match self.send_transaction(items).await {
             Ok(()) => Ok(Attempt::Done(Inserted::Yes)),
@@ -378,6 +377,38 @@ enum Inserted {
     Yes,
     /// The email's lock is held by this (unexpired) invitation.
     LockHeldBy(InvitationId),
+}
+
+/// What a write does to its team's limits item.
+#[derive(Debug, Clone, Copy)]
+struct LimitsChange {
+    /// Moves the open count.
+    open_delta: i64,
+    /// The open count must stay below this (a new invitation).
+    max_open: Option<u32>,
+    /// A send, into this slot, which must be free, at this instant.
+    slot: Option<(SendSlot, DateTime<Utc>)>,
+    /// Nothing is sent or accepted in a closed team.
+    refuse_if_closed: bool,
+}
+
+impl LimitsChange {
+    fn invite(max_open: u32, slot: SendSlot, now: DateTime<Utc>) -> Self {
+        Self { open_delta: 1, max_open: Some(max_open), slot: Some((slot, now)), refuse_if_closed: true }
+    }
+
+    fn resend(slot: SendSlot, now: DateTime<Utc>) -> Self {
+        Self { open_delta: 0, max_open: None, slot: Some((slot, now)), refuse_if_closed: true }
+    }
+
+    fn accept() -> Self {
+        Self { open_delta: -1, max_open: None, slot: None, refuse_if_closed: true }
+    }
+
+    /// Invitations leaving the open count (answered, withdrawn, expired).
+    fn leaving(count: usize) -> Self {
+        Self { open_delta: -(count as i64), max_open: None, slot: None, refuse_if_closed: false }
+    }
 }
 
 enum Attempt {
@@ -566,7 +597,7 @@ impl InvitationStore for DynamoStore {
                 .map_err(build_error)?;
             items.push(TransactWriteItem::builder().update(update).build());
         }
-        items.push(self.limits_update(team, -(ids.len() as i64), None, None, now)?);
+        items.push(self.limits_update(team, LimitsChange::leaving(ids.len()))?);
         match self.send_transaction(items).await {
             Ok(()) => Ok(Released { freed: true, next_expiry }),
             Err(Transact::Failed(e)) => Err(e),
@@ -612,7 +643,7 @@ impl InvitationStore for DynamoStore {
         let mut items =
             vec![TransactWriteItem::builder().update(change.into_update(&self.table, accepted.id)?).build()];
         items.extend(self.membership_writes(membership)?);
-        items.push(self.limits_update(&accepted.team_id, -1, None, None, now)?);
+        items.push(self.limits_update(&accepted.team_id, LimitsChange::accept())?);
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
             Err(Transact::Failed(e)) => Err(e.into()),
@@ -623,6 +654,9 @@ impl InvitationStore for DynamoStore {
                 if c.failed(position::ACCEPT_MEMBERSHIP) || c.failed(position::ACCEPT_MEMBER_EMAIL) =>
             {
                 Err(ResolveError::AlreadyMember)
+            }
+            Err(Transact::Cancelled(c)) if c.failed(position::ACCEPT_LIMITS) => {
+                Err(ResolveError::Limit(LimitRefusal::TeamClosed))
             }
             // Lost a race to another transaction on the same items: let the caller
             // re-read and report whatever won.
@@ -642,7 +676,7 @@ impl InvitationStore for DynamoStore {
         let change = Change::resolve(id, &declined.resolution, now, purge_at, None, Some(generation))?;
         let items = vec![
             TransactWriteItem::builder().update(change.into_update(&self.table, id)?).build(),
-            self.limits_update(&declined.team_id, -1, None, None, now)?,
+            self.limits_update(&declined.team_id, LimitsChange::leaving(1))?,
         ];
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
@@ -672,7 +706,7 @@ impl InvitationStore for DynamoStore {
         let items = vec![
             TransactWriteItem::builder().update(change.into_update(&self.table, id)?).build(),
             permitted,
-            self.limits_update(team, -1, None, None, now)?,
+            self.limits_update(team, LimitsChange::leaving(1))?,
         ];
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
@@ -754,7 +788,7 @@ impl InvitationStore for DynamoStore {
             TransactWriteItem::builder().update(invitation).build(),
             TransactWriteItem::builder().update(lock).build(),
             permitted,
-            self.limits_update(&resent.team_id, 0, None, Some(slot), now)?,
+            self.limits_update(&resent.team_id, LimitsChange::resend(slot, now))?,
         ];
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
@@ -996,6 +1030,161 @@ impl InvitationStore for DynamoStore {
             // Only a failed "does not exist yet" condition means it exists.
             Err(Transact::Cancelled(c)) if c.any_failed() => Err(CreateError::AlreadyExists),
             Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
+        }
+    }
+
+    async fn team_record(&self, id: &TeamId) -> Result<Option<TeamRecord>, StoreError> {
+        match self.get(team_pk(id), TEAM_SK.into()).await? {
+            Some(item) => parse_team_record(id, &item).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn rename_team(&self, id: &TeamId, name: &TeamName) -> Result<Team, TeamChangeError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(id)))
+            .key("sk", s(TEAM_SK))
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(#closed)")
+            .update_expression("SET #name = :name")
+            .expression_attribute_names("#name", "name")
+            .expression_attribute_names("#closed", CLOSED_AT)
+            .expression_attribute_values(":name", s(name.as_str()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match out {
+            Ok(out) => Ok(parse_team(id, &out.attributes.unwrap_or_default())?),
+            Err(e) => match e.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(refused)) => match refused.item() {
+                    Some(_) => Err(TeamChangeError::Closed),
+                    None => Err(TeamChangeError::NotFound),
+                },
+                _ => Err(store_error(&e).into()),
+            },
+        }
+    }
+
+    async fn rename_invitation(
+        &self,
+        team: &TeamId,
+        id: InvitationId,
+        name: &TeamName,
+    ) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(invitation_pk(id)))
+            .key("sk", s(INVITATION_SK))
+            .condition_expression("#status = :open AND teamId = :team")
+            .update_expression("SET teamName = :name")
+            .expression_attribute_names("#status", "status")
+            .set_expression_attribute_values(Some(item([
+                (":open", s(Status::Open.as_str())),
+                (":team", s(team.as_str())),
+                (":name", s(name.as_str())),
+            ])))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(store_error(&e)),
+        }
+    }
+
+    async fn close_team(&self, id: &TeamId, now: DateTime<Utc>) -> Result<TeamRecord, TeamChangeError> {
+        // The first closing's time stays: a retry changes nothing.
+        let closing = |sk: &str, condition: Option<&str>| {
+            let mut update = Update::builder()
+                .table_name(&self.table)
+                .key("pk", s(team_pk(id)))
+                .key("sk", s(sk))
+                .update_expression("SET #closed = if_not_exists(#closed, :now)")
+                .expression_attribute_names("#closed", CLOSED_AT)
+                .expression_attribute_values(":now", s(format_timestamp(now)));
+            if let Some(condition) = condition {
+                update = update.condition_expression(condition);
+            }
+            update.build().map_err(build_error).map(|u| TransactWriteItem::builder().update(u).build())
+        };
+        let items = vec![closing(TEAM_SK, Some("attribute_exists(pk)"))?, closing(LIMITS_SK, None)?];
+        match self.send_transaction(items).await {
+            Ok(()) => {}
+            Err(Transact::Failed(e)) => return Err(e.into()),
+            Err(Transact::Cancelled(c)) if c.failed(0) => return Err(TeamChangeError::NotFound),
+            Err(Transact::Cancelled(c)) => return Err(c.unexpected().into()),
+        }
+        self.team_record(id).await?.ok_or(TeamChangeError::NotFound)
+    }
+
+    async fn withdraw_closing(
+        &self,
+        withdrawn: &Invitation,
+        now: DateTime<Utc>,
+        purge_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let change = Change::resolve(
+            withdrawn.id,
+            &withdrawn.resolution,
+            now,
+            purge_at,
+            Some(&withdrawn.team_id),
+            None,
+        )?;
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(invitation_pk(withdrawn.id)))
+            .key("sk", s(INVITATION_SK))
+            .condition_expression(change.condition)
+            .update_expression(change.update)
+            .set_expression_attribute_names(Some(change.names))
+            .set_expression_attribute_values(Some(change.values))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(store_error(&e)),
+        }
+    }
+
+    async fn end_membership(&self, m: &Membership) -> Result<bool, StoreError> {
+        let items = vec![
+            self.delete_if(team_pk(&m.team_id), member_sk(&m.user_id), "attribute_exists(pk)", Item::new())?,
+            self.delete_if(
+                team_pk(&m.team_id),
+                member_email_sk(&m.email),
+                "userId = :user",
+                item([(":user", s(m.user_id.as_str()))]),
+            )?,
+        ];
+        match self.send_transaction(items).await {
+            Ok(()) => Ok(true),
+            Err(Transact::Failed(e)) => Err(e),
+            // Ended meanwhile (a retry, or its own removal).
+            Err(Transact::Cancelled(c)) if c.any_failed() => Ok(false),
+            Err(Transact::Cancelled(c)) => Err(c.unexpected()),
         }
     }
 }

@@ -1,0 +1,19 @@
+//! `platform` Lambda function: the platform's IAM-authorised team routes;
+//! everything but the wiring lives in `invitations-core`.
+
+use invitations_core::bootstrap;
+use invitations_core::config::Links;
+use lambda_http::{service_fn, Error, Request};
+use std::convert::Infallible;
+
+// One request at a time per instance: one thread is all Lambda gives it work for.
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    bootstrap::init_tracing();
+    let instance = bootstrap::Instance::from_env(Links::Unused)?;
+    let instance = &instance;
+    lambda_http::run(service_fn(move |req: Request| async move {
+        Ok::<_, Infallible>(instance.handlers().await.platform_function(req).await)
+    }))
+    .await
+}

@@ -1,0 +1,198 @@
+//! /platform/teams/{teamId}: the platform that owns teams creates, renames and
+//! closes them, authorised as a service (API Gateway's IAM authorizer), never
+//! as a user.
+
+use invitations_core::clock::Clock;
+use invitations_core::domain::{Status, TeamId};
+use invitations_core::ports::{InvitationStore, ListQuery};
+use serde_json::{json, Value};
+
+use integration_tests::{sent_emails, Call, Resp, User, World};
+
+const PLATFORM: &str = "arn:aws:iam::123456789012:role/platform";
+
+async fn platform(w: &World, method: &'static str, team: &str, body: Option<Value>) -> Resp {
+    let call = Call::platform(method, team).signed_by(PLATFORM);
+    w.call(match body {
+        Some(body) => call.json(body),
+        None => call,
+    })
+    .await
+}
+
+fn new_team(name: &str, owner: &User) -> Value {
+    json!({"name": name, "owner": {"userId": owner.sub, "email": owner.email}})
+}
+
+async fn open_invitations(w: &World) -> usize {
+    let query = ListQuery { status: Some(Status::Open), limit: 100, after: None };
+    let team = TeamId::parse(&w.team).unwrap();
+    w.store.list(&team, &query, w.clock.now()).await.unwrap().invitations.len()
+}
+
+#[tokio::test]
+async fn the_platform_creates_a_team_with_its_owner_once_however_often_it_asks() {
+    let w = World::new().await;
+    let team = format!("new-{}", w.tag);
+    let founder = User::new(&format!("founder-{}", w.tag), &w.email("founder"));
+    assert_eq!(platform(&w, "GET", &team, None).await.status, 404);
+
+    let created = platform(&w, "PUT", &team, Some(new_team("  Globex ", &founder))).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["id"], team.as_str());
+    assert_eq!(created.body["name"], "Globex");
+    assert_eq!(created.body["closedAt"], Value::Null);
+    // A retry (or a second delivery of the platform's event) changes nothing.
+    let again = platform(&w, "PUT", &team, Some(new_team("Another name", &founder))).await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(again.body, created.body);
+    assert_eq!(platform(&w, "GET", &team, None).await.body, created.body);
+
+    // The owner runs the team from the first moment.
+    assert_eq!(w.call(Call::list(&team).by(&founder)).await.status, 200);
+    let invite = Call::invite(&team, json!({"email": w.email("first"), "role": "member"})).by(&founder);
+    assert_eq!(w.call(invite).await.status, 201);
+    assert!(sent_emails(&w.email("first"))[0].subject.contains("Globex"));
+}
+
+#[tokio::test]
+async fn a_team_to_create_is_checked_field_by_field() {
+    let w = World::new().await;
+    let team = format!("bad-{}", w.tag);
+    let resp = platform(&w, "PUT", &team, Some(json!({"name": "two\nlines", "owner": {"email": "x"}}))).await;
+    assert_eq!((resp.status, resp.code()), (422, "validation_failed"), "{}", resp.body);
+    let fields: Vec<&str> =
+        resp.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["name", "owner.userId", "owner.email"]);
+    assert_eq!(platform(&w, "PUT", "not a team id", Some(json!({}))).await.status, 400);
+    assert_eq!(platform(&w, "GET", &team, None).await.status, 404, "nothing was created");
+}
+
+#[tokio::test]
+async fn only_a_service_the_iam_authorizer_verified_may_call_the_platform_routes() {
+    let w = World::new().await;
+    for method in ["GET", "PUT", "PATCH", "DELETE"] {
+        let body = json!({"name": "Hijacked", "owner": {"userId": "evil", "email": "evil@example.com"}});
+        let unsigned = w.call(Call::platform(method, &w.team).json(body.clone())).await;
+        assert_eq!((unsigned.status, unsigned.code()), (403, "forbidden"), "{method}");
+        // Even the team's own owner, signed in: a user's token is no credential here.
+        let user = w.call(Call::platform(method, &w.team).json(body).by(&w.owner)).await;
+        assert_eq!((user.status, user.code()), (403, "forbidden"), "{method}");
+    }
+    let team = platform(&w, "GET", &w.team, None).await;
+    assert_eq!((team.body["name"].as_str(), team.body["closedAt"].is_null()), (Some("Acme Rockets"), true));
+}
+
+#[tokio::test]
+async fn a_rename_shows_in_new_and_open_invitations_not_in_answered_ones() {
+    let w = World::new().await;
+    let (open, open_token) = w.invited(&w.email("open"), "member").await;
+    let (answered, answered_token) = w.invited(&w.email("answered"), "member").await;
+    assert_eq!(w.decline(None, &answered, &answered_token).await.status, 200);
+
+    let resp = platform(&w, "PATCH", &w.team, Some(json!({"name": "Acme Space"}))).await;
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    assert_eq!(
+        (resp.body["team"]["name"].as_str(), resp.body["invitationsRenamed"].as_u64()),
+        (Some("Acme Space"), Some(1))
+    );
+    assert_eq!(w.preview(&open, &open_token).await.body["teamName"], "Acme Space");
+    assert_eq!(
+        w.preview(&answered, &answered_token).await.body["teamName"],
+        "Acme Rockets",
+        "as it was answered"
+    );
+    w.invited(&w.email("later"), "member").await;
+    assert!(sent_emails(&w.email("later"))[0].subject.contains("Acme Space"));
+
+    let bad = platform(&w, "PATCH", &w.team, Some(json!({"name": ""}))).await;
+    assert_eq!((bad.status, bad.body["errors"][0]["field"].as_str()), (422, Some("name")));
+    assert_eq!(
+        platform(&w, "PATCH", &format!("none-{}", w.tag), Some(json!({"name": "X"}))).await.status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn closing_a_team_withdraws_its_invitations_and_ends_its_memberships_and_can_be_retried() {
+    let w = World::new().await;
+    let (a, a_token) = w.invited(&w.email("a"), "member").await;
+    w.invited(&w.email("b"), "administrator").await;
+    let joined = w.joined("joined", "member").await;
+    w.clock.advance(chrono::TimeDelta::minutes(1));
+
+    let closed = platform(&w, "DELETE", &w.team, None).await;
+    assert_eq!(closed.status, 200, "{}", closed.body);
+    assert_eq!(closed.body["invitationsWithdrawn"], 2);
+    assert_eq!(closed.body["membershipsEnded"], 4, "owner, administrator, member, joined");
+    let closed_at = closed.body["team"]["closedAt"].clone();
+    assert!(closed_at.is_string());
+
+    // The invitations read withdrawn (by the platform), the link cannot join.
+    let preview = w.preview(&a, &a_token).await;
+    assert_eq!(preview.body["status"], "withdrawn");
+    let invitee = User::new(&format!("a-{}", w.tag), &w.email("a"));
+    assert_eq!(w.accept(&invitee, &a, &a_token).await.code(), "invitation_not_open");
+    // Nobody is a member any more.
+    for user in [&w.owner, &w.admin, &w.member, &joined] {
+        assert_eq!(w.list(user, &[]).await.status, 403);
+        assert!(w.membership(&w.team, user).await.is_none());
+    }
+    assert_eq!(w.invite(&w.owner, &w.email("c"), "member").await.status, 403);
+
+    // A retry finds nothing left and keeps the first closing's time; the id is
+    // not given out again, nor renamed.
+    let again = platform(&w, "DELETE", &w.team, None).await;
+    assert_eq!((again.status, again.body["invitationsWithdrawn"].as_u64()), (200, Some(0)));
+    assert_eq!(
+        (again.body["membershipsEnded"].as_u64(), &again.body["team"]["closedAt"]),
+        (Some(0), &closed_at)
+    );
+    let reuse = platform(&w, "PUT", &w.team, Some(new_team("Again", &w.owner))).await;
+    assert_eq!((reuse.status, reuse.code()), (409, "team_closed"));
+    assert_eq!(platform(&w, "PATCH", &w.team, Some(json!({"name": "Again"}))).await.code(), "team_closed");
+    assert_eq!(platform(&w, "GET", &w.team, None).await.body["closedAt"], closed_at);
+    assert_eq!(platform(&w, "DELETE", &format!("none-{}", w.tag), None).await.status, 404);
+}
+
+#[tokio::test]
+async fn nothing_is_sent_or_accepted_in_a_team_once_it_is_marked_closed() {
+    // The moment between marking the team closed and withdrawing its
+    // invitations: the writes themselves refuse.
+    let w = World::new().await;
+    let (id, token) = w.invited(&w.email("a"), "member").await;
+    w.clock.advance(chrono::TimeDelta::minutes(5));
+    w.store.close_team(&TeamId::parse(&w.team).unwrap(), w.clock.now()).await.unwrap();
+
+    let invitee = User::new(&format!("a-{}", w.tag), &w.email("a"));
+    assert_eq!(w.accept(&invitee, &id, &token).await.code(), "team_closed");
+    assert!(w.membership(&w.team, &invitee).await.is_none());
+    assert_eq!(w.invite(&w.owner, &w.email("b"), "member").await.code(), "team_closed");
+    assert!(sent_emails(&w.email("b")).is_empty());
+    assert_eq!(w.call(Call::resend(&w.team, &id).by(&w.owner)).await.code(), "team_closed");
+    assert_eq!(sent_emails(&w.email("a")).len(), 1);
+}
+
+#[tokio::test]
+async fn invites_racing_a_closing_never_leave_an_open_invitation() {
+    let w = World::new().await;
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let handlers = w.handlers.clone();
+        let call =
+            Call::invite(&w.team, json!({"email": w.email(&format!("r{i}")), "role": "member"})).by(&w.owner);
+        calls.spawn(async move { integration_tests::call_handlers(&handlers, call).await });
+    }
+    let handlers = w.handlers.clone();
+    let close = Call::platform("DELETE", &w.team).signed_by(PLATFORM);
+    calls.spawn(async move { integration_tests::call_handlers(&handlers, close).await });
+    for resp in calls.join_all().await {
+        assert!(
+            [200, 201, 403].contains(&resp.status) || resp.code() == "team_closed",
+            "{}: {}",
+            resp.status,
+            resp.body
+        );
+    }
+    assert_eq!(open_invitations(&w).await, 0);
+}
