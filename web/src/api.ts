@@ -70,8 +70,10 @@ export interface Problem {
   detail: string;
   invitationStatus?: Status;
   errors?: { field: string; message: string }[];
-  /** Seconds, from a Retry-After header (429 resend_too_soon, 503). */
+  /** Seconds, from a Retry-After header (429 resend_too_soon and rate_limited, 503). */
   retryAfter?: number;
+  /** With rate_limited: which of the team's limits was reached. */
+  limit?: "openInvitations" | "emailsPerHour";
 }
 
 export type Result<T> = { ok: true; status: number; data: T } | { ok: false; status: number; problem: Problem };
@@ -137,6 +139,7 @@ async function call<T>(method: string, path: string, opts: CallOptions = {}): Pr
           : `The service answered HTTP ${res.status}.`) + (retry ? ` (retry after ${retry} s)` : ""),
       invitationStatus: p.invitationStatus,
       errors: p.errors,
+      limit: p.limit,
       retryAfter:
         retry && /^\d+$/.test(retry)
           ? Number(retry)

@@ -172,6 +172,47 @@ test("a failed email is a visible warning on its row (the list answer altered in
   await shot(page, "team-email-failed");
 });
 
+test("the team's limits in words (the API's 429 rate_limited answers replayed in the browser)", async ({ page }) => {
+  // The deployed stack's limits are far above what the suite sends: this answers
+  // the invite as the API does at each limit, and checks what the page says.
+  await signIn(page, "owner");
+  let limit = "openInvitations";
+  await page.route(`${stack.api}/teams/${TEAM}/invitations`, async (route) => {
+    if (route.request().method() !== "POST") return route.fallback();
+    const retry = limit === "openInvitations" ? 86400 : 1500;
+    await route.fulfill({
+      status: 429,
+      headers: {
+        "content-type": "application/problem+json",
+        "retry-after": String(retry),
+        "access-control-allow-origin": APP,
+        "access-control-expose-headers": "retry-after",
+      },
+      json: {
+        type: "urn:invitations:problem:rate_limited",
+        title: "Too many invitations",
+        status: 429,
+        code: "rate_limited",
+        detail: "The team's limit is reached.",
+        limit,
+        retryAfterSeconds: retry,
+      },
+    });
+  });
+  await page.goto(teamPath);
+  const address = freshAddress("limited");
+  await page.getByLabel("Email address").fill(address);
+  await page.getByRole("button", { name: "Send invitation", exact: true }).click();
+  await expect(page.getByRole("alert")).toHaveText(
+    `This team has as many open invitations as it may have. Withdraw those no longer needed, then invite ${address}.`,
+  );
+  limit = "emailsPerHour";
+  await page.getByRole("button", { name: "Send invitation", exact: true }).click();
+  await expect(page.getByRole("alert")).toHaveText(
+    `This team has sent as many invitation emails as it may in an hour. You can invite ${address} in 25 minutes.`,
+  );
+});
+
 test("keyboard only: skip link, invite, and the withdraw dialog with Escape; focus is visible", async ({ page }) => {
   await signIn(page, "owner");
   await page.goto(teamPath);

@@ -287,6 +287,19 @@ export async function teamPage(ctx: PageContext): Promise<void> {
       case "already_member":
         showFormError(`${address} is already a member of this team, so there is nothing to invite them to.`);
         break;
+      case "rate_limited": {
+        const minutes = p.retryAfter ? Math.max(1, Math.ceil(p.retryAfter / 60)) : null;
+        const later = minutes ? `in ${minutes} minute${minutes === 1 ? "" : "s"}` : "later";
+        showFormError(
+          p.limit === "openInvitations"
+            ? `This team has as many open invitations as it may have. Withdraw those no longer needed, then invite ${address}.`
+            : `This team has sent as many invitation emails as it may in an hour. You can invite ${address} ${later}.`,
+        );
+        break;
+      }
+      case "team_closed":
+        showFormError("This team has been closed: nobody can be invited to it any more.");
+        break;
       case "forbidden":
         manages = false;
         live.say(
