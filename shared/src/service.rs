@@ -24,7 +24,7 @@ use crate::config::AWS_ATTEMPT_TIMEOUT;
 use crate::domain::{
     retry_after_seconds, Email, EmailDelivery, Invitation, InvitationId, Limit, LinkKeys, LinkToken, Locale,
     Membership, Permission, Role, RoleCatalog, RoleName, SendLog, SendSlot, Status, Team, TeamId, TeamLimits,
-    UserId, SEND_WINDOW,
+    UserId, RELEASE_GRACE,
 };
 use crate::error::Error;
 use crate::mail;
@@ -383,7 +383,8 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
                     // them (once per invite) and try again.
                     let found = self.store.release_expired(&invitation.team_id, now).await?;
                     if released || !found.freed {
-                        let wait = found.next_expiry.map_or(SEND_WINDOW, |at| at - now);
+                        // The next open one frees its place a grace after it expires.
+                        let wait = found.next_expiry.map_or(RELEASE_GRACE, |at| at + RELEASE_GRACE - now);
                         return Err(Error::RateLimited(Limit::OpenInvitations, retry_after_seconds(wait)));
                     }
                     released = true;

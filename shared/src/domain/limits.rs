@@ -16,6 +16,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 /// The window of the emails-per-hour limit.
 pub const SEND_WINDOW: TimeDelta = TimeDelta::hours(1);
 
+/// How long after its expiry an unanswered invitation still holds its place
+/// in the open count: longer than any request runs, so that an answer judged
+/// just before the expiry has committed (and left the count) first.
+pub const RELEASE_GRACE: TimeDelta = TimeDelta::minutes(5);
+
 /// A team's limits, the same for every team of a deployment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TeamLimits {

@@ -16,7 +16,7 @@ pub use invitation::{
     EmailDelivery, Invitation, ResendError, Resolution, Status, TransitionError, UnknownEmailDelivery,
     UnknownStatus,
 };
-pub use limits::{retry_after_seconds, Limit, SendLog, SendSlot, TeamLimits, SEND_WINDOW};
+pub use limits::{retry_after_seconds, Limit, SendLog, SendSlot, TeamLimits, RELEASE_GRACE, SEND_WINDOW};
 pub use locale::{InvalidLocale, Locale};
 pub use role::{InvalidRoleName, Permission, Role, RoleCatalog, RoleError, RoleName};
 pub use team::{InvalidTeamName, Membership, Team, TeamName};

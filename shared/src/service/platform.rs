@@ -134,16 +134,12 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         let by = caller.as_user();
         let by = &by;
         let purge_at = now + self.settings.history_retention;
+        let withdraw = |inv: Invitation| async move {
+            let inv = inv.withdraw(by.clone(), now)?;
+            self.store.withdraw_closing(&inv, now, purge_at).await.map_err(Error::from)
+        };
         let mut withdrawn = 0;
-        self.each_open_invitation(
-            id,
-            |inv| async move {
-                let inv = inv.withdraw(by.clone(), now)?;
-                self.store.withdraw_closing(&inv, now, purge_at).await.map_err(Error::from)
-            },
-            &mut withdrawn,
-        )
-        .await?;
+        self.each_open_invitation(id, withdraw, &mut withdrawn).await?;
         // After the withdrawals: an acceptance that won its race against one has
         // made its membership by now, and ends here with the others.
         let mut ended = 0;
@@ -163,6 +159,9 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
                 None => break,
             }
         }
+        // Once more: the index the first pass read lags the table by a moment,
+        // so an invitation committed just before the mark may only show now.
+        self.each_open_invitation(id, withdraw, &mut withdrawn).await?;
         Ok(Closed { team, invitations_withdrawn: withdrawn, memberships_ended: ended })
     }
 

@@ -37,6 +37,7 @@ use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
 use super::table::{GSI_BY_EMAIL, GSI_BY_STATUS, GSI_BY_TEAM};
+use crate::domain::RELEASE_GRACE;
 use crate::domain::{
     Email, EmailDelivery, Invitation, InvitationId, Membership, Resolution, RoleName, SendSlot, Status, Team,
     TeamId, TeamName, UserId,
@@ -61,9 +62,12 @@ const MAX_QUERIES_PER_PAGE: usize = 10;
 /// one transaction (DynamoDB allows 100 items).
 const RELEASE_BATCH: usize = 50;
 
-/// Attempts of an invite whose transaction met another on one of its items
-/// (real DynamoDB: concurrent invites of one team share its limits item).
-const CONFLICT_ATTEMPTS: u32 = 5;
+/// Attempts of a transaction that met another on one of its items (real
+/// DynamoDB: concurrent writes of one team share its limits item).
+pub(crate) const CONFLICT_ATTEMPTS: u32 = 5;
+
+/// Pages `release_expired` reads at most looking for invitations to release.
+const RELEASE_MAX_PAGES: usize = 20;
 
 /// The positions of the items in each transaction, named, so that a cancellation
 /// reason is read by what it is about.
@@ -127,11 +131,27 @@ impl DynamoStore {
         Ok(out.item)
     }
 
-    /// Sends one transaction; a cancellation comes back with its reasons.
+    /// Sends one transaction; a cancellation comes back with its reasons. One
+    /// that only met another transaction on an item (real DynamoDB: every write
+    /// of a team shares its limits item) wrote nothing, and is sent again a
+    /// little later, at a random moment so that the racers part.
     async fn send_transaction(&self, items: Vec<TransactWriteItem>) -> Result<(), Transact> {
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-            Ok(_) => Ok(()),
-            Err(err) => Err(Transact::from_sdk(err)),
+        let mut attempt = 0;
+        loop {
+            let sent =
+                self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await;
+            match sent.map_err(Transact::from_sdk) {
+                Ok(_) => return Ok(()),
+                Err(Transact::Cancelled(c))
+                    if c.conflict() && !c.any_failed() && attempt + 1 < CONFLICT_ATTEMPTS =>
+                {
+                    attempt += 1;
+                    let jitter = uuid::Uuid::new_v4().as_u128() % 20;
+                    let pause = 10 * u64::from(attempt) + jitter as u64;
+                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                }
+                Err(e) => return Err(e),
+            }
         }
     }
 
@@ -342,10 +362,9 @@ impl DynamoStore {
         }
     }
 
-    /// `try_insert`, again after a conflict (a little later, at a random
-    /// moment, so that the racers part): a racing invite of the same email then
-    /// meets the winner's lock and reports it (409), as the emulators' serial
-    /// answers do; one of the same team merely shared its limits item.
+    /// `try_insert`, once more after conflicts outlasted `send_transaction`'s
+    /// retries: the attempt meets the winner's lock and reports it (409), as the
+    /// emulators' serial answers do.
     async fn insert_retrying(
         &self,
         inv: &Invitation,
@@ -355,21 +374,163 @@ impl DynamoStore {
         stale: Option<InvitationId>,
         limits: (SendSlot, u32),
     ) -> Result<Inserted, InsertError> {
-        for attempt in 0..CONFLICT_ATTEMPTS {
-            if attempt > 0 {
-                let jitter = uuid::Uuid::new_v4().as_u128() % 20;
-                tokio::time::sleep(std::time::Duration::from_millis(10 * u64::from(attempt) + jitter as u64))
-                    .await;
-            }
+        for _ in 0..2 {
             if let Attempt::Done(inserted) = self.try_insert(inv, roles, now, purge_at, stale, limits).await?
             {
                 return Ok(inserted);
             }
         }
-        Err(StoreError::Unavailable(format!(
-            "invite: the transaction met a conflict {CONFLICT_ATTEMPTS} times"
-        ))
-        .into())
+        Err(StoreError::Unavailable("invite: the transaction kept meeting others".into()).into())
+    }
+}
+
+impl DynamoStore {
+    /// Up to `RELEASE_BATCH` of the team's invitations that expired by `cutoff`
+    /// and still count as open, the most recently expired first (those released
+    /// earlier are older), reading on past released ones for a bounded number
+    /// of pages.
+    async fn unreleased_expired(
+        &self,
+        team: &TeamId,
+        cutoff: DateTime<Utc>,
+    ) -> Result<Vec<Invitation>, StoreError> {
+        let (from, to) = by_status_range(Status::Expired, cutoff);
+        let mut found = Vec::new();
+        let mut start = None;
+        for _ in 0..RELEASE_MAX_PAGES {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI_BY_STATUS)
+                .key_condition_expression("gsi1pk = :pk AND gsi2sk BETWEEN :from AND :to")
+                .filter_expression("attribute_not_exists(#released)")
+                .expression_attribute_names("#released", RELEASED_AT)
+                .expression_attribute_values(":pk", by_team_key(team))
+                .expression_attribute_values(":from", s(from.clone()))
+                .expression_attribute_values(":to", s(to.clone()))
+                .scan_index_forward(false)
+                .limit(RELEASE_BATCH as i32)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| store_error(&e))?;
+            for item in out.items() {
+                if found.len() < RELEASE_BATCH {
+                    found.push(parse_invitation(item)?);
+                }
+            }
+            match out.last_evaluated_key {
+                Some(key) if found.len() < RELEASE_BATCH => start = Some(key),
+                _ => break,
+            }
+        }
+        Ok(found)
+    }
+
+    /// One transaction: each of `expired` marked released (if still open,
+    /// expired by `cutoff` and not released), and the team's count down by as many.
+    fn release_items(
+        &self,
+        team: &TeamId,
+        expired: &[Invitation],
+        cutoff: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let mut items = Vec::with_capacity(expired.len() + 1);
+        for inv in expired {
+            let update = Update::builder()
+                .table_name(&self.table)
+                .key("pk", s(invitation_pk(inv.id)))
+                .key("sk", s(INVITATION_SK))
+                .condition_expression(
+                    "#status = :open AND expiresAtMs <= :cutoff AND attribute_not_exists(#released)",
+                )
+                .update_expression("SET #released = :at")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_names("#released", RELEASED_AT)
+                .set_expression_attribute_values(Some(item([
+                    (":open", s(Status::Open.as_str())),
+                    (":cutoff", n(cutoff.timestamp_millis())),
+                    (":at", s(format_timestamp(now))),
+                ])))
+                .build()
+                .map_err(build_error)?;
+            items.push(TransactWriteItem::builder().update(update).build());
+        }
+        items.push(self.limits_update(team, LimitsChange::leaving(expired.len()))?);
+        Ok(items)
+    }
+
+    /// Sets the team's open count to what it counts (its open invitations and
+    /// those expired but not yet released, as the `byStatus` index has them),
+    /// if the count has not moved meanwhile; whether that freed a place.
+    async fn recount_open(&self, team: &TeamId) -> Result<bool, StoreError> {
+        let Some(limits) = self.get(team_pk(team), LIMITS_SK.into()).await? else {
+            return Ok(false);
+        };
+        let Some(seen) = limits.get(OPEN_COUNT).cloned() else {
+            return Ok(false);
+        };
+        let stored = parse_usage(&limits)?.open;
+        let open = Status::Open.as_str();
+        let mut counted: i64 = 0;
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI_BY_STATUS)
+                .key_condition_expression("gsi1pk = :pk AND gsi2sk BETWEEN :from AND :to")
+                .filter_expression("attribute_not_exists(#released)")
+                .expression_attribute_names("#released", RELEASED_AT)
+                .expression_attribute_values(":pk", by_team_key(team))
+                .expression_attribute_values(":from", s(format!("{open}#")))
+                .expression_attribute_values(":to", s(format!("{open}#~")))
+                .select(aws_sdk_dynamodb::types::Select::Count)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| store_error(&e))?;
+            counted += i64::from(out.count);
+            match out.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => break,
+            }
+        }
+        if counted == stored {
+            return Ok(false);
+        }
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(team)))
+            .key("sk", s(LIMITS_SK))
+            .condition_expression("#open = :seen")
+            .update_expression("SET #open = :counted")
+            .expression_attribute_names("#open", OPEN_COUNT)
+            .expression_attribute_values(":seen", seen)
+            .expression_attribute_values(":counted", n(counted))
+            .send()
+            .await;
+        match out {
+            Ok(_) => {
+                tracing::warn!(team = %team, from = stored, to = counted, "open invitation count corrected");
+                Ok(counted < stored)
+            }
+            // Moved meanwhile: the next refusal counts again.
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(store_error(&e)),
+        }
     }
 }
 
@@ -536,24 +697,10 @@ impl InvitationStore for DynamoStore {
     }
 
     async fn release_expired(&self, team: &TeamId, now: DateTime<Utc>) -> Result<Released, StoreError> {
-        // Expiry is a moment, not a write: the expired part of the open range of
-        // `byStatus`, most recently expired first (those released before are
-        // older: a call releases every one it finds), and, apart, the next expiry.
-        let (from, to) = by_status_range(Status::Expired, now);
-        let expired = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(GSI_BY_STATUS)
-            .key_condition_expression("gsi1pk = :pk AND gsi2sk BETWEEN :from AND :to")
-            .filter_expression("attribute_not_exists(#released)")
-            .expression_attribute_names("#released", RELEASED_AT)
-            .expression_attribute_values(":pk", by_team_key(team))
-            .expression_attribute_values(":from", s(from))
-            .expression_attribute_values(":to", s(to))
-            .scan_index_forward(false)
-            .limit(RELEASE_BATCH as i32)
-            .send();
+        // Only those expired a while ago: a request that judged one open just
+        // before its expiry may still be committing its answer under that
+        // earlier instant, which would release it a second time.
+        let cutoff = now - RELEASE_GRACE;
         let (from, to) = by_status_range(Status::Open, now);
         let next = self
             .client
@@ -566,48 +713,31 @@ impl InvitationStore for DynamoStore {
             .expression_attribute_values(":to", s(to))
             .limit(1)
             .send();
-        let (expired, next) = tokio::join!(expired, next);
-        let expired = expired.map_err(|e| store_error(&e))?;
+        let (next, expired) = tokio::join!(next, self.unreleased_expired(team, cutoff));
         let next_expiry = match next.map_err(|e| store_error(&e))?.items().first() {
             Some(item) => Some(parse_invitation(item)?.expires_at),
             None => None,
         };
-        let ids = expired.items().iter().map(parse_invitation).collect::<Result<Vec<_>, _>>()?;
-        if ids.is_empty() {
-            return Ok(Released { freed: false, next_expiry });
-        }
-        let mut items = Vec::with_capacity(ids.len() + 1);
-        for inv in &ids {
-            let update = Update::builder()
-                .table_name(&self.table)
-                .key("pk", s(invitation_pk(inv.id)))
-                .key("sk", s(INVITATION_SK))
-                .condition_expression(
-                    "#status = :open AND expiresAtMs <= :now AND attribute_not_exists(#released)",
-                )
-                .update_expression("SET #released = :at")
-                .expression_attribute_names("#status", "status")
-                .expression_attribute_names("#released", RELEASED_AT)
-                .set_expression_attribute_values(Some(item([
-                    (":open", s(Status::Open.as_str())),
-                    (":now", n(now.timestamp_millis())),
-                    (":at", s(format_timestamp(now))),
-                ])))
-                .build()
-                .map_err(build_error)?;
-            items.push(TransactWriteItem::builder().update(update).build());
-        }
-        items.push(self.limits_update(team, LimitsChange::leaving(ids.len()))?);
-        match self.send_transaction(items).await {
-            Ok(()) => Ok(Released { freed: true, next_expiry }),
-            Err(Transact::Failed(e)) => Err(e),
-            // Another request released some of them first (or one was answered
-            // just before its expiry): what it freed is free.
-            Err(Transact::Cancelled(c)) if c.any_failed() || c.conflict() => {
-                Ok(Released { freed: true, next_expiry })
+        let mut expired = expired?;
+        // Twice at most: a cancellation means another request released some of
+        // them (or one was answered) meanwhile; look again.
+        for _ in 0..2 {
+            if expired.is_empty() {
+                break;
             }
-            Err(Transact::Cancelled(c)) => Err(c.unexpected()),
+            match self.send_transaction(self.release_items(team, &expired, cutoff, now)?).await {
+                Ok(()) => return Ok(Released { freed: true, next_expiry }),
+                Err(Transact::Failed(e)) => return Err(e),
+                Err(Transact::Cancelled(c)) if c.any_failed() || c.conflict() => {
+                    expired = self.unreleased_expired(team, cutoff).await?;
+                }
+                Err(Transact::Cancelled(c)) => return Err(c.unexpected()),
+            }
         }
+        // Nothing to release: the count may have drifted from what it counts
+        // (invitations from before it existed; one the TTL purged before its
+        // release), so it is counted again.
+        Ok(Released { freed: self.recount_open(team).await?, next_expiry })
     }
 
     async fn set_email_delivery(&self, id: InvitationId, delivery: EmailDelivery) -> Result<(), StoreError> {
@@ -910,6 +1040,8 @@ impl InvitationStore for DynamoStore {
             .key_condition_expression("pk = :pk AND begins_with(sk, :member)")
             .expression_attribute_values(":pk", s(team_pk(team)))
             .expression_attribute_values(":member", s(MEMBER_SK_PREFIX))
+            // A membership made a moment ago is listed (and a closing ends it).
+            .consistent_read(true)
             .limit((query.limit + 1) as i32)
             .set_exclusive_start_key(start)
             .send()

@@ -57,15 +57,20 @@ fn read(inv: &Invitation) -> Rule {
     mock!(Client::get_item).then_output(move || GetItemOutput::builder().set_item(Some(item.clone())).build())
 }
 
-/// The transaction cancelled because another one held an item (`TransactionConflict`).
+/// The transaction cancelled because another one held an item
+/// (`TransactionConflict`), on every attempt the adapter makes.
 fn conflict(items: usize) -> Rule {
-    mock!(Client::transact_write_items).then_error(move || {
-        let mut reasons = vec![CancellationReason::builder().code("TransactionConflict").build()];
-        reasons.resize_with(items, || CancellationReason::builder().code("None").build());
-        TransactWriteItemsError::TransactionCanceledException(
-            TransactionCanceledException::builder().set_cancellation_reasons(Some(reasons)).build(),
-        )
-    })
+    mock!(Client::transact_write_items)
+        .sequence()
+        .error(move || {
+            let mut reasons = vec![CancellationReason::builder().code("TransactionConflict").build()];
+            reasons.resize_with(items, || CancellationReason::builder().code("None").build());
+            TransactWriteItemsError::TransactionCanceledException(
+                TransactionCanceledException::builder().set_cancellation_reasons(Some(reasons)).build(),
+            )
+        })
+        .times(super::CONFLICT_ATTEMPTS as usize)
+        .build()
 }
 
 fn service(rules: &[&Rule]) -> InvitationService<DynamoStore, NoMail, LinkKeys> {
