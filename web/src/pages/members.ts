@@ -7,11 +7,12 @@
 
 import type { PageContext } from "../main";
 import { api, type Membership, type Problem, type TeamRole } from "../api";
-import { session, signIn } from "../auth";
+import { session } from "../auth";
 import { config } from "../config";
 import { confirmDialog } from "../dialog";
 import { append, h, liveRegion, replace } from "../dom";
 import { roleName, when } from "../format";
+import { pagerControls, signInButton, signInPrompt } from "./common";
 import { teamNav } from "./teamnav";
 
 export async function membersPage(ctx: PageContext): Promise<void> {
@@ -22,18 +23,7 @@ export async function membersPage(ctx: PageContext): Promise<void> {
 
   const s = session();
   if (!s) {
-    append(ctx.main, [
-      h("p", null, "Sign in to see this team's members."),
-      h(
-        "p",
-        null,
-        h(
-          "button",
-          { type: "button", class: "button", onclick: () => void signIn(location.pathname + location.search) },
-          "Sign in",
-        ),
-      ),
-    ]);
+    append(ctx.main, signInPrompt("Sign in to see this team's members."));
     return;
   }
 
@@ -72,11 +62,7 @@ export async function membersPage(ctx: PageContext): Promise<void> {
         replace(
           tableArea,
           h("p", { class: "notice notice-error" }, res.problem.detail, " "),
-          h(
-            "button",
-            { type: "button", class: "button", onclick: () => void signIn(location.pathname + location.search) },
-            "Sign in",
-          ),
+          signInButton(),
         );
       } else {
         replace(tableArea, h("p", { class: "notice notice-error" }, res.problem.detail));
@@ -191,11 +177,7 @@ export async function membersPage(ctx: PageContext): Promise<void> {
   }
 
   function renderPager(): void {
-    const prev = h("button", { type: "button", class: "button secondary", disabled: pageIndex === 0 }, "Previous page");
-    const next = h("button", { type: "button", class: "button secondary", disabled: !nextCursor }, "Next page");
-    prev.addEventListener("click", () => void turn(-1));
-    next.addEventListener("click", () => void turn(1));
-    replace(pager, prev, h("span", { class: "page-number" }, `Page ${pageIndex + 1}`), next);
+    replace(pager, ...pagerControls(pageIndex, !!nextCursor, (step) => void turn(step)));
   }
 
   async function turn(step: 1 | -1): Promise<void> {

@@ -5,22 +5,16 @@
 
 import type { PageContext } from "../main";
 import { api, type Preview, type Problem } from "../api";
-import { session, signIn } from "../auth";
+import { session } from "../auth";
 import { append, h, liveRegion, replace } from "../dom";
 import { roleName, when } from "../format";
+import { pagerControls, signInButton, signInPrompt } from "./common";
 
 export async function myInvitationsPage(ctx: PageContext): Promise<void> {
   append(ctx.main, [ctx.heading("My invitations")]);
   const s = session();
   if (!s) {
-    append(ctx.main, [
-      h("p", null, "Sign in to see the invitations sent to your email address."),
-      h(
-        "p",
-        null,
-        h("button", { type: "button", class: "button", onclick: () => void signIn(location.pathname) }, "Sign in"),
-      ),
-    ]);
+    append(ctx.main, signInPrompt("Sign in to see the invitations sent to your email address."));
     return;
   }
 
@@ -75,7 +69,7 @@ export async function myInvitationsPage(ctx: PageContext): Promise<void> {
         replace(
           area,
           h("p", { class: "notice notice-error" }, p.detail, " "),
-          h("button", { type: "button", class: "button", onclick: () => void signIn(location.pathname) }, "Sign in"),
+          signInButton(),
         );
       } else {
         replace(area, h("p", { class: "notice notice-error" }, p.detail));
@@ -175,11 +169,7 @@ export async function myInvitationsPage(ctx: PageContext): Promise<void> {
       replace(pager);
       return;
     }
-    const prev = h("button", { type: "button", class: "button secondary", disabled: pageIndex === 0 }, "Previous page");
-    const next = h("button", { type: "button", class: "button secondary", disabled: !nextCursor }, "Next page");
-    prev.addEventListener("click", () => void turn(-1));
-    next.addEventListener("click", () => void turn(1));
-    replace(pager, prev, h("span", { class: "page-number" }, `Page ${pageIndex + 1}`), next);
+    replace(pager, ...pagerControls(pageIndex, !!nextCursor, (step) => void turn(step)));
   }
 
   async function turn(step: 1 | -1): Promise<void> {

@@ -7,11 +7,12 @@
 import type { PageContext } from "../main";
 import { navigate } from "../main";
 import { api, type Invitation, type Page, type Problem, type Status } from "../api";
-import { session, signIn } from "../auth";
+import { session } from "../auth";
 import { config } from "../config";
 import { confirmDialog } from "../dialog";
 import { append, h, liveRegion, replace, uid } from "../dom";
 import { roleName, STATUS_LABEL, statusBadge, when } from "../format";
+import { pagerControls, signInButton, signInPrompt } from "./common";
 import { teamNav } from "./teamnav";
 
 const STATUSES: Status[] = ["open", "expired", "accepted", "declined", "withdrawn"];
@@ -56,18 +57,7 @@ export async function teamPage(ctx: PageContext): Promise<void> {
   append(ctx.main, [h1, teamNav(teamId, "invitations")]);
 
   if (!session()) {
-    append(ctx.main, [
-      h("p", null, "Sign in to see this team's invitations."),
-      h(
-        "p",
-        null,
-        h(
-          "button",
-          { type: "button", class: "button", onclick: () => void signIn(location.pathname + location.search) },
-          "Sign in",
-        ),
-      ),
-    ]);
+    append(ctx.main, signInPrompt("Sign in to see this team's invitations."));
     return;
   }
 
@@ -343,11 +333,7 @@ export async function teamPage(ctx: PageContext): Promise<void> {
         replace(
           tableArea,
           h("p", { class: "notice notice-error" }, res.problem.detail, " "),
-          h(
-            "button",
-            { type: "button", class: "button", onclick: () => void signIn(location.pathname + location.search) },
-            "Sign in",
-          ),
+          signInButton(),
         );
       } else {
         replace(tableArea, h("p", { class: "notice notice-error" }, res.problem.detail));
@@ -577,11 +563,7 @@ export async function teamPage(ctx: PageContext): Promise<void> {
 
   // ---- paging: the API's opaque cursor, a stack of them for going back ----
   function renderPager(): void {
-    const prev = h("button", { type: "button", class: "button secondary", disabled: pageIndex === 0 }, "Previous page");
-    const next = h("button", { type: "button", class: "button secondary", disabled: !current.nextCursor }, "Next page");
-    prev.addEventListener("click", () => void turn(-1));
-    next.addEventListener("click", () => void turn(1));
-    replace(pager, prev, h("span", { class: "page-number" }, `Page ${pageIndex + 1}`), next);
+    replace(pager, ...pagerControls(pageIndex, !!current.nextCursor, (step) => void turn(step)));
   }
 
   async function turn(step: 1 | -1): Promise<void> {
