@@ -385,6 +385,35 @@ impl DynamoStore {
 }
 
 impl DynamoStore {
+    /// A query of the team's `byStatus` sort keys from `from` to `to`, inclusive.
+    fn by_status_query(
+        &self,
+        team: &TeamId,
+        from: &str,
+        to: &str,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI_BY_STATUS)
+            .key_condition_expression("gsi1pk = :pk AND gsi2sk BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", by_team_key(team))
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":to", s(to))
+    }
+
+    /// `by_status_query` of the invitations that still count as open.
+    fn unreleased_query(
+        &self,
+        team: &TeamId,
+        from: &str,
+        to: &str,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        self.by_status_query(team, from, to)
+            .filter_expression("attribute_not_exists(#released)")
+            .expression_attribute_names("#released", RELEASED_AT)
+    }
+
     /// Up to `RELEASE_BATCH` of the team's invitations that expired by `cutoff`
     /// and still count as open, the most recently expired first (those released
     /// earlier are older), reading on past released ones for a bounded number
@@ -399,16 +428,7 @@ impl DynamoStore {
         let mut start = None;
         for _ in 0..RELEASE_MAX_PAGES {
             let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(GSI_BY_STATUS)
-                .key_condition_expression("gsi1pk = :pk AND gsi2sk BETWEEN :from AND :to")
-                .filter_expression("attribute_not_exists(#released)")
-                .expression_attribute_names("#released", RELEASED_AT)
-                .expression_attribute_values(":pk", by_team_key(team))
-                .expression_attribute_values(":from", s(from.clone()))
-                .expression_attribute_values(":to", s(to.clone()))
+                .unreleased_query(team, &from, &to)
                 .scan_index_forward(false)
                 .limit(RELEASE_BATCH as i32)
                 .set_exclusive_start_key(start.take())
@@ -478,16 +498,7 @@ impl DynamoStore {
         let mut start = None;
         loop {
             let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(GSI_BY_STATUS)
-                .key_condition_expression("gsi1pk = :pk AND gsi2sk BETWEEN :from AND :to")
-                .filter_expression("attribute_not_exists(#released)")
-                .expression_attribute_names("#released", RELEASED_AT)
-                .expression_attribute_values(":pk", by_team_key(team))
-                .expression_attribute_values(":from", s(format!("{open}#")))
-                .expression_attribute_values(":to", s(format!("{open}#~")))
+                .unreleased_query(team, &format!("{open}#"), &format!("{open}#~"))
                 .select(aws_sdk_dynamodb::types::Select::Count)
                 .set_exclusive_start_key(start.take())
                 .send()
@@ -515,22 +526,12 @@ impl DynamoStore {
             .expression_attribute_values(":counted", n(counted))
             .send()
             .await;
-        match out {
-            Ok(_) => {
-                tracing::warn!(team = %team, from = stored, to = counted, "open invitation count corrected");
-                Ok(counted < stored)
-            }
-            // Moved meanwhile: the next refusal counts again.
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(store_error(&e)),
+        // Moved meanwhile: the next refusal counts again.
+        if !applied(out)? {
+            return Ok(false);
         }
+        tracing::warn!(team = %team, from = stored, to = counted, "open invitation count corrected");
+        Ok(counted < stored)
     }
 }
 
@@ -628,6 +629,22 @@ impl DynamoStore {
     }
 }
 
+/// A conditional update's outcome where a failed condition is an answer, not
+/// an error: whether it applied.
+fn applied<O, R: std::fmt::Debug>(
+    out: Result<O, aws_sdk_dynamodb::error::SdkError<UpdateItemError, R>>,
+) -> Result<bool, StoreError> {
+    match out {
+        Ok(_) => Ok(true),
+        Err(e)
+            if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(store_error(&e)),
+    }
+}
+
 fn not_open(item: Option<&Item>) -> Result<ResolveError, StoreError> {
     let current = match item {
         Some(item) => Some(Box::new(parse_invitation(item)?)),
@@ -702,17 +719,7 @@ impl InvitationStore for DynamoStore {
         // earlier instant, which would release it a second time.
         let cutoff = now - RELEASE_GRACE;
         let (from, to) = by_status_range(Status::Open, now);
-        let next = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(GSI_BY_STATUS)
-            .key_condition_expression("gsi1pk = :pk AND gsi2sk BETWEEN :from AND :to")
-            .expression_attribute_values(":pk", by_team_key(team))
-            .expression_attribute_values(":from", s(from))
-            .expression_attribute_values(":to", s(to))
-            .limit(1)
-            .send();
+        let next = self.by_status_query(team, &from, &to).limit(1).send();
         let (next, expired) = tokio::join!(next, self.unreleased_expired(team, cutoff));
         let next_expiry = match next.map_err(|e| store_error(&e))?.items().first() {
             Some(item) => Some(parse_invitation(item)?.expires_at),
@@ -1222,18 +1229,7 @@ impl InvitationStore for DynamoStore {
             ])))
             .send()
             .await;
-        match out {
-            Ok(_) => Ok(true),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(store_error(&e)),
-        }
+        applied(out)
     }
 
     async fn close_team(&self, id: &TeamId, now: DateTime<Utc>) -> Result<TeamRecord, TeamChangeError> {
@@ -1287,18 +1283,7 @@ impl InvitationStore for DynamoStore {
             .set_expression_attribute_values(Some(change.values))
             .send()
             .await;
-        match out {
-            Ok(_) => Ok(true),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(store_error(&e)),
-        }
+        applied(out)
     }
 
     async fn end_membership(&self, m: &Membership) -> Result<bool, StoreError> {
