@@ -1,4 +1,4 @@
-//! Cold-start wiring shared by the four functions: configuration, SDK clients and
+//! Cold-start wiring shared by the functions: configuration, SDK clients and
 //! the service, built once and then borrowed by every request.
 
 use aws_config::timeout::TimeoutConfig;
@@ -9,8 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::adapters::dynamo::DynamoStore;
+use crate::adapters::eventbridge::EventBridgePublisher;
 use crate::adapters::secrets::SecretsManagerKeys;
 use crate::adapters::ses::SesMailer;
+use crate::background::{DeliveryFunction, EventsFunction};
 use crate::clock::SystemClock;
 use crate::config::{Config, Links};
 use crate::domain::RoleCatalog;
@@ -59,7 +61,11 @@ pub fn http_client() -> SharedHttpClient {
 
 pub fn handlers(config: Config, sdk: &SdkConfig) -> ProductionHandlers {
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), config.table_name.clone());
-    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(sdk), config.sender_email.clone());
+    let mailer = SesMailer::new(
+        aws_sdk_sesv2::Client::new(sdk),
+        config.sender_email.clone(),
+        config.ses_configuration_set.clone(),
+    );
     let settings = Settings {
         app_base_url: config.app_base_url.clone(),
         invitation_validity: config.invitation_validity,
@@ -104,6 +110,63 @@ impl Instance {
 
     pub async fn handlers(&self) -> &ProductionHandlers {
         self.handlers.get_or_init(|| async { handlers(self.config.clone(), &sdk_config().await) }).await
+    }
+}
+
+/// The `events` function's instance: its publisher, built by the first batch.
+pub struct EventsInstance {
+    bus: String,
+    function: tokio::sync::OnceCell<EventsFunction<EventBridgePublisher>>,
+}
+
+impl EventsInstance {
+    /// `EVENT_BUS_NAME`: the bus (name or ARN) events are published to.
+    pub fn from_env() -> Result<Self, lambda_http::Error> {
+        let bus = required_env("EVENT_BUS_NAME")?;
+        Ok(Self { bus, function: tokio::sync::OnceCell::new() })
+    }
+
+    pub async fn function(&self) -> &EventsFunction<EventBridgePublisher> {
+        self.function
+            .get_or_init(|| async {
+                let client = aws_sdk_eventbridge::Client::new(&sdk_config().await);
+                EventsFunction::new(EventBridgePublisher::new(client, self.bus.clone()))
+            })
+            .await
+    }
+}
+
+/// The `delivery` function's instance: the store, built by the first event.
+pub struct DeliveryInstance {
+    table: String,
+    function: tokio::sync::OnceCell<DeliveryFunction<DynamoStore>>,
+}
+
+impl DeliveryInstance {
+    /// `TABLE_NAME`: the invitations table.
+    pub fn from_env() -> Result<Self, lambda_http::Error> {
+        let table = required_env("TABLE_NAME")?;
+        Ok(Self { table, function: tokio::sync::OnceCell::new() })
+    }
+
+    pub async fn function(&self) -> &DeliveryFunction<DynamoStore> {
+        self.function
+            .get_or_init(|| async {
+                let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+                DeliveryFunction::new(DynamoStore::new(client, self.table.clone()))
+            })
+            .await
+    }
+}
+
+fn required_env(name: &str) -> Result<String, lambda_http::Error> {
+    match std::env::var(name).ok().filter(|v| !v.trim().is_empty()) {
+        Some(v) => Ok(v),
+        None => {
+            let e = crate::config::ConfigError(vec![format!("{name} is required but not set")]);
+            tracing::error!("{e}");
+            Err(e.into())
+        }
     }
 }
 

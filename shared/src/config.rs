@@ -75,6 +75,9 @@ pub struct Config {
     pub trust_unverified_email: bool,
     /// `MAX_OPEN_INVITATIONS`, `MAX_EMAILS_PER_HOUR`: per team.
     pub limits: TeamLimits,
+    /// `SES_CONFIGURATION_SET`: the set the emails are sent with, whose event
+    /// destination reports their delivery (none: no delivery feedback).
+    pub ses_configuration_set: Option<String>,
     /// Read identity from an unsigned bearer token: local development only, and
     /// only in a `dev` build (a release function has no such setting).
     #[cfg(feature = "dev")]
@@ -185,6 +188,17 @@ impl Config {
                 None
             }
         };
+        let ses_configuration_set =
+            lookup("SES_CONFIGURATION_SET").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        if let Some(set) = &ses_configuration_set {
+            let valid =
+                set.len() <= 64 && set.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !valid {
+                problems.push(format!(
+                    "SES_CONFIGURATION_SET must be at most 64 letters, digits, - or _, got {set:?}"
+                ));
+            }
+        }
         #[cfg(feature = "dev")]
         let local_insecure_auth = lookup(crate::dev::tokens::LOCAL_INSECURE_AUTH).as_deref() == Some("1");
 
@@ -218,6 +232,7 @@ impl Config {
                 branding,
                 trust_unverified_email,
                 limits,
+                ses_configuration_set,
                 #[cfg(feature = "dev")]
                 local_insecure_auth,
             }),

@@ -7,6 +7,7 @@
 //! insecure mode (scripts/test checks the built bootstraps).
 
 pub mod adapters;
+pub mod background;
 pub mod bootstrap;
 pub mod clock;
 pub mod config;

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use std::future::Future;
 
 use crate::domain::{
-    Email, EmailDelivery, Invitation, InvitationId, LinkKeys, Membership, RoleName, SendLog, SendSlot,
-    Status, Team, TeamId, TeamName, UserId,
+    DeliveryFeedback, Email, EmailDelivery, EndedMembership, HistoryEntry, Invitation, InvitationId,
+    LinkKeys, Membership, RoleName, SendLog, SendSlot, Status, Team, TeamId, TeamName, UserId,
 };
 use crate::time::{format_timestamp, parse_timestamp};
 
@@ -259,11 +259,28 @@ pub trait InvitationStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Released, StoreError>> + Send;
 
+    /// Records what became of the email sent at `at` (that SES refused it),
+    /// in the invitation's history too.
     fn set_email_delivery(
         &self,
         id: InvitationId,
         delivery: EmailDelivery,
+        at: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Applies SES's report on an invitation's email, with its history entry,
+    /// only if the invitation is still of the report's link generation and its
+    /// email is known at a lower rank (`EmailDelivery::rank`); whether it did.
+    fn record_delivery(
+        &self,
+        feedback: &DeliveryFeedback,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// An invitation with its history, oldest entry first.
+    fn history(
+        &self,
+        id: InvitationId,
+    ) -> impl Future<Output = Result<Option<(Invitation, Vec<HistoryEntry>)>, StoreError>> + Send;
 
     /// Stores the acceptance `accepted` and creates `membership`, in one
     /// transaction, only if the stored invitation is still open at `now` and
@@ -349,17 +366,19 @@ pub trait InvitationStore: Send + Sync {
         besides: &UserId,
     ) -> impl Future<Output = Result<Option<UserId>, StoreError>> + Send;
 
-    /// Ends `membership` and frees its email in the team, in one transaction,
-    /// only if it is unchanged, `by` holds one of `manager_roles` in the team at
-    /// that moment (not checked when members remove themselves: the membership's
-    /// own condition holds the role that was authorized), and, when given,
-    /// `staying_owner` is still an owner.
+    /// Ends `ended.membership` and frees its email in the team, in one
+    /// transaction, only if it is unchanged, `ended.by` holds one of
+    /// `manager_roles` in the team at that moment (not checked when members
+    /// remove themselves: the membership's own condition holds the role that was
+    /// authorized), and, when given, `staying_owner` is still an owner. The
+    /// record of who ended it and why is kept until `purge_at` (the change
+    /// stream reads it).
     fn remove_member(
         &self,
-        membership: &Membership,
-        by: &UserId,
+        ended: &EndedMembership,
         manager_roles: &[RoleName],
         staying_owner: Option<&UserId>,
+        purge_at: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), RemoveError>> + Send;
 
     fn create_team(
@@ -407,14 +426,60 @@ pub trait InvitationStore: Send + Sync {
         purge_at: DateTime<Utc>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
-    /// Ends `membership` and frees its email in the team, in one transaction, if
-    /// it still exists; whether it did.
+    /// Ends `ended.membership` and frees its email in the team, with the record
+    /// of its end (kept until `purge_at`), in one transaction, if it still
+    /// exists; whether it did.
     fn end_membership(
         &self,
-        membership: &Membership,
+        ended: &EndedMembership,
+        purge_at: DateTime<Utc>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     fn add_member(&self, membership: &Membership) -> impl Future<Output = Result<(), CreateError>> + Send;
+}
+
+/// A change the table committed, as its change stream reports it (see
+/// `adapters::dynamo::stream`): what `service::events` makes events of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Committed {
+    /// New entries of an invitation's history, each with its position in it,
+    /// and the invitation as that write left it.
+    Invitation {
+        invitation: Box<Invitation>,
+        entries: Vec<(usize, HistoryEntry)>,
+    },
+    /// A membership was created (`invitation`: by accepting it).
+    MembershipCreated {
+        membership: Membership,
+        invitation: Option<InvitationId>,
+    },
+    MembershipEnded(EndedMembership),
+}
+
+/// An event for the rest of the platform (`service::events`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingEvent {
+    /// The `detail-type`: `invitation.created`, `membership.revoked`, ...
+    pub kind: &'static str,
+    /// When the change happened.
+    pub time: DateTime<Utc>,
+    /// The `detail`, JSON.
+    pub detail: String,
+}
+
+/// Events that were not published; `first`: the position of the first of
+/// them in what was handed over. The text is for logs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("events not published (the first at {first}): {reason}")]
+pub struct PublishError {
+    pub first: usize,
+    pub reason: String,
+}
+
+/// Where events go (EventBridge in production).
+pub trait EventPublisher: Send + Sync {
+    /// Publishes `events` in order, retrying what failed a few times.
+    fn publish(&self, events: &[OutgoingEvent]) -> impl Future<Output = Result<(), PublishError>> + Send;
 }
 
 /// The link secret could not be had (unreadable, missing, too short): the
@@ -458,6 +523,9 @@ pub struct OutgoingEmail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Name/value pairs that travel with SES's reports on the email (which
+    /// invitation, which send of it), so that each report finds its invitation.
+    pub tags: Vec<(&'static str, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

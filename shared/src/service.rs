@@ -11,6 +11,7 @@
 //! limit releases its expired invitations and tries once more
 //! (`domain::limits`).
 
+pub mod events;
 mod platform;
 
 pub use platform::{Closed, NewTeam, PlatformCaller, Renamed};
@@ -22,9 +23,9 @@ use std::time::Instant;
 use crate::clock::Clock;
 use crate::config::AWS_ATTEMPT_TIMEOUT;
 use crate::domain::{
-    retry_after_seconds, Email, EmailDelivery, Invitation, InvitationId, Limit, LinkKeys, LinkToken, Locale,
-    Membership, Permission, Role, RoleCatalog, RoleName, SendLog, SendSlot, Status, Team, TeamId, TeamLimits,
-    UserId, RELEASE_GRACE,
+    retry_after_seconds, DeliveryFeedback, Email, EmailDelivery, EndReason, EndedMembership, HistoryEntry,
+    Invitation, InvitationId, Limit, LinkKeys, LinkToken, Locale, Membership, Permission, Role, RoleCatalog,
+    RoleName, SendLog, SendSlot, Status, Team, TeamId, TeamLimits, UserId, RELEASE_GRACE,
 };
 use crate::error::Error;
 use crate::mail;
@@ -341,7 +342,7 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         if let Err(e) = self.send_within(&email, deadline).await {
             tracing::warn!(invitation = %invitation.id, error = %e, "invitation email failed");
             invitation.email_delivery = EmailDelivery::Failed;
-            if let Err(e) = self.store.set_email_delivery(invitation.id, EmailDelivery::Failed).await {
+            if let Err(e) = self.store.set_email_delivery(invitation.id, EmailDelivery::Failed, now).await {
                 tracing::error!(invitation = %invitation.id, error = %e, "could not record the failed email");
             }
         }
@@ -442,6 +443,28 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         })
     }
 
+    /// What has happened to one of the team's invitations, oldest first. For
+    /// managers: it names who did what. An invitation of another team is 404.
+    pub async fn history(
+        &self,
+        caller: &Caller,
+        team_id: &TeamId,
+        id: InvitationId,
+    ) -> Result<Vec<HistoryEntry>, Error> {
+        let (membership, found) =
+            tokio::join!(self.store.membership(team_id, &caller.user_id), self.store.history(id));
+        self.authorize(membership?, Permission::MembersManage)?;
+        let (_, history) = found?.filter(|(inv, _)| &inv.team_id == team_id).ok_or(Error::NotFound)?;
+        Ok(history)
+    }
+
+    /// Applies SES's report on an invitation email; whether it changed what the
+    /// invitation shows (a report of an earlier send, or one older than what is
+    /// known, changes nothing).
+    pub async fn record_delivery(&self, feedback: &DeliveryFeedback) -> Result<bool, Error> {
+        Ok(self.store.record_delivery(feedback).await?)
+    }
+
     /// The open invitations addressed to the caller's verified email, across
     /// teams, as their previews: how someone whose email never arrived finds
     /// and accepts them. An unverified address proves nothing: 403.
@@ -518,8 +541,11 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
             false => None,
         };
         let managers = self.roles.holding(Permission::MembersManage);
-        match self.store.remove_member(&removed, &caller.user_id, &managers, staying_owner.as_ref()).await {
-            Ok(()) => Ok(Removed { membership: removed, by: caller.user_id.clone(), at: now }),
+        let reason = if &caller.user_id == user { EndReason::Left } else { EndReason::Removed };
+        let ended = EndedMembership { membership: removed, reason, by: caller.user_id.clone(), at: now };
+        let purge_at = now + self.settings.history_retention;
+        match self.store.remove_member(&ended, &managers, staying_owner.as_ref(), purge_at).await {
+            Ok(()) => Ok(Removed { membership: ended.membership, by: ended.by, at: now }),
             Err(RemoveError::Forbidden) => Err(Error::Forbidden),
             // Gone meanwhile: as if it never was. Changed (a role) or the owner who
             // was to stay is not one any more: the caller may retry, and is judged
@@ -584,7 +610,7 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         if let Err(e) = self.send_within(&email, deadline).await {
             tracing::warn!(invitation = %resent.id, error = %e, "invitation email failed (resend)");
             resent.email_delivery = EmailDelivery::Failed;
-            if let Err(e) = self.store.set_email_delivery(resent.id, EmailDelivery::Failed).await {
+            if let Err(e) = self.store.set_email_delivery(resent.id, EmailDelivery::Failed, now).await {
                 tracing::error!(invitation = %resent.id, error = %e, "could not record the failed email");
             }
         }

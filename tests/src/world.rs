@@ -302,7 +302,7 @@ pub fn handlers(
 ) -> ProductionHandlers {
     let service = InvitationService::new(
         DynamoStore::new(clients.dynamo.clone(), table),
-        SesMailer::new(clients.ses.clone(), Email::parse(options.sender).unwrap()),
+        SesMailer::new(clients.ses.clone(), Email::parse(options.sender).unwrap(), None),
         clock,
         SecretsManagerKeys::new(clients.secrets.clone(), Some(link_secret_id.to_owned()))
             .with_min_refresh(options.keys_min_refresh),

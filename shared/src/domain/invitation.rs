@@ -8,7 +8,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use std::fmt;
 
-use super::{Email, InvitationId, Locale, RoleName, Team, TeamId, TeamName, UserId};
+use super::{BounceType, Email, InvitationId, Locale, RoleName, Team, TeamId, TeamName, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
@@ -24,7 +24,7 @@ pub enum Status {
 pub struct UnknownStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("email delivery must be one of pending, sent, failed")]
+#[error("email delivery must be one of pending, sent, failed, delayed, delivered, bounced, complained")]
 pub struct UnknownEmailDelivery;
 
 impl Status {
@@ -104,6 +104,8 @@ impl Resolution {
 /// What the service knows of the invitation email. A new invitation is written
 /// `Sent` in the same write that creates it (a delivered email then costs no
 /// further round trip) and becomes `Failed` if SES refuses or does not answer.
+/// SES's feedback (`domain::delivery`) then moves it on: `Delayed`, `Delivered`,
+/// `Bounced`, `Complained` (or `Failed`, when SES rejects it after accepting).
 /// `Pending` is what earlier versions wrote before SES answered: still read,
 /// never written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,22 +113,51 @@ pub enum EmailDelivery {
     Pending,
     Sent,
     Failed,
+    Delayed,
+    Delivered,
+    Bounced,
+    Complained,
 }
 
 impl EmailDelivery {
+    const ALL: [EmailDelivery; 7] = [
+        Self::Pending,
+        Self::Sent,
+        Self::Failed,
+        Self::Delayed,
+        Self::Delivered,
+        Self::Bounced,
+        Self::Complained,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             EmailDelivery::Pending => "pending",
             EmailDelivery::Sent => "sent",
             EmailDelivery::Failed => "failed",
+            EmailDelivery::Delayed => "delayed",
+            EmailDelivery::Delivered => "delivered",
+            EmailDelivery::Bounced => "bounced",
+            EmailDelivery::Complained => "complained",
         }
     }
 
     pub fn parse(raw: &str) -> Result<Self, UnknownEmailDelivery> {
-        [Self::Pending, Self::Sent, Self::Failed]
-            .into_iter()
-            .find(|d| d.as_str() == raw)
-            .ok_or(UnknownEmailDelivery)
+        Self::ALL.into_iter().find(|d| d.as_str() == raw).ok_or(UnknownEmailDelivery)
+    }
+
+    /// The order feedback moves in: a report never replaces one of a higher
+    /// rank, so feedback arriving out of order cannot move the status back (a
+    /// delay reported after the delivery; a delivery after the complaint it
+    /// led to). A send starts again at 0.
+    pub fn rank(self) -> u8 {
+        match self {
+            EmailDelivery::Pending | EmailDelivery::Sent => 0,
+            EmailDelivery::Delayed => 1,
+            EmailDelivery::Delivered => 2,
+            EmailDelivery::Failed | EmailDelivery::Bounced => 3,
+            EmailDelivery::Complained => 4,
+        }
     }
 }
 
@@ -143,6 +174,8 @@ pub struct Invitation {
     pub expires_at: DateTime<Utc>,
     pub resolution: Resolution,
     pub email_delivery: EmailDelivery,
+    /// Why the email bounced, when it did.
+    pub bounce: Option<BounceType>,
     /// When the email last went out: `created_at`, or the latest resend.
     pub sent_at: DateTime<Utc>,
     /// Raised by each resend; only a link of this generation works (`token`).
@@ -193,6 +226,7 @@ impl Invitation {
             expires_at: now + valid_for,
             resolution: Resolution::Open,
             email_delivery: EmailDelivery::Sent,
+            bounce: None,
             sent_at: now,
             link_generation: 0,
             locale: Locale::default(),
@@ -219,6 +253,7 @@ impl Invitation {
             expires_at: now + valid_for,
             link_generation: self.link_generation + 1,
             email_delivery: EmailDelivery::Sent,
+            bounce: None,
             ..self.clone()
         })
     }

@@ -1,7 +1,9 @@
 //! The domain: types that cannot hold invalid values and pure rules over them.
 //! Nothing here knows about HTTP, DynamoDB or SES.
 
+mod delivery;
 mod email;
+mod history;
 mod ids;
 mod invitation;
 mod limits;
@@ -10,7 +12,9 @@ mod role;
 mod team;
 mod token;
 
+pub use delivery::{BounceType, DeliveryFeedback};
 pub use email::{Email, InvalidEmail};
+pub use history::{Change, HistoryEntry};
 pub use ids::{InvalidId, InvitationId, TeamId, UserId};
 pub use invitation::{
     EmailDelivery, Invitation, ResendError, Resolution, Status, TransitionError, UnknownEmailDelivery,
@@ -19,7 +23,7 @@ pub use invitation::{
 pub use limits::{retry_after_seconds, Limit, SendLog, SendSlot, TeamLimits, RELEASE_GRACE, SEND_WINDOW};
 pub use locale::{InvalidLocale, Locale};
 pub use role::{InvalidRoleName, Permission, Role, RoleCatalog, RoleError, RoleName};
-pub use team::{InvalidTeamName, Membership, Team, TeamName};
+pub use team::{EndReason, EndedMembership, InvalidTeamName, Membership, Team, TeamName};
 pub use token::{LinkKeys, LinkSigner, LinkToken, MIN_SECRET_LEN};
 
 /// `str::parse` for every value type: the same rules as its `parse`.

@@ -40,6 +40,42 @@ pub struct Membership {
     pub joined_at: DateTime<Utc>,
 }
 
+/// Why a membership ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    /// A manager removed the member.
+    Removed,
+    /// The member left.
+    Left,
+    /// The platform closed the team.
+    TeamClosed,
+}
+
+impl EndReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Removed => "removed",
+            EndReason::Left => "left",
+            EndReason::TeamClosed => "team_closed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Removed, Self::Left, Self::TeamClosed].into_iter().find(|r| r.as_str() == raw)
+    }
+}
+
+/// A membership that ended: the record the stream turns into
+/// `membership.revoked` (the membership itself is simply deleted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndedMembership {
+    pub membership: Membership,
+    pub reason: EndReason,
+    /// Who ended it (the platform's caller when the team closed).
+    pub by: UserId,
+    pub at: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,6 +28,7 @@ pub mod routes {
     pub const LIST: &str = "/teams/{teamId}/invitations";
     pub const WITHDRAW: &str = "/teams/{teamId}/invitations/{invitationId}/withdraw";
     pub const RESEND: &str = "/teams/{teamId}/invitations/{invitationId}/resend";
+    pub const HISTORY: &str = "/teams/{teamId}/invitations/{invitationId}/history";
     pub const BATCH: &str = "/teams/{teamId}/invitations/batch";
     pub const PREVIEW: &str = "/invitations/{invitationId}";
     pub const ACCEPT: &str = "/invitations/{invitationId}/accept";
@@ -268,6 +269,8 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> Handlers<S, M, K> {
             self.members(req).await
         } else if path.ends_with("/roles") {
             self.roles(req).await
+        } else if path.ends_with("/history") {
+            self.history(req).await
         } else {
             self.list(req).await
         }
@@ -378,6 +381,18 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> Handlers<S, M, K> {
             let query = list_query(&req)?;
             let page = self.service.list(&caller, &team, &query).await?;
             json_response(StatusCode::OK, views::invitation_list(&page))
+        })
+        .await
+    }
+
+    /// `GET /teams/{teamId}/invitations/{invitationId}/history`
+    pub async fn history(&self, req: Request) -> Response<Body> {
+        self.logged(routes::HISTORY, req.method(), async {
+            let caller = self.require_caller(&req)?;
+            let team = request::team_id(&req, routes::HISTORY)?;
+            let id = request::invitation_id(&req, routes::HISTORY)?;
+            let history = self.service.history(&caller, &team, id).await?;
+            json_response(StatusCode::OK, views::history(&history))
         })
         .await
     }

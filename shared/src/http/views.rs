@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::domain::{Email, Invitation, Membership, Resolution};
+use crate::domain::{Change, Email, HistoryEntry, Invitation, Membership, Resolution};
 use crate::ports::{MemberCursor, MemberPage, PageCursor, TeamRecord};
 use crate::service::{
     Accepted, Closed, InvitationPage, InvitationView, Removed, Renamed, TeamRole, Withdrawn,
@@ -24,6 +24,9 @@ pub struct InvitationBody<'a> {
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     resolution: Option<ResolutionBody<'a>>,
     email_delivery: &'static str,
+    /// `permanent`, `transient` or `undetermined`, when the email bounced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bounce_type: Option<&'static str>,
     /// Only for callers holding `members.manage`, and only while open.
     #[serde(skip_serializing_if = "Option::is_none")]
     link: Option<&'a str>,
@@ -71,9 +74,55 @@ pub fn invitation(view: &InvitationView) -> InvitationBody<'_> {
         invited_by: inv.invited_by.as_str(),
         resolution: ResolutionBody::of(&inv.resolution),
         email_delivery: inv.email_delivery.as_str(),
+        bounce_type: inv.bounce.map(|b| b.as_str()),
         link: view.link.as_deref(),
         link_token: view.link_token.as_deref(),
         actions: view.actions.iter().map(|a| a.as_str()).collect(),
+    }
+}
+
+/// One entry of an invitation's history.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEntryBody<'a> {
+    /// The change, named as its event's `detail-type` (`invitation.created`, ...).
+    #[serde(rename = "type")]
+    kind: &'static str,
+    at: String,
+    /// Who made it; null for the email's fate and anonymous declines.
+    actor: Option<&'a str>,
+    /// On `invitation.delivery_changed`: what SES said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email_delivery: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bounce_type: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HistoryBody<'a> {
+    history: Vec<HistoryEntryBody<'a>>,
+}
+
+pub fn history(entries: &[HistoryEntry]) -> HistoryBody<'_> {
+    HistoryBody {
+        history: entries
+            .iter()
+            .map(|e| {
+                let (email_delivery, bounce_type) = match &e.change {
+                    Change::Delivery { delivery, bounce } => {
+                        (Some(delivery.as_str()), bounce.map(|b| b.as_str()))
+                    }
+                    _ => (None, None),
+                };
+                HistoryEntryBody {
+                    kind: e.change.kind(),
+                    at: format_timestamp(e.at),
+                    actor: e.change.actor().map(|u| u.as_str()),
+                    email_delivery,
+                    bounce_type,
+                }
+            })
+            .collect(),
     }
 }
 

@@ -109,8 +109,17 @@ pub fn invitation_email(
     }
     .render()
     .expect("the HTML template renders");
-    OutgoingEmail { to: invitation.email.clone(), subject, text, html }
+    let tags = vec![
+        (TAG_INVITATION, invitation.id.to_string()),
+        (TAG_GENERATION, invitation.link_generation.to_string()),
+    ];
+    OutgoingEmail { to: invitation.email.clone(), subject, text, html, tags }
 }
+
+/// The message tags naming the invitation and its send (its link generation),
+/// which SES's delivery reports carry back (`adapters::ses::feedback`).
+pub const TAG_INVITATION: &str = "invitationId";
+pub const TAG_GENERATION: &str = "linkGeneration";
 
 /// `t` in words, as the language writes a date.
 fn in_words(m: &Messages, t: DateTime<Utc>) -> String {

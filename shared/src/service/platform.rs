@@ -7,7 +7,10 @@
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 
 use super::InvitationService;
-use crate::domain::{Email, Invitation, Membership, RoleName, Status, Team, TeamId, TeamName, UserId};
+use crate::domain::{
+    Email, EndReason, EndedMembership, Invitation, Membership, RoleName, Status, Team, TeamId, TeamName,
+    UserId,
+};
 use crate::error::Error;
 use crate::ports::{
     CreateError, InvitationStore, LinkKeySource, ListQuery, Mailer, MemberQuery, TeamChangeError, TeamRecord,
@@ -146,7 +149,11 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         let mut after = None;
         loop {
             let page = self.store.members(id, &MemberQuery { limit: PAGE, after }).await?;
-            let ending = page.members.into_iter().map(|m| async move { self.store.end_membership(&m).await });
+            let ending = page.members.into_iter().map(|membership| async move {
+                let ended =
+                    EndedMembership { membership, reason: EndReason::TeamClosed, by: by.clone(), at: now };
+                self.store.end_membership(&ended, purge_at).await
+            });
             ended += stream::iter(ending)
                 .buffer_unordered(PARALLELISM)
                 .try_fold(

@@ -13,8 +13,10 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 use super::errors::build_error;
-use super::items::{by_status_sk, invitation_pk, item, n, s, Item, INVITATION_SK};
-use crate::domain::{InvitationId, Resolution, Status, TeamId};
+use super::items::{
+    by_status_sk, history_values, invitation_pk, item, n, s, Item, HISTORY_APPEND, INVITATION_SK,
+};
+use crate::domain::{Change as Recorded, HistoryEntry, InvitationId, Resolution, Status, TeamId};
 use crate::ports::StoreError;
 
 /// The update that moves open invitation `id` to `resolution`, conditioned on
@@ -24,7 +26,7 @@ use crate::ports::StoreError;
 /// single-item writes.
 pub(super) struct Change {
     pub(super) condition: String,
-    pub(super) update: &'static str,
+    pub(super) update: String,
     pub(super) names: HashMap<String, String>,
     pub(super) values: Item,
 }
@@ -71,13 +73,26 @@ impl Change {
             condition.push_str(generation_condition(generation));
             values.insert(":gen".into(), n(generation.into()));
         }
+        let recorded = match resolution {
+            Resolution::Accepted { by, .. } => Recorded::Accepted { by: by.clone() },
+            Resolution::Declined { by, .. } => Recorded::Declined { by: by.clone() },
+            Resolution::Withdrawn { by, .. } => Recorded::Withdrawn { by: by.clone() },
+            Resolution::Open => return Err(StoreError::Other("an open invitation is no resolution".into())),
+        };
+        values.extend(history_values(HistoryEntry { at, change: recorded }).map(|(k, v)| (k.to_owned(), v)));
+        // The history entry is written with the change it records.
         let update = match resolution.by() {
             Some(by) => {
                 values.insert(":by".into(), s(by.as_str()));
-                "SET #status = :new, resolvedAt = :at, resolvedBy = :by, purgeAt = :purge, gsi2sk = :sk2 \
-                 REMOVE gsi3pk"
+                format!(
+                    "SET #status = :new, resolvedAt = :at, resolvedBy = :by, purgeAt = :purge, gsi2sk = :sk2, \
+                     {HISTORY_APPEND} REMOVE gsi3pk"
+                )
             }
-            None => "SET #status = :new, resolvedAt = :at, purgeAt = :purge, gsi2sk = :sk2 REMOVE gsi3pk",
+            None => format!(
+                "SET #status = :new, resolvedAt = :at, purgeAt = :purge, gsi2sk = :sk2, {HISTORY_APPEND} \
+                 REMOVE gsi3pk"
+            ),
         };
         let names = HashMap::from([("#status".to_owned(), "status".to_owned())]);
         Ok(Self { condition, update, names, values })

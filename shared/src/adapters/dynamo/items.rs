@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 use crate::domain::{
-    Email, EmailDelivery, Invitation, InvitationId, Locale, Membership, Resolution, RoleName, SendLog,
-    Status, Team, TeamId, TeamName, UserId,
+    BounceType, Change, Email, EmailDelivery, EndReason, EndedMembership, HistoryEntry, Invitation,
+    InvitationId, Locale, Membership, Resolution, RoleName, SendLog, Status, Team, TeamId, TeamName, UserId,
 };
 use crate::ports::{PageCursor, StoreError, TeamRecord, Usage};
 use crate::time::{format_timestamp, parse_timestamp};
@@ -174,7 +174,18 @@ pub fn invitation_item(inv: &Invitation, purge_at: DateTime<Utc>) -> Item {
         ("linkGeneration", n(inv.link_generation.into())),
         ("locale", s(inv.locale.as_str())),
         ("purgeAt", n(purge_at.timestamp())),
+        (DELIVERY_RANK, n(inv.email_delivery.rank().into())),
+        (
+            HISTORY,
+            history_list(&[HistoryEntry {
+                at: inv.created_at,
+                change: Change::Created { by: inv.invited_by.clone() },
+            }]),
+        ),
     ]);
+    if let Some(bounce) = inv.bounce {
+        attrs.insert(BOUNCE.into(), s(bounce.as_str()));
+    }
     if let Some(email) = &inv.invited_by_email {
         attrs.insert("invitedByEmail".into(), s(email.as_str()));
     }
@@ -220,6 +231,10 @@ pub(super) fn parse_invitation(item: &Item) -> Result<Invitation, StoreError> {
         resolution,
         email_delivery: EmailDelivery::parse(get_s(item, W, "emailDelivery")?)
             .map_err(|_| corrupt(W, "emailDelivery"))?,
+        bounce: match item.get(BOUNCE) {
+            Some(_) => Some(BounceType::parse(get_s(item, W, BOUNCE)?).ok_or_else(|| corrupt(W, BOUNCE))?),
+            None => None,
+        },
         // Invitations written before resending existed were sent once, at creation.
         sent_at: match item.get("sentAt") {
             Some(_) => get_time(item, W, "sentAt")?,
@@ -243,6 +258,78 @@ pub(super) fn parse_invitation(item: &Item) -> Result<Invitation, StoreError> {
             None => 0,
         },
     })
+}
+
+/// An invitation's history (`domain::history`): a list of entries, each
+/// appended by the write that makes its change (`history_append`).
+pub(super) const HISTORY: &str = "history";
+/// The rank (`EmailDelivery::rank`) of the email's status: delivery feedback
+/// is written only over a lower one.
+pub(super) const DELIVERY_RANK: &str = "deliveryRank";
+pub(super) const BOUNCE: &str = "bounceType";
+
+/// The update clause that appends `:entry` (`history_list` of one entry) to
+/// an invitation's history; invitations from before it was kept start one.
+pub(super) const HISTORY_APPEND: &str = "history = list_append(if_not_exists(history, :empty), :entry)";
+
+/// The values `HISTORY_APPEND` names.
+pub(super) fn history_values(entry: HistoryEntry) -> [(&'static str, AttributeValue); 2] {
+    [(":empty", AttributeValue::L(Vec::new())), (":entry", history_list(&[entry]))]
+}
+
+pub(super) fn history_list(entries: &[HistoryEntry]) -> AttributeValue {
+    AttributeValue::L(entries.iter().map(history_entry).collect())
+}
+
+fn history_entry(entry: &HistoryEntry) -> AttributeValue {
+    let mut m = item([("type", s(entry.change.kind())), ("at", s(format_timestamp(entry.at)))]);
+    if let Some(by) = entry.change.actor() {
+        m.insert("by".into(), s(by.as_str()));
+    }
+    if let Change::Delivery { delivery, bounce } = &entry.change {
+        m.insert("delivery".into(), s(delivery.as_str()));
+        if let Some(bounce) = bounce {
+            m.insert("bounce".into(), s(bounce.as_str()));
+        }
+    }
+    AttributeValue::M(m)
+}
+
+/// An invitation's history, oldest first (empty for one from before it was kept).
+pub(super) fn parse_history(item: &Item) -> Result<Vec<HistoryEntry>, StoreError> {
+    const W: &str = "invitation history";
+    let Some(list) = item.get(HISTORY) else { return Ok(Vec::new()) };
+    let list = list.as_l().map_err(|_| corrupt(W, HISTORY))?;
+    list.iter()
+        .map(|entry| {
+            let entry = entry.as_m().map_err(|_| corrupt(W, HISTORY))?;
+            let by = || -> Result<UserId, StoreError> {
+                UserId::parse(get_s(entry, W, "by")?).map_err(|_| corrupt(W, "by"))
+            };
+            let change = match get_s(entry, W, "type")? {
+                "invitation.created" => Change::Created { by: by()? },
+                "invitation.resent" => Change::Resent { by: by()? },
+                "invitation.accepted" => Change::Accepted { by: by()? },
+                "invitation.declined" => {
+                    Change::Declined { by: if entry.contains_key("by") { Some(by()?) } else { None } }
+                }
+                "invitation.withdrawn" => Change::Withdrawn { by: by()? },
+                "invitation.delivery_changed" => Change::Delivery {
+                    delivery: EmailDelivery::parse(get_s(entry, W, "delivery")?)
+                        .map_err(|_| corrupt(W, "delivery"))?,
+                    bounce: match entry.get("bounce") {
+                        Some(_) => Some(
+                            BounceType::parse(get_s(entry, W, "bounce")?)
+                                .ok_or_else(|| corrupt(W, "bounce"))?,
+                        ),
+                        None => None,
+                    },
+                },
+                _ => return Err(corrupt(W, "type")),
+            };
+            Ok(HistoryEntry { at: get_time(entry, W, "at")?, change })
+        })
+        .collect()
 }
 
 /// The lock that makes "one open invitation per email" a condition. It names
@@ -303,6 +390,39 @@ pub(super) fn membership_item(m: &Membership) -> Item {
         ("role", s(m.role.as_str())),
         ("joinedAt", s(format_timestamp(m.joined_at))),
     ])
+}
+
+/// The record of an ended membership, kept (until `purge_at`) so that the
+/// change stream can say who ended it and why: deleting the membership itself
+/// leaves only its old image.
+pub(super) const ENDED_SK_PREFIX: &str = "ENDED#";
+
+pub(super) fn ended_membership_item(e: &EndedMembership, purge_at: DateTime<Utc>) -> Item {
+    let m = &e.membership;
+    item([
+        ("pk", s(team_pk(&m.team_id))),
+        ("sk", s(format!("{ENDED_SK_PREFIX}{}#{}", format_timestamp(e.at), m.user_id))),
+        ("entity", s("ended-membership")),
+        ("teamId", s(m.team_id.as_str())),
+        ("userId", s(m.user_id.as_str())),
+        ("email", s(m.email.as_str())),
+        ("role", s(m.role.as_str())),
+        ("joinedAt", s(format_timestamp(m.joined_at))),
+        ("endedAt", s(format_timestamp(e.at))),
+        ("endedBy", s(e.by.as_str())),
+        ("reason", s(e.reason.as_str())),
+        ("purgeAt", n(purge_at.timestamp())),
+    ])
+}
+
+pub(super) fn parse_ended_membership(item: &Item) -> Result<EndedMembership, StoreError> {
+    const W: &str = "ended membership";
+    Ok(EndedMembership {
+        membership: parse_membership(item)?,
+        reason: EndReason::parse(get_s(item, W, "reason")?).ok_or_else(|| corrupt(W, "reason"))?,
+        by: UserId::parse(get_s(item, W, "endedBy")?).map_err(|_| corrupt(W, "endedBy"))?,
+        at: get_time(item, W, "endedAt")?,
+    })
 }
 
 /// Reserves the member's email in the team, so "already a member" is a condition.

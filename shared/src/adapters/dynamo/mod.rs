@@ -7,7 +7,8 @@
 //! | member email | `TEAM#{team}` | `EMAIL#{email}` | makes "already a member" a condition |
 //! | open-invitation lock | `TEAM#{team}` | `OPEN#{email}` | at most one open invitation per email |
 //! | team limits | `TEAM#{team}` | `LIMITS` | open count, send slots (`domain::limits`) |
-//! | invitation | `INV#{id}` | `INV` | `byTeam` index: `gsi1pk` `TEAM#{team}#INV` / `gsi1sk` `{createdAt}#{id}`; `byStatus` index: `gsi1pk` / `gsi2sk` `{status}#{expiresAt or answeredAt}#{id}` |
+//! | ended membership | `TEAM#{team}` | `ENDED#{endedAt}#{user}` | who ended it and why, for the change stream; purged by TTL |
+//! | invitation | `INV#{id}` | `INV` | with its `history` (one entry per change, written by that change); `byTeam` index: `gsi1pk` `TEAM#{team}#INV` / `gsi1sk` `{createdAt}#{id}`; `byStatus` index: `gsi1pk` / `gsi2sk` `{status}#{expiresAt or answeredAt}#{id}` |
 //!
 //! Every write that depends on current state is a conditional write or a
 //! transaction; no business decision rests on an earlier read.
@@ -15,6 +16,7 @@
 //! - `items`: keys, attribute names, item <-> domain (pure, unit-tested);
 //! - `changes`: the invitation state machine as write conditions;
 //! - `errors`: SDK failures and transaction cancellations, sorted once;
+//! - `stream`: the table's change stream read back as committed changes;
 //! - here: the store and its `InvitationStore` operations.
 //!
 //! The lock names the invitation holding it and carries its expiry. Answering or
@@ -28,6 +30,7 @@ mod errors;
 mod items;
 #[cfg(test)]
 mod scripted_tests;
+pub mod stream;
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
@@ -39,8 +42,8 @@ use chrono::{DateTime, Utc};
 use super::table::{GSI_BY_EMAIL, GSI_BY_STATUS, GSI_BY_TEAM};
 use crate::domain::RELEASE_GRACE;
 use crate::domain::{
-    Email, EmailDelivery, Invitation, InvitationId, Membership, Resolution, RoleName, SendSlot, Status, Team,
-    TeamId, TeamName, UserId,
+    Change as Recorded, DeliveryFeedback, Email, EmailDelivery, EndedMembership, HistoryEntry, Invitation,
+    InvitationId, Membership, Resolution, RoleName, SendSlot, Status, Team, TeamId, TeamName, UserId,
 };
 use crate::ports::{
     CreateError, InsertError, InvitationStore, LimitRefusal, ListQuery, MemberCursor, MemberPage,
@@ -237,8 +240,32 @@ impl DynamoStore {
     }
 
     /// The membership and the item that reserves its email in the team.
-    fn membership_writes(&self, m: &Membership) -> Result<[TransactWriteItem; 2], StoreError> {
-        Ok([self.put_if_absent(membership_item(m))?, self.put_if_absent(member_email_item(m))?])
+    /// `via`: the invitation accepted, named on the membership (and so in its
+    /// `membership.created` event).
+    fn membership_writes(
+        &self,
+        m: &Membership,
+        via: Option<InvitationId>,
+    ) -> Result<[TransactWriteItem; 2], StoreError> {
+        let mut membership = membership_item(m);
+        if let Some(id) = via {
+            membership.insert("invitationId".into(), s(id.to_string()));
+        }
+        Ok([self.put_if_absent(membership)?, self.put_if_absent(member_email_item(m))?])
+    }
+
+    /// The record of an ended membership (see `ended_membership_item`).
+    fn ended_record(
+        &self,
+        ended: &EndedMembership,
+        purge_at: DateTime<Utc>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(ended_membership_item(ended, purge_at)))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().put(put).build())
     }
 
     /// The team's limits item as one transaction item (see `LimitsChange`).
@@ -747,19 +774,74 @@ impl InvitationStore for DynamoStore {
         Ok(Released { freed: self.recount_open(team).await?, next_expiry })
     }
 
-    async fn set_email_delivery(&self, id: InvitationId, delivery: EmailDelivery) -> Result<(), StoreError> {
+    async fn set_email_delivery(
+        &self,
+        id: InvitationId,
+        delivery: EmailDelivery,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let entry = HistoryEntry { at, change: Recorded::Delivery { delivery, bounce: None } };
+        let mut values = item([(":d", s(delivery.as_str())), (":rank", n(delivery.rank().into()))]);
+        values.extend(history_values(entry).map(|(k, v)| (k.to_owned(), v)));
         self.client
             .update_item()
             .table_name(&self.table)
             .key("pk", s(invitation_pk(id)))
             .key("sk", s(INVITATION_SK))
-            .update_expression("SET emailDelivery = :d")
+            .update_expression(format!("SET emailDelivery = :d, {DELIVERY_RANK} = :rank, {HISTORY_APPEND}"))
             .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":d", s(delivery.as_str()))
+            .set_expression_attribute_values(Some(values))
             .send()
             .await
             .map_err(|e| store_error(&e))?;
         Ok(())
+    }
+
+    async fn record_delivery(&self, feedback: &DeliveryFeedback) -> Result<bool, StoreError> {
+        let entry = HistoryEntry {
+            at: feedback.at,
+            change: Recorded::Delivery { delivery: feedback.delivery, bounce: feedback.bounce },
+        };
+        let mut values = item([
+            (":d", s(feedback.delivery.as_str())),
+            (":rank", n(feedback.delivery.rank().into())),
+            (":gen", n(feedback.generation.into())),
+        ]);
+        values.extend(history_values(entry).map(|(k, v)| (k.to_owned(), v)));
+        let mut update = format!("SET emailDelivery = :d, {DELIVERY_RANK} = :rank, {HISTORY_APPEND}");
+        match feedback.bounce {
+            Some(bounce) => {
+                update.push_str(&format!(", {BOUNCE} = :bounce"));
+                values.insert(":bounce".into(), s(bounce.as_str()));
+            }
+            None => update.push_str(&format!(" REMOVE {BOUNCE}")),
+        }
+        // Only over a lower rank, and only for the send the report is about: a
+        // late report of an earlier send, or one arriving after a later report,
+        // changes nothing. Invitations from before ranks were kept count as sent.
+        let condition = format!(
+            "attribute_exists(pk) AND (attribute_not_exists({DELIVERY_RANK}) OR {DELIVERY_RANK} < :rank){}",
+            changes::generation_condition(feedback.generation)
+        );
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(invitation_pk(feedback.invitation)))
+            .key("sk", s(INVITATION_SK))
+            .condition_expression(condition)
+            .update_expression(update)
+            .set_expression_attribute_values(Some(values))
+            .send()
+            .await;
+        applied(out)
+    }
+
+    async fn history(&self, id: InvitationId) -> Result<Option<(Invitation, Vec<HistoryEntry>)>, StoreError> {
+        let Some(item) = self.get(invitation_pk(id), INVITATION_SK.to_owned()).await? else {
+            return Ok(None);
+        };
+        Ok(Some((parse_invitation(&item)?, parse_history(&item)?)))
     }
 
     async fn accept(
@@ -779,7 +861,7 @@ impl InvitationStore for DynamoStore {
         )?;
         let mut items =
             vec![TransactWriteItem::builder().update(change.into_update(&self.table, accepted.id)?).build()];
-        items.extend(self.membership_writes(membership)?);
+        items.extend(self.membership_writes(membership, Some(accepted.id))?);
         items.push(self.limits_update(&accepted.team_id, LimitsChange::accept())?);
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
@@ -885,24 +967,38 @@ impl InvitationStore for DynamoStore {
                 "{STILL_OPEN} AND teamId = :team{}",
                 changes::generation_condition(previous)
             ))
-            .update_expression(
+            // A new send: its delivery starts again from "sent".
+            .update_expression(format!(
                 "SET linkGeneration = :next, sentAt = :sent, expiresAt = :exp, expiresAtMs = :expms, \
-                 gsi2sk = :sk2, emailDelivery = :delivery, purgeAt = :purge",
-            )
+                 gsi2sk = :sk2, emailDelivery = :delivery, purgeAt = :purge, {DELIVERY_RANK} = :rank, \
+                 {HISTORY_APPEND} REMOVE {BOUNCE}"
+            ))
             .expression_attribute_names("#status", "status")
-            .set_expression_attribute_values(Some(item([
-                (":open", s(Status::Open.as_str())),
-                (":now", n(now.timestamp_millis())),
-                (":team", s(resent.team_id.as_str())),
-                (":gen", n(previous.into())),
-                (":next", n(resent.link_generation.into())),
-                (":sent", s(format_timestamp(resent.sent_at))),
-                (":exp", s(format_timestamp(resent.expires_at))),
-                (":expms", expires_ms.clone()),
-                (":sk2", s(by_status_sk(Status::Open, resent.expires_at, resent.id))),
-                (":delivery", s(resent.email_delivery.as_str())),
-                (":purge", n(purge_at.timestamp())),
-            ])))
+            .set_expression_attribute_values(Some(
+                item([
+                    (":open", s(Status::Open.as_str())),
+                    (":now", n(now.timestamp_millis())),
+                    (":team", s(resent.team_id.as_str())),
+                    (":gen", n(previous.into())),
+                    (":next", n(resent.link_generation.into())),
+                    (":sent", s(format_timestamp(resent.sent_at))),
+                    (":exp", s(format_timestamp(resent.expires_at))),
+                    (":expms", expires_ms.clone()),
+                    (":sk2", s(by_status_sk(Status::Open, resent.expires_at, resent.id))),
+                    (":delivery", s(resent.email_delivery.as_str())),
+                    (":purge", n(purge_at.timestamp())),
+                    (":rank", n(resent.email_delivery.rank().into())),
+                ])
+                .into_iter()
+                .chain(
+                    history_values(HistoryEntry {
+                        at: resent.sent_at,
+                        change: Recorded::Resent { by: by.clone() },
+                    })
+                    .map(|(k, v)| (k.to_owned(), v)),
+                )
+                .collect(),
+            ))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .map_err(build_error)?;
@@ -1095,11 +1191,12 @@ impl InvitationStore for DynamoStore {
 
     async fn remove_member(
         &self,
-        m: &Membership,
-        by: &UserId,
+        ended: &EndedMembership,
         manager_roles: &[RoleName],
         staying_owner: Option<&UserId>,
+        purge_at: DateTime<Utc>,
     ) -> Result<(), RemoveError> {
+        let (m, by) = (&ended.membership, &ended.by);
         let mut items = vec![
             // Unchanged since it was read: the role the remover was judged against.
             self.delete_if(
@@ -1131,6 +1228,7 @@ impl InvitationStore for DynamoStore {
             let values = item([(":owner", s(RoleName::OWNER))]);
             items.push(self.member_check(&m.team_id, owner, "#role = :owner", values)?);
         }
+        items.push(self.ended_record(ended, purge_at)?);
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
             Err(Transact::Failed(e)) => Err(e.into()),
@@ -1151,7 +1249,7 @@ impl InvitationStore for DynamoStore {
 
     async fn create_team(&self, team: &Team, owner: &Membership) -> Result<(), CreateError> {
         let mut items = vec![self.put_if_absent(team_item(team))?];
-        items.extend(self.membership_writes(owner)?);
+        items.extend(self.membership_writes(owner, None)?);
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
             Err(Transact::Failed(e)) => Err(e.into()),
@@ -1162,7 +1260,7 @@ impl InvitationStore for DynamoStore {
     }
 
     async fn add_member(&self, membership: &Membership) -> Result<(), CreateError> {
-        let items = self.membership_writes(membership)?.to_vec();
+        let items = self.membership_writes(membership, None)?.to_vec();
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
             Err(Transact::Failed(e)) => Err(e.into()),
@@ -1286,7 +1384,12 @@ impl InvitationStore for DynamoStore {
         applied(out)
     }
 
-    async fn end_membership(&self, m: &Membership) -> Result<bool, StoreError> {
+    async fn end_membership(
+        &self,
+        ended: &EndedMembership,
+        purge_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let m = &ended.membership;
         let items = vec![
             self.delete_if(team_pk(&m.team_id), member_sk(&m.user_id), "attribute_exists(pk)", Item::new())?,
             self.delete_if(
@@ -1295,6 +1398,7 @@ impl InvitationStore for DynamoStore {
                 "userId = :user",
                 item([(":user", s(m.user_id.as_str()))]),
             )?,
+            self.ended_record(ended, purge_at)?,
         ];
         match self.send_transaction(items).await {
             Ok(()) => Ok(true),

@@ -1,0 +1,124 @@
+//! The table's change stream (DynamoDB Streams, new and old images), read as
+//! the changes it committed. Lambda hands the function the records exactly as
+//! `GetRecords` returns them, with the images in DynamoDB's JSON.
+//!
+//! Which item changes are changes others hear of:
+//! - an invitation's history grew: each new entry (one per write);
+//! - a membership was created;
+//! - a membership's end was recorded (its deletion itself says nothing: who
+//!   ended it, and why, is on the record written with it).
+//!
+//! Every other write (locks, limits, renames, releases) and every removal
+//! (the TTL purge included) commits nothing others hear of.
+
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::AttributeValue;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde_json::Value;
+
+use super::items::{
+    corrupt, get_s, parse_ended_membership, parse_history, parse_invitation, parse_membership, Item,
+};
+use crate::domain::InvitationId;
+use crate::ports::{Committed, StoreError};
+
+/// One stream record: where it is in the stream, and what it committed (an
+/// error when the record could not be read).
+#[derive(Debug)]
+pub struct StreamRecord {
+    /// The record's sequence number: what a batch's failure names.
+    pub sequence: String,
+    pub committed: Result<Vec<Committed>, StoreError>,
+}
+
+/// The records of a stream batch (`{"Records": [...]}`), in order.
+pub fn records(batch: &Value) -> Vec<StreamRecord> {
+    let Some(records) = batch.get("Records").and_then(Value::as_array) else { return Vec::new() };
+    records
+        .iter()
+        .map(|record| StreamRecord {
+            sequence: record
+                .pointer("/dynamodb/SequenceNumber")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            committed: committed(record),
+        })
+        .collect()
+}
+
+/// What one stream record committed.
+pub fn committed(record: &Value) -> Result<Vec<Committed>, StoreError> {
+    let bad = |what: &str| StoreError::Other(format!("unreadable stream record: {what}"));
+    let event = record.get("eventName").and_then(Value::as_str).ok_or_else(|| bad("no eventName"))?;
+    if event == "REMOVE" {
+        return Ok(Vec::new());
+    }
+    let new = record
+        .pointer("/dynamodb/NewImage")
+        .ok_or_else(|| bad("no NewImage (the stream must carry new and old images)"))?;
+    let new = image(new)?;
+    let old = match record.pointer("/dynamodb/OldImage") {
+        Some(old) => Some(image(old)?),
+        None => None,
+    };
+    let entity = get_s(&new, "stream", "entity")?;
+    match (entity, event) {
+        ("invitation", _) => {
+            let before = match &old {
+                Some(old) => parse_history(old)?.len(),
+                None => 0,
+            };
+            let entries: Vec<_> = parse_history(&new)?.into_iter().enumerate().skip(before).collect();
+            if entries.is_empty() {
+                return Ok(Vec::new());
+            }
+            Ok(vec![Committed::Invitation { invitation: Box::new(parse_invitation(&new)?), entries }])
+        }
+        ("membership", "INSERT") => {
+            let invitation = match new.get("invitationId") {
+                Some(_) => Some(
+                    InvitationId::parse(get_s(&new, "membership", "invitationId")?)
+                        .map_err(|_| corrupt("membership", "invitationId"))?,
+                ),
+                None => None,
+            };
+            Ok(vec![Committed::MembershipCreated { membership: parse_membership(&new)?, invitation }])
+        }
+        ("ended-membership", "INSERT") => Ok(vec![Committed::MembershipEnded(parse_ended_membership(&new)?)]),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// An item image in DynamoDB's JSON (`{"name": {"S": "..."}}`).
+pub fn image(json: &Value) -> Result<Item, StoreError> {
+    let map = json.as_object().ok_or_else(|| StoreError::Other("an image is not a JSON object".into()))?;
+    map.iter().map(|(k, v)| Ok((k.clone(), attribute(v)?))).collect()
+}
+
+fn attribute(json: &Value) -> Result<AttributeValue, StoreError> {
+    let bad = || StoreError::Other(format!("unreadable attribute value: {json}"));
+    let obj = json.as_object().filter(|o| o.len() == 1).ok_or_else(bad)?;
+    let (kind, v) = obj.iter().next().ok_or_else(bad)?;
+    let text = || v.as_str().map(str::to_owned).ok_or_else(bad);
+    let texts = || -> Result<Vec<String>, StoreError> {
+        v.as_array().ok_or_else(bad)?.iter().map(|t| t.as_str().map(str::to_owned).ok_or_else(bad)).collect()
+    };
+    let blob = |t: &str| STANDARD.decode(t).map(Blob::new).map_err(|_| bad());
+    Ok(match kind.as_str() {
+        "S" => AttributeValue::S(text()?),
+        "N" => AttributeValue::N(text()?),
+        "B" => AttributeValue::B(blob(&text()?)?),
+        "BOOL" => AttributeValue::Bool(v.as_bool().ok_or_else(bad)?),
+        "NULL" => AttributeValue::Null(true),
+        "SS" => AttributeValue::Ss(texts()?),
+        "NS" => AttributeValue::Ns(texts()?),
+        "BS" => AttributeValue::Bs(texts()?.iter().map(|t| blob(t)).collect::<Result<_, _>>()?),
+        "L" => {
+            AttributeValue::L(v.as_array().ok_or_else(bad)?.iter().map(attribute).collect::<Result<_, _>>()?)
+        }
+        "M" => AttributeValue::M(image(v)?),
+        _ => return Err(bad()),
+    })
+}

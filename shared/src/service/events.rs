@@ -1,0 +1,176 @@
+//! What the rest of the platform hears: each committed change, read from the
+//! table's change stream, as one event with a versioned `detail`
+//! (docs/events.md; a JSON Schema per event under docs/events/).
+//!
+//! The stream holds exactly what was committed, in order per item, so no
+//! change goes unheard and no event describes a change that did not happen.
+//! It may hand a record over more than once (a retried batch): the same
+//! change always makes the same event, with the same `eventId`, which
+//! consumers deduplicate on.
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::adapters::dynamo::stream::StreamRecord;
+use crate::domain::{Change, EndedMembership, HistoryEntry, Invitation, Membership};
+use crate::ports::{Committed, EventPublisher, OutgoingEvent};
+use crate::time::format_timestamp;
+
+/// The `source` of every event.
+pub const SOURCE: &str = "team-invitations";
+
+/// The `detail` schema's version: raised by a change a consumer could trip on
+/// (a field removed or changing meaning); new fields do not raise it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The events of one committed change.
+pub fn events_of(committed: &Committed) -> Vec<OutgoingEvent> {
+    match committed {
+        Committed::Invitation { invitation, entries } => {
+            entries.iter().map(|(position, entry)| invitation_event(invitation, *position, entry)).collect()
+        }
+        Committed::MembershipCreated { membership: m, invitation } => {
+            let id = event_id(&[
+                "membership.created",
+                m.team_id.as_str(),
+                m.user_id.as_str(),
+                &format_timestamp(m.joined_at),
+            ]);
+            // Accepting makes the member; a team's first owner is the platform's doing.
+            let actor = invitation.map(|_| m.user_id.as_str());
+            let detail = json!({
+                "version": SCHEMA_VERSION,
+                "eventId": id,
+                "occurredAt": format_timestamp(m.joined_at),
+                "teamId": m.team_id.as_str(),
+                "actor": actor,
+                "membership": membership(m),
+                "invitationId": invitation.map(|i| i.to_string()),
+            });
+            vec![event("membership.created", m.joined_at, detail)]
+        }
+        Committed::MembershipEnded(EndedMembership { membership: m, reason, by, at }) => {
+            let id = event_id(&[
+                "membership.revoked",
+                m.team_id.as_str(),
+                m.user_id.as_str(),
+                &format_timestamp(*at),
+            ]);
+            let detail = json!({
+                "version": SCHEMA_VERSION,
+                "eventId": id,
+                "occurredAt": format_timestamp(*at),
+                "teamId": m.team_id.as_str(),
+                "actor": by.as_str(),
+                "reason": reason.as_str(),
+                "membership": membership(m),
+            });
+            vec![event("membership.revoked", *at, detail)]
+        }
+    }
+}
+
+fn invitation_event(inv: &Invitation, position: usize, entry: &HistoryEntry) -> OutgoingEvent {
+    let kind = entry.change.kind();
+    let (delivery, bounce) = match &entry.change {
+        Change::Delivery { delivery, bounce } => (*delivery, *bounce),
+        _ => (inv.email_delivery, inv.bounce),
+    };
+    let detail = json!({
+        "version": SCHEMA_VERSION,
+        "eventId": event_id(&[kind, &inv.id.to_string(), &position.to_string()]),
+        "occurredAt": format_timestamp(entry.at),
+        "teamId": inv.team_id.as_str(),
+        "actor": entry.change.actor().map(|u| u.as_str()),
+        "invitation": {
+            "id": inv.id.to_string(),
+            "email": inv.email.as_str(),
+            "role": inv.role.as_str(),
+            // As stored: an open invitation expires at `expiresAt` without a write.
+            "status": inv.resolution.stored_status().as_str(),
+            "invitedBy": inv.invited_by.as_str(),
+            "createdAt": format_timestamp(inv.created_at),
+            "expiresAt": format_timestamp(inv.expires_at),
+            "linkGeneration": inv.link_generation,
+            "emailDelivery": delivery.as_str(),
+            "bounceType": bounce.map(|b| b.as_str()),
+        },
+    });
+    event(kind, entry.at, detail)
+}
+
+fn membership(m: &Membership) -> Value {
+    json!({
+        "userId": m.user_id.as_str(),
+        "email": m.email.as_str(),
+        "role": m.role.as_str(),
+        "joinedAt": format_timestamp(m.joined_at),
+    })
+}
+
+fn event(kind: &'static str, time: chrono::DateTime<chrono::Utc>, detail: Value) -> OutgoingEvent {
+    OutgoingEvent { kind, time, detail: detail.to_string() }
+}
+
+/// A change's event id: the same change always gets the same id (32 hex digits
+/// of a SHA-256 of what identifies it), and no two changes share one.
+fn event_id(parts: &[&str]) -> String {
+    let mut hash = Sha256::new();
+    for part in parts {
+        // Length-prefixed, so that no two lists of parts hash the same input.
+        hash.update((part.len() as u64).to_be_bytes());
+        hash.update(part.as_bytes());
+    }
+    hash.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Publishes the events of a stream batch, in order. Returns the sequence
+/// number of the first record not fully published, if any: Lambda hands that
+/// record and every later one over again (events of later records that did go
+/// out are then sent twice, with the same ids), and after its retries sends
+/// them to the dead-letter queue. An unreadable record stops the batch too.
+pub async fn publish_changes<P: EventPublisher>(publisher: &P, records: &[StreamRecord]) -> Option<String> {
+    let mut events = Vec::new();
+    let mut of_record = Vec::new();
+    let mut stop = None;
+    for (i, record) in records.iter().enumerate() {
+        match &record.committed {
+            Ok(changes) => {
+                for change in changes {
+                    for e in events_of(change) {
+                        events.push(e);
+                        of_record.push(i);
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(sequence = %record.sequence, error = %e, "unreadable stream record");
+                stop = Some(i);
+                break;
+            }
+        }
+    }
+    if let Err(e) = publisher.publish(&events).await {
+        tracing::error!(error = %e, "events not published");
+        let failed = of_record.get(e.first).copied().unwrap_or(0);
+        stop = Some(stop.map_or(failed, |s| s.min(failed)));
+    }
+    let published = stop.map_or(events.len(), |s| of_record.iter().take_while(|&&r| r < s).count());
+    tracing::info!(records = records.len(), events = published, "changes published");
+    stop.map(|i| records[i].sequence.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_ids_are_fixed_by_the_change_and_differ_between_changes() {
+        let a = event_id(&["invitation.created", "0b5e", "0"]);
+        assert_eq!(a, event_id(&["invitation.created", "0b5e", "0"]));
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, event_id(&["invitation.created", "0b5e", "1"]));
+        // Where one part ends and the next begins is part of the id.
+        assert_ne!(event_id(&["ab", "c"]), event_id(&["a", "bc"]));
+    }
+}
