@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use std::future::Future;
 
 use crate::domain::{
-    DeliveryFeedback, Email, EmailDelivery, EndedMembership, HistoryEntry, Invitation, InvitationId,
-    LinkKeys, Membership, RoleName, SendLog, SendSlot, Status, Team, TeamId, TeamName, UserId,
+    DeliveryFeedback, Email, EndedMembership, HistoryEntry, Invitation, InvitationId, LinkKeys, Membership,
+    RoleName, SendLog, SendSlot, Status, Team, TeamId, TeamName, UserId,
 };
 use crate::time::{format_timestamp, parse_timestamp};
 
@@ -258,15 +258,6 @@ pub trait InvitationStore: Send + Sync {
         team: &TeamId,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Released, StoreError>> + Send;
-
-    /// Records what became of the email sent at `at` (that SES refused it),
-    /// in the invitation's history too.
-    fn set_email_delivery(
-        &self,
-        id: InvitationId,
-        delivery: EmailDelivery,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Applies SES's report on an invitation's email, with its history entry,
     /// only if the invitation is still of the report's link generation and its

@@ -342,7 +342,7 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         if let Err(e) = self.send_within(&email, deadline).await {
             tracing::warn!(invitation = %invitation.id, error = %e, "invitation email failed");
             invitation.email_delivery = EmailDelivery::Failed;
-            if let Err(e) = self.store.set_email_delivery(invitation.id, EmailDelivery::Failed, now).await {
+            if let Err(e) = self.store.record_delivery(&failed_send(&invitation, now)).await {
                 tracing::error!(invitation = %invitation.id, error = %e, "could not record the failed email");
             }
         }
@@ -610,7 +610,7 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         if let Err(e) = self.send_within(&email, deadline).await {
             tracing::warn!(invitation = %resent.id, error = %e, "invitation email failed (resend)");
             resent.email_delivery = EmailDelivery::Failed;
-            if let Err(e) = self.store.set_email_delivery(resent.id, EmailDelivery::Failed, now).await {
+            if let Err(e) = self.store.record_delivery(&failed_send(&resent, now)).await {
                 tracing::error!(invitation = %resent.id, error = %e, "could not record the failed email");
             }
         }
@@ -791,4 +791,17 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
 /// resend replaces the link, and the replaced one then names nothing.
 fn same_link(generation: u32) -> impl Fn(&Invitation) -> bool {
     move |inv| inv.link_generation == generation
+}
+
+/// SES refused (or did not answer) the send of `invitation`'s current link:
+/// recorded as feedback on that send, so that it neither overwrites a report
+/// that arrived first nor applies to a later send.
+fn failed_send(invitation: &Invitation, at: DateTime<Utc>) -> DeliveryFeedback {
+    DeliveryFeedback {
+        invitation: invitation.id,
+        generation: invitation.link_generation,
+        delivery: EmailDelivery::Failed,
+        bounce: None,
+        at,
+    }
 }

@@ -79,6 +79,8 @@ fn invitation_event(inv: &Invitation, position: usize, entry: &HistoryEntry) -> 
     let detail = json!({
         "version": SCHEMA_VERSION,
         "eventId": event_id(&[kind, &inv.id.to_string(), &position.to_string()]),
+        // Its place in the invitation's history: orders one invitation's events.
+        "sequence": position,
         "occurredAt": format_timestamp(entry.at),
         "teamId": inv.team_id.as_str(),
         "actor": entry.change.actor().map(|u| u.as_str()),

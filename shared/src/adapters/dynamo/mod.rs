@@ -42,8 +42,8 @@ use chrono::{DateTime, Utc};
 use super::table::{GSI_BY_EMAIL, GSI_BY_STATUS, GSI_BY_TEAM};
 use crate::domain::RELEASE_GRACE;
 use crate::domain::{
-    Change as Recorded, DeliveryFeedback, Email, EmailDelivery, EndedMembership, HistoryEntry, Invitation,
-    InvitationId, Membership, Resolution, RoleName, SendSlot, Status, Team, TeamId, TeamName, UserId,
+    Change as Recorded, DeliveryFeedback, Email, EndedMembership, HistoryEntry, Invitation, InvitationId,
+    Membership, Resolution, RoleName, SendSlot, Status, Team, TeamId, TeamName, UserId,
 };
 use crate::ports::{
     CreateError, InsertError, InvitationStore, LimitRefusal, ListQuery, MemberCursor, MemberPage,
@@ -772,29 +772,6 @@ impl InvitationStore for DynamoStore {
         // (invitations from before it existed; one the TTL purged before its
         // release), so it is counted again.
         Ok(Released { freed: self.recount_open(team).await?, next_expiry })
-    }
-
-    async fn set_email_delivery(
-        &self,
-        id: InvitationId,
-        delivery: EmailDelivery,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let entry = HistoryEntry { at, change: Recorded::Delivery { delivery, bounce: None } };
-        let mut values = item([(":d", s(delivery.as_str())), (":rank", n(delivery.rank().into()))]);
-        values.extend(history_values(entry).map(|(k, v)| (k.to_owned(), v)));
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(invitation_pk(id)))
-            .key("sk", s(INVITATION_SK))
-            .update_expression(format!("SET emailDelivery = :d, {DELIVERY_RANK} = :rank, {HISTORY_APPEND}"))
-            .condition_expression("attribute_exists(pk)")
-            .set_expression_attribute_values(Some(values))
-            .send()
-            .await
-            .map_err(|e| store_error(&e))?;
-        Ok(())
     }
 
     async fn record_delivery(&self, feedback: &DeliveryFeedback) -> Result<bool, StoreError> {

@@ -63,8 +63,9 @@ pub fn committed(record: &Value) -> Result<Vec<Committed>, StoreError> {
         Some(old) => Some(image(old)?),
         None => None,
     };
-    let entity = get_s(&new, "stream", "entity")?;
-    match (entity, event) {
+    // Items without an entity (the limits item) are bookkeeping.
+    let Some(entity) = new.get("entity").and_then(|e| e.as_s().ok()) else { return Ok(Vec::new()) };
+    match (entity.as_str(), event) {
         ("invitation", _) => {
             let before = match &old {
                 Some(old) => parse_history(old)?.len(),
