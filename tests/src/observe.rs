@@ -50,6 +50,7 @@ pub const INDEX: &str = "!Sub ${InvitationsTable.Arn}/index/byTeam";
 pub const STATUS_INDEX: &str = "!Sub ${InvitationsTable.Arn}/index/byStatus";
 pub const EMAIL_INDEX: &str = "!Sub ${InvitationsTable.Arn}/index/byEmail";
 pub const SES_IDENTITY: &str = "sender identity";
+pub const EVENT_BUS: &str = "!If [CreateEventBus, !GetAtt EventBus.Arn, !Sub arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/${EventBusName}]";
 pub const LINK_SECRET: &str = "!Sub arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${LinkSigningSecretName}-??????";
 
 impl Observer {
@@ -107,6 +108,11 @@ impl Intercept for Observer {
         let mut query_limit = None;
         let actions = match request.headers().get("x-amz-target") {
             // Secrets Manager: its only call here is GetSecretValue, of the link secret.
+            // EventBridge: its only call here is PutEvents, to the stack's bus.
+            Some(target) if target.starts_with("AWSEvents.") => {
+                let operation = target.rsplit('.').next().unwrap_or_default();
+                vec![(format!("events:{operation}"), EVENT_BUS.to_owned())]
+            }
             Some(target) if target.starts_with("secretsmanager.") => {
                 let operation = target.rsplit('.').next().unwrap_or_default();
                 vec![(format!("secretsmanager:{operation}"), LINK_SECRET.to_owned())]

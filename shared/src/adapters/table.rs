@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::client::Waiters;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -25,6 +25,8 @@ pub struct TableSpec {
     pub ttl_attribute: &'static str,
     /// `PAY_PER_REQUEST`: no capacity to plan for a bursty, low-volume workload.
     pub billing_mode: &'static str,
+    /// The change stream's view: what the events function reads (`dynamo::stream`).
+    pub stream_view: &'static str,
 }
 
 pub const GSI_BY_TEAM: &str = "byTeam";
@@ -44,6 +46,7 @@ pub const TABLE: TableSpec = TableSpec {
     ],
     ttl_attribute: "purgeAt",
     billing_mode: "PAY_PER_REQUEST",
+    stream_view: "NEW_AND_OLD_IMAGES",
 };
 
 fn key(name: &str, key_type: KeyType) -> Result<KeySchemaElement, StoreError> {
@@ -63,6 +66,13 @@ pub async fn create_table(client: &Client, table_name: &str) -> Result<(), Store
         .create_table()
         .table_name(table_name)
         .billing_mode(BillingMode::from(TABLE.billing_mode))
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::from(TABLE.stream_view))
+                .build()
+                .map_err(|e| StoreError::Other(e.to_string()))?,
+        )
         .key_schema(key(TABLE.hash_key, KeyType::Hash)?)
         .key_schema(key(TABLE.range_key, KeyType::Range)?);
     for name in TABLE.string_attributes {

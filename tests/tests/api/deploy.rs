@@ -9,7 +9,7 @@ use integration_tests::template::{functions, list, parsed, render, resources, ro
 
 /// Every resource a function may touch. Which actions each function gets is held
 /// to what its code does in tests/tests/api/round_trips.rs.
-const RESOURCES: [&str; 6] = [
+const RESOURCES: [&str; 12] = [
     "!GetAtt InvitationsTable.Arn",
     "!Sub ${InvitationsTable.Arn}/index/byTeam",
     "!Sub ${InvitationsTable.Arn}/index/byStatus",
@@ -19,6 +19,15 @@ const RESOURCES: [&str; 6] = [
     "!Sub arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*",
     // The link secret: its ARN ends in six random characters Secrets Manager adds.
     "!Sub arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${LinkSigningSecretName}-??????",
+    // Sending with the configuration set is authorised on it too.
+    "!Sub arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/${EmailConfigurationSet}",
+    // The events function: the bus, the table's stream, its dead-letter queue.
+    "!If [CreateEventBus, !GetAtt EventBus.Arn, !Sub arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/${EventBusName}]",
+    "!GetAtt InvitationsTable.StreamArn",
+    "!Sub ${InvitationsTable.Arn}/stream/*",
+    "!GetAtt EventsDeadLetterQueue.Arn",
+    // The delivery function's dead-letter queue.
+    "!GetAtt DeliveryDeadLetterQueue.Arn",
 ];
 const SES_CONDITION: &str = "{StringEquals: {ses:FromAddress: !Ref SenderEmail}}";
 
@@ -56,8 +65,27 @@ fn each_function_has_its_own_role_scoped_to_the_table_its_index_and_the_sender()
                     assert!(RESOURCES.contains(&resource.as_str()), "{id}: {action} on {resource}");
                     if action.starts_with("ses:") {
                         assert_eq!(binary, "invite", "only invite sends email");
-                        assert_eq!((action.as_str(), resource.as_str()), ("ses:SendEmail", RESOURCES[4]));
+                        assert_eq!(action, "ses:SendEmail");
+                        assert!([RESOURCES[4], RESOURCES[6]].contains(&resource.as_str()), "{resource}");
                         assert_eq!(render(&st["Condition"]), SES_CONDITION, "only from the sender address");
+                    } else if action.starts_with("events:") {
+                        assert_eq!(binary, "events", "only the events function publishes");
+                        assert_eq!((action.as_str(), resource.as_str()), ("events:PutEvents", RESOURCES[7]));
+                    } else if action.starts_with("sqs:") {
+                        assert_eq!(action, "sqs:SendMessage");
+                        let own = if binary == "events" { RESOURCES[10] } else { RESOURCES[11] };
+                        assert_eq!(resource, own, "{id}: its own dead-letter queue only");
+                    } else if resource.contains("stream") {
+                        assert_eq!(binary, "events", "only the events function reads the stream");
+                        let allowed: &[&str] = match resource.as_str() {
+                            r if r == RESOURCES[9] => &["dynamodb:ListStreams"],
+                            _ => &[
+                                "dynamodb:DescribeStream",
+                                "dynamodb:GetRecords",
+                                "dynamodb:GetShardIterator",
+                            ],
+                        };
+                        assert!(allowed.contains(&action.as_str()), "{id}: {action} on {resource}");
                     } else if action.starts_with("secretsmanager:") {
                         assert!(
                             !["withdraw", "platform"].contains(&binary.as_str()),
@@ -77,7 +105,7 @@ fn each_function_has_its_own_role_scoped_to_the_table_its_index_and_the_sender()
         }
         binaries.insert(binary);
     }
-    assert_eq!(binaries.len(), 5, "five functions, five roles");
+    assert_eq!(binaries.len(), 7, "seven functions, seven roles");
 }
 
 #[test]
@@ -208,7 +236,19 @@ fn every_function_logs_json_to_a_retained_group_and_has_error_and_throttle_alarm
         })
     });
     assert_eq!(api_5xx.count(), 1, "an alarm on the API's 5xx rate");
-    assert_eq!(alarms.len(), 11, "two per function, the API's 5xx rate");
+    // A dead-letter queue that holds anything means something was lost to
+    // consumers or to the invitations: each has an alarm.
+    for (queue, _) in resources(&t, "AWS::SQS::Queue") {
+        let watching = alarms.iter().filter(|(_, a)| {
+            let p = &a["Properties"];
+            p["Namespace"] == "AWS/SQS"
+                && p["MetricName"] == "ApproximateNumberOfMessagesVisible"
+                && render(&p["Dimensions"])
+                    == format!("[{{Name: QueueName, Value: !GetAtt {queue}.QueueName}}]")
+        });
+        assert_eq!(watching.count(), 1, "an alarm on {queue}");
+    }
+    assert_eq!(alarms.len(), 17, "two per function, the API's 5xx rate, one per dead-letter queue");
     for (id, a) in &alarms {
         for key in ["AlarmActions", "OKActions"] {
             assert_eq!(
@@ -219,6 +259,73 @@ fn every_function_logs_json_to_a_retained_group_and_has_error_and_throttle_alarm
         }
     }
     assert_eq!(t["Parameters"]["AlarmTopicArn"]["Default"], Yaml::String(String::new()));
+}
+
+#[test]
+fn changes_are_published_from_the_stream_with_retries_and_a_dead_letter_queue() {
+    let t = parsed();
+    let r = &t["Resources"];
+    assert_eq!(
+        s(&r["InvitationsTable"]["Properties"]["StreamSpecification"]["StreamViewType"]),
+        "NEW_AND_OLD_IMAGES"
+    );
+    let mapping = &r["EventsStreamMapping"]["Properties"];
+    assert_eq!(render(&mapping["FunctionName"]), "!Ref EventsFunction");
+    assert_eq!(render(&mapping["EventSourceArn"]), "!GetAtt InvitationsTable.StreamArn");
+    assert_eq!(
+        render(&mapping["FunctionResponseTypes"]),
+        "[ReportBatchItemFailures]",
+        "the first failed record, not the batch"
+    );
+    assert_eq!(mapping["BisectBatchOnFunctionError"], Yaml::Bool(true));
+    let retries = mapping["MaximumRetryAttempts"].as_u64().expect("bounded retries");
+    assert!((1..=10).contains(&retries), "retried, then dead-lettered rather than blocking the shard");
+    assert_eq!(
+        render(&mapping["DestinationConfig"]["OnFailure"]["Destination"]),
+        "!GetAtt EventsDeadLetterQueue.Arn"
+    );
+    // No SAM event source: it would attach a managed policy reading every stream.
+    assert!(r["EventsFunction"]["Properties"]["Events"].is_null());
+    assert_eq!(
+        render(&r["EventsFunction"]["Properties"]["Environment"]["Variables"]["EVENT_BUS_NAME"]),
+        "!If [CreateEventBus, !Ref EventBus, !Ref EventBusName]"
+    );
+    assert_eq!(t["Parameters"]["EventBusName"]["Default"], Yaml::String(String::new()));
+    // (An empty string renders as nothing.)
+    assert_eq!(render(&t["Conditions"]["CreateEventBus"]), "!Equals [!Ref EventBusName, ]");
+}
+
+#[test]
+fn ses_reports_each_emails_fate_to_the_delivery_function() {
+    let t = parsed();
+    let r = &t["Resources"];
+    let invite = &r["InviteFunction"]["Properties"]["Environment"]["Variables"];
+    assert_eq!(render(&invite["SES_CONFIGURATION_SET"]), "!Ref EmailConfigurationSet");
+    let destination = &r["EmailEventDestination"]["Properties"];
+    assert_eq!(render(&destination["ConfigurationSetName"]), "!Ref EmailConfigurationSet");
+    let d = &destination["EventDestination"];
+    assert_eq!(d["Enabled"], Yaml::Bool(true));
+    assert_eq!(render(&d["MatchingEventTypes"]), "[delivery, deliveryDelay, bounce, complaint, reject]");
+    // SES sends its events to the default bus only.
+    assert_eq!(
+        render(&d["EventBridgeDestination"]["EventBusArn"]),
+        "!Sub arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"
+    );
+    let delivery = &r["DeliveryFunction"]["Properties"];
+    let rule = &delivery["Events"]["SesReports"];
+    assert_eq!(s(&rule["Type"]), "EventBridgeRule");
+    let pattern = &rule["Properties"]["Pattern"];
+    assert_eq!(render(&pattern["source"]), "[aws.ses]");
+    // Exactly the reports `adapters::ses::feedback` reads, of this stack's set only.
+    assert_eq!(
+        render(&pattern["detail"]["eventType"]),
+        "[Delivery, DeliveryDelay, Bounce, Complaint, Reject]"
+    );
+    assert_eq!(
+        render(&pattern["detail"]["mail"]["tags"]["ses:configuration-set"]),
+        "[!Ref EmailConfigurationSet]"
+    );
+    assert_eq!(render(&delivery["DeadLetterQueue"]["TargetArn"]), "!GetAtt DeliveryDeadLetterQueue.Arn");
 }
 
 #[test]

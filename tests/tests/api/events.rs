@@ -18,7 +18,7 @@ use invitations_core::config::{self, Config, Links};
 use invitations_core::dev::demo;
 
 /// Each event file and the status its function answers on fresh demo data.
-const EXPECTED: [(&str, u16); 16] = [
+const EXPECTED: [(&str, u16); 17] = [
     ("invite.json", 201),
     ("batch.json", 200),
     ("resend.json", 200),
@@ -28,6 +28,7 @@ const EXPECTED: [(&str, u16); 16] = [
     ("roles.json", 200),
     ("remove-member.json", 200),
     ("withdraw.json", 200),
+    ("history.json", 200),
     ("preview.json", 200),
     ("accept.json", 200),
     ("decline.json", 200),

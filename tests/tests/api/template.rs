@@ -78,6 +78,14 @@ async fn the_table_the_admin_cli_creates_is_the_one_the_template_declares() {
     assert_eq!(ttl.attribute_name(), Some(s(&declared["TimeToLiveSpecification"]["AttributeName"]).as_str()));
     assert_eq!(declared["TimeToLiveSpecification"]["Enabled"], Yaml::Bool(true));
     assert_eq!(ttl.time_to_live_status().map(|s| s.as_str()), Some("ENABLED"));
+
+    // The events function reads the same change stream locally as in AWS.
+    let stream = table.stream_specification().expect("a stream");
+    assert!(stream.stream_enabled());
+    assert_eq!(
+        stream.stream_view_type().map(|v| v.as_str().to_owned()),
+        Some(s(&declared["StreamSpecification"]["StreamViewType"]))
+    );
 }
 
 #[test]
@@ -128,6 +136,7 @@ fn code_routes() -> BTreeSet<(String, String, String)> {
         ("POST", routes::BATCH, "invite"),
         ("GET", routes::MEMBERS, "list"),
         ("GET", routes::ROLES, "list"),
+        ("GET", routes::HISTORY, "list"),
         ("GET", routes::MY_INVITATIONS, "list"),
         ("DELETE", routes::MEMBER, "withdraw"),
         ("GET", routes::PLATFORM_TEAM, "platform"),
@@ -143,7 +152,7 @@ fn code_routes() -> BTreeSet<(String, String, String)> {
 #[test]
 fn the_template_the_local_router_and_the_handlers_declare_the_same_routes() {
     let template = template_routes();
-    assert_eq!(template.len(), 16, "{template:?}");
+    assert_eq!(template.len(), 17, "{template:?}");
     assert_eq!(router_routes(), template, "Cargo.toml [workspace.metadata.lambda.watch.router]");
     assert_eq!(code_routes(), template, "invitations_core::http::routes");
 }
@@ -179,8 +188,12 @@ fn api_gateway_may_invoke_each_function_and_only_from_this_api() {
         );
         allowed.insert(render(&p["FunctionName"]));
     }
-    let functions: BTreeSet<String> =
-        functions(&t).into_iter().map(|(_, id, _)| format!("!Ref {id}")).collect();
+    // Every function but the two no client calls (the stream's and SES's).
+    let functions: BTreeSet<String> = functions(&t)
+        .into_iter()
+        .filter(|(binary, _, _)| !["events", "delivery"].contains(&binary.as_str()))
+        .map(|(_, id, _)| format!("!Ref {id}"))
+        .collect();
     assert_eq!(allowed, functions);
     for (id, i) in integration_tests::template::resources(&t, "AWS::ApiGatewayV2::Integration") {
         assert_eq!(
@@ -202,7 +215,7 @@ fn every_function_is_a_cargo_lambda_build_for_al2023() {
         binaries.insert(binary);
     }
     let expected: BTreeSet<String> =
-        ["invite", "list", "withdraw", "respond", "platform"].map(String::from).into();
+        ["invite", "list", "withdraw", "respond", "platform", "events", "delivery"].map(String::from).into();
     assert_eq!(binaries, expected);
 }
 
