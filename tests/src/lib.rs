@@ -6,8 +6,10 @@
 //! - [`request`]: `Call`, the one builder of API Gateway v2 events, and its delivery;
 //! - [`emulator`]: where the emulator is, and the emails it accepted;
 //! - [`observe`]: what the handlers' AWS clients sent;
-//! - [`template`]: reading `template.yaml`.
+//! - [`template`]: reading `template.yaml`;
+//! - [`changes`]: the table's change stream and a subscriber to the events bus.
 
+pub mod changes;
 pub mod emulator;
 pub mod observe;
 pub mod request;

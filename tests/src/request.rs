@@ -98,6 +98,10 @@ impl Call {
         Self::new(Function::Invite, "POST", routes::RESEND, &[("teamId", team), ("invitationId", id)])
     }
 
+    pub fn history(team: &str, id: &str) -> Self {
+        Self::new(Function::List, "GET", routes::HISTORY, &[("teamId", team), ("invitationId", id)])
+    }
+
     pub fn my_invitations() -> Self {
         Self::new(Function::List, "GET", routes::MY_INVITATIONS, &[])
     }

@@ -7,9 +7,11 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 use invitations_core::adapters::dynamo::DynamoStore;
+use invitations_core::adapters::eventbridge::EventBridgePublisher;
 use invitations_core::adapters::secrets::SecretsManagerKeys;
 use invitations_core::adapters::ses::SesMailer;
 use invitations_core::adapters::table::create_table;
+use invitations_core::background::{DeliveryFunction, EventsFunction};
 use invitations_core::bootstrap::ProductionHandlers;
 use invitations_core::clock::{Clock, ManualClock, SystemClock};
 use invitations_core::config;
@@ -20,6 +22,7 @@ use invitations_core::http::{AuthMode, Handlers};
 use invitations_core::ports::InvitationStore;
 use invitations_core::service::{InvitationService, Settings};
 
+use crate::changes::{EventSink, StreamReader};
 use crate::emulator::{endpoint, sdk_config};
 use crate::request::{call_handlers, token_of, Call, Resp};
 use crate::{Observer, APP_BASE_URL, SECRET, VERIFIED_SENDER};
@@ -58,10 +61,14 @@ pub struct World {
     pub dynamo_seen: Observer,
     pub ses_seen: Observer,
     pub secrets_seen: Observer,
+    /// What the events function's EventBridge client sent.
+    pub events_seen: Observer,
     /// The link secret's id in the emulator, and a client to rotate it.
     pub link_secret_id: String,
     pub secrets: aws_sdk_secretsmanager::Client,
     clients: Clients,
+    /// The events function's EventBridge client (watched by `events_seen`).
+    events: aws_sdk_eventbridge::Client,
     options: Options,
 }
 
@@ -145,8 +152,8 @@ impl World {
             .unwrap_or_else(|e| panic!("could not create the link secret in the emulator: {e:?}"));
 
         // The functions' own clients are watched: round trips and IAM actions.
-        let (dynamo_seen, ses_seen, secrets_seen) =
-            (Observer::default(), Observer::default(), Observer::default());
+        let (dynamo_seen, ses_seen, secrets_seen, events_seen) =
+            (Observer::default(), Observer::default(), Observer::default(), Observer::default());
         let clients = Clients {
             dynamo: aws_sdk_dynamodb::Client::from_conf(
                 aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(dynamo_seen.clone()).build(),
@@ -158,10 +165,14 @@ impl World {
                 aws_sdk_secretsmanager::config::Builder::from(&sdk).interceptor(secrets_seen.clone()).build(),
             ),
         };
+        let events = aws_sdk_eventbridge::Client::from_conf(
+            aws_sdk_eventbridge::config::Builder::from(&sdk).interceptor(events_seen.clone()).build(),
+        );
         let handlers = Arc::new(handlers(&clients, &table, &link_secret_id, clock.clone(), &options));
         Self {
             handlers,
             clients,
+            events,
             options,
             secrets,
             link_secret_id,
@@ -177,7 +188,28 @@ impl World {
             tag,
             dynamo_seen,
             ses_seen,
+            events_seen,
         }
+    }
+
+    /// The events function as Lambda runs it, publishing to bus `bus`.
+    pub fn events_function(&self, bus: &str) -> EventsFunction<EventBridgePublisher> {
+        EventsFunction::new(EventBridgePublisher::new(self.events.clone(), bus))
+    }
+
+    /// The delivery function as Lambda runs it, on this world's table.
+    pub fn delivery_function(&self) -> DeliveryFunction<DynamoStore> {
+        DeliveryFunction::new(DynamoStore::new(self.clients.dynamo.clone(), self.store.table_name()))
+    }
+
+    /// This world's table's change stream, from its start.
+    pub async fn stream(&self) -> StreamReader {
+        StreamReader::new(&self.clients.dynamo, self.store.table_name()).await
+    }
+
+    /// A subscriber to a new bus of this world's.
+    pub async fn event_sink(&self) -> EventSink {
+        EventSink::new(&self.events, &format!("bus-{}", self.tag)).await
     }
 
     /// The functions as a new Lambda instance would run them: the same table,

@@ -4,6 +4,7 @@
 
 mod authorization;
 mod batch;
+mod delivery;
 mod deploy;
 mod email_flow;
 mod events;
@@ -16,6 +17,7 @@ mod logs;
 mod members;
 mod mine;
 mod platform;
+mod published;
 mod resend;
 mod respond;
 mod round_trips;

@@ -1,0 +1,154 @@
+//! The table's change stream and an EventBridge bus, in the emulator: what the
+//! events function is handed, and what a subscriber to its bus receives.
+//!
+//! Lambda polls the stream and hands the function the records exactly as
+//! `GetRecords` returns them; [`StreamReader`] does the polling here. A
+//! subscriber is an SQS queue behind a rule on the bus ([`EventSink`]).
+
+use serde_json::{json, Value};
+
+use crate::emulator::endpoint;
+
+/// One JSON-protocol call to the emulator (DynamoDB Streams, SQS); the
+/// emulators here do not check signatures, only read the region from the
+/// credential scope.
+fn call(target: &str, service: &str, body: Value) -> Value {
+    let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
+    let agent = ureq::Agent::config_builder().proxy(None).http_status_as_error(false).build().new_agent();
+    let mut response = agent
+        .post(&endpoint())
+        .header("X-Amz-Target", target)
+        .header("Content-Type", "application/x-amz-json-1.0")
+        .header(
+            "Authorization",
+            format!(
+                "AWS4-HMAC-SHA256 Credential=test/20261130/{region}/{service}/aws4_request, \
+                 SignedHeaders=host, Signature=0"
+            ),
+        )
+        .send(body.to_string())
+        .unwrap_or_else(|e| panic!("{target}: the emulator is not reachable: {e}"));
+    let status = response.status();
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    assert!(status == 200, "{target}: {status} {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{target}: not JSON ({e}): {text}"))
+}
+
+/// Reads a table's change stream from where it last stopped.
+pub struct StreamReader {
+    stream: String,
+    /// The last sequence number read, per shard.
+    read: std::collections::BTreeMap<String, String>,
+}
+
+impl StreamReader {
+    /// From the stream's start.
+    pub async fn new(dynamo: &aws_sdk_dynamodb::Client, table: &str) -> Self {
+        let described = dynamo.describe_table().table_name(table).send().await.expect("the table exists");
+        let stream = described.table().and_then(|t| t.latest_stream_arn()).expect("the table has a stream");
+        Self { stream: stream.to_owned(), read: Default::default() }
+    }
+
+    /// The records written since the last batch, as Lambda hands them over:
+    /// `{"Records": [...]}`.
+    pub fn batch(&mut self) -> Value {
+        const T: &str = "DynamoDBStreams_20120810";
+        let described = call(&format!("{T}.DescribeStream"), "dynamodb", json!({"StreamArn": self.stream}));
+        let mut records = Vec::new();
+        for shard in described["StreamDescription"]["Shards"].as_array().into_iter().flatten() {
+            let shard_id = shard["ShardId"].as_str().unwrap().to_owned();
+            // A fresh iterator each time: after the last record read, or from the start.
+            let from = match self.read.get(&shard_id) {
+                Some(seq) => json!({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": seq}),
+                None => json!({"ShardIteratorType": "TRIM_HORIZON"}),
+            };
+            let mut request = json!({"StreamArn": self.stream, "ShardId": shard_id});
+            request.as_object_mut().unwrap().extend(from.as_object().unwrap().clone());
+            let mut iterator =
+                call(&format!("{T}.GetShardIterator"), "dynamodb", request)["ShardIterator"].clone();
+            while let Some(it) = iterator.as_str().map(str::to_owned) {
+                let page =
+                    call(&format!("{T}.GetRecords"), "dynamodb", json!({"ShardIterator": it, "Limit": 1000}));
+                let got = page["Records"].as_array().cloned().unwrap_or_default();
+                if got.is_empty() {
+                    break;
+                }
+                if let Some(seq) = got.last().and_then(|r| r["dynamodb"]["SequenceNumber"].as_str()) {
+                    self.read.insert(shard_id.clone(), seq.to_owned());
+                }
+                records.extend(got);
+                iterator = page["NextShardIterator"].clone();
+            }
+        }
+        json!({ "Records": records })
+    }
+}
+
+/// A subscriber: an SQS queue that a rule on the bus feeds with every event of
+/// the service.
+pub struct EventSink {
+    pub bus: String,
+    queue_url: String,
+}
+
+impl EventSink {
+    /// A new bus `bus` with its subscriber queue.
+    pub async fn new(events: &aws_sdk_eventbridge::Client, bus: &str) -> Self {
+        events.create_event_bus().name(bus).send().await.expect("the bus is created");
+        let queue_url = call("AmazonSQS.CreateQueue", "sqs", json!({"QueueName": format!("{bus}-sink")}))
+            ["QueueUrl"]
+            .as_str()
+            .expect("a queue url")
+            .to_owned();
+        let attrs = call(
+            "AmazonSQS.GetQueueAttributes",
+            "sqs",
+            json!({"QueueUrl": queue_url, "AttributeNames": ["QueueArn"]}),
+        );
+        let queue_arn = attrs["Attributes"]["QueueArn"].as_str().expect("the queue's ARN").to_owned();
+        let pattern = json!({"source": [invitations_core::service::events::SOURCE]});
+        events
+            .put_rule()
+            .name("all-invitation-events")
+            .event_bus_name(bus)
+            .event_pattern(pattern.to_string())
+            .send()
+            .await
+            .expect("the rule is created");
+        let target = aws_sdk_eventbridge::types::Target::builder().id("sink").arn(queue_arn).build().unwrap();
+        events
+            .put_targets()
+            .rule("all-invitation-events")
+            .event_bus_name(bus)
+            .targets(target)
+            .send()
+            .await
+            .expect("the target is set");
+        Self { bus: bus.to_owned(), queue_url }
+    }
+
+    /// The events received since the last call (EventBridge envelopes:
+    /// `source`, `detail-type`, `detail`, ...), in the order they arrived.
+    pub fn received(&self) -> Vec<Value> {
+        let mut out = Vec::new();
+        loop {
+            let got = call(
+                "AmazonSQS.ReceiveMessage",
+                "sqs",
+                json!({"QueueUrl": self.queue_url, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 0}),
+            );
+            let messages = got["Messages"].as_array().cloned().unwrap_or_default();
+            if messages.is_empty() {
+                return out;
+            }
+            for m in messages {
+                out.push(serde_json::from_str(m["Body"].as_str().unwrap()).expect("an event"));
+                call(
+                    "AmazonSQS.DeleteMessage",
+                    "sqs",
+                    json!({"QueueUrl": self.queue_url, "ReceiptHandle": m["ReceiptHandle"]}),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! Events out: every committed change reaches a subscriber to the bus exactly
+//! as committed, once in effect (docs/events.md). The table's real change
+//! stream (read as Lambda reads it) feeds the events function, which publishes
+//! to a bus in the emulator; the subscriber is a queue behind a rule on it.
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+use integration_tests::template::root;
+use integration_tests::{Call, User, World};
+
+/// Publishes what the stream holds since the last call, asserting the batch
+/// was published whole.
+async fn publish(w: &World, stream: &mut integration_tests::changes::StreamReader, bus: &str) {
+    let batch = stream.batch();
+    let answer = w.events_function(bus).handle(&batch).await;
+    assert_eq!(answer["batchItemFailures"], serde_json::json!([]), "the whole batch is published");
+}
+
+fn kinds(events: &[Value]) -> Vec<String> {
+    events.iter().map(|e| e["detail-type"].as_str().unwrap().to_owned()).collect()
+}
+
+fn detail(e: &Value) -> Value {
+    // EventBridge delivers `detail` as an object.
+    match &e["detail"] {
+        Value::String(s) => serde_json::from_str(s).unwrap(),
+        other => other.clone(),
+    }
+}
+
+/// The key paths of a JSON document: its shape, whatever the values.
+fn shape(v: &Value, at: &str, out: &mut BTreeSet<String>) {
+    if let Value::Object(map) = v {
+        for (k, child) in map {
+            let path = format!("{at}/{k}");
+            out.insert(path.clone());
+            shape(child, &path, out);
+        }
+    }
+}
+
+/// The documented example of an event type (docs/events/examples), whose
+/// schema scripts/test validates it against.
+fn documented(kind: &str) -> Value {
+    let path = root().join(format!("docs/events/examples/{kind}.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn assert_documented(e: &Value) {
+    let kind = e["detail-type"].as_str().unwrap();
+    assert_eq!(e["source"], "team-invitations");
+    let (mut real, mut doc) = (BTreeSet::new(), BTreeSet::new());
+    let d = detail(e);
+    shape(&d, "", &mut real);
+    shape(&documented(kind), "", &mut doc);
+    // Nullable fields may be null in one and an object in the other: compare
+    // the top two levels, where every field is named.
+    let top = |s: &BTreeSet<String>| {
+        s.iter().filter(|p| p.matches('/').count() <= 2).cloned().collect::<BTreeSet<_>>()
+    };
+    assert_eq!(top(&real), top(&doc), "{kind}: the event's fields are the documented ones");
+    assert_eq!(d["version"], 1);
+    let id = d["eventId"].as_str().unwrap();
+    assert!(id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+    let text = d.to_string();
+    assert!(!text.contains("token") && !text.contains("http"), "no token, no link: {text}");
+}
+
+#[tokio::test]
+async fn every_committed_change_is_published_once_as_its_documented_event() {
+    let w = World::new().await;
+    let sink = w.event_sink().await;
+    let mut stream = w.stream().await;
+    let received = || sink.received();
+
+    // The seeded teams' memberships were committed too.
+    publish(&w, &mut stream, &sink.bus).await;
+    let seeded = received();
+    assert_eq!(kinds(&seeded), ["membership.created"; 4], "the two owners, the administrator and the member");
+    assert!(seeded.iter().all(|e| detail(e)["actor"].is_null() && detail(e)["invitationId"].is_null()));
+
+    // Invite, resend, accept.
+    let (id, _) = w.invited(&w.email("ada"), "member").await;
+    w.clock.advance(chrono::TimeDelta::minutes(5));
+    let resent = w.call(Call::resend(&w.team, &id).by(&w.admin)).await;
+    assert_eq!(resent.status, 200, "{}", resent.body);
+    let token = integration_tests::token_of(resent.body["link"].as_str().unwrap());
+    let ada = User::new(&format!("ada-{}", w.tag), &w.email("ada"));
+    assert_eq!(w.accept(&ada, &id, &token).await.status, 200);
+    publish(&w, &mut stream, &sink.bus).await;
+    let events = received();
+    assert_eq!(
+        kinds(&events),
+        ["invitation.created", "invitation.resent", "invitation.accepted", "membership.created"]
+    );
+    let d: Vec<Value> = events.iter().map(detail).collect();
+    for (e, actor) in events.iter().zip([&w.owner, &w.admin, &ada, &ada]) {
+        assert_documented(e);
+        assert_eq!(detail(e)["actor"], actor.sub.as_str(), "{}", e["detail-type"]);
+        assert_eq!(detail(e)["teamId"], w.team.as_str());
+    }
+    assert_eq!(
+        [&d[0]["sequence"], &d[1]["sequence"], &d[2]["sequence"]],
+        [0, 1, 2],
+        "its place in the history"
+    );
+    assert_eq!(d[0]["invitation"]["id"], id.as_str());
+    assert_eq!(d[0]["invitation"]["status"], "open");
+    assert_eq!(d[0]["invitation"]["linkGeneration"], 0);
+    assert_eq!(d[1]["invitation"]["linkGeneration"], 1);
+    assert_ne!(d[0]["invitation"]["expiresAt"], d[1]["invitation"]["expiresAt"], "a resend moves the expiry");
+    assert_eq!(d[2]["invitation"]["status"], "accepted");
+    assert_eq!(d[3]["invitationId"], id.as_str());
+    assert_eq!(d[3]["membership"]["role"], "member");
+    assert_eq!(d[3]["membership"]["email"], w.email("ada").as_str());
+
+    // Decline (anonymous), withdraw, a member removed, a member leaving.
+    let (bo, bo_token) = w.invited(&w.email("bo"), "member").await;
+    assert_eq!(w.decline(None, &bo, &bo_token).await.status, 200);
+    let (cy, _) = w.invited(&w.email("cy"), "administrator").await;
+    assert_eq!(w.withdraw(&w.admin, &cy).await.status, 200);
+    assert_eq!(w.remove_member(&w.owner, &ada).await.status, 200);
+    assert_eq!(w.remove_member(&w.admin, &w.admin).await.status, 200);
+    publish(&w, &mut stream, &sink.bus).await;
+    let events = received();
+    assert_eq!(
+        kinds(&events),
+        [
+            "invitation.created",
+            "invitation.declined",
+            "invitation.created",
+            "invitation.withdrawn",
+            "membership.revoked",
+            "membership.revoked",
+        ]
+    );
+    events.iter().for_each(assert_documented);
+    let d: Vec<Value> = events.iter().map(detail).collect();
+    assert!(d[1]["actor"].is_null(), "declined without signing in");
+    assert_eq!(d[3]["actor"], w.admin.sub.as_str());
+    assert_eq!(d[3]["invitation"]["role"], "administrator");
+    assert_eq!((&d[4]["reason"], &d[4]["actor"]), (&"removed".into(), &w.owner.sub.as_str().into()));
+    assert_eq!(d[4]["membership"]["userId"], ada.sub.as_str());
+    assert_eq!((&d[5]["reason"], &d[5]["actor"]), (&"left".into(), &w.admin.sub.as_str().into()));
+
+    // The email's fate, from SES.
+    w.delivery_function().handle(&ses_report("Delivery", &cy, 0)).await.unwrap();
+    publish(&w, &mut stream, &sink.bus).await;
+    let events = received();
+    assert_eq!(kinds(&events), ["invitation.delivery_changed"]);
+    assert_documented(&events[0]);
+    assert_eq!(detail(&events[0])["invitation"]["emailDelivery"], "delivered");
+    assert!(detail(&events[0])["actor"].is_null());
+
+    // Writes that change nothing a consumer hears of publish nothing: the
+    // expiry (a moment, not a write) and the TTL's purge of an invitation.
+    w.clock.advance(chrono::TimeDelta::days(30));
+    assert_eq!(w.status_in_list(&id).await, "accepted");
+    purge(&w, &bo).await;
+    publish(&w, &mut stream, &sink.bus).await;
+    assert_eq!(kinds(&received()), Vec::<String>::new());
+}
+
+/// What the TTL does when an invitation's time is up: deletes the item.
+async fn purge(w: &World, id: &str) {
+    let client = aws_sdk_dynamodb::Client::new(&integration_tests::sdk_config().await);
+    client
+        .delete_item()
+        .table_name(w.store.table_name())
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("INV#{id}")))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("INV".into()))
+        .send()
+        .await
+        .unwrap();
+}
+
+/// SES's report on invitation `id`'s email, as EventBridge hands it over.
+pub fn ses_report(kind: &str, id: &str, generation: u32) -> Value {
+    let section = match kind {
+        "Delivery" => "delivery",
+        "DeliveryDelay" => "deliveryDelay",
+        "Bounce" => "bounce",
+        "Complaint" => "complaint",
+        _ => "reject",
+    };
+    let mut detail = serde_json::json!({
+        "eventType": kind,
+        "mail": {
+            "timestamp": "2026-11-02T09:30:01.000Z",
+            "messageId": format!("msg-{id}"),
+            "tags": {
+                "invitationId": [id],
+                "linkGeneration": [generation.to_string()],
+                "ses:configuration-set": ["invitations"],
+            },
+        },
+    });
+    detail[section] = serde_json::json!({"timestamp": "2026-11-02T09:31:00.000Z"});
+    if kind == "Bounce" {
+        detail["bounce"]["bounceType"] = "Permanent".into();
+        detail["bounce"]["bounceSubType"] = "General".into();
+    }
+    serde_json::json!({"version": "0", "source": "aws.ses", "detail-type": "Email event", "detail": detail})
+}
+
+/// The sequence number of the first record of a batch about an `entity` item.
+fn first_with_events(batch: &Value, entity: &str) -> Value {
+    batch["Records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["dynamodb"]["NewImage"]["entity"]["S"] == entity)
+        .map(|r| r["dynamodb"]["SequenceNumber"].clone())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_batch_handed_over_again_publishes_the_same_event_ids() {
+    let w = World::new().await;
+    let sink = w.event_sink().await;
+    let mut stream = w.stream().await;
+    w.invited(&w.email("ada"), "member").await;
+    let batch = stream.batch();
+    let function = w.events_function(&sink.bus);
+    assert_eq!(function.handle(&batch).await["batchItemFailures"], serde_json::json!([]));
+    let first: Vec<Value> = sink.received().iter().map(detail).collect();
+    assert_eq!(function.handle(&batch).await["batchItemFailures"], serde_json::json!([]));
+    let again: Vec<Value> = sink.received().iter().map(detail).collect();
+    // Delivered twice, the same events: a consumer keeping the ids it has seen
+    // acts once.
+    assert_eq!(first.len(), 5, "four seeded memberships and the invitation");
+    assert_eq!(first, again);
+    let ids: BTreeSet<&str> = first.iter().map(|d| d["eventId"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), first.len(), "every change its own id");
+}
+
+#[tokio::test]
+async fn a_failed_publish_is_retried_then_the_record_is_reported_for_lambda_to_retry_and_dead_letter() {
+    let w = World::new().await;
+    let mut stream = w.stream().await;
+    w.invited(&w.email("ada"), "member").await;
+    let batch = stream.batch();
+    // The first record with something to publish (a team's own item has nothing).
+    let first = first_with_events(&batch, "membership");
+    w.events_seen.take();
+    // No such bus: every attempt fails.
+    let answer = w.events_function(&format!("missing-{}", w.tag)).handle(&batch).await;
+    assert_eq!(answer["batchItemFailures"], serde_json::json!([{ "itemIdentifier": first }]));
+    assert_eq!(w.events_seen.take().requests, 3, "three attempts before giving the batch back");
+
+    // Lambda hands the batch over again (then, after its retries, to the
+    // dead-letter queue: template.yaml); once the bus answers, all of it goes out.
+    let sink = w.event_sink().await;
+    assert_eq!(w.events_function(&sink.bus).handle(&batch).await["batchItemFailures"], serde_json::json!([]));
+    assert_eq!(sink.received().len(), 5);
+}
+
+#[tokio::test]
+async fn an_unreadable_record_stops_the_batch_at_it() {
+    let w = World::new().await;
+    let sink = w.event_sink().await;
+    let mut stream = w.stream().await;
+    w.invited(&w.email("ada"), "member").await;
+    let mut batch = stream.batch();
+    let bad = first_with_events(&batch, "invitation");
+    let records = batch["Records"].as_array_mut().unwrap();
+    let at = records.iter().position(|r| r["dynamodb"]["SequenceNumber"] == bad).unwrap();
+    records[at]["dynamodb"]["NewImage"]["history"] = serde_json::json!({"S": "not a list"});
+    let answer = w.events_function(&sink.bus).handle(&batch).await;
+    assert_eq!(answer["batchItemFailures"], serde_json::json!([{ "itemIdentifier": bad }]));
+    assert_eq!(sink.received().len(), 4, "the seeded memberships before it are published");
+}
