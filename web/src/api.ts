@@ -21,17 +21,55 @@ export interface Preview {
   invitedByEmail?: string;
 }
 
+/**
+ * What became of the invitation's email: `pending` (not sent yet), `sent` (SES
+ * took it), `failed` (SES did not send it), and then SES's reports: `delayed`
+ * (delivery is being retried), `delivered` (the recipient's mail server accepted
+ * it), `bounced` (see `BounceType`), `complained` (the recipient marked it as spam).
+ * A report never moves it back (a delivery reported after a bounce changes nothing).
+ */
+export type EmailDelivery = "pending" | "sent" | "failed" | "delayed" | "delivered" | "bounced" | "complained";
+
+/** With `bounced`: `permanent` (the address is wrong or refuses mail; sending again
+ * will not help), `transient` or `undetermined` (it could not be delivered for now). */
+export type BounceType = "permanent" | "transient" | "undetermined";
+
 export interface Invitation extends Preview {
   invitedBy: string;
-  emailDelivery: "sent" | "failed" | "pending";
+  emailDelivery: EmailDelivery;
+  /** Only when `emailDelivery` is `bounced`. */
+  bounceType?: BounceType;
   acceptedAt?: string;
+  acceptedBy?: string;
   declinedAt?: string;
+  /** null when the link's holder declined without signing in. */
+  declinedBy?: string | null;
   withdrawnAt?: string;
+  withdrawnBy?: string;
   /** Only for callers holding members.manage, only while open. */
   link?: string;
   linkToken?: string;
   /** What the caller may do with it now ("withdraw", "copyLink"); absent from APIs that predate it. */
   actions?: string[];
+}
+
+export type HistoryType =
+  | "invitation.created"
+  | "invitation.resent"
+  | "invitation.accepted"
+  | "invitation.declined"
+  | "invitation.withdrawn"
+  | "invitation.delivery_changed";
+
+/** One change to an invitation (GET .../history), oldest first. */
+export interface HistoryEntry {
+  type: HistoryType;
+  at: string;
+  /** A user id; null for the email's fate and anonymous declines. */
+  actor: string | null;
+  /** Only on `invitation.delivery_changed`. */
+  emailDelivery?: EmailDelivery;
+  bounceType?: BounceType;
 }
 
 export interface Page {
@@ -179,6 +217,10 @@ export const api = {
   },
   resend(teamId: string, id: string): Promise<Result<Invitation>> {
     return call("POST", `/teams/${seg(teamId)}/invitations/${seg(id)}/resend`, { auth: true });
+  },
+  /** An invitation's changes, oldest first (members.manage only: 403 otherwise). */
+  history(teamId: string, id: string): Promise<Result<{ history: HistoryEntry[] }>> {
+    return call("GET", `/teams/${seg(teamId)}/invitations/${seg(id)}/history`, { auth: true });
   },
   withdraw(teamId: string, id: string): Promise<Result<Withdrawn>> {
     return call("POST", `/teams/${seg(teamId)}/invitations/${seg(id)}/withdraw`, { auth: true });

@@ -1,7 +1,7 @@
 // A tiny DOM builder: h("button", { type: "button", onclick }, "Text").
 // Strings are text nodes (never HTML), so nothing from the API is parsed as markup.
 
-type Child = Node | string | number | null | undefined | false | Child[];
+export type Child = Node | string | number | null | undefined | false | Child[];
 type Attrs = Record<string, unknown>;
 
 export function h<K extends keyof HTMLElementTagNameMap>(

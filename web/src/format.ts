@@ -1,5 +1,5 @@
 import { h } from "./dom";
-import type { Status } from "./api";
+import type { BounceType, EmailDelivery, Status } from "./api";
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 const formats = new Map<string, Intl.DateTimeFormat>();
@@ -58,4 +58,56 @@ const ROLE_LABEL: Record<string, string> = { owner: "Owner", administrator: "Adm
 
 export function roleName(role: string): string {
   return ROLE_LABEL[role] ?? role;
+}
+
+const BOUNCE_LABEL: Record<BounceType, string> = {
+  permanent: "Email bounced: the address does not accept mail",
+  transient: "Email bounced (temporary)",
+  undetermined: "Email bounced (reason unknown)",
+};
+
+/** What became of an invitation's email, in words (the list's "Email delivery" column). */
+export function deliveryLabel(delivery: EmailDelivery, bounce?: BounceType): string {
+  switch (delivery) {
+    case "pending":
+      return "Pending";
+    case "sent":
+      return "Sent";
+    case "failed":
+      return "Failed: the email did not go out";
+    case "delayed":
+      return "Email delayed (SES is retrying)";
+    case "delivered":
+      return "Email delivered";
+    case "bounced":
+      return bounce ? BOUNCE_LABEL[bounce] ?? "Email bounced" : "Email bounced";
+    case "complained":
+      return "Marked as spam by the recipient";
+    default:
+      return String(delivery);
+  }
+}
+
+const BOUNCE_EVENT: Record<BounceType, string> = {
+  permanent: "Email bounced (permanent)",
+  transient: "Email bounced (temporary)",
+  undetermined: "Email bounced (reason unknown)",
+};
+
+/** One report on the email, in an invitation's history. */
+export function deliveryEvent(delivery: EmailDelivery | undefined, bounce?: BounceType): string {
+  switch (delivery) {
+    case "pending":
+      return "Email waiting to be sent";
+    case "sent":
+      return "Email sent";
+    case "failed":
+      return "Email could not be sent";
+    case "bounced":
+      return bounce ? BOUNCE_EVENT[bounce] ?? "Email bounced" : "Email bounced";
+    case undefined:
+      return "Email delivery changed";
+    default:
+      return deliveryLabel(delivery, bounce);
+  }
 }

@@ -1,8 +1,10 @@
 // What the suite knows of the deployed stack (STACK_JSON, written by scripts/stack.py)
 // and the few calls it makes outside the browser: ID tokens straight from Cognito's
-// API (to set up data quickly), invitations made through the API, and the mail the
-// emulator's SES recorded.
+// API (to set up data quickly), invitations made through the API, the mail the
+// emulator's SES recorded, the stack's outputs, and SES's reports on an email
+// handed straight to the delivery function.
 import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,6 +26,10 @@ interface StackJson {
   password: string;
   users: Record<string, StackUser>;
   ses_messages?: string;
+  /** The CloudFormation stack's name. */
+  stack?: string;
+  /** The delivery function's name, if stack.json has it (else the stack's output DeliveryFunctionName). */
+  delivery_function?: string;
 }
 
 const file = process.env.STACK_JSON;
@@ -230,6 +236,94 @@ export async function emailTo(to: string): Promise<Email> {
   const link = /https?:\/\/\S+\/invitations\/[0-9a-f-]+\?token=[A-Za-z0-9_-]+(\.[0-9]+)?/.exec(text)?.[0];
   if (!link) throw new Error(`no invitation link in the email to ${to}: ${text}`);
   return { subject: m.Subject ?? "", text, html: m.BodyHtml ?? "", link };
+}
+
+const xmlText = (s: string) =>
+  s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+
+/** One output of the deployed stack: CloudFormation's DescribeStacks on the emulator
+ * (a plain unsigned query; MiniStack accepts it), read from its XML answer. */
+export async function stackOutput(key: string): Promise<string> {
+  const q = new URLSearchParams({ Action: "DescribeStacks", Version: "2010-05-15", StackName: stack.stack ?? "team-invitations-local" });
+  const res = await fetch(`${stack.endpoint}/?${q}`);
+  const xml = await res.text();
+  if (res.status !== 200) throw new Error(`DescribeStacks: ${res.status} ${xml}`);
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const found = new RegExp(`<OutputKey>${escaped}</OutputKey>\\s*<OutputValue>([^<]*)</OutputValue>`).exec(xml);
+  if (!found) throw new Error(`the stack has no output ${key}: ${xml.slice(0, 2000)}`);
+  return xmlText(found[1]);
+}
+
+/** Lambda's Invoke on the emulator (plain unsigned HTTP; MiniStack accepts it), waiting
+ * for the function's answer; a function error throws. */
+export async function invokeFunction(name: string, event: unknown): Promise<string> {
+  const res = await fetch(`${stack.endpoint}/2015-03-31/functions/${encodeURIComponent(name)}/invocations`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(event),
+  });
+  const text = await res.text();
+  const failed = res.headers.get("x-amz-function-error");
+  if (res.status !== 200 || failed) throw new Error(`invoke ${name}: ${res.status} ${failed ?? ""} ${text}`);
+  return text;
+}
+
+let deliveryFunction: Promise<string> | null = null;
+
+/** The function that applies SES's reports on invitation emails (the stack's output DeliveryFunctionName). */
+export function deliveryFunctionName(): Promise<string> {
+  deliveryFunction ??= stack.delivery_function ? Promise.resolve(stack.delivery_function) : stackOutput("DeliveryFunctionName");
+  return deliveryFunction;
+}
+
+export type SesReport = "Bounce" | "Delivery";
+
+/** Makes SES's report on an invitation's email arrive as it does in AWS: an
+ * EventBridge event carrying the SES event record (its tags name the invitation
+ * and the link's generation), handed to the delivery function. */
+export async function sesReport(
+  invitation: { id: string; email: string },
+  report: SesReport,
+  opts: { bounceType?: "Permanent" | "Transient" | "Undetermined"; generation?: number } = {},
+): Promise<void> {
+  const now = new Date().toISOString();
+  const section =
+    report === "Bounce"
+      ? {
+          bounce: {
+            bounceType: opts.bounceType ?? "Permanent",
+            bounceSubType: "General",
+            bouncedRecipients: [{ emailAddress: invitation.email }],
+            timestamp: now,
+            feedbackId: `feedback-${randomUUID()}`,
+          },
+        }
+      : { delivery: { timestamp: now, recipients: [invitation.email] } };
+  await invokeFunction(await deliveryFunctionName(), {
+    version: "0",
+    id: randomUUID(),
+    source: "aws.ses",
+    "detail-type": report === "Bounce" ? "Email Bounced" : "Email Delivered",
+    time: now,
+    region: stack.region,
+    account: "000000000000",
+    resources: [],
+    detail: {
+      eventType: report,
+      ...section,
+      mail: {
+        timestamp: now,
+        messageId: `m-${randomUUID()}`,
+        source: "invitations@example.com",
+        destination: [invitation.email],
+        tags: {
+          invitationId: [invitation.id],
+          linkGeneration: [String(opts.generation ?? 0)],
+          "ses:configuration-set": ["x"],
+        },
+      },
+    },
+  });
 }
 
 /** An address nobody has been invited with yet. */

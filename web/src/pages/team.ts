@@ -1,17 +1,19 @@
 // /teams/{teamId}: the team's invitations, newest first, with a status filter and
-// paging; for managers an invite form and, per open invitation, copy-link and
-// withdraw. Who is a manager comes from the API's answers, never from a guess:
+// paging; what became of each email, in words (with a warning on an open invitation
+// whose email did not arrive); for managers an invite form, per open invitation
+// copy-link, resend and withdraw, and on every invitation its history (a dialog).
+// Who is a manager comes from the API's answers, never from a guess:
 // open invitations carry `link` only for callers holding members.manage (or, when
 // the API sends them, each invitation's `actions`), and inviting answers 403 to others.
 
 import type { PageContext } from "../main";
 import { navigate } from "../main";
-import { api, type Invitation, type Page, type Problem, type Status } from "../api";
-import { session } from "../auth";
+import { api, type HistoryEntry, type Invitation, type Page, type Problem, type Status } from "../api";
+import { decodeJwt, session } from "../auth";
 import { config } from "../config";
-import { confirmDialog } from "../dialog";
+import { confirmDialog, showDialog } from "../dialog";
 import { append, h, liveRegion, replace, uid } from "../dom";
-import { roleName, STATUS_LABEL, statusBadge, when } from "../format";
+import { deliveryEvent, deliveryLabel, roleName, STATUS_LABEL, statusBadge, when } from "../format";
 import { pagerControls, signInButton, signInPrompt } from "./common";
 import { teamNav } from "./teamnav";
 
@@ -162,6 +164,8 @@ export async function teamPage(ctx: PageContext): Promise<void> {
       manages = false;
       return;
     }
+    // Granting a role takes members.manage: the manager's controls (History on every row).
+    manages = true;
     const wanted = grantable.includes("member") ? "member" : grantable[0];
     replace(role, grantable.map((name) => h("option", { value: name, selected: name === wanted }, roleName(name))));
     roleHint.textContent = "The roles you may invite people into in this team.";
@@ -368,7 +372,7 @@ export async function teamPage(ctx: PageContext): Promise<void> {
       );
       return;
     }
-    const withActions = rows.some((i) => Object.values(actionsOf(i)).some(Boolean));
+    const withActions = manages === true || rows.some((i) => Object.values(actionsOf(i)).some(Boolean));
     replace(
       tableArea,
       h(
@@ -406,22 +410,7 @@ export async function teamPage(ctx: PageContext): Promise<void> {
       h("td", null, statusBadge(inv.status), answered ? h("span", { class: "sub" }, " on ", when(answered)) : null),
       h("td", null, when(inv.createdAt)),
       h("td", null, when(inv.expiresAt)),
-      h(
-        "td",
-        null,
-        inv.emailDelivery === "failed"
-          ? h(
-              "span",
-              { class: "warning" },
-              h("span", { "aria-hidden": "true" }, "⚠ "),
-              h("strong", null, "Failed:"),
-              " the email did not go out.",
-              acts.copyLink ? " Copy the link and send it yourself." : "",
-            )
-          : inv.emailDelivery === "pending"
-            ? "Pending"
-            : "Sent",
-      ),
+      h("td", null, deliveryCell(inv, acts)),
       withActions
         ? h(
             "td",
@@ -429,6 +418,19 @@ export async function teamPage(ctx: PageContext): Promise<void> {
             h(
               "div",
               { class: "row-actions" },
+              manages === true
+                ? h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "button secondary small",
+                      "aria-label": `History of the invitation for ${inv.email}`,
+                      "aria-haspopup": "dialog",
+                      onclick: () => void showHistory(inv),
+                    },
+                    "History",
+                  )
+                : null,
               acts.copyLink
                 ? h(
                     "button",
@@ -469,6 +471,78 @@ export async function teamPage(ctx: PageContext): Promise<void> {
           )
         : null,
     );
+  }
+
+  // ---- an invitation's history, in a dialog (members.manage) ----
+  let historyLoading = false;
+  let teamEmails: Promise<Map<string, string>> | null = null;
+
+  /** The team's members' addresses by user id, read once (for who withdrew, and the like). */
+  function memberEmails(): Promise<Map<string, string>> {
+    teamEmails ??= (async () => {
+      const found = new Map<string, string>();
+      let cursor: string | undefined;
+      for (let i = 0; i < 5; i++) {
+        const r = await api.members(teamId, { limit: 100, cursor });
+        if (!r.ok) {
+          teamEmails = null; // asked again next time
+          break;
+        }
+        for (const m of r.data.members ?? []) found.set(m.userId, m.email);
+        if (!r.data.nextCursor) break;
+        cursor = r.data.nextCursor;
+      }
+      return found;
+    })();
+    return teamEmails;
+  }
+
+  /** Addresses for the history's actors (user ids): from the invitation, the session, then the members. */
+  async function actorNames(inv: Invitation, entries: HistoryEntry[]): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    const me = session();
+    if (me) {
+      try {
+        const sub = decodeJwt(me.idToken).sub;
+        if (typeof sub === "string") names.set(sub, me.email);
+      } catch {
+        // an unreadable token names nobody
+      }
+    }
+    if (inv.invitedByEmail) names.set(inv.invitedBy, inv.invitedByEmail);
+    if (inv.acceptedBy) names.set(inv.acceptedBy, inv.email);
+    if (inv.declinedBy) names.set(inv.declinedBy, inv.email);
+    if (entries.some((e) => e.actor && !names.has(e.actor))) {
+      for (const [id, address] of await memberEmails()) if (!names.has(id)) names.set(id, address);
+    }
+    return names;
+  }
+
+  async function showHistory(inv: Invitation): Promise<void> {
+    if (historyLoading) return;
+    historyLoading = true;
+    const res = await api.history(teamId, inv.id);
+    if (!res.ok) {
+      historyLoading = false;
+      if (res.problem.code === "unauthenticated") ctx.refreshHeader();
+      live.say(`The history of the invitation for ${inv.email} could not be loaded: ${problemText(res.problem)}`, "error");
+      return;
+    }
+    const entries = Array.isArray(res.data?.history) ? res.data.history : [];
+    const names = await actorNames(inv, entries);
+    historyLoading = false;
+    await showDialog({
+      title: `History of the invitation for ${inv.email}`,
+      content: entries.length
+        ? h(
+            "ol",
+            { class: "history" },
+            entries.map((e) =>
+              h("li", null, h("span", { class: "history-when" }, when(e.at)), " ", h("span", null, historyText(e, names))),
+            ),
+          )
+        : h("p", null, "Nothing has been recorded for it yet."),
+    });
   }
 
   async function copyLink(inv: Invitation, button: HTMLButtonElement): Promise<void> {
@@ -585,6 +659,82 @@ export async function teamPage(ctx: PageContext): Promise<void> {
 
   // The invite form appears with the first page, once the answers say whether it should.
   await load();
+}
+
+/**
+ * The email's fate in words. On an open invitation whose email did not arrive
+ * (failed, bounced, marked as spam) a visible warning that says what a manager can
+ * do, with the controls the row offers.
+ */
+function deliveryCell(inv: Invitation, acts: Actions): HTMLElement | string {
+  const label = deliveryLabel(inv.emailDelivery, inv.bounceType);
+  const trouble = inv.emailDelivery === "failed" || inv.emailDelivery === "bounced" || inv.emailDelivery === "complained";
+  if (!trouble || inv.status !== "open") return h("span", { class: `delivery delivery-${inv.emailDelivery}` }, label);
+  const otherWay =
+    acts.copyLink && acts.withdraw
+      ? " Copy the link and send it another way, or withdraw it and invite the correct address."
+      : acts.copyLink
+        ? " Copy the link and send it another way."
+        : acts.withdraw
+          ? " Withdraw it and invite the correct address."
+          : "";
+  let lead: string;
+  let why: string;
+  let next: string;
+  switch (inv.emailDelivery) {
+    case "failed":
+      // The wording of before: "Copy the link and send it yourself."
+      lead = "Failed:";
+      why = " the email did not go out.";
+      next =
+        (acts.copyLink ? " Copy the link and send it yourself." : "") +
+        (acts.withdraw ? " If the address is wrong, withdraw it and invite the correct one." : "");
+      break;
+    case "complained":
+      lead = "Marked as spam by the recipient:";
+      why = " do not send it again by email.";
+      next = otherWay;
+      break;
+    default:
+      if (inv.bounceType === "permanent") {
+        lead = "Email bounced:";
+        why = " the address does not accept mail, and sending it again will not help.";
+      } else {
+        lead = `${label}:`;
+        why = " it could not be delivered for now.";
+      }
+      next = otherWay;
+  }
+  return h(
+    "span",
+    { class: "warning" },
+    h("span", { "aria-hidden": "true" }, "⚠ "),
+    h("strong", null, lead),
+    why,
+    next,
+  );
+}
+
+/** One entry of an invitation's history, in words; actors by address where known. */
+function historyText(e: HistoryEntry, names: Map<string, string>): string {
+  const who = e.actor ? (names.get(e.actor) ?? `user ${e.actor}`) : null;
+  const by = (what: string) => (who ? `${what} by ${who}` : what);
+  switch (e.type) {
+    case "invitation.created":
+      return by("Invited");
+    case "invitation.resent":
+      return by("Sent again");
+    case "invitation.accepted":
+      return by("Accepted");
+    case "invitation.declined":
+      return by("Declined");
+    case "invitation.withdrawn":
+      return by("Withdrawn");
+    case "invitation.delivery_changed":
+      return deliveryEvent(e.emailDelivery, e.bounceType);
+    default:
+      return String(e.type);
+  }
 }
 
 /** Why a change to one invitation was refused, in words. */
