@@ -14,7 +14,13 @@ origin and, for each person, an email and an ID token:
   ses_messages (optional): where the emulator shows sent mail;
   platform (optional): {access_key_id, secret_access_key, session_token?,
   region}, credentials of a role allowed to call the platform's team routes,
-  which the journey then checks (SigV4-signed, as the platform calls them).
+  which the journey then checks (SigV4-signed, as the platform calls them);
+  delivery_invoke (optional): a URL that invokes the delivery function with
+  an EventBridge event (the emulator's Lambda API), where the journey sends
+  SES's report of a bounce;
+  events_received (optional): a URL listing the messages a queue subscribed
+  to the stack's bus holds; the journey then checks every change it made was
+  published, once, and saves the events to $E2E_EVENTS_OUT when set.
 ada, bo and eve must not be members of the team (the journey makes ada one).
 
 Prints one line per check and closes with 'N passed, N failed'; exits non-zero
@@ -117,6 +123,94 @@ def platform_journey(api, s, tok):
     status, body, _ = api.call("DELETE", path, signed_by=creds)
     check("the platform closes it: 200, the owner's membership ended", status == 200 and body.get("membershipsEnded") == 1 and body["team"]["closedAt"], f"{status} {body}")
     check("its owner no longer sees it: 403", api.call("GET", f"/teams/{team}/members", tok["owner"])[0] == 403)
+
+
+def delivery_journey(api, s, tok, invitations):
+    """SES reports a bounce (as EventBridge hands it to the delivery function):
+    the list and the invitation's history show it. Returns the invitation's id."""
+    status, inv, _ = api.call("POST", invitations, tok["owner"], {"email": "typo@example.com", "role": "member"})
+    if not check("the owner invites typo@example.com: 201", status == 201, f"{status} {inv}"):
+        return None
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    report = {
+        "version": "0", "id": "e2e-bounce", "source": "aws.ses", "detail-type": "Email Bounced", "time": now,
+        "region": "us-east-1", "account": "000000000000", "resources": [],
+        "detail": {
+            "eventType": "Bounce",
+            "bounce": {"bounceType": "Permanent", "bounceSubType": "General", "timestamp": now,
+                       "bouncedRecipients": [{"emailAddress": "typo@example.com"}], "feedbackId": "e2e"},
+            "mail": {"timestamp": now, "messageId": "e2e", "destination": ["typo@example.com"],
+                     "tags": {"invitationId": [inv["id"]], "linkGeneration": ["0"]}},
+        },
+    }
+    req = urllib.request.Request(s["delivery_invoke"], data=json.dumps(report).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        failed = r.headers.get("X-Amz-Function-Error")
+        check("the delivery function applies SES's bounce report", r.status == 200 and not failed, f"{r.status} {failed} {r.read()[:300]}")
+    status, page, _ = api.call("GET", invitations + "?status=open&limit=100", tok["owner"])
+    listed = next((i for i in (page or {}).get("invitations", []) if i["id"] == inv["id"]), {})
+    check("the list shows it bounced, permanently", (listed.get("emailDelivery"), listed.get("bounceType")) == ("bounced", "permanent"), f"{listed}")
+    history = f"{invitations}/{inv['id']}/history"
+    status, body, _ = api.call("GET", history, tok["owner"])
+    kinds = [(h["type"], h.get("emailDelivery")) for h in (body or {}).get("history", [])]
+    check("its history: invited by the owner, then the bounce", status == 200 and kinds == [("invitation.created", None), ("invitation.delivery_changed", "bounced")] and body["history"][0]["actor"] == s["users"]["owner"]["sub"], f"{status} {body}")
+    check("a member may not read the history: 403", api.call("GET", history, tok["member"])[0] == 403)
+    status, _, _ = api.call("POST", f"{invitations}/{inv['id']}/withdraw", tok["owner"])
+    check("the manager withdraws it (to invite the right address)", status == 200)
+    return inv["id"]
+
+
+def received_events(url):
+    """The events a subscriber's queue holds (the emulator's peek: messages stay)."""
+    with urllib.request.urlopen(url, timeout=30) as r:
+        data = json.load(r)
+    found = []
+
+    def walk(v):
+        if isinstance(v, dict):
+            if "Body" in v:
+                found.append(json.loads(v["Body"]))
+            else:
+                for child in v.values():
+                    walk(child)
+        elif isinstance(v, list):
+            for child in v:
+                walk(child)
+    walk(data)
+    return found
+
+
+def events_journey(s, expected):
+    """Every change the journey made reached the subscriber, once in effect:
+    `expected` is a list of (detail-type, invitation id or member email)."""
+    import os
+    import time
+    def key(e):
+        d = e["detail"] if isinstance(e["detail"], dict) else json.loads(e["detail"])
+        return (e["detail-type"], (d.get("invitation") or {}).get("id") or (d.get("membership") or {}).get("email"))
+    deadline = time.monotonic() + 60
+    while True:
+        events = received_events(s["events_received"])
+        keys = [key(e) for e in events]
+        if all(k in keys for k in expected) or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    missing = [k for k in expected if k not in keys]
+    check(f"a subscriber to the bus received each of the {len(expected)} changes", not missing, f"missing {missing}")
+    details = [e["detail"] if isinstance(e["detail"], dict) else json.loads(e["detail"]) for e in events]
+    ids = [d.get("eventId") for d in details]
+    # What identifies a change: a re-delivery of it must carry the same id, and
+    # two changes never share one.
+    changes = [(e["detail-type"], d.get("teamId"), (d.get("invitation") or {}).get("id"), d.get("sequence"),
+                (d.get("membership") or {}).get("userId"), d.get("occurredAt")) for e, d in zip(events, details)]
+    pairs = set(zip(ids, changes))
+    check("each change under its own eventId (a re-delivery repeats its id)",
+          all(i and re.fullmatch(r"[0-9a-f]{32}", i) for i in ids) and len(pairs) == len(set(ids)) == len(set(changes)), f"{sorted(pairs)}")
+    check("no token and no link in any event", not any("token" in json.dumps(d) or "http" in json.dumps(d) for d in details))
+    if os.environ.get("E2E_EVENTS_OUT"):
+        with open(os.environ["E2E_EVENTS_OUT"], "w") as f:
+            json.dump(events, f, indent=2)
 
 
 def tampered(token):
@@ -244,6 +338,18 @@ def main():
 
     if s.get("platform"):
         platform_journey(api, s, tok)
+
+    typo = delivery_journey(api, s, tok, invitations) if s.get("delivery_invoke") else None
+    if s.get("events_received"):
+        expected = [("invitation.created", inv["id"]), ("invitation.accepted", inv["id"]),
+                    ("membership.created", u["ada"]["email"]), ("membership.revoked", u["ada"]["email"])]
+        if bo_inv:
+            expected += [("invitation.created", bo_inv["id"]), ("invitation.declined", bo_inv["id"])]
+        if eve_inv:
+            expected += [("invitation.created", eve_inv["id"]), ("invitation.withdrawn", eve_inv["id"])]
+        if typo:
+            expected += [("invitation.created", typo), ("invitation.delivery_changed", typo), ("invitation.withdrawn", typo)]
+        events_journey(s, expected)
 
     # CORS: the browser's preflight, from the frontend and from elsewhere.
     pre = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}

@@ -6,14 +6,15 @@ writes what a client needs to call it to a JSON file.
     stack.py deploy --bin-dir DIR --admin PATH --out .local/stack.json
     stack.py token USER [--stack .local/stack.json]   (a fresh ID token)
 
-DIR holds one release binary per function (invite, list, withdraw, respond),
-built for this machine. AWS_ENDPOINT_URL names the emulator. scripts/stack runs
+DIR holds one release binary per function (invite, list, withdraw, respond,
+platform, events, delivery), built for this machine. AWS_ENDPOINT_URL names the emulator. scripts/stack runs
 this; run it through that.
 
 Outside the stack, as in AWS: a Cognito user pool (the JWT issuer) with an app
 client and users whose addresses are verified (and one whose address is not),
 the link-signing secret, the SES sender identity, and the demo team, seeded
-with `invitations-admin` into the table the stack created.
+with `invitations-admin` into the table the stack created; and a subscriber to
+the stack's event bus (a rule feeding a queue), as another service would be.
 
 What the emulator does not do, and so this script does after the deploy (each
 is a gap of MiniStack 1.5.33, docs/deploy.md):
@@ -32,6 +33,7 @@ import secrets
 import subprocess
 import sys
 import time
+import urllib.parse
 import zipfile
 
 import boto3
@@ -44,7 +46,7 @@ TEAM_NAME = "Demo Team"
 SENDER = "invitations@example.com"
 FRONTEND = os.environ.get("APP_BASE_URL", "http://localhost:3000")
 FUNCTIONS = {"InviteFunction": "invite", "ListFunction": "list", "WithdrawFunction": "withdraw", "RespondFunction": "respond",
-             "PlatformFunction": "platform"}
+             "PlatformFunction": "platform", "EventsFunction": "events", "DeliveryFunction": "delivery"}
 # name -> (email, verified, role in the demo team or None)
 USERS = {
     "owner": ("owner@example.com", True, "owner"),
@@ -189,6 +191,24 @@ def after_deploy(parameters):
     return table, api_id
 
 
+def subscribe(bus):
+    """A subscriber to every event of the service on `bus`: an SQS queue behind
+    a rule, as a consuming service would set one up (docs/events.md)."""
+    sqs, events = client("sqs"), client("events")
+    url = sqs.create_queue(QueueName="team-invitations-local-subscriber")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="team-invitations-local-subscriber", EventBusName=bus,
+                    EventPattern=json.dumps({"source": ["team-invitations"]}))
+    events.put_targets(Rule="team-invitations-local-subscriber", EventBusName=bus,
+                       Targets=[{"Id": "queue", "Arn": arn}])
+    return url
+
+
+def stack_outputs():
+    stack = client("cloudformation").describe_stacks(StackName=STACK)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
 def seed(admin, table, users):
     env = dict(os.environ, TABLE_NAME=table)
     owner = users["owner"]
@@ -261,6 +281,9 @@ def main():
     log(f"deployed {STACK} in {time.monotonic() - started:.1f} s: API {api_id}, table {table}")
     seed(args.admin, table, users)
     log(f"seeded team {TEAM!r}: owner, admin, member")
+    outputs = stack_outputs()
+    subscriber = subscribe(outputs["EventBusName"])
+    log(f"subscribed a queue to the bus {outputs['EventBusName']}")
 
     for name, u in users.items():
         u["token"] = id_token(pool, web, name)
@@ -283,6 +306,12 @@ def main():
         "other_audience_token": id_token(pool, other, "owner"),
         "ses_messages": f"{endpoint}/_ministack/ses/messages",
         "platform": platform_credentials(region),
+        # The subscriber's queue, read without receiving (the emulator's peek),
+        # and where SES's reports reach the delivery function (as EventBridge
+        # invokes it; the emulator's SES does not publish them itself).
+        "events_received": f"{endpoint}/_ministack/sqs/messages?QueueUrl={urllib.parse.quote(subscriber, safe='')}",
+        "event_bus": outputs["EventBusName"],
+        "delivery_invoke": f"{endpoint}/2015-03-31/functions/{outputs['DeliveryFunctionName']}/invocations",
     }
     with open(args.out, "w") as f:
         json.dump(out, f, indent=2)

@@ -1,9 +1,10 @@
-//! Team invitations: the domain, its use cases, the AWS adapters and the HTTP edge
-//! shared by the `invite`, `list`, `withdraw` and `respond` functions.
+//! Team invitations: the domain, its use cases, the AWS adapters, the HTTP edge
+//! shared by the API functions (`invite`, `list`, `withdraw`, `respond`,
+//! `platform`) and what the `events` and `delivery` functions do (`background`).
 //!
 //! The `dev` feature adds the development aids (`dev`: demo data, unsigned
 //! bearer tokens for the local watcher). The admin CLI and the tests enable it;
-//! the four functions do not, so a release build cannot be configured into an
+//! the release functions do not, so a release build cannot be configured into an
 //! insecure mode (scripts/test checks the built bootstraps).
 
 pub mod adapters;

@@ -1,4 +1,4 @@
-//! The HTTP edge shared by the four functions: parse the request, call the
+//! The HTTP edge shared by the five API functions: parse the request, call the
 //! service, map the result. One log line per request.
 
 pub mod identity;
