@@ -3,11 +3,22 @@
 //! stream (read as Lambda reads it) feeds the events function, which publishes
 //! to a bus in the emulator; the subscriber is a queue behind a rule on it.
 
+use aws_sdk_eventbridge::config::interceptors::{
+    BeforeDeserializationInterceptorContextMut, BeforeTransmitInterceptorContextMut,
+};
+use aws_sdk_eventbridge::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
 use serde_json::Value;
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use integration_tests::template::root;
 use integration_tests::{Call, User, World};
+use invitations_core::adapters::eventbridge::EventBridgePublisher;
+use invitations_core::background::EventsFunction;
 
 /// Publishes what the stream holds since the last call, asserting the batch
 /// was published whole.
@@ -236,25 +247,102 @@ async fn a_batch_handed_over_again_publishes_the_same_event_ids() {
     assert_eq!(ids.len(), first.len(), "every change its own id");
 }
 
+/// EventBridge refusing every entry of the first `failing` PutEvents, as it
+/// does under throttling or an internal failure (HTTP 200, each entry with an
+/// error code): the request reaches the emulator emptied, so nothing is
+/// published, and its answer is replaced. Counts the attempts.
+#[derive(Debug, Clone)]
+struct RefuseEntries {
+    failing: usize,
+    attempts: Arc<AtomicUsize>,
+    entries: Arc<AtomicUsize>,
+}
+
+impl RefuseEntries {
+    fn first(failing: usize) -> Self {
+        Self { failing, attempts: Default::default(), entries: Default::default() }
+    }
+
+    fn refusing(&self) -> bool {
+        self.attempts.load(Ordering::SeqCst) < self.failing
+    }
+}
+
+impl Intercept for RefuseEntries {
+    fn name(&self) -> &'static str {
+        "RefuseEntries"
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _rc: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if self.refusing() {
+            let request = context.request_mut();
+            let body: Value =
+                request.body().bytes().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or_default();
+            self.entries.store(body["Entries"].as_array().map_or(0, Vec::len), Ordering::SeqCst);
+            *request.body_mut() = SdkBody::from("{}");
+            request.headers_mut().insert("content-length", "2");
+        }
+        Ok(())
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        _rc: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if self.refusing() {
+            self.attempts.fetch_add(1, Ordering::SeqCst);
+            let n = self.entries.load(Ordering::SeqCst);
+            let entry = serde_json::json!({"ErrorCode": "InternalFailure", "ErrorMessage": "Internal service error."});
+            let answer = serde_json::json!({"FailedEntryCount": n, "Entries": vec![entry; n]});
+            let response = context.response_mut();
+            *response.status_mut() = StatusCode::try_from(200).unwrap();
+            response.headers_mut().insert("content-type", "application/x-amz-json-1.1");
+            response.headers_mut().remove("x-amzn-errortype");
+            *response.body_mut() = SdkBody::from(answer.to_string());
+        }
+        Ok(())
+    }
+}
+
+async fn refused_by(refuse: &RefuseEntries, bus: &str) -> EventsFunction<EventBridgePublisher> {
+    let sdk = integration_tests::sdk_config().await;
+    let client = aws_sdk_eventbridge::Client::from_conf(
+        aws_sdk_eventbridge::config::Builder::from(&sdk).interceptor(refuse.clone()).build(),
+    );
+    EventsFunction::new(EventBridgePublisher::new(client, bus))
+}
+
 #[tokio::test]
-async fn a_failed_publish_is_retried_then_the_record_is_reported_for_lambda_to_retry_and_dead_letter() {
+async fn refused_entries_are_sent_again_and_a_publish_that_keeps_failing_is_reported_for_lambda_to_retry() {
     let w = World::new().await;
+    let sink = w.event_sink().await;
     let mut stream = w.stream().await;
     w.invited(&w.email("ada"), "member").await;
     let batch = stream.batch();
-    // The first record with something to publish (a team's own item has nothing).
-    let first = first_with_events(&batch, "membership");
-    w.events_seen.take();
-    // No such bus: every attempt fails.
-    let answer = w.events_function(&format!("missing-{}", w.tag)).handle(&batch).await;
-    assert_eq!(answer["batchItemFailures"], serde_json::json!([{ "itemIdentifier": first }]));
-    assert_eq!(w.events_seen.take().requests, 3, "three attempts before giving the batch back");
 
-    // Lambda hands the batch over again (then, after its retries, to the
-    // dead-letter queue: template.yaml); once the bus answers, all of it goes out.
-    let sink = w.event_sink().await;
-    assert_eq!(w.events_function(&sink.bus).handle(&batch).await["batchItemFailures"], serde_json::json!([]));
-    assert_eq!(sink.received().len(), 5);
+    // Refused once: sent again at once, and all of it goes out, once.
+    let once = RefuseEntries::first(1);
+    let answer = refused_by(&once, &sink.bus).await.handle(&batch).await;
+    assert_eq!(answer["batchItemFailures"], serde_json::json!([]));
+    assert_eq!(once.attempts.load(Ordering::SeqCst), 1);
+    assert_eq!(sink.received().len(), 5, "four seeded memberships and the invitation, each once");
+
+    // Refused every time: three attempts, then the first record with something
+    // to publish is reported; Lambda hands it over again (then, after its
+    // retries, to the dead-letter queue: template.yaml), and nothing went out.
+    let always = RefuseEntries::first(usize::MAX);
+    let answer = refused_by(&always, &sink.bus).await.handle(&batch).await;
+    let first = first_with_events(&batch, "membership");
+    assert_eq!(answer["batchItemFailures"], serde_json::json!([{ "itemIdentifier": first }]));
+    assert_eq!(always.attempts.load(Ordering::SeqCst), 3, "three attempts before giving the batch back");
+    assert_eq!(sink.received().len(), 0);
 }
 
 #[tokio::test]
