@@ -22,7 +22,7 @@ const USAGE: &str = "\
 usage: invitations-admin <command> [options]
 
 commands:
-  create-table
+  create-table  [--no-stream]  (--no-stream: a table only read, never published)
   create-team   --team-id ID --name NAME --owner-id SUB --owner-email EMAIL
   add-member    --team-id ID --user-id SUB --email EMAIL --role ROLE
   verify-sender --email EMAIL     (register an SES sender identity)
@@ -78,10 +78,18 @@ async fn run(args: &[String]) -> Result<String, String> {
     let (command, rest) = args.split_first().ok_or_else(|| USAGE.to_owned())?;
     match command.as_str() {
         "create-table" => {
-            options(rest, &[])?;
+            let stream = match rest {
+                [] => true,
+                [flag] if flag == "--no-stream" => false,
+                _ => return Err(USAGE.to_owned()),
+            };
             let table = table_name()?;
             let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
-            table::create_table(&client, &table).await.map_err(|e| e.to_string())?;
+            let created = match stream {
+                true => table::create_table(&client, &table).await,
+                false => table::create_table_without_stream(&client, &table).await,
+            };
+            created.map_err(|e| e.to_string())?;
             Ok(format!("created table {table}"))
         }
         "create-team" => {
