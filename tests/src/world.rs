@@ -10,7 +10,7 @@ use invitations_core::adapters::dynamo::DynamoStore;
 use invitations_core::adapters::eventbridge::EventBridgePublisher;
 use invitations_core::adapters::secrets::SecretsManagerKeys;
 use invitations_core::adapters::ses::SesMailer;
-use invitations_core::adapters::table::create_table;
+use invitations_core::adapters::table::{create_table, create_table_without_stream};
 use invitations_core::background::{DeliveryFunction, EventsFunction};
 use invitations_core::bootstrap::ProductionHandlers;
 use invitations_core::clock::{Clock, ManualClock, SystemClock};
@@ -91,6 +91,10 @@ pub struct Options {
     pub keys_min_refresh: std::time::Duration,
     /// Each team's limits (the defaults: far above what a test sends).
     pub limits: TeamLimits,
+    /// The table has its change stream (`World::streamed`). Off by default:
+    /// moto copies a whole table, stream records included, for every
+    /// transaction, so a long-lived stream makes each write slower.
+    pub stream: bool,
 }
 
 impl Default for Options {
@@ -102,6 +106,7 @@ impl Default for Options {
             link_secret: SECRET,
             keys_min_refresh: invitations_core::adapters::secrets::MIN_REFRESH,
             limits: config::default_limits(),
+            stream: false,
         }
     }
 }
@@ -116,14 +121,21 @@ impl World {
         Self::with(Options::default()).await
     }
 
+    /// A world whose table has its change stream, as deployed (the events).
+    pub async fn streamed() -> Self {
+        Self::with(Options { stream: true, ..Options::default() }).await
+    }
+
     pub async fn with(options: Options) -> Self {
         let sdk = sdk_config().await;
         let tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
         let table = format!("invitations-test-{tag}");
         let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
-        create_table(&dynamo, &table)
-            .await
-            .unwrap_or_else(|e| panic!("could not create a table in the emulator at {}: {e}", endpoint()));
+        let created = match options.stream {
+            true => create_table(&dynamo, &table).await,
+            false => create_table_without_stream(&dynamo, &table).await,
+        };
+        created.unwrap_or_else(|e| panic!("could not create a table in the emulator at {}: {e}", endpoint()));
         let ses = aws_sdk_sesv2::Client::new(&sdk);
         // Registering an identity twice fails in some emulators; either way it exists.
         let _ = ses.create_email_identity().email_identity(VERIFIED_SENDER).send().await;

@@ -81,7 +81,7 @@ fn assert_documented(e: &Value) {
 
 #[tokio::test]
 async fn every_committed_change_is_published_once_as_its_documented_event() {
-    let w = World::new().await;
+    let w = World::streamed().await;
     let sink = w.event_sink().await;
     let mut stream = w.stream().await;
     let received = || sink.received();
@@ -229,7 +229,7 @@ fn first_with_events(batch: &Value, entity: &str) -> Value {
 
 #[tokio::test]
 async fn a_batch_handed_over_again_publishes_the_same_event_ids() {
-    let w = World::new().await;
+    let w = World::streamed().await;
     let sink = w.event_sink().await;
     let mut stream = w.stream().await;
     w.invited(&w.email("ada"), "member").await;
@@ -321,7 +321,7 @@ async fn refused_by(refuse: &RefuseEntries, bus: &str) -> EventsFunction<EventBr
 
 #[tokio::test]
 async fn refused_entries_are_sent_again_and_a_publish_that_keeps_failing_is_reported_for_lambda_to_retry() {
-    let w = World::new().await;
+    let w = World::streamed().await;
     let sink = w.event_sink().await;
     let mut stream = w.stream().await;
     w.invited(&w.email("ada"), "member").await;
@@ -347,7 +347,7 @@ async fn refused_entries_are_sent_again_and_a_publish_that_keeps_failing_is_repo
 
 #[tokio::test]
 async fn an_unreadable_record_stops_the_batch_at_it() {
-    let w = World::new().await;
+    let w = World::streamed().await;
     let sink = w.event_sink().await;
     let mut stream = w.stream().await;
     w.invited(&w.email("ada"), "member").await;
