@@ -113,50 +113,38 @@ impl Instance {
     }
 }
 
-/// The `events` function's instance: its publisher, built by the first batch.
-pub struct EventsInstance {
-    bus: String,
-    function: tokio::sync::OnceCell<EventsFunction<EventBridgePublisher>>,
+/// The instance of a function no client calls (`background`): one setting
+/// read at start-up, the function built with its SDK client by the first event.
+pub struct BackgroundInstance<F> {
+    setting: String,
+    build: fn(&SdkConfig, String) -> F,
+    function: tokio::sync::OnceCell<F>,
 }
 
-impl EventsInstance {
-    /// `EVENT_BUS_NAME`: the bus (name or ARN) events are published to.
-    pub fn from_env() -> Result<Self, lambda_http::Error> {
-        let bus = required_env("EVENT_BUS_NAME")?;
-        Ok(Self { bus, function: tokio::sync::OnceCell::new() })
+impl<F> BackgroundInstance<F> {
+    fn from_env(name: &str, build: fn(&SdkConfig, String) -> F) -> Result<Self, lambda_http::Error> {
+        Ok(Self { setting: required_env(name)?, build, function: tokio::sync::OnceCell::new() })
     }
 
-    pub async fn function(&self) -> &EventsFunction<EventBridgePublisher> {
-        self.function
-            .get_or_init(|| async {
-                let client = aws_sdk_eventbridge::Client::new(&sdk_config().await);
-                EventsFunction::new(EventBridgePublisher::new(client, self.bus.clone()))
-            })
-            .await
+    pub async fn function(&self) -> &F {
+        self.function.get_or_init(|| async { (self.build)(&sdk_config().await, self.setting.clone()) }).await
     }
 }
 
-/// The `delivery` function's instance: the store, built by the first event.
-pub struct DeliveryInstance {
-    table: String,
-    function: tokio::sync::OnceCell<DeliveryFunction<DynamoStore>>,
+/// The `events` function: `EVENT_BUS_NAME`, the bus (name or ARN) events are
+/// published to.
+pub fn events_instance(
+) -> Result<BackgroundInstance<EventsFunction<EventBridgePublisher>>, lambda_http::Error> {
+    BackgroundInstance::from_env("EVENT_BUS_NAME", |sdk, bus| {
+        EventsFunction::new(EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(sdk), bus))
+    })
 }
 
-impl DeliveryInstance {
-    /// `TABLE_NAME`: the invitations table.
-    pub fn from_env() -> Result<Self, lambda_http::Error> {
-        let table = required_env("TABLE_NAME")?;
-        Ok(Self { table, function: tokio::sync::OnceCell::new() })
-    }
-
-    pub async fn function(&self) -> &DeliveryFunction<DynamoStore> {
-        self.function
-            .get_or_init(|| async {
-                let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
-                DeliveryFunction::new(DynamoStore::new(client, self.table.clone()))
-            })
-            .await
-    }
+/// The `delivery` function: `TABLE_NAME`, the invitations table.
+pub fn delivery_instance() -> Result<BackgroundInstance<DeliveryFunction<DynamoStore>>, lambda_http::Error> {
+    BackgroundInstance::from_env("TABLE_NAME", |sdk, table| {
+        DeliveryFunction::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table))
+    })
 }
 
 fn required_env(name: &str) -> Result<String, lambda_http::Error> {

@@ -9,7 +9,7 @@ use serde_json::Value;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     bootstrap::init_tracing();
-    let instance = bootstrap::DeliveryInstance::from_env()?;
+    let instance = bootstrap::delivery_instance()?;
     let instance = &instance;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         // A failed write fails the invocation: Lambda tries the event again.

@@ -9,7 +9,7 @@ use std::convert::Infallible;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     bootstrap::init_tracing();
-    let instance = bootstrap::EventsInstance::from_env()?;
+    let instance = bootstrap::events_instance()?;
     let instance = &instance;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         Ok::<_, Infallible>(instance.function().await.handle(&event.payload).await)
