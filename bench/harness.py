@@ -151,10 +151,10 @@ class Instance:
         self.runtime.server_close()
 
 
-# ---- events, from the examples in events/ ---------------------------------
+# ---- Lambda events, from the example requests in requests/ ------------------
 
 def load_events(root):
-    return {n[:-5]: json.load(open(os.path.join(root, "events", n))) for n in os.listdir(os.path.join(root, "events")) if n.endswith(".json")}
+    return {n[:-5]: json.load(open(os.path.join(root, "requests", n))) for n in os.listdir(os.path.join(root, "requests")) if n.endswith(".json")}
 
 
 def with_path(event, path, params):

@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 use std::process::ExitCode;
 
+use invitations_core::adapters::dynamo::table;
 use invitations_core::adapters::dynamo::DynamoStore;
-use invitations_core::adapters::table;
 use invitations_core::bootstrap::sdk_config;
 use invitations_core::clock::{Clock, SystemClock};
 use invitations_core::config;
@@ -16,7 +16,7 @@ use invitations_core::dev::demo;
 use invitations_core::domain::{
     Email, InvitationId, Membership, RoleCatalog, RoleName, Team, TeamId, TeamName, UserId,
 };
-use invitations_core::ports::{CreateError, InvitationStore};
+use invitations_core::ports::{CreateError, MemberStore, TeamStore};
 
 const USAGE: &str = "\
 usage: invitations-admin <command> [options]
@@ -27,7 +27,7 @@ commands:
   add-member    --team-id ID --user-id SUB --email EMAIL --role ROLE
   verify-sender --email EMAIL     (register an SES sender identity)
   seed-demo     (local development: the demo team, its members, the open
-                 invitations that events/*.json act on, and the link secret
+                 invitations that requests/*.json act on, and the link secret
                  LINK_SIGNING_SECRET_ID with the key their links are signed with)
   expire-invitation --invitation-id ID
                 (local development: an open invitation's week passes now)

@@ -12,15 +12,25 @@ use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::eventbridge::EventBridgePublisher;
 use crate::adapters::secrets::SecretsManagerKeys;
 use crate::adapters::ses::SesMailer;
-use crate::background::{DeliveryFunction, EventsFunction};
 use crate::clock::SystemClock;
 use crate::config::{Config, Links};
 use crate::domain::RoleCatalog;
-use crate::http::{AuthMode, Handlers};
-use crate::service::{InvitationService, Settings};
+use crate::http::{
+    AuthMode, InviteFunction, ListFunction, PlatformFunction, RespondFunction, WithdrawFunction,
+};
+use crate::service::invitations::{Answering, Listing, Sending, Withdrawing};
+use crate::service::members::Members;
+use crate::service::teams::Teams;
+use crate::service::{Context, Settings};
+use crate::triggers::ses::DeliveryTrigger;
+use crate::triggers::stream::EventsTrigger;
 
-/// The production wiring.
-pub type ProductionHandlers = Handlers<DynamoStore, SesMailer, SecretsManagerKeys>;
+/// Each HTTP function as production wires it: only the clients its routes use.
+pub type Invite = InviteFunction<DynamoStore, SesMailer, SecretsManagerKeys>;
+pub type List = ListFunction<DynamoStore, SecretsManagerKeys>;
+pub type Withdraw = WithdrawFunction<DynamoStore>;
+pub type Respond = RespondFunction<DynamoStore, SecretsManagerKeys>;
+pub type Platform = PlatformFunction<DynamoStore>;
 
 /// Structured logs: JSON when Lambda's `AWS_LAMBDA_LOG_FORMAT=JSON` is set (the
 /// template sets it), readable text locally.
@@ -59,13 +69,8 @@ pub fn http_client() -> SharedHttpClient {
         .build_https()
 }
 
-pub fn handlers(config: Config, sdk: &SdkConfig) -> ProductionHandlers {
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), config.table_name.clone());
-    let mailer = SesMailer::new(
-        aws_sdk_sesv2::Client::new(sdk),
-        config.sender_email.clone(),
-        config.ses_configuration_set.clone(),
-    );
+/// What every use case shares, from the configuration.
+pub fn context(config: &Config) -> Arc<Context> {
     let settings = Settings {
         app_base_url: config.app_base_url.clone(),
         invitation_validity: config.invitation_validity,
@@ -75,6 +80,12 @@ pub fn handlers(config: Config, sdk: &SdkConfig) -> ProductionHandlers {
         trust_unverified_email: config.trust_unverified_email,
         limits: config.limits,
     };
+    Context::new(Arc::new(SystemClock), RoleCatalog::builtin(), settings)
+}
+
+/// Where identity comes from: API Gateway's authorizer, or (a `dev` build
+/// configured for it) unsigned bearer tokens.
+pub fn auth(config: &Config) -> AuthMode {
     let auth = AuthMode::Authorizer;
     #[cfg(feature = "dev")]
     let auth = if config.local_insecure_auth {
@@ -83,37 +94,81 @@ pub fn handlers(config: Config, sdk: &SdkConfig) -> ProductionHandlers {
     } else {
         auth
     };
-    let keys =
-        SecretsManagerKeys::new(aws_sdk_secretsmanager::Client::new(sdk), config.link_secret_id.clone());
-    let service =
-        InvitationService::new(store, mailer, Arc::new(SystemClock), keys, RoleCatalog::builtin(), settings);
-    Handlers::new(service, auth)
+    #[cfg(not(feature = "dev"))]
+    let _ = config;
+    auth
 }
 
-/// The API of a function instance. The configuration is read and checked at
+fn store(config: &Config, sdk: &SdkConfig) -> DynamoStore {
+    DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), config.table_name.clone())
+}
+
+fn keys(config: &Config, sdk: &SdkConfig) -> SecretsManagerKeys {
+    SecretsManagerKeys::new(aws_sdk_secretsmanager::Client::new(sdk), config.link_secret_id.clone())
+}
+
+pub fn invite(config: &Config, sdk: &SdkConfig) -> Invite {
+    let mailer = SesMailer::new(
+        aws_sdk_sesv2::Client::new(sdk),
+        config.sender_email.clone(),
+        config.ses_configuration_set.clone(),
+    );
+    let sending = Sending::new(store(config, sdk), mailer, keys(config, sdk), context(config));
+    InviteFunction { sending, auth: auth(config) }
+}
+
+pub fn list(config: &Config, sdk: &SdkConfig) -> List {
+    let (store, ctx) = (store(config, sdk), context(config));
+    ListFunction {
+        listing: Listing::new(store.clone(), keys(config, sdk), ctx.clone()),
+        members: Members::new(store, ctx),
+        auth: auth(config),
+    }
+}
+
+pub fn withdraw(config: &Config, sdk: &SdkConfig) -> Withdraw {
+    let (store, ctx) = (store(config, sdk), context(config));
+    WithdrawFunction {
+        withdrawing: Withdrawing::new(store.clone(), ctx.clone()),
+        members: Members::new(store, ctx),
+        auth: auth(config),
+    }
+}
+
+pub fn respond(config: &Config, sdk: &SdkConfig) -> Respond {
+    let answering = Answering::new(store(config, sdk), keys(config, sdk), context(config));
+    RespondFunction { answering, auth: auth(config) }
+}
+
+pub fn platform(config: &Config, sdk: &SdkConfig) -> Platform {
+    PlatformFunction { teams: Teams::new(store(config, sdk), context(config)), auth: auth(config) }
+}
+
+/// An HTTP function's instance. The configuration is read and checked at
 /// start-up, so a bad one stops the cold start with a message naming every
-/// problem; the SDK clients are built once, by the first request, so the
-/// instance reaches the Runtime API without waiting for them (scripts/bench
-/// measures both the start-up and that first request).
-pub struct Instance {
+/// problem; the function and its SDK clients are built once, by the first
+/// request, so the instance reaches the Runtime API without waiting for them
+/// (scripts/bench measures both the start-up and that first request).
+pub struct Instance<F> {
     config: Config,
-    handlers: tokio::sync::OnceCell<ProductionHandlers>,
+    build: fn(&Config, &SdkConfig) -> F,
+    function: tokio::sync::OnceCell<F>,
 }
 
-impl Instance {
+impl<F> Instance<F> {
     /// `links`: whether this function signs or verifies links (and so reads the
-    /// link secret).
-    pub fn from_env(links: Links) -> Result<Self, lambda_http::Error> {
+    /// link secret); `build`: the function from its configuration.
+    pub fn from_env(links: Links, build: fn(&Config, &SdkConfig) -> F) -> Result<Self, lambda_http::Error> {
         let config = Config::from_env(links).inspect_err(|e| tracing::error!("{e}"))?;
-        Ok(Self { config, handlers: tokio::sync::OnceCell::new() })
+        Ok(Self { config, build, function: tokio::sync::OnceCell::new() })
     }
 
-    pub async fn handlers(&self) -> &ProductionHandlers {
-        self.handlers.get_or_init(|| async { handlers(self.config.clone(), &sdk_config().await) }).await
+    pub async fn function(&self) -> &F {
+        self.function.get_or_init(|| async { (self.build)(&self.config, &sdk_config().await) }).await
     }
 }
 
-/// The instance of a function no client calls (`background`): one setting
+/// The instance of a function no client calls (`triggers`): one setting
 /// read at start-up, the function built with its SDK client by the first event.
 pub struct BackgroundInstance<F> {
     setting: String,
@@ -133,17 +188,17 @@ impl<F> BackgroundInstance<F> {
 
 /// The `events` function: `EVENT_BUS_NAME`, the bus (name or ARN) events are
 /// published to.
-pub fn events_instance(
-) -> Result<BackgroundInstance<EventsFunction<EventBridgePublisher>>, lambda_http::Error> {
+pub fn events_instance() -> Result<BackgroundInstance<EventsTrigger<EventBridgePublisher>>, lambda_http::Error>
+{
     BackgroundInstance::from_env("EVENT_BUS_NAME", |sdk, bus| {
-        EventsFunction::new(EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(sdk), bus))
+        EventsTrigger::new(EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(sdk), bus))
     })
 }
 
 /// The `delivery` function: `TABLE_NAME`, the invitations table.
-pub fn delivery_instance() -> Result<BackgroundInstance<DeliveryFunction<DynamoStore>>, lambda_http::Error> {
+pub fn delivery_instance() -> Result<BackgroundInstance<DeliveryTrigger<DynamoStore>>, lambda_http::Error> {
     BackgroundInstance::from_env("TABLE_NAME", |sdk, table| {
-        DeliveryFunction::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table))
+        DeliveryTrigger::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table))
     })
 }
 

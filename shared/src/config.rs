@@ -49,6 +49,11 @@ pub fn default_retention() -> TimeDelta {
 
 /// Whether a function signs or verifies invitation links, and so needs the
 /// link secret (withdraw does not, and is given none).
+/// The variable that turns the local watcher's unsigned tokens on (value `1`;
+/// `dev` builds only, `http::local_tokens`).
+#[cfg(feature = "dev")]
+pub const LOCAL_INSECURE_AUTH: &str = "LOCAL_INSECURE_AUTH";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Links {
     Signed,
@@ -200,7 +205,7 @@ impl Config {
             }
         }
         #[cfg(feature = "dev")]
-        let local_insecure_auth = lookup(crate::dev::tokens::LOCAL_INSECURE_AUTH).as_deref() == Some("1");
+        let local_insecure_auth = lookup(LOCAL_INSECURE_AUTH).as_deref() == Some("1");
 
         match (
             table_name,

@@ -35,6 +35,9 @@ pub enum Error {
     /// No such member in the team (or not one the caller may see).
     #[error("no such member")]
     MemberNotFound,
+    /// No route of the function answering has this method and path.
+    #[error("no such route")]
+    NoSuchRoute,
     /// No such team (platform routes).
     #[error("no such team")]
     TeamNotFound,
@@ -66,7 +69,7 @@ pub enum Error {
 }
 
 /// What went wrong underneath a 5xx, for the one log line of the request
-/// (`http::Handlers::logged`); never rendered to a client.
+/// (`http::logged`); never rendered to a client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cause(pub String);
 

@@ -1,6 +1,7 @@
-//! Team invitations: the domain, its use cases, the AWS adapters, the HTTP edge
-//! shared by the API functions (`invite`, `list`, `withdraw`, `respond`,
-//! `platform`) and what the `events` and `delivery` functions do (`background`).
+//! Team invitations: the domain, its use cases, the AWS adapters, and the
+//! edges the functions run: `http` for the five API functions (`invite`,
+//! `list`, `withdraw`, `respond`, `platform`), `triggers` for the two no
+//! client calls (`events`, `delivery`). docs/architecture.md maps the layers.
 //!
 //! The `dev` feature adds the development aids (`dev`: demo data, unsigned
 //! bearer tokens for the local watcher). The admin CLI and the tests enable it;
@@ -8,7 +9,6 @@
 //! insecure mode (scripts/test checks the built bootstraps).
 
 pub mod adapters;
-pub mod background;
 pub mod bootstrap;
 pub mod clock;
 pub mod config;
@@ -17,9 +17,14 @@ pub mod dev;
 pub mod domain;
 pub mod error;
 pub mod http;
+#[cfg(test)]
+mod layers;
 pub mod mail;
 pub mod ports;
+#[cfg(test)]
+mod scripted_tests;
 pub mod service;
 pub mod time;
+pub mod triggers;
 
 pub use error::Error;

@@ -106,7 +106,7 @@ impl EventSink {
             json!({"QueueUrl": queue_url, "AttributeNames": ["QueueArn"]}),
         );
         let queue_arn = attrs["Attributes"]["QueueArn"].as_str().expect("the queue's ARN").to_owned();
-        let pattern = json!({"source": [invitations_core::service::events::SOURCE]});
+        let pattern = json!({"source": [invitations_core::ports::SOURCE]});
         events
             .put_rule()
             .name("all-invitation-events")

@@ -18,9 +18,7 @@ pub mod world;
 
 pub use emulator::{endpoint, sdk_config, sent_emails, SentEmail};
 pub use observe::Observer;
-pub use request::{
-    call_handlers, dispatch, into_resp, parse_event, send_event, token_of, Call, Function, Resp,
-};
+pub use request::{call_handlers, dispatch, into_resp, parse_event, send_event, token_of, Api, Call, Resp};
 pub use world::{handlers, handlers_with, Clients, Options, User, World};
 
 pub const APP_BASE_URL: &str = "https://app.example.com";

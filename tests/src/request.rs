@@ -6,39 +6,17 @@ use base64::Engine;
 use lambda_http::{Body, Response};
 use serde_json::{json, Value};
 
-use invitations_core::http::routes;
+use invitations_core::http::routes::{Function, Op, Route};
 
 use crate::world::User;
-use invitations_core::bootstrap::ProductionHandlers;
-use invitations_core::dev::events::ApiEvent;
+use aws_config::SdkConfig;
+use invitations_core::bootstrap;
+use invitations_core::config::Config;
+use invitations_core::http::fixtures::ApiRequest;
 
 /// The token in an invitation link.
 pub fn token_of(link: &str) -> String {
     link.split_once("?token=").expect("link has a token").1.to_owned()
-}
-
-/// Which function a call goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Function {
-    Invite,
-    List,
-    Withdraw,
-    Respond,
-    Platform,
-}
-
-impl Function {
-    /// By its binary's name (`Binary` in template.yaml).
-    pub fn from_binary(name: &str) -> Option<Self> {
-        Some(match name {
-            "invite" => Self::Invite,
-            "list" => Self::List,
-            "withdraw" => Self::Withdraw,
-            "respond" => Self::Respond,
-            "platform" => Self::Platform,
-            _ => return None,
-        })
-    }
 }
 
 /// One HTTP call, turned into the API Gateway v2 event AWS would deliver.
@@ -46,7 +24,7 @@ impl Function {
 pub struct Call {
     pub function: Function,
     pub method: &'static str,
-    /// The route template, one of `invitations_core::http::routes`.
+    /// The route template, as `invitations_core::http::routes::ROUTES` has it.
     pub route: &'static str,
     pub path_params: Vec<(String, String)>,
     pub query: Vec<(String, String)>,
@@ -59,14 +37,19 @@ pub struct Call {
     pub iam_principal: Option<String>,
     /// The invocation's deadline, as the Lambda runtime's context gives it.
     pub deadline: Option<std::time::SystemTime>,
+    /// Sent as the local watcher sends it: no route key, no path parameters.
+    pub without_route_key: bool,
 }
 
 impl Call {
-    fn new(function: Function, method: &'static str, route: &'static str, params: &[(&str, &str)]) -> Self {
+    /// A call of `op`'s route (`invitations_core::http::routes::ROUTES`) with
+    /// these path parameters.
+    pub fn op(op: Op, params: &[(&str, &str)]) -> Self {
+        let route = Route::of(op);
         Self {
-            function,
-            method,
-            route,
+            function: route.function,
+            method: route.method,
+            route: route.template,
             path_params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             query: vec![],
             body: None,
@@ -75,78 +58,90 @@ impl Call {
             claims: None,
             iam_principal: None,
             deadline: None,
+            without_route_key: false,
         }
     }
 
     pub fn invite(team: &str, body: Value) -> Self {
-        Self::new(Function::Invite, "POST", routes::INVITE, &[("teamId", team)]).json(body)
+        Self::op(Op::Invite, &[("teamId", team)]).json(body)
     }
 
     pub fn list(team: &str) -> Self {
-        Self::new(Function::List, "GET", routes::LIST, &[("teamId", team)])
+        Self::op(Op::List, &[("teamId", team)])
     }
 
     pub fn withdraw(team: &str, id: &str) -> Self {
-        Self::new(Function::Withdraw, "POST", routes::WITHDRAW, &[("teamId", team), ("invitationId", id)])
+        Self::op(Op::Withdraw, &[("teamId", team), ("invitationId", id)])
     }
 
     pub fn batch(team: &str, body: Value) -> Self {
-        Self::new(Function::Invite, "POST", routes::BATCH, &[("teamId", team)]).json(body)
+        Self::op(Op::InviteBatch, &[("teamId", team)]).json(body)
     }
 
     pub fn resend(team: &str, id: &str) -> Self {
-        Self::new(Function::Invite, "POST", routes::RESEND, &[("teamId", team), ("invitationId", id)])
+        Self::op(Op::Resend, &[("teamId", team), ("invitationId", id)])
     }
 
     pub fn history(team: &str, id: &str) -> Self {
-        Self::new(Function::List, "GET", routes::HISTORY, &[("teamId", team), ("invitationId", id)])
+        Self::op(Op::History, &[("teamId", team), ("invitationId", id)])
     }
 
     pub fn my_invitations() -> Self {
-        Self::new(Function::List, "GET", routes::MY_INVITATIONS, &[])
+        Self::op(Op::MyInvitations, &[])
     }
 
     /// Accepting without the link, from the invited person's own list.
     pub fn accept_without_link(id: &str) -> Self {
-        Self::new(Function::Respond, "POST", routes::ACCEPT, &[("invitationId", id)]).json(json!({}))
+        Self::op(Op::Accept, &[("invitationId", id)]).json(json!({}))
     }
 
     pub fn members(team: &str) -> Self {
-        Self::new(Function::List, "GET", routes::MEMBERS, &[("teamId", team)])
+        Self::op(Op::Members, &[("teamId", team)])
     }
 
     pub fn roles(team: &str) -> Self {
-        Self::new(Function::List, "GET", routes::ROLES, &[("teamId", team)])
+        Self::op(Op::Roles, &[("teamId", team)])
     }
 
     pub fn remove_member(team: &str, user: &str) -> Self {
-        Self::new(Function::Withdraw, "DELETE", routes::MEMBER, &[("teamId", team), ("userId", user)])
+        Self::op(Op::RemoveMember, &[("teamId", team), ("userId", user)])
     }
 
     pub fn preview(id: &str, token: &str) -> Self {
-        Self::new(Function::Respond, "GET", routes::PREVIEW, &[("invitationId", id)])
-            .query(&[("token", token)])
+        Self::op(Op::Preview, &[("invitationId", id)]).query(&[("token", token)])
     }
 
     pub fn accept(id: &str, token: &str) -> Self {
-        Self::new(Function::Respond, "POST", routes::ACCEPT, &[("invitationId", id)])
-            .json(json!({ "token": token }))
+        Self::op(Op::Accept, &[("invitationId", id)]).json(json!({ "token": token }))
     }
 
     pub fn decline(id: &str, token: &str) -> Self {
-        Self::new(Function::Respond, "POST", routes::DECLINE, &[("invitationId", id)])
-            .json(json!({ "token": token }))
+        Self::op(Op::Decline, &[("invitationId", id)]).json(json!({ "token": token }))
     }
 
     /// `GET`, `PUT` (create), `PATCH` (rename) or `DELETE` (close) a team, as
     /// the platform; unsigned until `signed_by`.
     pub fn platform(method: &'static str, team: &str) -> Self {
-        Self::new(Function::Platform, method, routes::PLATFORM_TEAM, &[("teamId", team)])
+        let op = match method {
+            "GET" => Op::GetTeam,
+            "PUT" => Op::CreateTeam,
+            "PATCH" => Op::RenameTeam,
+            "DELETE" => Op::CloseTeam,
+            other => panic!("no platform route answers {other}"),
+        };
+        Self::op(op, &[("teamId", team)])
     }
 
     /// Signed by this IAM principal, as the gateway's IAM authorizer passes it on.
     pub fn signed_by(mut self, principal_arn: &str) -> Self {
         self.iam_principal = Some(principal_arn.into());
+        self
+    }
+
+    /// As the local watcher (`cargo lambda watch`) sends it: the method and
+    /// the path, no route key.
+    pub fn without_route_key(mut self) -> Self {
+        self.without_route_key = true;
         self
     }
 
@@ -203,7 +198,7 @@ impl Call {
 
     /// The event as API Gateway (HTTP API, payload format 2.0) sends it.
     pub fn event(&self) -> Value {
-        let mut e = ApiEvent::new(self.method, self.route, &self.path());
+        let mut e = ApiRequest::new(self.method, self.route, &self.path());
         for (k, v) in &self.path_params {
             e = e.path_param(k, v);
         }
@@ -218,6 +213,9 @@ impl Call {
         }
         if let Some(arn) = &self.iam_principal {
             e = e.iam(arn);
+        }
+        if self.without_route_key {
+            e = e.without_route_key();
         }
         match &self.body {
             Some(b) if self.base64_encoded => e.base64_body(b),
@@ -242,7 +240,7 @@ impl Resp {
     }
 }
 
-pub async fn call_handlers(api: &ProductionHandlers, call: Call) -> Resp {
+pub async fn call_handlers(api: &Api, call: Call) -> Resp {
     let mut request = parse_event(&call.event().to_string());
     if let Some(deadline) = call.deadline {
         use lambda_http::RequestExt;
@@ -256,7 +254,7 @@ pub async fn call_handlers(api: &ProductionHandlers, call: Call) -> Resp {
 }
 
 /// Delivers one raw API Gateway v2 event to a function's handler, as Lambda would.
-pub async fn send_event(api: &ProductionHandlers, function: Function, event: &str) -> Resp {
+pub async fn send_event(api: &Api, function: Function, event: &str) -> Resp {
     into_resp(Box::pin(dispatch(api, function, parse_event(event))).await)
 }
 
@@ -264,18 +262,36 @@ pub fn parse_event(event: &str) -> lambda_http::Request {
     lambda_http::request::from_str(event).expect("valid API Gateway v2 event")
 }
 
-/// The handler of `function`, as its `main.rs` wires it.
-pub async fn dispatch(
-    api: &ProductionHandlers,
-    function: Function,
-    request: lambda_http::Request,
-) -> Response<Body> {
+/// The five HTTP functions over one table, each wired as its `main.rs` wires it.
+pub struct Api {
+    pub invite: bootstrap::Invite,
+    pub list: bootstrap::List,
+    pub withdraw: bootstrap::Withdraw,
+    pub respond: bootstrap::Respond,
+    pub platform: bootstrap::Platform,
+}
+
+impl Api {
+    /// As the functions build themselves from this configuration.
+    pub fn from_config(config: &Config, sdk: &SdkConfig) -> Self {
+        Self {
+            invite: bootstrap::invite(config, sdk),
+            list: bootstrap::list(config, sdk),
+            withdraw: bootstrap::withdraw(config, sdk),
+            respond: bootstrap::respond(config, sdk),
+            platform: bootstrap::platform(config, sdk),
+        }
+    }
+}
+
+/// The handler of `function`, as its `main.rs` runs it.
+pub async fn dispatch(api: &Api, function: Function, request: lambda_http::Request) -> Response<Body> {
     match function {
-        Function::Invite => api.invite_function(request).await,
-        Function::List => api.list_function(request).await,
-        Function::Withdraw => api.withdraw_function(request).await,
-        Function::Respond => api.respond(request).await,
-        Function::Platform => api.platform_function(request).await,
+        Function::Invite => api.invite.handle(request).await,
+        Function::List => api.list.handle(request).await,
+        Function::Withdraw => api.withdraw.handle(request).await,
+        Function::Respond => api.respond.handle(request).await,
+        Function::Platform => api.platform.handle(request).await,
     }
 }
 

@@ -6,25 +6,30 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
+use invitations_core::adapters::dynamo::table::{create_table, create_table_without_stream};
 use invitations_core::adapters::dynamo::DynamoStore;
 use invitations_core::adapters::eventbridge::EventBridgePublisher;
 use invitations_core::adapters::secrets::SecretsManagerKeys;
 use invitations_core::adapters::ses::SesMailer;
-use invitations_core::adapters::table::{create_table, create_table_without_stream};
-use invitations_core::background::{DeliveryFunction, EventsFunction};
-use invitations_core::bootstrap::ProductionHandlers;
 use invitations_core::clock::{Clock, ManualClock, SystemClock};
 use invitations_core::config;
 use invitations_core::domain::{
     Email, Membership, RoleCatalog, RoleName, Team, TeamId, TeamLimits, TeamName, UserId,
 };
-use invitations_core::http::{AuthMode, Handlers};
-use invitations_core::ports::InvitationStore;
-use invitations_core::service::{InvitationService, Settings};
+use invitations_core::http::{
+    AuthMode, InviteFunction, ListFunction, PlatformFunction, RespondFunction, WithdrawFunction,
+};
+use invitations_core::ports::{MemberStore, TeamStore};
+use invitations_core::service::invitations::{Answering, Listing, Sending, Withdrawing};
+use invitations_core::service::members::Members;
+use invitations_core::service::teams::Teams;
+use invitations_core::service::{Context, Settings};
+use invitations_core::triggers::ses::DeliveryTrigger;
+use invitations_core::triggers::stream::EventsTrigger;
 
 use crate::changes::{EventSink, StreamReader};
 use crate::emulator::{endpoint, sdk_config};
-use crate::request::{call_handlers, token_of, Call, Resp};
+use crate::request::{call_handlers, token_of, Api, Call, Resp};
 use crate::{Observer, APP_BASE_URL, SECRET, VERIFIED_SENDER};
 
 #[derive(Debug, Clone)]
@@ -45,7 +50,7 @@ impl User {
 }
 
 pub struct World {
-    pub handlers: Arc<ProductionHandlers>,
+    pub handlers: Arc<Api>,
     pub clock: Arc<ManualClock>,
     pub store: DynamoStore,
     pub team: String,
@@ -205,13 +210,13 @@ impl World {
     }
 
     /// The events function as Lambda runs it, publishing to bus `bus`.
-    pub fn events_function(&self, bus: &str) -> EventsFunction<EventBridgePublisher> {
-        EventsFunction::new(EventBridgePublisher::new(self.events.clone(), bus))
+    pub fn events_function(&self, bus: &str) -> EventsTrigger<EventBridgePublisher> {
+        EventsTrigger::new(EventBridgePublisher::new(self.events.clone(), bus))
     }
 
     /// The delivery function as Lambda runs it, on this world's table.
-    pub fn delivery_function(&self) -> DeliveryFunction<DynamoStore> {
-        DeliveryFunction::new(DynamoStore::new(self.clients.dynamo.clone(), self.store.table_name()))
+    pub fn delivery_function(&self) -> DeliveryTrigger<DynamoStore> {
+        DeliveryTrigger::new(DynamoStore::new(self.clients.dynamo.clone(), self.store.table_name()))
     }
 
     /// This world's table's change stream, from its start.
@@ -226,7 +231,7 @@ impl World {
 
     /// The functions as a new Lambda instance would run them: the same table,
     /// clock and watched clients, nothing cached (the link keys are read again).
-    pub fn instance(&self) -> Arc<ProductionHandlers> {
+    pub fn instance(&self) -> Arc<Api> {
         Arc::new(handlers(
             &self.clients,
             self.store.table_name(),
@@ -335,21 +340,23 @@ impl World {
     }
 }
 
-/// The production handlers over the real adapters, with the test's clock and
-/// settings, reading identity from the authorizer context as in AWS.
+/// The five HTTP functions over the real adapters, with the test's clock and
+/// settings, reading identity from the authorizer context as in AWS; each
+/// built as `bootstrap` builds it (its own link-key cache among them).
 pub fn handlers(
     clients: &Clients,
     table: &str,
     link_secret_id: &str,
     clock: Arc<dyn Clock>,
     options: &Options,
-) -> ProductionHandlers {
-    let service = InvitationService::new(
-        DynamoStore::new(clients.dynamo.clone(), table),
-        SesMailer::new(clients.ses.clone(), Email::parse(options.sender).unwrap(), None),
-        clock,
+) -> Api {
+    let store = DynamoStore::new(clients.dynamo.clone(), table);
+    let keys = || {
         SecretsManagerKeys::new(clients.secrets.clone(), Some(link_secret_id.to_owned()))
-            .with_min_refresh(options.keys_min_refresh),
+            .with_min_refresh(options.keys_min_refresh)
+    };
+    let ctx = Context::new(
+        clock,
         RoleCatalog::builtin(),
         Settings {
             app_base_url: APP_BASE_URL.into(),
@@ -361,12 +368,28 @@ pub fn handlers(
             limits: options.limits,
         },
     );
-    Handlers::new(service, AuthMode::Authorizer)
+    let mailer = SesMailer::new(clients.ses.clone(), Email::parse(options.sender).unwrap(), None);
+    let auth = AuthMode::Authorizer;
+    Api {
+        invite: InviteFunction { sending: Sending::new(store.clone(), mailer, keys(), ctx.clone()), auth },
+        list: ListFunction {
+            listing: Listing::new(store.clone(), keys(), ctx.clone()),
+            members: Members::new(store.clone(), ctx.clone()),
+            auth,
+        },
+        withdraw: WithdrawFunction {
+            withdrawing: Withdrawing::new(store.clone(), ctx.clone()),
+            members: Members::new(store.clone(), ctx.clone()),
+            auth,
+        },
+        respond: RespondFunction { answering: Answering::new(store.clone(), keys(), ctx.clone()), auth },
+        platform: PlatformFunction { teams: Teams::new(store, ctx), auth },
+    }
 }
 
-/// The production handlers over given clients, on the wall clock, with the
+/// The HTTP functions over given clients, on the wall clock, with the
 /// defaults the functions use: for fault injection and the benchmarks.
-pub fn handlers_with(clients: &Clients, table: &str, link_secret_id: &str) -> ProductionHandlers {
+pub fn handlers_with(clients: &Clients, table: &str, link_secret_id: &str) -> Api {
     handlers(clients, table, link_secret_id, Arc::new(SystemClock), &Options::default())
 }
 

@@ -1,6 +1,6 @@
 //! `delivery` Lambda function: SES's reports on invitation emails (delivered,
 //! delayed, bounced, complained, rejected), from EventBridge, applied to each
-//! invitation (`invitations_core::background`).
+//! invitation (`invitations_core::triggers::ses`).
 
 use invitations_core::bootstrap;
 use lambda_http::lambda_runtime::{self, service_fn, Error, LambdaEvent};

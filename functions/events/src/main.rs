@@ -1,5 +1,5 @@
 //! `events` Lambda function: the table's change stream, published to
-//! EventBridge as one event per committed change (`invitations_core::background`).
+//! EventBridge as one event per committed change (`invitations_core::triggers::stream`).
 
 use invitations_core::bootstrap;
 use lambda_http::lambda_runtime::{self, service_fn, Error, LambdaEvent};

@@ -9,10 +9,10 @@ use std::convert::Infallible;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     bootstrap::init_tracing();
-    let instance = bootstrap::Instance::from_env(Links::Signed)?;
+    let instance = bootstrap::Instance::from_env(Links::Signed, bootstrap::invite)?;
     let instance = &instance;
     lambda_http::run(service_fn(move |req: Request| async move {
-        Ok::<_, Infallible>(instance.handlers().await.invite_function(req).await)
+        Ok::<_, Infallible>(instance.function().await.handle(req).await)
     }))
     .await
 }

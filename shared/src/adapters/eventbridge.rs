@@ -6,8 +6,7 @@ use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_eventbridge::Client;
 use std::time::Duration;
 
-use crate::ports::{EventPublisher, OutgoingEvent, PublishError};
-use crate::service::events::SOURCE;
+use crate::ports::{EventPublisher, OutgoingEvent, PublishError, SOURCE};
 
 /// Entries one `PutEvents` takes at most.
 const BATCH: usize = 10;

@@ -4,4 +4,3 @@ pub mod dynamo;
 pub mod eventbridge;
 pub mod secrets;
 pub mod ses;
-pub mod table;

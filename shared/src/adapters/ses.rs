@@ -1,14 +1,12 @@
-//! SES v2: the mailer, and SES's reports on what became of an email.
+//! SES v2: the mailer. SES's reports on what became of an email come in
+//! through `triggers::ses`.
 
 use aws_sdk_sesv2::error::DisplayErrorContext;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, MessageTag};
 use aws_sdk_sesv2::Client;
-use serde_json::Value;
 
-use crate::domain::{BounceType, DeliveryFeedback, Email, EmailDelivery, InvitationId};
-use crate::mail::{TAG_GENERATION, TAG_INVITATION};
+use crate::domain::Email;
 use crate::ports::{MailError, Mailer, OutgoingEmail};
-use crate::time::parse_timestamp;
 
 #[derive(Debug, Clone)]
 pub struct SesMailer {
@@ -51,110 +49,5 @@ impl Mailer for SesMailer {
             .await
             .map_err(|e| MailError(DisplayErrorContext(e).to_string()))?;
         Ok(())
-    }
-}
-
-/// SES's report in an EventBridge event (its `detail` is the SES event
-/// record), as feedback on an invitation email. `Ok(None)`: a report this
-/// service does not track (a send, an open, a click) or about an email that
-/// names no invitation; `Err`: a report that cannot be read (the text is for
-/// logs).
-pub fn feedback(event: &Value) -> Result<Option<DeliveryFeedback>, String> {
-    let detail = event.get("detail").unwrap_or(event);
-    let kind = detail.get("eventType").and_then(Value::as_str).ok_or("no eventType")?;
-    let (delivery, section) = match kind {
-        "Delivery" => (EmailDelivery::Delivered, "delivery"),
-        "DeliveryDelay" => (EmailDelivery::Delayed, "deliveryDelay"),
-        "Bounce" => (EmailDelivery::Bounced, "bounce"),
-        "Complaint" => (EmailDelivery::Complained, "complaint"),
-        "Reject" => (EmailDelivery::Failed, "reject"),
-        _ => return Ok(None),
-    };
-    let tag = |name: &str| {
-        detail.pointer(&format!("/mail/tags/{name}/0")).and_then(Value::as_str).map(str::to_owned)
-    };
-    let Some(invitation) = tag(TAG_INVITATION) else { return Ok(None) };
-    let invitation = InvitationId::parse(&invitation).map_err(|_| format!("bad {TAG_INVITATION} tag"))?;
-    let generation = match tag(TAG_GENERATION) {
-        Some(g) => g.parse().map_err(|_| format!("bad {TAG_GENERATION} tag"))?,
-        None => 0,
-    };
-    let bounce = match delivery {
-        EmailDelivery::Bounced => Some(
-            detail
-                .pointer("/bounce/bounceType")
-                .and_then(Value::as_str)
-                .and_then(BounceType::parse)
-                .unwrap_or(BounceType::Undetermined),
-        ),
-        _ => None,
-    };
-    // The moment of the report; a reject has none of its own: the send's.
-    let at = detail
-        .get(section)
-        .and_then(|s| s.get("timestamp"))
-        .or_else(|| detail.pointer("/mail/timestamp"))
-        .and_then(Value::as_str)
-        .and_then(parse_timestamp)
-        .ok_or("no timestamp")?;
-    Ok(Some(DeliveryFeedback { invitation, generation, delivery, bounce, at }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn event(kind: &str, section: &str, extra: Value) -> Value {
-        let mut detail = json!({
-            "eventType": kind,
-            "mail": {
-                "timestamp": "2026-11-30T10:00:00.000Z",
-                "messageId": "0100019",
-                "tags": {
-                    "invitationId": ["0b5e3c8e-58b5-4ba3-9d5b-0b7c1a7f8b11"],
-                    "linkGeneration": ["2"],
-                    "ses:configuration-set": ["invitations"],
-                },
-            },
-        });
-        let mut body = json!({"timestamp": "2026-11-30T10:00:05.000Z"});
-        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
-        detail[section] = body;
-        json!({"source": "aws.ses", "detail-type": "Email Bounced", "detail": detail})
-    }
-
-    #[test]
-    fn each_report_ses_sends_becomes_feedback_on_its_invitations_send() {
-        let cases = [
-            ("Delivery", "delivery", EmailDelivery::Delivered, None),
-            ("DeliveryDelay", "deliveryDelay", EmailDelivery::Delayed, None),
-            ("Complaint", "complaint", EmailDelivery::Complained, None),
-            ("Reject", "reject", EmailDelivery::Failed, None),
-            ("Bounce", "bounce", EmailDelivery::Bounced, Some(BounceType::Permanent)),
-        ];
-        for (kind, section, delivery, bounce) in cases {
-            let f = feedback(&event(kind, section, json!({"bounceType": "Permanent"}))).unwrap().unwrap();
-            assert_eq!(f.delivery, delivery, "{kind}");
-            assert_eq!(f.bounce, bounce, "{kind}");
-            assert_eq!(f.generation, 2);
-            assert_eq!(f.invitation.to_string(), "0b5e3c8e-58b5-4ba3-9d5b-0b7c1a7f8b11");
-            assert_eq!(f.at, parse_timestamp("2026-11-30T10:00:05.000Z").unwrap(), "{kind}");
-        }
-        let transient =
-            feedback(&event("Bounce", "bounce", json!({"bounceType": "Transient"}))).unwrap().unwrap();
-        assert_eq!(transient.bounce, Some(BounceType::Transient));
-    }
-
-    #[test]
-    fn reports_not_tracked_or_about_other_emails_are_ignored_and_garbage_refused() {
-        assert_eq!(feedback(&event("Open", "open", json!({}))), Ok(None));
-        let mut untagged = event("Delivery", "delivery", json!({}));
-        untagged["detail"]["mail"]["tags"] = json!({"ses:configuration-set": ["invitations"]});
-        assert_eq!(feedback(&untagged), Ok(None));
-        let mut bad = event("Delivery", "delivery", json!({}));
-        bad["detail"]["mail"]["tags"]["invitationId"] = json!(["not-an-id"]);
-        assert!(feedback(&bad).is_err());
-        assert!(feedback(&json!({"detail": {}})).is_err());
     }
 }

@@ -1,5 +1,5 @@
 //! The demo data that `scripts/dev` seeds (through `invitations-admin seed-demo`)
-//! and that the example events in `events/` refer to. The invitations have fixed
+//! and that the example requests in `requests/` refer to. The invitations have fixed
 //! ids, so the events' links stay valid against every fresh local instance.
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -8,7 +8,7 @@ use crate::domain::{
     Email, Invitation, InvitationId, Membership, Permission, RoleCatalog, RoleName, SendLog, Team, TeamId,
     TeamName, UserId,
 };
-use crate::ports::{CreateError, InsertError, InvitationStore};
+use crate::ports::{CreateError, InsertError, InvitationStore, MemberStore, TeamStore};
 
 /// The link-signing secret of local development (`scripts/dev`); never deployed.
 pub const LOCAL_LINK_SECRET: &str = "local-development-only-secret-0123456789";
@@ -23,7 +23,7 @@ pub const MEMBERS: [(&str, &str, &str); 3] = [
     ("demo-member", "member@example.com", "member"),
 ];
 
-/// (id, email, role) of the open invitations `events/` act on: accepted by
+/// (id, email, role) of the open invitations `requests/` act on: accepted by
 /// `accept.json` (and previewed by `preview.json`), declined by `decline.json`,
 /// withdrawn by `withdraw.json`.
 pub const INVITATIONS: [(&str, &str, &str); 3] = [
@@ -33,7 +33,7 @@ pub const INVITATIONS: [(&str, &str, &str); 3] = [
 ];
 
 /// Creates the link secret `id` with the demo key, which signs the links in
-/// `events/`; the functions read it as they read the real one.
+/// `requests/`; the functions read it as they read the real one.
 pub async fn create_link_secret(client: &aws_sdk_secretsmanager::Client, id: &str) -> Result<(), String> {
     client.create_secret().name(id).secret_string(LOCAL_LINK_SECRET).send().await.map_err(|e| {
         format!("creating the link secret {id}: {}", aws_sdk_secretsmanager::error::DisplayErrorContext(e))
@@ -42,7 +42,7 @@ pub async fn create_link_secret(client: &aws_sdk_secretsmanager::Client, id: &st
 }
 
 /// Creates the demo team, its members and its open invitations, as of `now`.
-pub async fn seed<S: InvitationStore>(
+pub async fn seed<S: InvitationStore + MemberStore + TeamStore>(
     store: &S,
     now: DateTime<Utc>,
     validity: TimeDelta,
@@ -71,7 +71,7 @@ pub async fn seed<S: InvitationStore>(
     for m in &MEMBERS[1..] {
         store.add_member(&member(*m)).await.map_err(exists)?;
     }
-    // Sent a few minutes ago, so that a resend (events/resend.json) is past its cooldown.
+    // Sent a few minutes ago, so that a resend (requests/resend.json) is past its cooldown.
     let sent = now - TimeDelta::minutes(5).min(validity / 2);
     let limits = crate::config::default_limits();
     let mut sends = SendLog::default();

@@ -1,14 +1,15 @@
 //! Who is calling. In AWS the API Gateway JWT authorizer has verified the token and
 //! passes its claims in the request context; that is the only source of identity
 //! a release build knows. A `dev` build can also read them from an unsigned
-//! bearer token (`dev::tokens`), for the local watcher only.
+//! bearer token (`http::local_tokens`), for the local watcher only.
 
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use std::collections::HashMap;
 
 use crate::domain::{Email, UserId};
-use crate::service::{Caller, PlatformCaller};
+use crate::service::teams::PlatformCaller;
+use crate::service::Caller;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthMode {
@@ -23,7 +24,7 @@ pub fn caller(req: &Request, mode: AuthMode) -> Option<Caller> {
     let claims = match mode {
         AuthMode::Authorizer => authorizer_claims(req)?,
         #[cfg(feature = "dev")]
-        AuthMode::LocalInsecure => crate::dev::tokens::bearer_claims(req)?,
+        AuthMode::LocalInsecure => super::local_tokens::bearer_claims(req)?,
     };
     let user_id = UserId::parse(claims.get("sub")?).ok()?;
     let email_verified = claims.get("email_verified").map(|v| v == "true");
@@ -68,7 +69,7 @@ mod tests {
     use serde_json::{json, Value};
 
     fn event(claims: Option<Value>, bearer: Option<&str>) -> Request {
-        let mut e = crate::dev::events::ApiEvent::new("GET", "/x", "/x");
+        let mut e = crate::http::fixtures::ApiRequest::new("GET", "/x", "/x");
         if let Some(c) = claims {
             e = e.claims(c);
         }
@@ -90,14 +91,15 @@ mod tests {
     #[cfg(feature = "dev")]
     #[test]
     fn production_ignores_an_unsigned_bearer_token() {
-        let forged = crate::dev::tokens::unsigned_jwt(&json!({"sub": "admin", "email": "boss@example.com"}));
+        let forged =
+            crate::http::local_tokens::unsigned_jwt(&json!({"sub": "admin", "email": "boss@example.com"}));
         assert_eq!(caller(&event(None, Some(&forged)), AuthMode::Authorizer), None);
     }
 
     #[cfg(feature = "dev")]
     #[test]
     fn local_mode_reads_the_unsigned_bearer_token_only() {
-        let token = crate::dev::tokens::unsigned_jwt(
+        let token = crate::http::local_tokens::unsigned_jwt(
             &json!({"sub": "dev", "email": "dev@example.com", "email_verified": false}),
         );
         let c = caller(&event(None, Some(&token)), AuthMode::LocalInsecure).unwrap();
@@ -109,7 +111,7 @@ mod tests {
 
     #[test]
     fn a_platform_caller_is_the_principal_the_iam_authorizer_names_and_nothing_else() {
-        let req = crate::dev::events::ApiEvent::new("GET", "/x", "/x")
+        let req = crate::http::fixtures::ApiRequest::new("GET", "/x", "/x")
             .iam("arn:aws:iam::123456789012:role/platform")
             .request();
         let caller = platform_caller(&req, AuthMode::Authorizer).unwrap();
@@ -118,7 +120,7 @@ mod tests {
         // that no authorizer checked.
         let user = event(Some(json!({"sub": "u1"})), None);
         assert_eq!(platform_caller(&user, AuthMode::Authorizer), None);
-        let unsigned = crate::dev::events::ApiEvent::new("GET", "/x", "/x")
+        let unsigned = crate::http::fixtures::ApiRequest::new("GET", "/x", "/x")
             .header(
                 "authorization",
                 "AWS4-HMAC-SHA256 Credential=AKIA/20261129/us-east-1/execute-api/aws4_request",

@@ -77,6 +77,7 @@ pub fn describe(err: &Error) -> Problem {
             p(StatusCode::NOT_FOUND, "not_found", "Not found", "No such member in this team.")
         }
         Error::TeamNotFound => p(StatusCode::NOT_FOUND, "not_found", "Not found", "No such team."),
+        Error::NoSuchRoute => p(StatusCode::NOT_FOUND, "not_found", "Not found", "No such route."),
         Error::TeamClosed => p(
             StatusCode::CONFLICT,
             "team_closed",
@@ -200,9 +201,10 @@ mod tests {
     use crate::domain::Status;
     use crate::error::FieldError;
 
-    #[test]
-    fn each_error_has_its_documented_status_and_code() {
-        let cases = [
+    /// One error of each variant, with its status and code. The match keeps
+    /// it whole: a new variant does not compile until it is listed here.
+    fn one_of_each() -> Vec<(Error, u16, &'static str)> {
+        let cases = vec![
             (Error::InvalidRequest("x".into()), 400, "invalid_request"),
             (Error::Unauthenticated, 401, "unauthenticated"),
             (Error::Forbidden, 403, "forbidden"),
@@ -213,6 +215,7 @@ mod tests {
             (Error::AlreadyMember, 409, "already_member"),
             (Error::MemberNotFound, 404, "not_found"),
             (Error::LastOwner, 409, "last_owner"),
+            (Error::NoSuchRoute, 404, "not_found"),
             (Error::TeamNotFound, 404, "not_found"),
             (Error::TeamClosed, 409, "team_closed"),
             (Error::NotOpen(Status::Accepted), 409, "invitation_not_open"),
@@ -223,6 +226,38 @@ mod tests {
             (Error::unavailable("throttled"), 503, "unavailable"),
             (Error::internal("corrupt item"), 500, "internal"),
         ];
+        let listed =
+            |e: &Error| cases.iter().any(|(c, _, _)| std::mem::discriminant(c) == std::mem::discriminant(e));
+        for (e, _, _) in &cases {
+            match e {
+                Error::InvalidRequest(_)
+                | Error::Unauthenticated
+                | Error::Forbidden
+                | Error::EmailMismatch
+                | Error::EmailUnverified
+                | Error::NotFound
+                | Error::AlreadyInvited
+                | Error::AlreadyMember
+                | Error::MemberNotFound
+                | Error::NoSuchRoute
+                | Error::TeamNotFound
+                | Error::TeamClosed
+                | Error::LastOwner
+                | Error::NotOpen(_)
+                | Error::Expired
+                | Error::ResendTooSoon(_)
+                | Error::RateLimited(..)
+                | Error::Validation(_)
+                | Error::Unavailable(_)
+                | Error::Internal(_) => assert!(listed(e)),
+            }
+        }
+        cases
+    }
+
+    #[test]
+    fn each_error_has_its_documented_status_and_code() {
+        let cases = one_of_each();
         for (err, status, code) in cases {
             let resp = problem_response(&err);
             assert_eq!(resp.status().as_u16(), status, "{err:?}");
@@ -237,6 +272,31 @@ mod tests {
                 assert!(body[field].is_string(), "{field} missing for {err:?}");
             }
         }
+    }
+
+    /// docs/errors.md's table of codes: (code, status) of each row.
+    fn documented_codes(text: &str) -> std::collections::BTreeSet<(String, u16)> {
+        let table = text.split("## Codes").nth(1).expect("docs/errors.md has a Codes section");
+        table
+            .lines()
+            .take_while(|l| !l.starts_with("## "))
+            .filter_map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                let code = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+                Some((code.to_owned(), cells.get(2)?.parse().ok()?))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_documented_error_codes_are_the_codes_the_service_answers() {
+        let documented = documented_codes(include_str!("../../../docs/errors.md"));
+        let answered: std::collections::BTreeSet<(String, u16)> =
+            one_of_each().into_iter().map(|(_, status, code)| (code.to_owned(), status)).collect();
+        assert_eq!(documented, answered, "docs/errors.md's Codes table and http::problem::describe");
+        // The reading is no formality: a row more, or one missing, is seen.
+        let extra = "## Codes\n| `teapot` | 418 | x | y |\n";
+        assert_eq!(documented_codes(extra).len(), 1);
     }
 
     #[test]

@@ -4,10 +4,12 @@
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use crate::dev::events::ApiEvent;
+use super::fixtures::ApiRequest;
 
+use super::invitations::{InviteBody, TokenBody};
 use super::problem::describe;
-use super::{list_query, request, routes, InviteBody, TokenBody};
+use super::routes::{Op, Route};
+use super::{list_query, request};
 use crate::domain::{Email, InvitationId, RoleCatalog, TeamId, UserId};
 use crate::ports::PageCursor;
 use crate::Error;
@@ -28,7 +30,7 @@ fn event(
             .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
             .collect()
     };
-    let mut e = ApiEvent::new("POST", "$default", path);
+    let mut e = ApiRequest::new("POST", "$default", path);
     for (k, v) in strings(&params) {
         e = e.path_param(&k, &v);
     }
@@ -107,8 +109,8 @@ proptest! {
     #[test]
     fn any_path_parameter_parses_or_is_a_client_error(team in "\\PC{0,100}", id in "\\PC{0,100}") {
         let req = event("/teams/x/invitations/y/withdraw", json!({"teamId": team, "invitationId": id}), json!({}), json!({}), None);
-        prop_assert!(client_error(request::team_id(&req, routes::WITHDRAW)));
-        prop_assert!(client_error(request::invitation_id(&req, routes::WITHDRAW)));
+        prop_assert!(client_error(request::team_id(&req, Route::of(Op::Withdraw).template)));
+        prop_assert!(client_error(request::invitation_id(&req, Route::of(Op::Withdraw).template)));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use lambda_http::http::header;
 use lambda_http::{Request, RequestExt};
 use serde::de::DeserializeOwned;
 
+use super::routes::ROUTES;
 use crate::domain::{InvitationId, TeamId, UserId};
 use crate::error::Error;
 
@@ -12,25 +13,13 @@ use crate::error::Error;
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// A path parameter, from API Gateway's `pathParameters` or, where the event has
-/// none (some local emulators), by matching `template` against the path's tail.
+/// none (the local watcher), by matching `template` against the whole path.
 pub fn path_param(req: &Request, template: &str, name: &str) -> Option<String> {
     if let Some(v) = req.path_parameters_ref().and_then(|p| p.first(name)) {
         return Some(v.to_owned());
     }
-    let tpl: Vec<&str> = template.trim_matches('/').split('/').collect();
-    let path: Vec<&str> = req.uri().path().trim_matches('/').split('/').collect();
-    // Align from the end so a stage prefix (`/prod/...`) does not matter.
-    let offset = path.len().checked_sub(tpl.len())?;
-    let mut found = None;
-    for (t, p) in tpl.iter().zip(&path[offset..]) {
-        match t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
-            Some(param) if param == name => found = Some((*p).to_owned()),
-            Some(_) => {}
-            None if t != p => return None,
-            None => {}
-        }
-    }
-    found
+    let route = ROUTES.iter().find(|r| r.template == template)?;
+    route.params(req.uri().path())?.into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
 }
 
 pub fn team_id(req: &Request, template: &str) -> Result<TeamId, Error> {
@@ -88,13 +77,16 @@ mod tests {
     }
 
     #[test]
-    fn path_params_are_found_behind_a_stage_prefix() {
+    fn path_params_without_api_gateway_match_the_whole_path() {
         let t = "/teams/{teamId}/invitations/{invitationId}/withdraw";
-        let r = req("https://x.example.com/prod/teams/acme/invitations/abc/withdraw");
+        let r = req("http://127.0.0.1:9000/teams/acme/invitations/abc/withdraw");
         assert_eq!(path_param(&r, t, "teamId").as_deref(), Some("acme"));
         assert_eq!(path_param(&r, t, "invitationId").as_deref(), Some("abc"));
         assert_eq!(path_param(&req("/teams/acme/other/abc/withdraw"), t, "teamId"), None);
         assert_eq!(path_param(&req("/withdraw"), t, "teamId"), None);
+        // A prefix is no part of any route: only API Gateway adds a stage, and
+        // it names the parameters itself.
+        assert_eq!(path_param(&req("/prod/teams/acme/invitations/abc/withdraw"), t, "teamId"), None);
     }
 
     #[test]

@@ -6,9 +6,9 @@ use serde::Serialize;
 
 use crate::domain::{Change, Email, HistoryEntry, Invitation, Membership, Resolution};
 use crate::ports::{MemberCursor, MemberPage, PageCursor, TeamRecord};
-use crate::service::{
-    Accepted, Closed, InvitationPage, InvitationView, Removed, Renamed, TeamRole, Withdrawn,
-};
+use crate::service::invitations::{Accepted, InvitationPage, InvitationView, Withdrawn};
+use crate::service::members::{Removed, TeamRole};
+use crate::service::teams::{Closed, Renamed};
 use crate::time::format_timestamp;
 
 /// An invitation as a team's manager or member sees it.

@@ -117,7 +117,7 @@ pub fn invitation_email(
 }
 
 /// The message tags naming the invitation and its send (its link generation),
-/// which SES's delivery reports carry back (`adapters::ses::feedback`).
+/// which SES's delivery reports carry back (`triggers::ses::feedback`).
 pub const TAG_INVITATION: &str = "invitationId";
 pub const TAG_GENERATION: &str = "linkGeneration";
 

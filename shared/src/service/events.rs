@@ -11,13 +11,9 @@
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::adapters::dynamo::stream::StreamRecord;
 use crate::domain::{Change, EndedMembership, HistoryEntry, Invitation, Membership};
-use crate::ports::{Committed, EventPublisher, OutgoingEvent};
+use crate::ports::{ChangeRecord, Committed, EventPublisher, OutgoingEvent};
 use crate::time::format_timestamp;
-
-/// The `source` of every event.
-pub const SOURCE: &str = "team-invitations";
 
 /// The `detail` schema's version: raised by a change a consumer could trip on
 /// (a field removed or changing meaning); new fields do not raise it.
@@ -126,12 +122,12 @@ fn event_id(parts: &[&str]) -> String {
     hash.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
-/// Publishes the events of a stream batch, in order. Returns the sequence
+/// Publishes the events of a batch of committed changes, in order. Returns the sequence
 /// number of the first record not fully published, if any: Lambda hands that
 /// record and every later one over again (events of later records that did go
 /// out are then sent twice, with the same ids), and after its retries sends
 /// them to the dead-letter queue. An unreadable record stops the batch too.
-pub async fn publish_changes<P: EventPublisher>(publisher: &P, records: &[StreamRecord]) -> Option<String> {
+pub async fn publish_changes<P: EventPublisher>(publisher: &P, records: &[ChangeRecord]) -> Option<String> {
     let mut events = Vec::new();
     let mut of_record = Vec::new();
     let mut stop = None;

@@ -3,7 +3,7 @@
 //! and never move its email's status back.
 
 use integration_tests::{Call, World};
-use invitations_core::background::Applied;
+use invitations_core::triggers::ses::Applied;
 
 use crate::published::ses_report;
 

@@ -316,7 +316,7 @@ fn ses_reports_each_emails_fate_to_the_delivery_function() {
     assert_eq!(s(&rule["Type"]), "EventBridgeRule");
     let pattern = &rule["Properties"]["Pattern"];
     assert_eq!(render(&pattern["source"]), "[aws.ses]");
-    // Exactly the reports `adapters::ses::feedback` reads, of this stack's set only.
+    // Exactly the reports `triggers::ses::feedback` reads, of this stack's set only.
     assert_eq!(
         render(&pattern["detail"]["eventType"]),
         "[Delivery, DeliveryDelay, Bounce, Complaint, Reject]"

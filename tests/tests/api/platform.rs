@@ -4,7 +4,7 @@
 
 use invitations_core::clock::Clock;
 use invitations_core::domain::{Status, TeamId};
-use invitations_core::ports::{InvitationStore, ListQuery};
+use invitations_core::ports::{InvitationStore, ListQuery, TeamStore};
 use serde_json::{json, Value};
 
 use integration_tests::{sent_emails, Call, Resp, User, World};

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use integration_tests::template::root;
 use integration_tests::{Call, User, World};
 use invitations_core::adapters::eventbridge::EventBridgePublisher;
-use invitations_core::background::EventsFunction;
+use invitations_core::triggers::stream::EventsTrigger;
 
 /// Publishes what the stream holds since the last call, asserting the batch
 /// was published whole.
@@ -311,12 +311,12 @@ impl Intercept for RefuseEntries {
     }
 }
 
-async fn refused_by(refuse: &RefuseEntries, bus: &str) -> EventsFunction<EventBridgePublisher> {
+async fn refused_by(refuse: &RefuseEntries, bus: &str) -> EventsTrigger<EventBridgePublisher> {
     let sdk = integration_tests::sdk_config().await;
     let client = aws_sdk_eventbridge::Client::from_conf(
         aws_sdk_eventbridge::config::Builder::from(&sdk).interceptor(refuse.clone()).build(),
     );
-    EventsFunction::new(EventBridgePublisher::new(client, bus))
+    EventsTrigger::new(EventBridgePublisher::new(client, bus))
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
-//! template.yaml is the single source of truth for the table and the routes; these
-//! tests hold everything that repeats it (the admin CLI's table, the local router,
-//! the handlers' routes) to it.
+//! template.yaml is the single source of truth for the table; the route table
+//! (`invitations_core::http::routes::ROUTES`) for the routes. These tests hold
+//! everything that repeats them (the admin CLI's table, the template's routes,
+//! the local router, the OpenAPI contract) to them.
 
 use serde_json::Value as Json;
 use serde_yaml_ng::Value as Yaml;
@@ -9,8 +10,8 @@ use std::collections::BTreeSet;
 use integration_tests::template::{
     functions, list, parsed as template, render, root, s, text as template_text,
 };
-use invitations_core::adapters::table::create_table;
-use invitations_core::http::routes;
+use invitations_core::adapters::dynamo::table::create_table;
+use invitations_core::http::routes::{Op, Route, ROUTES};
 
 /// (name, key schema, projection type) of a secondary index.
 type Index = (String, Vec<(String, String)>, String);
@@ -124,37 +125,21 @@ fn router_routes() -> BTreeSet<(String, String, String)> {
     routes
 }
 
-fn code_routes() -> BTreeSet<(String, String, String)> {
-    [
-        ("POST", routes::INVITE, "invite"),
-        ("GET", routes::LIST, "list"),
-        ("POST", routes::WITHDRAW, "withdraw"),
-        ("GET", routes::PREVIEW, "respond"),
-        ("POST", routes::ACCEPT, "respond"),
-        ("POST", routes::DECLINE, "respond"),
-        ("POST", routes::RESEND, "invite"),
-        ("POST", routes::BATCH, "invite"),
-        ("GET", routes::MEMBERS, "list"),
-        ("GET", routes::ROLES, "list"),
-        ("GET", routes::HISTORY, "list"),
-        ("GET", routes::MY_INVITATIONS, "list"),
-        ("DELETE", routes::MEMBER, "withdraw"),
-        ("GET", routes::PLATFORM_TEAM, "platform"),
-        ("PUT", routes::PLATFORM_TEAM, "platform"),
-        ("PATCH", routes::PLATFORM_TEAM, "platform"),
-        ("DELETE", routes::PLATFORM_TEAM, "platform"),
-    ]
-    .into_iter()
-    .map(|(m, p, f)| (m.to_owned(), p.to_owned(), f.to_owned()))
-    .collect()
+/// The route table (`invitations_core::http::routes::ROUTES`): every other
+/// place that lists routes is held to it.
+fn table_routes() -> BTreeSet<(String, String, String)> {
+    ROUTES
+        .iter()
+        .map(|r| (r.method.to_owned(), r.template.to_owned(), r.function.binary().to_owned()))
+        .collect()
 }
 
 #[test]
-fn the_template_the_local_router_and_the_handlers_declare_the_same_routes() {
-    let template = template_routes();
-    assert_eq!(template.len(), 17, "{template:?}");
-    assert_eq!(router_routes(), template, "Cargo.toml [workspace.metadata.lambda.watch.router]");
-    assert_eq!(code_routes(), template, "invitations_core::http::routes");
+fn the_template_and_the_local_router_declare_exactly_the_route_tables_routes() {
+    let table = table_routes();
+    assert_eq!(table.len(), ROUTES.len(), "a route twice in the table");
+    assert_eq!(template_routes(), table, "template.yaml's routes and functions");
+    assert_eq!(router_routes(), table, "Cargo.toml [workspace.metadata.lambda.watch.router]");
 }
 
 #[test]
@@ -165,7 +150,7 @@ fn only_preview_and_decline_skip_the_jwt_authorizer_and_only_the_platform_routes
         all.iter().filter(|r| r.auth == auth).map(|r| r.key()).collect()
     };
     let expected: BTreeSet<String> =
-        [format!("GET {}", routes::PREVIEW), format!("POST {}", routes::DECLINE)].into_iter().collect();
+        [Route::of(Op::Preview).key(), Route::of(Op::Decline).key()].into_iter().collect();
     assert_eq!(with(RouteAuth::None), expected);
     // The machine interface is the platform function's alone, and all of it is IAM's.
     let platform: BTreeSet<String> = all.iter().filter(|r| r.binary == "platform").map(|r| r.key()).collect();
@@ -220,7 +205,7 @@ fn every_function_is_a_cargo_lambda_build_for_al2023() {
 }
 
 #[test]
-fn the_openapi_spec_describes_exactly_the_templates_routes() {
+fn the_openapi_spec_describes_exactly_the_route_tables_routes() {
     let spec: Yaml = serde_yaml_ng::from_str(
         &std::fs::read_to_string(root().join("docs/openapi.yaml")).expect("docs/openapi.yaml exists"),
     )
@@ -235,7 +220,7 @@ fn the_openapi_spec_describes_exactly_the_templates_routes() {
             }
         }
     }
-    let deployed: BTreeSet<(String, String)> =
-        template_routes().into_iter().map(|(m, p, _)| (m, p)).collect();
-    assert_eq!(documented, deployed);
+    let table: BTreeSet<(String, String)> =
+        ROUTES.iter().map(|r| (r.method.to_owned(), r.template.to_owned())).collect();
+    assert_eq!(documented, table, "docs/openapi.yaml's operations");
 }

@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 use invitations_core::adapters::dynamo::{invitation_item, DynamoStore};
 use invitations_core::config;
 use invitations_core::domain::{Email, Invitation, Membership, RoleName, Team, TeamId, TeamName, UserId};
-use invitations_core::ports::InvitationStore;
+use invitations_core::ports::TeamStore;
 
 /// Invitations of each team left open: a `?status=open` page finds these few
 /// among the team's whole history.

@@ -335,7 +335,7 @@ pub(super) fn parse_history(item: &Item) -> Result<Vec<HistoryEntry>, StoreError
 /// The lock that makes "one open invitation per email" a condition. It names
 /// its holder and carries its expiry; past that it blocks nothing, and TTL
 /// tidies it.
-pub(super) fn open_lock_item(inv: &Invitation) -> Item {
+pub(crate) fn open_lock_item(inv: &Invitation) -> Item {
     item([
         ("pk", s(team_pk(&inv.team_id))),
         ("sk", s(open_lock_sk(&inv.email))),
@@ -352,7 +352,7 @@ pub(super) fn lock_holder(lock: &Item) -> Result<InvitationId, StoreError> {
         .map_err(|_| corrupt("open-invitation lock", "invitationId"))
 }
 
-pub(super) fn team_item(team: &Team) -> Item {
+pub(crate) fn team_item(team: &Team) -> Item {
     item([
         ("pk", s(team_pk(&team.id))),
         ("sk", s(TEAM_SK)),
@@ -379,7 +379,7 @@ pub(super) fn parse_team_record(id: &TeamId, item: &Item) -> Result<TeamRecord, 
     Ok(TeamRecord { team: parse_team(id, item)?, closed_at })
 }
 
-pub(super) fn membership_item(m: &Membership) -> Item {
+pub(crate) fn membership_item(m: &Membership) -> Item {
     item([
         ("pk", s(team_pk(&m.team_id))),
         ("sk", s(member_sk(&m.user_id))),
@@ -491,153 +491,5 @@ pub(super) fn cursor_from_key(key: &Item) -> Result<PageCursor, StoreError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeDelta;
-
-    fn t(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-    }
-
-    #[test]
-    fn a_teams_usage_reads_its_count_and_send_slots() {
-        let at = t("2026-11-02T09:30:00Z");
-        let stored = item([
-            ("pk", s("TEAM#acme")),
-            ("sk", s(LIMITS_SK)),
-            (OPEN_COUNT, n(3)),
-            (&send_slot_attr(2), n(at.timestamp_millis())),
-        ]);
-        let usage = parse_usage(&stored).unwrap();
-        assert_eq!(usage.open, 3);
-        assert_eq!((usage.sends.used_at(0), usage.sends.used_at(2)), (None, Some(at)));
-        assert_eq!(parse_usage(&Item::new()).unwrap(), Usage::default());
-        assert!(parse_usage(&item([(OPEN_COUNT, s("x"))])).is_err());
-    }
-
-    fn open() -> Invitation {
-        let team = Team {
-            id: TeamId::parse("acme").unwrap(),
-            name: TeamName::parse("Acme <Rockets>").unwrap(),
-            created_at: t("2026-01-01T00:00:00Z"),
-        };
-        Invitation::new(
-            &team,
-            Email::parse("Ada@Example.com").unwrap(),
-            RoleName::parse("member").unwrap(),
-            UserId::parse("owner-1").unwrap(),
-            t("2026-11-02T09:30:00.123Z"),
-            TimeDelta::days(7),
-        )
-    }
-
-    #[test]
-    fn every_state_of_an_invitation_survives_the_round_trip() {
-        let inv = open();
-        let at = t("2026-11-03T10:00:00Z");
-        let by = UserId::parse("u-2").unwrap();
-        let states = [
-            inv.clone(),
-            inv.accept(by.clone(), at).unwrap(),
-            inv.decline(None, at).unwrap(),
-            inv.decline(Some(by.clone()), at).unwrap(),
-            inv.withdraw(by, at).unwrap(),
-            Invitation { email_delivery: EmailDelivery::Failed, ..inv.clone() },
-            inv.resend(at, TimeDelta::days(7), TimeDelta::seconds(60)).unwrap(),
-            Invitation {
-                locale: Locale::parse("de-CH").unwrap(),
-                invited_by_email: Some(Email::parse("grace@example.com").unwrap()),
-                ..inv.clone()
-            },
-        ];
-        for state in states {
-            let item = invitation_item(&state, t("2027-02-01T00:00:00Z"));
-            assert_eq!(parse_invitation(&item).unwrap(), state);
-            assert_eq!(item["purgeAt"], n(t("2027-02-01T00:00:00Z").timestamp()));
-            assert_eq!(item["expiresAtMs"], n(state.expires_at.timestamp_millis()));
-        }
-    }
-
-    #[test]
-    fn keys_place_each_item_where_the_table_layout_says() {
-        let inv = open();
-        let item = invitation_item(&inv, inv.expires_at);
-        assert_eq!(item["pk"], s(format!("INV#{}", inv.id)));
-        assert_eq!(item["gsi1pk"], s("TEAM#acme#INV"));
-        assert_eq!(item["gsi1sk"], s(format!("2026-11-02T09:30:00.123Z#{}", inv.id)));
-        assert_eq!(item["gsi3pk"], s("EMAIL#ada@example.com"), "open: in the addressee's index");
-        let answered = invitation_item(&inv.decline(None, inv.created_at).unwrap(), inv.expires_at);
-        assert!(!answered.contains_key("gsi3pk"), "answered: out of it");
-        let lock = open_lock_item(&inv);
-        assert_eq!((&lock["pk"], &lock["sk"]), (&s("TEAM#acme"), &s("OPEN#ada@example.com")));
-        assert_eq!(lock_holder(&lock).unwrap(), inv.id);
-    }
-
-    #[test]
-    fn memberships_teams_and_cursors_round_trip() {
-        let m = Membership {
-            team_id: TeamId::parse("acme").unwrap(),
-            user_id: UserId::parse("u-1").unwrap(),
-            email: Email::parse("u1@example.com").unwrap(),
-            role: RoleName::parse("administrator").unwrap(),
-            joined_at: t("2026-11-02T09:30:00Z"),
-        };
-        assert_eq!(parse_membership(&membership_item(&m)).unwrap(), m);
-        assert_eq!(member_email_item(&m)["sk"], s("EMAIL#u1@example.com"));
-        let team =
-            Team { id: m.team_id.clone(), name: TeamName::parse("Acme").unwrap(), created_at: m.joined_at };
-        assert_eq!(parse_team(&team.id, &team_item(&team)).unwrap(), team);
-        let inv = open();
-        let cursor = PageCursor { at: inv.created_at, id: inv.id };
-        for stored in [None, Some(Status::Open), Some(Status::Declined)] {
-            let key = exclusive_start_key(&inv.team_id, stored, &cursor);
-            assert_eq!(cursor_from_key(&key).unwrap(), cursor);
-        }
-    }
-
-    #[test]
-    fn each_status_is_one_key_range_parted_at_now_as_the_write_condition_parts_it() {
-        let inv = open();
-        let sk = |inv: &Invitation| invitation_item(inv, inv.expires_at)["gsi2sk"].as_s().unwrap().clone();
-        let within = |key: &str, status: Status, now| {
-            let (from, to) = by_status_range(status, now);
-            from.as_str() <= key && key <= to.as_str()
-        };
-        let expiry = inv.expires_at;
-        for (now, expected) in [
-            (expiry - TimeDelta::milliseconds(1), Status::Open),
-            (expiry, Status::Expired),
-            (expiry + TimeDelta::days(30), Status::Expired),
-        ] {
-            let key = sk(&inv);
-            let statuses =
-                [Status::Open, Status::Expired, Status::Accepted, Status::Declined, Status::Withdrawn];
-            let holding: Vec<Status> = statuses.into_iter().filter(|st| within(&key, *st, now)).collect();
-            assert_eq!(holding, [expected], "expiring at {expiry}, read at {now}");
-        }
-        let at = t("2026-11-03T10:00:00Z");
-        let by = UserId::parse("u-2").unwrap();
-        for (answered, status) in [
-            (inv.accept(by.clone(), at).unwrap(), Status::Accepted),
-            (inv.decline(None, at).unwrap(), Status::Declined),
-            (inv.withdraw(by.clone(), at).unwrap(), Status::Withdrawn),
-        ] {
-            let key = sk(&answered);
-            assert_eq!(key, format!("{}#2026-11-03T10:00:00.000Z#{}", status.as_str(), inv.id));
-            assert!(
-                within(&key, status, at)
-                    && !within(&key, Status::Open, at)
-                    && !within(&key, Status::Expired, at)
-            );
-        }
-    }
-
-    #[test]
-    fn a_corrupt_item_is_a_store_failure_naming_the_field() {
-        let mut item = invitation_item(&open(), t("2027-01-01T00:00:00Z"));
-        item.insert("status".into(), s("lost"));
-        assert_eq!(parse_invitation(&item), Err(corrupt("invitation", "status")));
-        item.remove("status");
-        assert!(matches!(parse_invitation(&item), Err(StoreError::Other(why)) if why.contains("'status'")));
-    }
-}
+#[path = "items_tests.rs"]
+mod tests;

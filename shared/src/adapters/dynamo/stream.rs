@@ -10,6 +10,9 @@
 //!
 //! Every other write (locks, limits, renames, releases) and every removal
 //! (the TTL purge included) commits nothing others hear of.
+//!
+//! The batch itself is walked by the edge (`triggers::stream`); this module
+//! reads one record's images, which only the table's layout explains.
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -22,31 +25,6 @@ use super::items::{
 };
 use crate::domain::InvitationId;
 use crate::ports::{Committed, StoreError};
-
-/// One stream record: where it is in the stream, and what it committed (an
-/// error when the record could not be read).
-#[derive(Debug)]
-pub struct StreamRecord {
-    /// The record's sequence number: what a batch's failure names.
-    pub sequence: String,
-    pub committed: Result<Vec<Committed>, StoreError>,
-}
-
-/// The records of a stream batch (`{"Records": [...]}`), in order.
-pub fn records(batch: &Value) -> Vec<StreamRecord> {
-    let Some(records) = batch.get("Records").and_then(Value::as_array) else { return Vec::new() };
-    records
-        .iter()
-        .map(|record| StreamRecord {
-            sequence: record
-                .pointer("/dynamodb/SequenceNumber")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            committed: committed(record),
-        })
-        .collect()
-}
 
 /// What one stream record committed.
 pub fn committed(record: &Value) -> Result<Vec<Committed>, StoreError> {

@@ -12,15 +12,16 @@ use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::sync::Arc;
 
-use super::items::invitation_item;
-use super::DynamoStore;
+use crate::adapters::dynamo::items::{self, invitation_item};
+use crate::adapters::dynamo::{DynamoStore, CONFLICT_ATTEMPTS};
 use crate::clock::ManualClock;
 use crate::domain::{
     Email, Invitation, LinkKeys, LinkSigner, RoleCatalog, RoleName, Team, TeamId, TeamName, UserId,
 };
 use crate::error::Error;
 use crate::ports::{MailError, Mailer, OutgoingEmail};
-use crate::service::{Caller, InvitationService, Settings};
+use crate::service::invitations::{Answering, NewInvitation, Sending, Withdrawing};
+use crate::service::{Caller, Context, Settings};
 
 struct NoMail;
 
@@ -69,25 +70,27 @@ fn conflict(items: usize) -> Rule {
                 TransactionCanceledException::builder().set_cancellation_reasons(Some(reasons)).build(),
             )
         })
-        .times(super::CONFLICT_ATTEMPTS as usize)
+        .times(CONFLICT_ATTEMPTS as usize)
         .build()
 }
 
-fn service(rules: &[&Rule]) -> InvitationService<DynamoStore, NoMail, LinkKeys> {
+/// The use cases these tests drive, over one scripted client.
+struct Services {
+    sending: Sending<DynamoStore, NoMail, LinkKeys>,
+    answering: Answering<DynamoStore, LinkKeys>,
+    withdrawing: Withdrawing<DynamoStore>,
+}
+
+fn service(rules: &[&Rule]) -> Services {
     service_with(RuleMode::Sequential, rules, RoleCatalog::builtin())
 }
 
-fn service_with(
-    mode: RuleMode,
-    rules: &[&Rule],
-    roles: RoleCatalog,
-) -> InvitationService<DynamoStore, NoMail, LinkKeys> {
+fn service_with(mode: RuleMode, rules: &[&Rule], roles: RoleCatalog) -> Services {
     let client = mock_client!(aws_sdk_dynamodb, mode, rules);
-    InvitationService::new(
-        DynamoStore::new(client, "invitations"),
-        NoMail,
+    let store = DynamoStore::new(client, "invitations");
+    let keys = || LinkKeys::from(LinkSigner::new(SECRET).unwrap());
+    let ctx = Context::new(
         Arc::new(ManualClock::new(now())),
-        LinkKeys::from(LinkSigner::new(SECRET).unwrap()),
         roles,
         Settings {
             app_base_url: "https://app.example.com".into(),
@@ -98,7 +101,12 @@ fn service_with(
             trust_unverified_email: false,
             limits: crate::config::default_limits(),
         },
-    )
+    );
+    Services {
+        sending: Sending::new(store.clone(), NoMail, keys(), ctx.clone()),
+        answering: Answering::new(store.clone(), keys(), ctx.clone()),
+        withdrawing: Withdrawing::new(store, ctx),
+    }
 }
 
 fn invitee() -> Caller {
@@ -118,7 +126,7 @@ async fn an_accept_that_loses_a_race_to_another_answer_reports_the_winner() {
     let inv = open_invitation();
     let declined = inv.decline(None, now()).unwrap();
     let svc = service(&[&read(&inv), &conflict(4), &read(&declined)]);
-    let err = svc.accept(&invitee(), inv.id, Some(&token(&inv))).await.unwrap_err();
+    let err = svc.answering.accept(&invitee(), inv.id, Some(&token(&inv))).await.unwrap_err();
     assert_eq!(err, Error::NotOpen(crate::domain::Status::Declined));
 }
 
@@ -126,7 +134,7 @@ async fn an_accept_that_loses_a_race_to_another_answer_reports_the_winner() {
 async fn an_accept_whose_conflict_left_the_invitation_open_is_retryable() {
     let inv = open_invitation();
     let svc = service(&[&read(&inv), &conflict(4), &read(&inv)]);
-    let err = svc.accept(&invitee(), inv.id, Some(&token(&inv))).await.unwrap_err();
+    let err = svc.answering.accept(&invitee(), inv.id, Some(&token(&inv))).await.unwrap_err();
     assert!(matches!(err, Error::Unavailable(_)), "{err:?}");
 }
 
@@ -136,7 +144,7 @@ async fn a_withdrawal_that_conflicts_with_expiry_reports_expired() {
     inv.expires_at = now();
     let svc = service(&[&conflict(3), &read(&inv)]);
     let manager = Caller { user_id: UserId::parse("owner-1").unwrap(), email: None, email_verified: None };
-    let err = svc.withdraw(&manager, &inv.team_id, inv.id).await.unwrap_err();
+    let err = svc.withdrawing.withdraw(&manager, &inv.team_id, inv.id).await.unwrap_err();
     assert_eq!(err, Error::Expired);
 }
 
@@ -152,12 +160,12 @@ async fn a_manager_cannot_grant_a_role_with_permissions_their_own_role_lacks() {
     let inv = open_invitation();
     let (membership, team, limits) = invite_reads(&inv, "recruiter");
     let svc = service_with(RuleMode::MatchAny, &[&membership, &team, &limits], roles);
-    let new = crate::service::NewInvitation {
+    let new = NewInvitation {
         email: Email::parse("bo@example.com").unwrap(),
         role: RoleName::parse("administrator").unwrap(),
         locale: Default::default(),
     };
-    let err = svc.invite(&owner_of(&inv), &inv.team_id, new, None).await.unwrap_err();
+    let err = svc.sending.invite(&owner_of(&inv), &inv.team_id, new, None).await.unwrap_err();
     assert!(matches!(&err, Error::Validation(f) if f[0].field == "role"), "{err:?}");
 }
 
@@ -174,7 +182,7 @@ fn invite_reads(inv: &Invitation, role: &str) -> (Rule, Rule, Rule) {
         role: RoleName::parse(role).unwrap(),
         joined_at: now(),
     };
-    let (member_item, team_item) = (super::items::membership_item(&inviter), super::items::team_item(&team));
+    let (member_item, team_item) = (items::membership_item(&inviter), items::team_item(&team));
     let sk = |req: &aws_sdk_dynamodb::operation::get_item::GetItemInput| {
         req.key().and_then(|k| k.get("sk")).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
     };
@@ -193,7 +201,7 @@ fn invite_reads(inv: &Invitation, role: &str) -> (Rule, Rule, Rule) {
 
 fn cancelled(
     codes: &'static [&'static str],
-    item_at: Option<(usize, super::items::Item)>,
+    item_at: Option<(usize, items::Item)>,
 ) -> TransactWriteItemsError {
     let reasons = codes
         .iter()
@@ -213,8 +221,8 @@ fn owner_of(inv: &Invitation) -> Caller {
     Caller { user_id: inv.invited_by.clone(), email: None, email_verified: None }
 }
 
-fn new_invitation(email: &str) -> crate::service::NewInvitation {
-    crate::service::NewInvitation {
+fn new_invitation(email: &str) -> NewInvitation {
+    NewInvitation {
         email: Email::parse(email).unwrap(),
         role: RoleName::parse("member").unwrap(),
         locale: Default::default(),
@@ -227,7 +235,7 @@ async fn racing_invites_on_dynamodb_give_the_loser_409_not_503() {
     // TransactionConflict; the loser tries once more and meets the winner's lock.
     let winner = open_invitation();
     let (membership, team, limits) = invite_reads(&winner, "owner");
-    let lock = super::items::open_lock_item(&winner);
+    let lock = items::open_lock_item(&winner);
     let transactions = mock!(Client::transact_write_items)
         .sequence()
         .error(|| cancelled(&["None", "TransactionConflict", "None", "None", "None"], None))
@@ -242,6 +250,7 @@ async fn racing_invites_on_dynamodb_give_the_loser_409_not_503() {
         RoleCatalog::builtin(),
     );
     let err = svc
+        .sending
         .invite(&owner_of(&winner), &winner.team_id, new_invitation("ada@example.com"), None)
         .await
         .unwrap_err();
@@ -260,15 +269,18 @@ async fn a_manager_removed_between_the_read_and_the_write_cannot_invite() {
         &[&membership, &team, &limits, &transaction],
         RoleCatalog::builtin(),
     );
-    let err =
-        svc.invite(&owner_of(&inv), &inv.team_id, new_invitation("bo@example.com"), None).await.unwrap_err();
+    let err = svc
+        .sending
+        .invite(&owner_of(&inv), &inv.team_id, new_invitation("bo@example.com"), None)
+        .await
+        .unwrap_err();
     assert_eq!(err, Error::Forbidden);
 }
 
 #[tokio::test]
 async fn only_a_failed_condition_means_a_team_already_exists() {
     use crate::domain::Membership;
-    use crate::ports::{CreateError, InvitationStore, StoreError};
+    use crate::ports::{CreateError, MemberStore, StoreError, TeamStore};
     let inv = open_invitation();
     let team = Team { id: inv.team_id.clone(), name: inv.team_name.clone(), created_at: now() };
     let owner = Membership {
@@ -312,7 +324,8 @@ async fn invites_of_one_team_meeting_on_its_limits_item_are_retried_until_one_pa
         &[&membership, &team, &limits, &transactions],
         RoleCatalog::builtin(),
     );
-    let created = svc.invite(&owner_of(&inv), &inv.team_id, new_invitation("bo@example.com"), None).await;
+    let created =
+        svc.sending.invite(&owner_of(&inv), &inv.team_id, new_invitation("bo@example.com"), None).await;
     assert!(created.is_ok(), "{created:?}");
     assert_eq!(transactions.num_calls(), 4);
 }

@@ -6,14 +6,16 @@
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 
-use super::InvitationService;
+use std::sync::Arc;
+
+use super::Context;
 use crate::domain::{
     Email, EndReason, EndedMembership, Invitation, Membership, RoleName, Status, Team, TeamId, TeamName,
     UserId,
 };
 use crate::error::Error;
 use crate::ports::{
-    CreateError, InvitationStore, LinkKeySource, ListQuery, Mailer, MemberQuery, TeamChangeError, TeamRecord,
+    CreateError, InvitationStore, ListQuery, MemberQuery, MemberStore, TeamChangeError, TeamRecord, TeamStore,
 };
 
 /// The service that called, as IAM authenticated it (its ARN).
@@ -67,7 +69,17 @@ fn team_change(e: TeamChangeError) -> Error {
     }
 }
 
-impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K> {
+/// The platform's use cases on teams.
+pub struct Teams<S> {
+    store: S,
+    ctx: Arc<Context>,
+}
+
+impl<S: TeamStore + MemberStore + InvitationStore> Teams<S> {
+    pub fn new(store: S, ctx: Arc<Context>) -> Self {
+        Self { store, ctx }
+    }
+
     pub async fn platform_team(&self, _caller: &PlatformCaller, id: &TeamId) -> Result<TeamRecord, Error> {
         self.store.team_record(id).await?.ok_or(Error::TeamNotFound)
     }
@@ -80,7 +92,7 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         _caller: &PlatformCaller,
         new: NewTeam,
     ) -> Result<(TeamRecord, bool), Error> {
-        let now = self.clock.now();
+        let now = self.ctx.clock.now();
         let team = Team { id: new.id.clone(), name: new.name, created_at: now };
         let owner = Membership {
             team_id: new.id.clone(),
@@ -132,11 +144,11 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
     /// it commits after that), then every open invitation withdrawn, then every
     /// membership ended. A retry of a closing cut short finishes it.
     pub async fn close_team(&self, caller: &PlatformCaller, id: &TeamId) -> Result<Closed, Error> {
-        let now = self.clock.now();
+        let now = self.ctx.clock.now();
         let team = self.store.close_team(id, now).await.map_err(team_change)?;
         let by = caller.as_user();
         let by = &by;
-        let purge_at = now + self.settings.history_retention;
+        let purge_at = now + self.ctx.settings.history_retention;
         let withdraw = |inv: Invitation| async move {
             let inv = inv.withdraw(by.clone(), now)?;
             self.store.withdraw_closing(&inv, now, purge_at).await.map_err(Error::from)
@@ -184,7 +196,7 @@ impl<S: InvitationStore, M: Mailer, K: LinkKeySource> InvitationService<S, M, K>
         F: Fn(Invitation) -> Fut,
         Fut: std::future::Future<Output = Result<bool, Error>>,
     {
-        let now = self.clock.now();
+        let now = self.ctx.clock.now();
         let mut after = None;
         loop {
             let query = ListQuery { status: Some(Status::Open), limit: PAGE, after };

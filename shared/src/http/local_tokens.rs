@@ -10,9 +10,6 @@ use lambda_http::Request;
 use serde_json::Value;
 use std::collections::HashMap;
 
-/// The variable that turns the shortcut on (value `1`).
-pub const LOCAL_INSECURE_AUTH: &str = "LOCAL_INSECURE_AUTH";
-
 /// The claims of an `Authorization: Bearer` JWT, unverified, each as a string
 /// (the shape the authorizer delivers).
 pub fn bearer_claims(req: &Request) -> Option<HashMap<String, String>> {
@@ -36,6 +33,7 @@ pub fn bearer_claims(req: &Request) -> Option<HashMap<String, String>> {
 }
 
 /// An unsigned JWT with these claims, as `scripts/dev` and the tests send them.
+#[cfg(test)]
 pub fn unsigned_jwt(claims: &Value) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
     let payload = URL_SAFE_NO_PAD.encode(claims.to_string());

@@ -1,6 +1,6 @@
-//! The example events in `events/` are what `sam local invoke -e` and
-//! `cargo lambda invoke --data-file` send. Each one goes here to the function the
-//! template routes it to, wired exactly as in Lambda (configuration from the
+//! The example requests in `requests/` (API Gateway's Lambda events) are what
+//! `sam local invoke -e` and `cargo lambda invoke --data-file` send. Each one
+//! goes here to the function the route table routes it to, wired exactly as in Lambda (configuration from the
 //! environment's variables, identity from the authorizer claims), against the demo
 //! data `scripts/dev` seeds, so the examples cannot rot.
 
@@ -8,16 +8,16 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 
-use integration_tests::template::{parsed, root};
-use integration_tests::{sdk_config, send_event, Function};
+use integration_tests::template::root;
+use integration_tests::{sdk_config, send_event, Api};
+use invitations_core::adapters::dynamo::table::create_table;
 use invitations_core::adapters::dynamo::DynamoStore;
-use invitations_core::adapters::table::create_table;
-use invitations_core::bootstrap;
 use invitations_core::clock::{Clock, SystemClock};
 use invitations_core::config::{self, Config, Links};
 use invitations_core::dev::demo;
+use invitations_core::http::routes::{Function, ROUTES};
 
-/// Each event file and the status its function answers on fresh demo data.
+/// Each example request and the status its function answers on fresh demo data.
 const EXPECTED: [(&str, u16); 17] = [
     ("invite.json", 201),
     ("batch.json", 200),
@@ -38,9 +38,9 @@ const EXPECTED: [(&str, u16); 17] = [
     ("platform-close.json", 200),
 ];
 
-fn event_files() -> BTreeMap<String, Value> {
-    fs::read_dir(root().join("events"))
-        .expect("events/ exists")
+fn request_files() -> BTreeMap<String, Value> {
+    fs::read_dir(root().join("requests"))
+        .expect("requests/ exists")
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .map(|p| {
@@ -52,19 +52,23 @@ fn event_files() -> BTreeMap<String, Value> {
         .collect()
 }
 
-/// "METHOD /path" -> binary, from the template's HttpApi events.
+/// "METHOD /path" -> binary, from the route table.
 fn routed() -> BTreeMap<String, String> {
-    integration_tests::template::routes(&parsed()).into_iter().map(|r| (r.key(), r.binary)).collect()
+    ROUTES.iter().map(|r| (r.key(), r.function.binary().to_owned())).collect()
 }
 
 #[test]
-fn there_is_one_event_per_route_in_the_shape_api_gateway_sends() {
-    let files = event_files();
+fn there_is_one_request_per_route_of_the_table_in_the_shape_api_gateway_sends() {
+    let files = request_files();
     let listed: BTreeSet<&str> = EXPECTED.iter().map(|(f, _)| *f).collect();
     assert_eq!(files.keys().map(String::as_str).collect::<BTreeSet<_>>(), listed);
     let covered: BTreeSet<String> =
         files.values().map(|e| e["routeKey"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(covered, routed().keys().cloned().collect::<BTreeSet<_>>(), "every route has one event");
+    assert_eq!(
+        covered,
+        routed().keys().cloned().collect::<BTreeSet<_>>(),
+        "every route of the table has one example request, and no other route has one"
+    );
     for (name, e) in &files {
         assert_eq!(e["version"], "2.0", "{name}");
         assert_eq!(e["routeKey"], e["requestContext"]["routeKey"], "{name}");
@@ -82,12 +86,12 @@ fn there_is_one_event_per_route_in_the_shape_api_gateway_sends() {
 }
 
 #[tokio::test]
-async fn every_event_gets_the_expected_answer_from_its_function() {
+async fn every_request_gets_the_expected_answer_from_its_function() {
     let sdk = sdk_config().await;
     let routes = routed();
-    for (name, event) in event_files() {
-        // A fresh table per event: each example acts on the demo data as seeded.
-        let table = format!("events-{}", uuid::Uuid::new_v4().simple());
+    for (name, event) in request_files() {
+        // A fresh table per request: each example acts on the demo data as seeded.
+        let table = format!("requests-{}", uuid::Uuid::new_v4().simple());
         create_table(&aws_sdk_dynamodb::Client::new(&sdk), &table).await.expect("create table");
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table.clone());
         demo::seed(&store, SystemClock.now(), config::default_validity(), config::default_retention())
@@ -108,7 +112,7 @@ async fn every_event_gets_the_expected_answer_from_its_function() {
         let config =
             Config::from_lookup(|k| env.get(k).cloned(), Links::Signed).expect("valid configuration");
         assert!(!config.local_insecure_auth, "identity must come from the authorizer claims, as in AWS");
-        let api = bootstrap::handlers(config, &sdk);
+        let api = Api::from_config(&config, &sdk);
 
         let binary = &routes[event["routeKey"].as_str().unwrap()];
         let function = Function::from_binary(binary).unwrap();
@@ -120,8 +124,8 @@ async fn every_event_gets_the_expected_answer_from_its_function() {
 
 #[test]
 fn scripts_dev_passes_the_link_secret_as_aws_does_by_id_never_by_value() {
-    // seed-demo creates the secret (with the key the events' links are signed
-    // with); `scripts/dev --smoke` then sends every event to the local API.
+    // seed-demo creates the secret (with the key the requests' links are signed
+    // with); `scripts/dev --smoke` then sends every request to the local API.
     let dev = fs::read_to_string(root().join("scripts/dev")).unwrap();
     assert!(dev.contains("export LINK_SIGNING_SECRET_ID="), "scripts/dev names the secret");
     assert!(dev.contains("seed-demo"), "and seed-demo creates it");

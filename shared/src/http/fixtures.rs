@@ -5,7 +5,7 @@
 use serde_json::{json, Map, Value};
 
 #[derive(Debug, Clone, Default)]
-pub struct ApiEvent {
+pub struct ApiRequest {
     method: String,
     route: String,
     path: String,
@@ -16,9 +16,11 @@ pub struct ApiEvent {
     base64_encoded: bool,
     claims: Option<Value>,
     iam_principal: Option<String>,
+    /// As the local watcher sends it: no route key, no path parameters.
+    local: bool,
 }
 
-impl ApiEvent {
+impl ApiRequest {
     /// `route` is the route template (`/teams/{teamId}/invitations`), `path` the
     /// requested path.
     pub fn new(method: &str, route: &str, path: &str) -> Self {
@@ -65,6 +67,13 @@ impl ApiEvent {
         self
     }
 
+    /// The request as the local stand-in for API Gateway (`cargo lambda watch`)
+    /// sends it: without a route key or path parameters, only the path.
+    pub fn without_route_key(mut self) -> Self {
+        self.local = true;
+        self
+    }
+
     pub fn json(&self) -> Value {
         let route_key = format!("{} {}", self.method, self.route);
         // lambda_http reads the query from `rawQueryString`, percent-encoded as
@@ -94,6 +103,12 @@ impl ApiEvent {
             "headers": headers, "pathParameters": self.path_params, "requestContext": context,
             "isBase64Encoded": self.base64_encoded
         });
+        if self.local {
+            event["requestContext"].as_object_mut().expect("an object").remove("routeKey");
+            let event = event.as_object_mut().expect("an object");
+            event.remove("routeKey");
+            event.remove("pathParameters");
+        }
         if !self.query.is_empty() {
             let mut query = Map::new();
             for (k, v) in &self.query {

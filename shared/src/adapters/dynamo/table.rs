@@ -106,7 +106,7 @@ async fn create(client: &Client, table_name: &str, stream: bool) -> Result<(), S
                 .map_err(|e| StoreError::Other(e.to_string()))?,
         );
     }
-    req.send().await.map_err(|e| super::dynamo::store_error(&e))?;
+    req.send().await.map_err(|e| super::errors::store_error(&e))?;
 
     client
         .wait_until_table_exists()
@@ -127,6 +127,6 @@ async fn create(client: &Client, table_name: &str, stream: bool) -> Result<(), S
         )
         .send()
         .await
-        .map_err(|e| super::dynamo::store_error(&e))?;
+        .map_err(|e| super::errors::store_error(&e))?;
     Ok(())
 }

@@ -1,0 +1,149 @@
+//! Teams as the platform manages them, and what a rename or a closing does to
+//! their open invitations.
+
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use chrono::{DateTime, Utc};
+
+use super::changes::Change;
+use super::errors::{build_error, store_error, Transact};
+use super::items::*;
+use super::{applied, DynamoStore};
+use crate::domain::{Invitation, InvitationId, Membership, Status, Team, TeamId, TeamName};
+use crate::ports::{CreateError, StoreError, TeamChangeError, TeamRecord, TeamStore};
+use crate::time::format_timestamp;
+
+impl TeamStore for DynamoStore {
+    async fn team(&self, id: &TeamId) -> Result<Option<Team>, StoreError> {
+        match self.get(team_pk(id), TEAM_SK.into()).await? {
+            Some(item) => parse_team(id, &item).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn team_record(&self, id: &TeamId) -> Result<Option<TeamRecord>, StoreError> {
+        match self.get(team_pk(id), TEAM_SK.into()).await? {
+            Some(item) => parse_team_record(id, &item).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn create_team(&self, team: &Team, owner: &Membership) -> Result<(), CreateError> {
+        let mut items = vec![self.put_if_absent(team_item(team))?];
+        items.extend(self.membership_writes(owner, None)?);
+        match self.send_transaction(items).await {
+            Ok(()) => Ok(()),
+            Err(Transact::Failed(e)) => Err(e.into()),
+            // Only a failed "does not exist yet" condition means it exists.
+            Err(Transact::Cancelled(c)) if c.any_failed() => Err(CreateError::AlreadyExists),
+            Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
+        }
+    }
+
+    async fn rename_team(&self, id: &TeamId, name: &TeamName) -> Result<Team, TeamChangeError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(id)))
+            .key("sk", s(TEAM_SK))
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(#closed)")
+            .update_expression("SET #name = :name")
+            .expression_attribute_names("#name", "name")
+            .expression_attribute_names("#closed", CLOSED_AT)
+            .expression_attribute_values(":name", s(name.as_str()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match out {
+            Ok(out) => Ok(parse_team(id, &out.attributes.unwrap_or_default())?),
+            Err(e) => match e.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(refused)) => match refused.item() {
+                    Some(_) => Err(TeamChangeError::Closed),
+                    None => Err(TeamChangeError::NotFound),
+                },
+                _ => Err(store_error(&e).into()),
+            },
+        }
+    }
+
+    async fn rename_invitation(
+        &self,
+        team: &TeamId,
+        id: InvitationId,
+        name: &TeamName,
+    ) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(invitation_pk(id)))
+            .key("sk", s(INVITATION_SK))
+            .condition_expression("#status = :open AND teamId = :team")
+            .update_expression("SET teamName = :name")
+            .expression_attribute_names("#status", "status")
+            .set_expression_attribute_values(Some(item([
+                (":open", s(Status::Open.as_str())),
+                (":team", s(team.as_str())),
+                (":name", s(name.as_str())),
+            ])))
+            .send()
+            .await;
+        applied(out)
+    }
+
+    async fn close_team(&self, id: &TeamId, now: DateTime<Utc>) -> Result<TeamRecord, TeamChangeError> {
+        // The first closing's time stays: a retry changes nothing.
+        let closing = |sk: &str, condition: Option<&str>| {
+            let mut update = Update::builder()
+                .table_name(&self.table)
+                .key("pk", s(team_pk(id)))
+                .key("sk", s(sk))
+                .update_expression("SET #closed = if_not_exists(#closed, :now)")
+                .expression_attribute_names("#closed", CLOSED_AT)
+                .expression_attribute_values(":now", s(format_timestamp(now)));
+            if let Some(condition) = condition {
+                update = update.condition_expression(condition);
+            }
+            update.build().map_err(build_error).map(|u| TransactWriteItem::builder().update(u).build())
+        };
+        let items = vec![closing(TEAM_SK, Some("attribute_exists(pk)"))?, closing(LIMITS_SK, None)?];
+        match self.send_transaction(items).await {
+            Ok(()) => {}
+            Err(Transact::Failed(e)) => return Err(e.into()),
+            Err(Transact::Cancelled(c)) if c.failed(0) => return Err(TeamChangeError::NotFound),
+            Err(Transact::Cancelled(c)) => return Err(c.unexpected().into()),
+        }
+        self.team_record(id).await?.ok_or(TeamChangeError::NotFound)
+    }
+
+    async fn withdraw_closing(
+        &self,
+        withdrawn: &Invitation,
+        now: DateTime<Utc>,
+        purge_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let change = Change::resolve(
+            withdrawn.id,
+            &withdrawn.resolution,
+            now,
+            purge_at,
+            Some(&withdrawn.team_id),
+            None,
+        )?;
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(invitation_pk(withdrawn.id)))
+            .key("sk", s(INVITATION_SK))
+            .condition_expression(change.condition)
+            .update_expression(change.update)
+            .set_expression_attribute_names(Some(change.names))
+            .set_expression_attribute_values(Some(change.values))
+            .send()
+            .await;
+        applied(out)
+    }
+}

@@ -1,0 +1,127 @@
+//! Each HTTP function's dispatch: the route (`routes::ROUTES`) names the
+//! operation, the operation its handler. A route of another function, or no
+//! route at all, is a 404 problem.
+
+use lambda_http::{Body, Request, Response};
+
+use super::routes::{Function, Op};
+use super::{invitations, logged, members, resolve, teams, AuthMode};
+use crate::error::Error;
+use crate::ports::{InvitationStore, LinkKeySource, Mailer, MemberStore, TeamStore};
+use crate::service::invitations::{Answering, Listing, Sending, SendingStore, Withdrawing};
+use crate::service::members::Members;
+use crate::service::teams::Teams;
+
+/// `invite`: the routes that send email.
+pub struct InviteFunction<S, M, K> {
+    pub sending: Sending<S, M, K>,
+    pub auth: AuthMode,
+}
+
+impl<S: SendingStore, M: Mailer, K: LinkKeySource> InviteFunction<S, M, K> {
+    pub async fn handle(&self, req: Request) -> Response<Body> {
+        let route = resolve(Function::Invite, &req);
+        logged(route, req.method(), async {
+            let (s, auth, req) = (&self.sending, self.auth, &req);
+            match route.ok_or(Error::NoSuchRoute)?.op {
+                Op::Invite => invitations::invite(s, auth, req).await,
+                Op::InviteBatch => invitations::invite_batch(s, auth, req).await,
+                Op::Resend => invitations::resend(s, auth, req).await,
+                _ => Err(Error::NoSuchRoute),
+            }
+        })
+        .await
+    }
+}
+
+/// `list`: the reads.
+pub struct ListFunction<S, K> {
+    pub listing: Listing<S, K>,
+    pub members: Members<S>,
+    pub auth: AuthMode,
+}
+
+impl<S: InvitationStore + MemberStore, K: LinkKeySource> ListFunction<S, K> {
+    pub async fn handle(&self, req: Request) -> Response<Body> {
+        let route = resolve(Function::List, &req);
+        logged(route, req.method(), async {
+            let (auth, req) = (self.auth, &req);
+            match route.ok_or(Error::NoSuchRoute)?.op {
+                Op::List => invitations::list(&self.listing, auth, req).await,
+                Op::History => invitations::history(&self.listing, auth, req).await,
+                Op::MyInvitations => invitations::my_invitations(&self.listing, auth, req).await,
+                Op::Members => members::members(&self.members, auth, req).await,
+                Op::Roles => members::roles(&self.members, auth, req).await,
+                _ => Err(Error::NoSuchRoute),
+            }
+        })
+        .await
+    }
+}
+
+/// `withdraw`: a manager ends something (an invitation, a membership).
+pub struct WithdrawFunction<S> {
+    pub withdrawing: Withdrawing<S>,
+    pub members: Members<S>,
+    pub auth: AuthMode,
+}
+
+impl<S: InvitationStore + MemberStore> WithdrawFunction<S> {
+    pub async fn handle(&self, req: Request) -> Response<Body> {
+        let route = resolve(Function::Withdraw, &req);
+        logged(route, req.method(), async {
+            let (auth, req) = (self.auth, &req);
+            match route.ok_or(Error::NoSuchRoute)?.op {
+                Op::Withdraw => invitations::withdraw(&self.withdrawing, auth, req).await,
+                Op::RemoveMember => members::remove_member(&self.members, auth, req).await,
+                _ => Err(Error::NoSuchRoute),
+            }
+        })
+        .await
+    }
+}
+
+/// `respond`: the invitee's routes.
+pub struct RespondFunction<S, K> {
+    pub answering: Answering<S, K>,
+    pub auth: AuthMode,
+}
+
+impl<S: InvitationStore, K: LinkKeySource> RespondFunction<S, K> {
+    pub async fn handle(&self, req: Request) -> Response<Body> {
+        let route = resolve(Function::Respond, &req);
+        logged(route, req.method(), async {
+            let (a, auth, req) = (&self.answering, self.auth, &req);
+            match route.ok_or(Error::NoSuchRoute)?.op {
+                Op::Preview => invitations::preview(a, req).await,
+                Op::Accept => invitations::accept(a, auth, req).await,
+                Op::Decline => invitations::decline(a, auth, req).await,
+                _ => Err(Error::NoSuchRoute),
+            }
+        })
+        .await
+    }
+}
+
+/// `platform`: the platform's IAM-authorised team routes.
+pub struct PlatformFunction<S> {
+    pub teams: Teams<S>,
+    pub auth: AuthMode,
+}
+
+impl<S: TeamStore + MemberStore + InvitationStore> PlatformFunction<S> {
+    pub async fn handle(&self, req: Request) -> Response<Body> {
+        let route = resolve(Function::Platform, &req);
+        logged(route, req.method(), async {
+            let (t, auth, req) = (&self.teams, self.auth, &req);
+            match route.ok_or(Error::NoSuchRoute)?.op {
+                Op::GetTeam => teams::get(t, auth, req).await,
+                Op::CreateTeam => teams::create(t, auth, req).await,
+                Op::RenameTeam => teams::rename(t, auth, req).await,
+                Op::CloseTeam => teams::close(t, auth, req).await,
+                _ => Err(Error::NoSuchRoute),
+            }
+        })
+        .await
+    }
+}

@@ -1,0 +1,54 @@
+//! The members' handlers (list and withdraw functions).
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+use super::routes::{Op, Route};
+use super::{cursor, identity, json_response, page_limit, request, views, AuthMode};
+use crate::error::Error;
+use crate::ports::{MemberCursor, MemberQuery, MemberStore};
+use crate::service::members::Members;
+
+fn require_caller(req: &Request, auth: AuthMode) -> Result<crate::service::Caller, Error> {
+    identity::caller(req, auth).ok_or(Error::Unauthenticated)
+}
+
+/// `GET /teams/{teamId}/members?limit=&cursor=`
+pub(super) async fn members<S: MemberStore>(
+    members: &Members<S>,
+    auth: AuthMode,
+    req: &Request,
+) -> Result<Response<Body>, Error> {
+    let caller = require_caller(req, auth)?;
+    let team = request::team_id(req, Route::of(Op::Members).template)?;
+    let after = cursor(req, MemberCursor::decode)?;
+    let query = MemberQuery { limit: page_limit(req)?, after };
+    let page = members.members(&caller, &team, &query).await?;
+    json_response(StatusCode::OK, views::member_list(&page))
+}
+
+/// `GET /teams/{teamId}/roles`
+pub(super) async fn roles<S: MemberStore>(
+    members: &Members<S>,
+    auth: AuthMode,
+    req: &Request,
+) -> Result<Response<Body>, Error> {
+    let caller = require_caller(req, auth)?;
+    let team = request::team_id(req, Route::of(Op::Roles).template)?;
+    let roles = members.team_roles(&caller, &team).await?;
+    json_response(StatusCode::OK, views::roles(&roles))
+}
+
+/// `DELETE /teams/{teamId}/members/{userId}`
+pub(super) async fn remove_member<S: MemberStore>(
+    members: &Members<S>,
+    auth: AuthMode,
+    req: &Request,
+) -> Result<Response<Body>, Error> {
+    let caller = require_caller(req, auth)?;
+    let template = Route::of(Op::RemoveMember).template;
+    let team = request::team_id(req, template)?;
+    let user = request::user_id(req, template)?;
+    let removed = members.remove_member(&caller, &team, &user).await?;
+    json_response(StatusCode::OK, views::removed(&removed))
+}

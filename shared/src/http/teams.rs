@@ -1,0 +1,135 @@
+//! The platform's team handlers (platform function): IAM-authorised, never a
+//! user's token.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+
+use super::routes::{Op, Route};
+use super::{identity, json_response, request, views, AuthMode};
+use crate::domain::{Email, TeamId, TeamName, UserId};
+use crate::error::{Error, FieldError};
+use crate::ports::{InvitationStore, MemberStore, TeamStore};
+use crate::service::teams::{NewTeam, PlatformCaller, Teams};
+
+/// What the platform handlers read: team, membership and invitation stores.
+pub trait PlatformStore: TeamStore + MemberStore + InvitationStore {}
+impl<S: TeamStore + MemberStore + InvitationStore> PlatformStore for S {}
+
+#[derive(Deserialize)]
+struct TeamOwnerBody {
+    #[serde(rename = "userId")]
+    user_id: Option<String>,
+    email: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TeamBody {
+    name: Option<String>,
+    owner: Option<TeamOwnerBody>,
+}
+
+/// Platform routes answer only a service the IAM authorizer verified: a
+/// user's token is no credential here.
+fn platform_caller(req: &Request, auth: AuthMode) -> Result<PlatformCaller, Error> {
+    identity::platform_caller(req, auth).ok_or(Error::Forbidden)
+}
+
+/// The caller and the team the request names (every platform route has both).
+fn caller_and_team(req: &Request, auth: AuthMode, op: Op) -> Result<(PlatformCaller, TeamId), Error> {
+    let caller = platform_caller(req, auth)?;
+    Ok((caller, request::team_id(req, Route::of(op).template)?))
+}
+
+/// `GET /platform/teams/{teamId}`
+pub(super) async fn get<S: PlatformStore>(
+    teams: &Teams<S>,
+    auth: AuthMode,
+    req: &Request,
+) -> Result<Response<Body>, Error> {
+    let (caller, team) = caller_and_team(req, auth, Op::GetTeam)?;
+    json_response(StatusCode::OK, views::team(&teams.platform_team(&caller, &team).await?))
+}
+
+/// `PUT /platform/teams/{teamId}` with `{"name", "owner": {"userId", "email"}}`:
+/// 201 when this call created it, 200 when it existed.
+pub(super) async fn create<S: PlatformStore>(
+    teams: &Teams<S>,
+    auth: AuthMode,
+    req: &Request,
+) -> Result<Response<Body>, Error> {
+    let (caller, team) = caller_and_team(req, auth, Op::CreateTeam)?;
+    let body: TeamBody = request::json_body(req)?;
+    let new = parse_new_team(team, body)?;
+    let (record, created) = teams.create_team(&caller, new).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    json_response(status, views::team(&record))
+}
+
+/// `PATCH /platform/teams/{teamId}` with `{"name"}`
+pub(super) async fn rename<S: PlatformStore>(
+    teams: &Teams<S>,
+    auth: AuthMode,
+    req: &Request,
+) -> Result<Response<Body>, Error> {
+    let (caller, team) = caller_and_team(req, auth, Op::RenameTeam)?;
+    let body: TeamBody = request::json_body(req)?;
+    let mut errors = Vec::new();
+    let name = team_name(body.name.as_deref(), &mut errors).ok_or(Error::Validation(errors))?;
+    let renamed = teams.rename_team(&caller, &team, name).await?;
+    json_response(StatusCode::OK, views::renamed(&renamed))
+}
+
+/// `DELETE /platform/teams/{teamId}`
+pub(super) async fn close<S: PlatformStore>(
+    teams: &Teams<S>,
+    auth: AuthMode,
+    req: &Request,
+) -> Result<Response<Body>, Error> {
+    let (caller, team) = caller_and_team(req, auth, Op::CloseTeam)?;
+    json_response(StatusCode::OK, views::closed(&teams.close_team(&caller, &team).await?))
+}
+
+/// A team's name from a platform request body, or the 422 naming it.
+fn team_name(raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<TeamName> {
+    match raw.map(TeamName::parse) {
+        None => errors.push(FieldError { field: "name", message: "name is required".into() }),
+        Some(Err(e)) => errors.push(FieldError { field: "name", message: e.to_string() }),
+        Some(Ok(name)) => return Some(name),
+    }
+    None
+}
+
+/// A team to create, from `PUT /platform/teams/{teamId}`'s body; every bad
+/// field named at once.
+fn parse_new_team(id: TeamId, body: TeamBody) -> Result<NewTeam, Error> {
+    let mut errors = Vec::new();
+    let name = team_name(body.name.as_deref(), &mut errors);
+    let owner = body.owner.unwrap_or(TeamOwnerBody { user_id: None, email: None });
+    let user = match owner.user_id.as_deref().map(UserId::parse) {
+        Some(Ok(user)) => Some(user),
+        Some(Err(e)) => {
+            errors.push(FieldError { field: "owner.userId", message: e.to_string() });
+            None
+        }
+        None => {
+            errors.push(FieldError { field: "owner.userId", message: "owner.userId is required".into() });
+            None
+        }
+    };
+    let email = match owner.email.as_deref().map(Email::parse) {
+        Some(Ok(email)) => Some(email),
+        Some(Err(e)) => {
+            errors.push(FieldError { field: "owner.email", message: e.to_string() });
+            None
+        }
+        None => {
+            errors.push(FieldError { field: "owner.email", message: "owner.email is required".into() });
+            None
+        }
+    };
+    match (name, user, email) {
+        (Some(name), Some(owner), Some(owner_email)) => Ok(NewTeam { id, name, owner, owner_email }),
+        _ => Err(Error::Validation(errors)),
+    }
+}

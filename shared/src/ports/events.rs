@@ -1,0 +1,63 @@
+//! Committed changes in, events out.
+
+use chrono::{DateTime, Utc};
+use std::future::Future;
+
+use crate::domain::{EndedMembership, HistoryEntry, Invitation, InvitationId, Membership};
+
+/// The `source` of every event this service publishes.
+pub const SOURCE: &str = "team-invitations";
+
+/// A change the table committed, as its change stream reports it (see
+/// `adapters::dynamo::stream`): what `service::events` makes events of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Committed {
+    /// New entries of an invitation's history, each with its position in it,
+    /// and the invitation as that write left it.
+    Invitation {
+        invitation: Box<Invitation>,
+        entries: Vec<(usize, HistoryEntry)>,
+    },
+    /// A membership was created (`invitation`: by accepting it).
+    MembershipCreated {
+        membership: Membership,
+        invitation: Option<InvitationId>,
+    },
+    MembershipEnded(EndedMembership),
+}
+
+/// An event for the rest of the platform (`service::events`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingEvent {
+    /// The `detail-type`: `invitation.created`, `membership.revoked`, ...
+    pub kind: &'static str,
+    /// When the change happened.
+    pub time: DateTime<Utc>,
+    /// The `detail`, JSON.
+    pub detail: String,
+}
+
+/// Events that were not published; `first`: the position of the first of
+/// them in what was handed over. The text is for logs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("events not published (the first at {first}): {reason}")]
+pub struct PublishError {
+    pub first: usize,
+    pub reason: String,
+}
+
+/// Where events go (EventBridge in production).
+pub trait EventPublisher: Send + Sync {
+    /// Publishes `events` in order, retrying what failed a few times.
+    fn publish(&self, events: &[OutgoingEvent]) -> impl Future<Output = Result<(), PublishError>> + Send;
+}
+
+/// One record of a batch of committed changes (a DynamoDB stream record):
+/// where it stands in the stream, and what it committed (why not, when the
+/// record could not be read; the text is for logs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeRecord {
+    /// The record's sequence number: what a batch's failure names.
+    pub sequence: String,
+    pub committed: Result<Vec<Committed>, String>,
+}

@@ -1,0 +1,41 @@
+//! The capabilities the use cases need, as small traits, one module per
+//! resource: each use case depends on the traits it calls and no others. The
+//! DynamoDB, SES, Secrets Manager and EventBridge adapters implement them; the
+//! domain never sees an SDK type.
+
+mod delivery;
+mod events;
+mod invitations;
+mod keys;
+mod limits;
+mod mail;
+mod members;
+mod teams;
+
+pub use delivery::*;
+pub use events::*;
+pub use invitations::*;
+pub use keys::*;
+pub use limits::*;
+pub use mail::*;
+pub use members::*;
+pub use teams::*;
+
+/// A failure of the store itself (not a business outcome). The text is for logs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// Throttling, timeouts, connection failures: worth a retry.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error("store failure: {0}")]
+    Other(String),
+}
+
+impl From<StoreError> for crate::Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(_) => crate::Error::unavailable(e.to_string()),
+            StoreError::Other(_) => crate::Error::internal(e.to_string()),
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! The edges no client calls, beside `http`: each parses what Lambda hands
+//! over, calls a use case, and answers as Lambda expects. Neither reaches a
+//! store directly.
+//!
+//! - `stream`: a batch of the table's change stream -> `service::events`;
+//! - `ses`: SES's report on an email, from EventBridge -> `service::delivery`.
+
+pub mod ses;
+pub mod stream;
