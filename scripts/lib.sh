@@ -212,3 +212,56 @@ start_ministack() {
   export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
   unset AWS_PROFILE AWS_SESSION_TOKEN
 }
+
+# A field of a JSON document (text), read by Python's json module: the one
+# place the shell scripts read JSON.
+json_field() { # JSON_TEXT KEY
+  python3 -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"
+}
+
+# The same, of a JSON file.
+json_file_field() { # FILE KEY
+  python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
+}
+
+# The local stand-in for the API (scripts/dev --api, scripts/smoke): moto, the
+# table, the sender identity, the link secret and the demo team, and the five
+# API functions (dev build: identity from unsigned tokens) served at their
+# routes by `cargo lambda watch` on 127.0.0.1:PORT. Exports what the functions
+# read; extra arguments go to `cargo lambda watch`.
+start_local_api() { # PORT [WATCH_OPTIONS...]
+  API_PORT=$1
+  shift
+  ensure_venv
+  export PATH="$VENV/bin:$PATH"
+
+  step "building"
+  cargo build --workspace --bins
+
+  step "starting moto_server"
+  start_moto "${MOTO_PORT:-}"
+
+  # What the functions read at start-up (template.yaml sets the same in AWS, except
+  # LOCAL_INSECURE_AUTH, which exists only here: there is no API Gateway locally to
+  # verify tokens, so the functions, built with the `dev` feature, read claims from
+  # unsigned bearer tokens; a release build has no such setting).
+  export TABLE_NAME=invitations-dev
+  export SENDER_EMAIL=invitations@example.com
+  export APP_BASE_URL="${APP_BASE_URL:-http://localhost:3000}"
+  # The link secret, in the emulator's Secrets Manager as in AWS; seed-demo creates
+  # it with the key the links in requests/ are signed with (shared/src/dev/demo.rs).
+  export LINK_SIGNING_SECRET_ID=invitations-dev/link-signing-secret
+  export LOCAL_INSECURE_AUTH=1
+  export RUST_LOG="${RUST_LOG:-info}"
+
+  step "creating the table, the sender identity, the link secret and the demo team"
+  local admin="$ROOT/target/debug/invitations-admin"
+  "$admin" create-table
+  "$admin" verify-sender --email "$SENDER_EMAIL"
+  "$admin" seed-demo
+
+  step "serving the API on http://127.0.0.1:$API_PORT (cargo lambda watch)"
+  start_background "$STATE/watch.log" cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" \
+    --features dev "$@"
+  wait_for_port "$API_PORT" 120 "cargo lambda watch" "$STATE/watch.log"
+}

@@ -1,5 +1,5 @@
 """schemathesis hooks, for every run (through the deployed stack's API Gateway,
-scripts/stack, and through the local stand-in, scripts/dev --smoke).
+scripts/stack, and through the local stand-in, scripts/smoke).
 """
 
 import re

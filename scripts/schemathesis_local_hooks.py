@@ -1,4 +1,4 @@
-"""schemathesis hooks for scripts/dev --smoke only: the common ones, and one
+"""schemathesis hooks for scripts/smoke only: the common ones, and one
 exception for the local stand-in.
 
 cargo lambda watch, the local stand-in for API Gateway, answers 500 itself, before

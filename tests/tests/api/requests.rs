@@ -123,11 +123,13 @@ async fn every_request_gets_the_expected_answer_from_its_function() {
 }
 
 #[test]
-fn scripts_dev_passes_the_link_secret_as_aws_does_by_id_never_by_value() {
+fn the_local_api_gets_the_link_secret_as_aws_does_by_id_never_by_value() {
     // seed-demo creates the secret (with the key the requests' links are signed
-    // with); `scripts/dev --smoke` then sends every request to the local API.
-    let dev = fs::read_to_string(root().join("scripts/dev")).unwrap();
-    assert!(dev.contains("export LINK_SIGNING_SECRET_ID="), "scripts/dev names the secret");
+    // with); `scripts/smoke` then sends every request to the local API that
+    // `start_local_api` (scripts/lib.sh, for scripts/dev --api and scripts/smoke) serves.
+    let lib = fs::read_to_string(root().join("scripts/lib.sh")).unwrap();
+    let dev = &lib[lib.find("start_local_api() {").expect("scripts/lib.sh serves the local API")..];
+    assert!(dev.contains("export LINK_SIGNING_SECRET_ID="), "start_local_api names the secret");
     assert!(dev.contains("seed-demo"), "and seed-demo creates it");
     assert!(!dev.contains(demo::LOCAL_LINK_SECRET), "the key itself is never in the environment");
 }
