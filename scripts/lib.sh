@@ -153,10 +153,16 @@ run_schemathesis() { # URL TOKEN HOOKS_MODULE NAME [schemathesis options]
   shift 4
   ensure_venv "$ROOT/.venv-fuzz" "$ROOT/scripts/requirements-fuzz.txt"
   mkdir -p "$STATE/fuzz"
-  (cd "$STATE/fuzz" && PYTHONPATH="$ROOT/scripts" SCHEMATHESIS_HOOKS="$hooks" \
+  # The hooks (scripts/schemathesis_hooks.py) sign each request: the user's
+  # token on the user routes, SigV4 on the platform's.
+  (cd "$STATE/fuzz" && PYTHONPATH="$ROOT/scripts" SCHEMATHESIS_HOOKS="$hooks" FUZZ_BEARER_TOKEN="$token" \
     "$ROOT/.venv-fuzz/bin/schemathesis" --config-file "$ROOT/schemathesis.toml" run "$ROOT/docs/openapi.yaml" \
-    --url "$url" -H "Authorization: Bearer $token" --checks all --exclude-checks unsupported_method,missing_required_header \
-    --max-examples "${FUZZ_EXAMPLES:-100}" --seed "${FUZZ_SEED:-20261128}" "$@" 2>&1 | tee "$STATE/schemathesis-$name.log")
+    --url "$url" --checks all --exclude-checks unsupported_method,missing_required_header \
+    --max-examples "${FUZZ_EXAMPLES:-100}" --seed "${FUZZ_SEED:-20261128}" \
+    --report har --report-har-path "$STATE/fuzz/$name.har" "$@" 2>&1 | tee "$STATE/schemathesis-$name.log")
+  # What it reached, operation by operation.
+  "$ROOT/.venv-fuzz/bin/python" "$ROOT/scripts/fuzz_reach.py" "$STATE/fuzz/$name.har" "$ROOT/docs/openapi.yaml" "$url" \
+    | tee "$STATE/fuzz-reach-$name.log"
   generated="$(sed -n 's/^ *\([0-9][0-9]*\) generated.*/\1/p' "$STATE/schemathesis-$name.log" | tail -n 1)"
   [ "${generated:-0}" -ge 1000 ] || die "schemathesis generated ${generated:-no} requests; the contract asks for 1,000 or more"
   echo "schemathesis ($name): $generated requests generated, no failures"

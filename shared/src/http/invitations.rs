@@ -8,7 +8,8 @@ use serde::Deserialize;
 
 use super::routes::{Op, Route};
 use super::{
-    cursor, identity, invocation_deadline, json_response, list_query, page_limit, request, views, AuthMode,
+    cursor, identity, invocation_deadline, json_response, list_query, page_limit, request, require_caller,
+    views, AuthMode,
 };
 use crate::domain::{Email, Locale, RoleCatalog};
 use crate::error::{Error, FieldError};
@@ -19,10 +20,6 @@ use crate::service::invitations::{
 
 fn template(op: Op) -> &'static str {
     Route::of(op).template
-}
-
-fn require_caller(req: &Request, auth: AuthMode) -> Result<crate::service::Caller, Error> {
-    identity::caller(req, auth).ok_or(Error::Unauthenticated)
 }
 
 #[derive(Deserialize)]

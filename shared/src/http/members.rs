@@ -4,14 +4,10 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use super::routes::{Op, Route};
-use super::{cursor, identity, json_response, page_limit, request, views, AuthMode};
+use super::{cursor, json_response, page_limit, request, require_caller, views, AuthMode};
 use crate::error::Error;
 use crate::ports::{MemberCursor, MemberQuery, MemberStore};
 use crate::service::members::Members;
-
-fn require_caller(req: &Request, auth: AuthMode) -> Result<crate::service::Caller, Error> {
-    identity::caller(req, auth).ok_or(Error::Unauthenticated)
-}
 
 /// `GET /teams/{teamId}/members?limit=&cursor=`
 pub(super) async fn members<S: MemberStore>(

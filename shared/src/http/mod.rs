@@ -52,6 +52,11 @@ fn json_response(status: StatusCode, body: impl Serialize) -> Result<Response<Bo
         .expect("static headers are valid"))
 }
 
+/// The caller the authorizer vouched for, or 401.
+fn require_caller(req: &Request, auth: AuthMode) -> Result<crate::service::Caller, Error> {
+    identity::caller(req, auth).ok_or(Error::Unauthenticated)
+}
+
 /// The route of `req` if `function` serves it; any other request is no route.
 fn resolve(function: Function, req: &Request) -> Option<&'static Route> {
     Route::of_request(req).filter(|r| r.function == function)
