@@ -120,9 +120,9 @@ check_template() {
   (cd "$ROOT" && "$VENV/bin/sam" validate --lint --region "${AWS_REGION:-eu-west-1}")
 }
 
-# `sam build` exactly as an operator runs it (cargo-lambda through SAM), into
-# .local/sam-build; then checks there is one bootstrap per function for the
-# architecture built. Builds arm64 (the template's default) when the Rust target
+# `sam build` exactly as an operator runs it (cargo-lambda through SAM), of a
+# copy of the sources, into .local/sam-build; then checks there is one
+# bootstrap per function for the architecture built. Builds arm64 (the template's default) when the Rust target
 # can be installed, else x86_64, and says which.
 sam_build() {
   local arch=arm64 triple=aarch64-unknown-linux-gnu machine fn
@@ -131,7 +131,16 @@ sam_build() {
     arch=x86_64 triple=x86_64-unknown-linux-gnu
     echo "note: the $triple Rust target could not be installed; building with Architecture=x86_64" >&2
   fi
-  (cd "$ROOT" && sam build --build-dir "$STATE/sam-build" --cache-dir "$STATE/sam-cache" \
+  # From a copy of the sources (what git tracks, and new files it does not
+  # ignore): sam build checksums the whole code folder before each function,
+  # and files that other stages create and delete meanwhile (build output,
+  # caches) would break that walk. The copy keeps its own target/ between runs.
+  local src="$STATE/sam-src"
+  mkdir -p "$src"
+  find "$src" -mindepth 1 -maxdepth 1 ! -name target -exec rm -rf {} +
+  (cd "$ROOT" && git ls-files -z -co --exclude-standard | tar --null --ignore-failed-read -T - -cf -) |
+    tar -xf - -C "$src"
+  (cd "$src" && sam build --build-dir "$STATE/sam-build" --cache-dir "$STATE/sam-cache" \
     --parameter-overrides "Architecture=$arch")
   for fn in InviteFunction ListFunction WithdrawFunction RespondFunction PlatformFunction EventsFunction DeliveryFunction; do
     # e_machine in the ELF header: 0xb7 is aarch64, 0x3e is x86_64.
