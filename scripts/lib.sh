@@ -1,4 +1,4 @@
-# Shared by scripts/dev and scripts/test. Source it; do not run it.
+# Shared by the scripts (dev, test, smoke, stack, browser-test, bench, ...). Source it; do not run it.
 # Everything the scripts need is installed here, into the project, so a bare
 # machine with a Rust toolchain and python3 is enough.
 

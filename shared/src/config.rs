@@ -47,13 +47,13 @@ pub fn default_retention() -> TimeDelta {
     TimeDelta::days(DEFAULT_RETENTION_DAYS)
 }
 
-/// Whether a function signs or verifies invitation links, and so needs the
-/// link secret (withdraw does not, and is given none).
 /// The variable that turns the local watcher's unsigned tokens on (value `1`;
 /// `dev` builds only, `http::local_tokens`).
 #[cfg(feature = "dev")]
 pub const LOCAL_INSECURE_AUTH: &str = "LOCAL_INSECURE_AUTH";
 
+/// Whether a function signs or verifies invitation links, and so needs the
+/// link secret (withdraw and platform do not, and are given none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Links {
     Signed,

@@ -3,8 +3,9 @@
 //! `list`, `withdraw`, `respond`, `platform`), `triggers` for the two no
 //! client calls (`events`, `delivery`). docs/architecture.md maps the layers.
 //!
-//! The `dev` feature adds the development aids (`dev`: demo data, unsigned
-//! bearer tokens for the local watcher). The admin CLI and the tests enable it;
+//! The `dev` feature adds the development aids: demo data (`dev`), unsigned
+//! bearer tokens for the local watcher (`http::local_tokens`) and the API
+//! Gateway requests the tests send (`http::fixtures`). The admin CLI and the tests enable it;
 //! the release functions do not, so a release build cannot be configured into an
 //! insecure mode (scripts/test checks the built bootstraps).
 

@@ -1,6 +1,6 @@
 //! The demo data that `scripts/dev` seeds (through `invitations-admin seed-demo`)
 //! and that the example requests in `requests/` refer to. The invitations have fixed
-//! ids, so the events' links stay valid against every fresh local instance.
+//! ids, so the requests' links stay valid against every fresh local instance.
 
 use chrono::{DateTime, TimeDelta, Utc};
 

@@ -105,8 +105,10 @@ impl Route {
 
     /// The route a request is for. API Gateway names it (`routeKey`); a
     /// request without one (the local `cargo lambda watch`) is matched by
-    /// method and path, segment by segment, literal segments exactly. Any other
-    /// route key, or a path no route matches, is no route.
+    /// method and path, segment by segment, literal segments exactly. A route
+    /// key the table lacks is no route, on purpose, even where the path would
+    /// match one (a catch-all route added to the API must not reach a
+    /// handler unplanned); nor is a path no route matches.
     pub fn of_request(req: &Request) -> Option<&'static Route> {
         match route_key(req) {
             Some(key) => ROUTES.iter().find(|r| r.method == key.0 && r.template == key.1),

@@ -1,6 +1,6 @@
 //! The JSON shapes of the API, as types: the compiler holds the field names
 //! (camelCase on the wire), `docs/openapi.yaml` describes them, and schemathesis
-//! checks every response against it (`scripts/dev --smoke`).
+//! checks every response against it (`scripts/smoke`, `scripts/stack`).
 
 use serde::Serialize;
 
