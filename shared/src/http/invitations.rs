@@ -6,7 +6,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
-use super::routes::{Op, Route};
+use super::routes::Op;
 use super::{
     cursor, identity, invocation_deadline, json_response, list_query, page_limit, request, require_caller,
     views, AuthMode,
@@ -17,10 +17,6 @@ use crate::ports::{InvitationStore, LinkKeySource, Mailer, MemberStore, PageCurs
 use crate::service::invitations::{
     Answering, Listing, NewInvitation, Sending, SendingStore, Withdrawing, MAX_BATCH,
 };
-
-fn template(op: Op) -> &'static str {
-    Route::of(op).template
-}
 
 #[derive(Deserialize)]
 pub(super) struct InviteBody {
@@ -46,7 +42,7 @@ pub(super) async fn invite<S: SendingStore, M: Mailer, K: LinkKeySource>(
     req: &Request,
 ) -> Result<Response<Body>, Error> {
     let caller = require_caller(req, auth)?;
-    let team = request::team_id(req, template(Op::Invite))?;
+    let team = request::team_id(req, Op::Invite)?;
     let body: InviteBody = request::json_body(req)?;
     let new = parse_invitation(&sending.context().roles, body)?;
     let view = sending.invite(&caller, &team, new, invocation_deadline(req)).await?;
@@ -63,7 +59,7 @@ pub(super) async fn invite_batch<S: SendingStore, M: Mailer, K: LinkKeySource>(
     req: &Request,
 ) -> Result<Response<Body>, Error> {
     let caller = require_caller(req, auth)?;
-    let team = request::team_id(req, template(Op::InviteBatch))?;
+    let team = request::team_id(req, Op::InviteBatch)?;
     let body: BatchBody = request::json_body(req)?;
     let entries =
         body.invitations.ok_or_else(|| Error::invalid_field("invitations", "invitations is required"))?;
@@ -92,8 +88,8 @@ pub(super) async fn resend<S: SendingStore, M: Mailer, K: LinkKeySource>(
     req: &Request,
 ) -> Result<Response<Body>, Error> {
     let caller = require_caller(req, auth)?;
-    let team = request::team_id(req, template(Op::Resend))?;
-    let id = request::invitation_id(req, template(Op::Resend))?;
+    let team = request::team_id(req, Op::Resend)?;
+    let id = request::invitation_id(req, Op::Resend)?;
     let view = sending.resend(&caller, &team, id, invocation_deadline(req)).await?;
     json_response(StatusCode::OK, views::invitation(&view))
 }
@@ -145,7 +141,7 @@ pub(super) async fn list<S: InvitationStore + MemberStore, K: LinkKeySource>(
     req: &Request,
 ) -> Result<Response<Body>, Error> {
     let caller = require_caller(req, auth)?;
-    let team = request::team_id(req, template(Op::List))?;
+    let team = request::team_id(req, Op::List)?;
     let query = list_query(req)?;
     let page = listing.list(&caller, &team, &query).await?;
     json_response(StatusCode::OK, views::invitation_list(&page))
@@ -158,8 +154,8 @@ pub(super) async fn history<S: InvitationStore + MemberStore, K: LinkKeySource>(
     req: &Request,
 ) -> Result<Response<Body>, Error> {
     let caller = require_caller(req, auth)?;
-    let team = request::team_id(req, template(Op::History))?;
-    let id = request::invitation_id(req, template(Op::History))?;
+    let team = request::team_id(req, Op::History)?;
+    let id = request::invitation_id(req, Op::History)?;
     let history = listing.history(&caller, &team, id).await?;
     json_response(StatusCode::OK, views::history(&history))
 }
@@ -183,8 +179,8 @@ pub(super) async fn withdraw<S: InvitationStore>(
     req: &Request,
 ) -> Result<Response<Body>, Error> {
     let caller = require_caller(req, auth)?;
-    let team = request::team_id(req, template(Op::Withdraw))?;
-    let id = request::invitation_id(req, template(Op::Withdraw))?;
+    let team = request::team_id(req, Op::Withdraw)?;
+    let id = request::invitation_id(req, Op::Withdraw)?;
     let withdrawn = withdrawing.withdraw(&caller, &team, id).await?;
     json_response(StatusCode::OK, views::withdrawn(&withdrawn))
 }
@@ -194,7 +190,7 @@ pub(super) async fn preview<S: InvitationStore, K: LinkKeySource>(
     answering: &Answering<S, K>,
     req: &Request,
 ) -> Result<Response<Body>, Error> {
-    let id = request::invitation_id(req, template(Op::Preview))?;
+    let id = request::invitation_id(req, Op::Preview)?;
     let token = request::query_param(req, "token").unwrap_or_default();
     let view = answering.preview(id, &token).await?;
     json_response(StatusCode::OK, views::preview(&view))
@@ -208,7 +204,7 @@ pub(super) async fn accept<S: InvitationStore, K: LinkKeySource>(
     req: &Request,
 ) -> Result<Response<Body>, Error> {
     let caller = require_caller(req, auth)?;
-    let id = request::invitation_id(req, template(Op::Accept))?;
+    let id = request::invitation_id(req, Op::Accept)?;
     let body: TokenBody = request::json_body(req)?;
     // Absent: the invited person accepts from their own list, without the link.
     let token = match body.token {
@@ -227,7 +223,7 @@ pub(super) async fn decline<S: InvitationStore, K: LinkKeySource>(
     auth: AuthMode,
     req: &Request,
 ) -> Result<Response<Body>, Error> {
-    let id = request::invitation_id(req, template(Op::Decline))?;
+    let id = request::invitation_id(req, Op::Decline)?;
     let body: TokenBody = request::json_body(req)?;
     let token = body
         .token

@@ -3,7 +3,7 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-use super::routes::{Op, Route};
+use super::routes::Op;
 use super::{cursor, json_response, page_limit, request, require_caller, views, AuthMode};
 use crate::error::Error;
 use crate::ports::{MemberCursor, MemberQuery, MemberStore};
@@ -16,7 +16,7 @@ pub(super) async fn members<S: MemberStore>(
     req: &Request,
 ) -> Result<Response<Body>, Error> {
     let caller = require_caller(req, auth)?;
-    let team = request::team_id(req, Route::of(Op::Members).template)?;
+    let team = request::team_id(req, Op::Members)?;
     let after = cursor(req, MemberCursor::decode)?;
     let query = MemberQuery { limit: page_limit(req)?, after };
     let page = members.members(&caller, &team, &query).await?;
@@ -30,7 +30,7 @@ pub(super) async fn roles<S: MemberStore>(
     req: &Request,
 ) -> Result<Response<Body>, Error> {
     let caller = require_caller(req, auth)?;
-    let team = request::team_id(req, Route::of(Op::Roles).template)?;
+    let team = request::team_id(req, Op::Roles)?;
     let roles = members.team_roles(&caller, &team).await?;
     json_response(StatusCode::OK, views::roles(&roles))
 }
@@ -42,9 +42,8 @@ pub(super) async fn remove_member<S: MemberStore>(
     req: &Request,
 ) -> Result<Response<Body>, Error> {
     let caller = require_caller(req, auth)?;
-    let template = Route::of(Op::RemoveMember).template;
-    let team = request::team_id(req, template)?;
-    let user = request::user_id(req, template)?;
+    let team = request::team_id(req, Op::RemoveMember)?;
+    let user = request::user_id(req, Op::RemoveMember)?;
     let removed = members.remove_member(&caller, &team, &user).await?;
     json_response(StatusCode::OK, views::removed(&removed))
 }

@@ -5,38 +5,37 @@ use lambda_http::http::header;
 use lambda_http::{Request, RequestExt};
 use serde::de::DeserializeOwned;
 
-use super::routes::ROUTES;
+use super::routes::{Op, Route};
 use crate::domain::{InvitationId, TeamId, UserId};
 use crate::error::Error;
 
 /// Bodies this API takes are tiny; anything larger is a mistake or an attack.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// A path parameter, from API Gateway's `pathParameters` or, where the event has
-/// none (the local watcher), by matching `template` against the whole path.
-pub fn path_param(req: &Request, template: &str, name: &str) -> Option<String> {
+/// A path parameter of `op`'s route, from API Gateway's `pathParameters` or,
+/// where the event has none (the local watcher), by matching the route's
+/// template against the whole path.
+pub fn path_param(req: &Request, op: Op, name: &str) -> Option<String> {
     if let Some(v) = req.path_parameters_ref().and_then(|p| p.first(name)) {
         return Some(v.to_owned());
     }
-    let route = ROUTES.iter().find(|r| r.template == template)?;
-    route.params(req.uri().path())?.into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    Route::of(op).params(req.uri().path())?.into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
 }
 
-pub fn team_id(req: &Request, template: &str) -> Result<TeamId, Error> {
-    let raw =
-        path_param(req, template, "teamId").ok_or_else(|| Error::InvalidRequest("missing teamId".into()))?;
+pub fn team_id(req: &Request, op: Op) -> Result<TeamId, Error> {
+    let raw = path_param(req, op, "teamId").ok_or_else(|| Error::InvalidRequest("missing teamId".into()))?;
     TeamId::parse(&raw).map_err(|e| Error::InvalidRequest(e.to_string()))
 }
 
 /// A malformed invitation id names nothing: 404, like an unknown one.
-pub fn invitation_id(req: &Request, template: &str) -> Result<InvitationId, Error> {
-    let raw = path_param(req, template, "invitationId").ok_or(Error::NotFound)?;
+pub fn invitation_id(req: &Request, op: Op) -> Result<InvitationId, Error> {
+    let raw = path_param(req, op, "invitationId").ok_or(Error::NotFound)?;
     InvitationId::parse(&raw).map_err(|_| Error::NotFound)
 }
 
 /// A malformed user id names no member: 404, like an unknown one.
-pub fn user_id(req: &Request, template: &str) -> Result<UserId, Error> {
-    let raw = path_param(req, template, "userId").ok_or(Error::MemberNotFound)?;
+pub fn user_id(req: &Request, op: Op) -> Result<UserId, Error> {
+    let raw = path_param(req, op, "userId").ok_or(Error::MemberNotFound)?;
     UserId::parse(&raw).map_err(|_| Error::MemberNotFound)
 }
 
@@ -78,7 +77,7 @@ mod tests {
 
     #[test]
     fn path_params_without_api_gateway_match_the_whole_path() {
-        let t = "/teams/{teamId}/invitations/{invitationId}/withdraw";
+        let t = Op::Withdraw;
         let r = req("http://127.0.0.1:9000/teams/acme/invitations/abc/withdraw");
         assert_eq!(path_param(&r, t, "teamId").as_deref(), Some("acme"));
         assert_eq!(path_param(&r, t, "invitationId").as_deref(), Some("abc"));

@@ -5,7 +5,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
-use super::routes::{Op, Route};
+use super::routes::Op;
 use super::{identity, json_response, request, views, AuthMode};
 use crate::domain::{Email, TeamId, TeamName, UserId};
 use crate::error::{Error, FieldError};
@@ -38,7 +38,7 @@ fn platform_caller(req: &Request, auth: AuthMode) -> Result<PlatformCaller, Erro
 /// The caller and the team the request names (every platform route has both).
 fn caller_and_team(req: &Request, auth: AuthMode, op: Op) -> Result<(PlatformCaller, TeamId), Error> {
     let caller = platform_caller(req, auth)?;
-    Ok((caller, request::team_id(req, Route::of(op).template)?))
+    Ok((caller, request::team_id(req, op)?))
 }
 
 /// `GET /platform/teams/{teamId}`
