@@ -1,7 +1,8 @@
 //! The adapter and the service over a DynamoDB client that answers from a
 //! script: what DynamoDB does under contention and no emulator reproduces (moto,
 //! served one request at a time, never cancels a transaction for a conflict),
-//! and rules that need a role catalog other than the built-in one.
+//! and rules that need a role catalog other than the built-in one. Every
+//! request is held to DynamoDB's own rules (`StrictDynamo`) on its way.
 
 use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -13,14 +14,17 @@ use chrono::{DateTime, TimeDelta, Utc};
 use std::sync::Arc;
 
 use crate::adapters::dynamo::items::{self, invitation_item};
+use crate::adapters::dynamo::strict::StrictDynamo;
 use crate::adapters::dynamo::{DynamoStore, CONFLICT_ATTEMPTS};
 use crate::clock::ManualClock;
 use crate::domain::{
     Email, Invitation, LinkKeys, LinkSigner, RoleCatalog, RoleName, Team, TeamId, TeamName, UserId,
 };
 use crate::error::Error;
+use crate::http::{AuthMode, PlatformFunction};
 use crate::ports::{MailError, Mailer, OutgoingEmail};
 use crate::service::invitations::{Answering, NewInvitation, Sending, Withdrawing};
+use crate::service::teams::Teams;
 use crate::service::{Caller, Context, Settings};
 
 struct NoMail;
@@ -79,6 +83,7 @@ struct Services {
     sending: Sending<DynamoStore, NoMail, LinkKeys>,
     answering: Answering<DynamoStore, LinkKeys>,
     withdrawing: Withdrawing<DynamoStore>,
+    platform: PlatformFunction<DynamoStore>,
 }
 
 fn service(rules: &[&Rule]) -> Services {
@@ -86,7 +91,7 @@ fn service(rules: &[&Rule]) -> Services {
 }
 
 fn service_with(mode: RuleMode, rules: &[&Rule], roles: RoleCatalog) -> Services {
-    let client = mock_client!(aws_sdk_dynamodb, mode, rules);
+    let client = mock_client!(aws_sdk_dynamodb, mode, rules, |c| c.interceptor(StrictDynamo));
     let store = DynamoStore::new(client, "invitations");
     let keys = || LinkKeys::from(LinkSigner::new(SECRET).unwrap());
     let ctx = Context::new(
@@ -105,7 +110,8 @@ fn service_with(mode: RuleMode, rules: &[&Rule], roles: RoleCatalog) -> Services
     Services {
         sending: Sending::new(store.clone(), NoMail, keys(), ctx.clone()),
         answering: Answering::new(store.clone(), keys(), ctx.clone()),
-        withdrawing: Withdrawing::new(store, ctx),
+        withdrawing: Withdrawing::new(store.clone(), ctx.clone()),
+        platform: PlatformFunction { teams: Teams::new(store, ctx), auth: AuthMode::Authorizer },
     }
 }
 
@@ -292,7 +298,9 @@ async fn only_a_failed_condition_means_a_team_already_exists() {
     };
     let store = |codes: &'static [&'static str]| {
         let rule = mock!(Client::transact_write_items).then_error(move || cancelled(codes, None));
-        DynamoStore::new(mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, &[&rule]), "invitations")
+        let client =
+            mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, &[&rule], |c| c.interceptor(StrictDynamo));
+        DynamoStore::new(client, "invitations")
     };
     let exists = store(&["ConditionalCheckFailed", "None", "None"]).create_team(&team, &owner).await;
     assert_eq!(exists, Err(CreateError::AlreadyExists));
@@ -328,4 +336,56 @@ async fn invites_of_one_team_meeting_on_its_limits_item_are_retried_until_one_pa
         svc.sending.invite(&owner_of(&inv), &inv.team_id, new_invitation("bo@example.com"), None).await;
     assert!(created.is_ok(), "{created:?}");
     assert_eq!(transactions.num_calls(), 4);
+}
+
+#[tokio::test]
+async fn closing_a_team_ends_its_memberships_in_requests_dynamodb_accepts() {
+    // Ending a membership once sent `"ExpressionAttributeValues":{}`, which
+    // DynamoDB refuses and the emulators took: in AWS every closing stopped
+    // after marking the team closed, and its members kept their access.
+    use crate::domain::Membership;
+    use aws_sdk_dynamodb::operation::query::QueryOutput;
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput;
+    let inv = open_invitation();
+    let team = Team { id: inv.team_id.clone(), name: inv.team_name.clone(), created_at: now() };
+    let member = Membership {
+        team_id: team.id.clone(),
+        user_id: UserId::parse("ada").unwrap(),
+        email: Email::parse("ada@example.com").unwrap(),
+        role: RoleName::parse("member").unwrap(),
+        joined_at: now(),
+    };
+    let mut closed = items::team_item(&team);
+    closed.insert("closedAt".into(), closed["createdAt"].clone());
+    let member_item = items::membership_item(&member);
+    // The mark and each membership's end; the team as marked; no open
+    // invitation (the index queries); one member (the table's query).
+    let writes =
+        mock!(Client::transact_write_items).then_output(|| TransactWriteItemsOutput::builder().build());
+    let record = mock!(Client::get_item)
+        .then_output(move || GetItemOutput::builder().set_item(Some(closed.clone())).build());
+    let no_invitations = mock!(Client::query)
+        .match_requests(|q| q.index_name().is_some())
+        .then_output(|| QueryOutput::builder().build());
+    let members = mock!(Client::query)
+        .match_requests(|q| q.index_name().is_none())
+        .then_output(move || QueryOutput::builder().items(member_item.clone()).build());
+    let svc = service_with(
+        RuleMode::MatchAny,
+        &[&writes, &record, &no_invitations, &members],
+        RoleCatalog::builtin(),
+    );
+    let close =
+        crate::http::fixtures::ApiRequest::new("DELETE", "/platform/teams/{teamId}", "/platform/teams/acme")
+            .path_param("teamId", "acme")
+            .iam("arn:aws:iam::123456789012:role/platform")
+            .request();
+    let resp = svc.platform.handle(close).await;
+    let body: serde_json::Value = match resp.body() {
+        lambda_http::Body::Text(text) => serde_json::from_str(text).unwrap(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(resp.status(), 200, "{body}");
+    assert_eq!(body["membershipsEnded"], 1, "{body}");
+    assert_eq!(writes.num_calls(), 2, "the mark, then the membership's end");
 }

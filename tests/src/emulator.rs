@@ -1,7 +1,9 @@
 //! The DynamoDB/SES emulator at `AWS_ENDPOINT_URL` (moto, or MiniStack): where
-//! it is, SDK configuration pointing at it, and the emails it accepted.
+//! it is, SDK configuration pointing at it (strict about DynamoDB's request
+//! rules), and the emails it accepted.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::config::SharedHttpClient;
 use serde_json::Value;
 
 /// The emulator's address, or a clear failure: these tests never pass silently.
@@ -15,15 +17,22 @@ pub fn endpoint() -> String {
     })
 }
 
+/// The SDK configuration every client of the tests is built from: at the
+/// emulator, each DynamoDB request held to DynamoDB's own rules.
 pub async fn sdk_config() -> SdkConfig {
     let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
     aws_config::defaults(BehaviorVersion::latest())
-        .http_client(invitations_core::bootstrap::http_client())
+        .http_client(http_client())
         .endpoint_url(endpoint())
         .region(Region::new(region))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "tests"))
         .load()
         .await
+}
+
+/// The functions' HTTPS client, refusing what DynamoDB would refuse (`strict`).
+pub fn http_client() -> SharedHttpClient {
+    crate::strict::http_client(invitations_core::bootstrap::http_client())
 }
 
 /// An email the emulator accepted for sending.

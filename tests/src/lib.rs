@@ -5,6 +5,7 @@
 //! - [`world`]: `World`, its users and seed data, the handlers it serves;
 //! - [`request`]: `Call`, the one builder of API Gateway v2 events, and its delivery;
 //! - [`emulator`]: where the emulator is, and the emails it accepted;
+//! - [`strict`]: DynamoDB's request rules at the HTTP client of every SDK client;
 //! - [`observe`]: what the handlers' AWS clients sent;
 //! - [`template`]: reading `template.yaml`;
 //! - [`changes`]: the table's change stream and a subscriber to the events bus.
@@ -13,10 +14,11 @@ pub mod changes;
 pub mod emulator;
 pub mod observe;
 pub mod request;
+pub mod strict;
 pub mod template;
 pub mod world;
 
-pub use emulator::{endpoint, sdk_config, sent_emails, SentEmail};
+pub use emulator::{endpoint, http_client, sdk_config, sent_emails, SentEmail};
 pub use observe::Observer;
 pub use request::{call_handlers, dispatch, into_resp, parse_event, send_event, token_of, Api, Call, Resp};
 pub use world::{handlers, handlers_with, Clients, Options, User, World};

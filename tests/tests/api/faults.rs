@@ -16,8 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use integration_tests::{call_handlers, handlers_with, Call, Clients, User, World};
-use invitations_core::bootstrap::http_client;
+use integration_tests::{call_handlers, handlers_with, http_client, Call, Clients, User, World};
 
 async fn sdk_at(endpoint: &str, timeouts: Option<TimeoutConfig>) -> SdkConfig {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())

@@ -24,5 +24,6 @@ mod round_trips;
 mod routes;
 mod secrets;
 mod storage;
+mod strict;
 mod template;
 mod withdraw;

@@ -18,6 +18,12 @@ pub(super) fn item<const N: usize>(pairs: [(&str, AttributeValue); N]) -> Item {
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
+/// A placeholder map as a request parameter: left out when empty, since
+/// DynamoDB refuses an empty `ExpressionAttributeValues` or `...Names`.
+pub(super) fn placeholders<V>(map: HashMap<String, V>) -> Option<HashMap<String, V>> {
+    (!map.is_empty()).then_some(map)
+}
+
 pub(super) fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }

@@ -18,6 +18,8 @@
 //! - `errors`: SDK failures and transaction cancellations, sorted once;
 //! - `stream`: the table's change stream read back as committed changes;
 //! - `table`: the table's definition (keys, indexes, stream, TTL);
+//! - `strict` (tests and `dev` only): DynamoDB's request rules, checked on
+//!   every request a test sends;
 //! - one file per resource, each implementing its port: `invitations`,
 //!   `members`, `teams`, `limits` (the team's limits item), `delivery`;
 //! - here: the store and the transaction items its resources share.
@@ -36,6 +38,8 @@ pub(crate) mod items;
 mod limits;
 mod members;
 pub mod stream;
+#[cfg(any(test, feature = "dev"))]
+pub mod strict;
 pub mod table;
 mod teams;
 
@@ -208,12 +212,14 @@ impl DynamoStore {
             .key("sk", s(member_sk(user)))
             .condition_expression(condition)
             .expression_attribute_names("#role", "role")
-            .set_expression_attribute_values(Some(values))
+            .set_expression_attribute_values(placeholders(values))
             .build()
             .map_err(build_error)?;
         Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
+    /// Deletes the item if `condition` holds; `values`, what it names, may be
+    /// empty (`attribute_exists(pk)`).
     fn delete_if(
         &self,
         pk: String,
@@ -226,7 +232,7 @@ impl DynamoStore {
             .key("pk", s(pk))
             .key("sk", s(sk))
             .condition_expression(condition)
-            .set_expression_attribute_values(Some(values));
+            .set_expression_attribute_values(placeholders(values));
         if condition.contains("#role") {
             delete = delete.expression_attribute_names("#role", "role");
         }
