@@ -2,9 +2,10 @@
 """The event schemas (docs/events/*.schema.json) hold: each documented example
 validates against its schema, and so does every event given in FILE (a JSON
 list of EventBridge events, as scripts/e2e.py saves what a subscriber to the
-deployed stack's bus received).
+deployed stack's bus received), or every event a subscriber to a stack's bus
+received so far (its stack.json names where to read them).
 
-    check_events.py [FILE]
+    check_events.py [FILE | --stack STACK_JSON]
 
 Exits non-zero naming each event that does not validate.
 """
@@ -43,8 +44,18 @@ def main():
         kind = os.path.basename(path)[:-5]
         validate(kind, json.load(open(path)), f"example {kind}")
     received = 0
-    if len(sys.argv) > 1:
-        for i, event in enumerate(json.load(open(sys.argv[1]))):
+    if len(sys.argv) == 3 and sys.argv[1] == "--stack":
+        from e2e import received_events
+
+        given = received_events(json.load(open(sys.argv[2]))["events_received"])
+    elif len(sys.argv) == 2:
+        given = json.load(open(sys.argv[1]))
+    elif len(sys.argv) == 1:
+        given = None
+    else:
+        sys.exit(__doc__)
+    if given is not None:
+        for i, event in enumerate(given):
             detail = event["detail"] if isinstance(event["detail"], dict) else json.loads(event["detail"])
             if event.get("source") != "team-invitations":
                 failures.append(f"event {i}: source {event.get('source')!r}")
@@ -52,8 +63,11 @@ def main():
             received += 1
     for f in failures:
         print(f"FAIL {f}")
-    print(f"event schemas: {len(examples)} examples" + (f", {received} received events" if len(sys.argv) > 1 else "")
+    print(f"event schemas: {len(examples)} examples" + (f", {received} received events" if given is not None else "")
           + (" valid" if not failures else f": {len(failures)} failures"))
+    if given is not None and not given:
+        print("FAIL no received event to check")
+        return 1
     return 1 if failures else 0
 
 

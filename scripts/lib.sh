@@ -155,25 +155,32 @@ sam_build() {
 
 # The contract: schemathesis generates requests from docs/openapi.yaml, every
 # check on; any 5xx or any answer the spec does not describe fails the run, and
-# so do fewer than 1,000 requests. Runs from .local/fuzz so that its caches stay
-# out of the work tree; the hooks module is found through PYTHONPATH.
-run_schemathesis() { # URL TOKEN HOOKS_MODULE NAME [schemathesis options]
-  local url=$1 token=$2 hooks=$3 name=$4 generated
+# so do fewer than 1,000 requests, an operation no request succeeded on, and
+# one that refused most of the requests the schema allows (scripts/fuzz_reach.py).
+# It acts on the team SUITE_JSON names (scripts/suite.py create ... --pool).
+# Runs from .local/fuzz so that its caches stay out of the work tree; the hooks
+# module is found through PYTHONPATH.
+run_schemathesis() { # URL SUITE_JSON HOOKS_MODULE NAME [schemathesis options]
+  local url=$1 suite=$2 hooks=$3 name=$4 generated
   shift 4
   ensure_venv "$ROOT/.venv-fuzz" "$ROOT/scripts/requirements-fuzz.txt"
   mkdir -p "$STATE/fuzz"
-  # The hooks (scripts/schemathesis_hooks.py) sign each request: the user's
-  # token on the user routes, SigV4 on the platform's.
-  (cd "$STATE/fuzz" && PYTHONPATH="$ROOT/scripts" SCHEMATHESIS_HOOKS="$hooks" FUZZ_BEARER_TOKEN="$token" \
+  rm -f "$STATE/fuzz/$name.ndjson"
+  # The hooks (scripts/schemathesis_hooks.py) sign each request as its caller
+  # would and steer it to the suite's team and invitations.
+  (cd "$STATE/fuzz" && PYTHONPATH="$ROOT/scripts" SCHEMATHESIS_HOOKS="$hooks" FUZZ_SUITE="$suite" \
     "$ROOT/.venv-fuzz/bin/schemathesis" --config-file "$ROOT/schemathesis.toml" run "$ROOT/docs/openapi.yaml" \
-    --url "$url" --checks all --exclude-checks unsupported_method,missing_required_header \
+    --url "$url" --checks all --exclude-checks unsupported_method,missing_required_header,use_after_free \
     --max-examples "${FUZZ_EXAMPLES:-100}" --seed "${FUZZ_SEED:-20261128}" \
-    --report har --report-har-path "$STATE/fuzz/$name.har" "$@" 2>&1 | tee "$STATE/schemathesis-$name.log")
-  # What it reached, operation by operation.
-  "$ROOT/.venv-fuzz/bin/python" "$ROOT/scripts/fuzz_reach.py" "$STATE/fuzz/$name.har" "$ROOT/docs/openapi.yaml" "$url" \
-    | tee "$STATE/fuzz-reach-$name.log"
+    --report ndjson --report-ndjson-path "$STATE/fuzz/$name.ndjson" "$@" 2>&1 | tee "$STATE/schemathesis-$name.log")
   generated="$(sed -n 's/^ *\([0-9][0-9]*\) generated.*/\1/p' "$STATE/schemathesis-$name.log" | tail -n 1)"
   [ "${generated:-0}" -ge 1000 ] || die "schemathesis generated ${generated:-no} requests; the contract asks for 1,000 or more"
+  # What it reached, operation by operation; fails on an operation unreached or
+  # refusing most of what the schema allows.
+  if ! "$ROOT/.venv-fuzz/bin/python" "$ROOT/scripts/fuzz_reach.py" "$STATE/fuzz/$name.ndjson" "$ROOT/docs/openapi.yaml" \
+    | tee "$STATE/fuzz-reach-$name.log"; then
+    die "schemathesis ($name) left operations unreached or mostly refused (.local/fuzz-reach-$name.log)"
+  fi
   echo "schemathesis ($name): $generated requests generated, no failures"
 }
 
@@ -235,8 +242,8 @@ json_field() { # JSON_TEXT KEY
 }
 
 # The same, of a JSON file.
-json_file_field() { # FILE KEY
-  python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
+json_file_field() { # FILE KEY [DEFAULT, when the file has no KEY]
+  python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(d[sys.argv[2]] if sys.argv[2] in d or len(sys.argv) < 4 else sys.argv[3])' "$@"
 }
 
 # The local stand-in for the API (scripts/dev --api, scripts/smoke): moto, the

@@ -1,70 +1,133 @@
 """schemathesis hooks, for every run (through the deployed stack's API Gateway,
-scripts/stack, and through the local stand-in, scripts/smoke): they steer the
-generated requests to where the handlers' logic is, without making an invalid
-request valid or a valid one invalid.
+scripts/stack, and through the local stand-in, scripts/smoke): they sign each
+request as its caller would and steer generated requests to where the handlers'
+logic is, without making an invalid request valid or a valid one invalid.
+
+The run acts on a team of its own: FUZZ_SUITE names the file scripts/suite.py
+wrote (`create contract --pool N`), with the team, its people's tokens and a pool
+of open invitations: some to resend (made before the resend cooldown, which
+`suite.py settle` waits out), some to preview and decline with their link, and
+one to ada, as whom accepts are signed.
 """
 
+import collections
+import itertools
 import json
 import os
 import re
 
 import schemathesis
 
-from e2e import sigv4
+from suite import sigv4
+
+with open(os.environ["FUZZ_SUITE"]) as _f:
+    SUITE = json.load(_f)
+_POOL = SUITE.get("pool") or {"invitations": [], "for_ada": None}
+_HALF = len(_POOL["invitations"]) // 2
+_TO_RESEND = itertools.cycle(_POOL["invitations"][:_HALF] or [None])
+_TO_ANSWER = itertools.cycle(_POOL["invitations"][_HALF:] or [None])
 
 _TEAM = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CURSOR = re.compile(r"[A-Za-z0-9_-]*")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_USER = re.compile(r"[^\s#\x00-\x1f\x7f-\x9f]{1,256}")
+# Members the run may remove (DELETE /teams/{teamId}/members/{userId}), in
+# turn: the suite's plain member and its administrator (once removed, 404).
+_REMOVABLE = itertools.cycle([SUITE["users"]["member"]["sub"], SUITE["users"]["admin"]["sub"]])
+
+
+def _valid_team(value):
+    return isinstance(value, str) and _TEAM.fullmatch(value) is not None
+
+
+def _valid_token(value):
+    return isinstance(value, str) and 1 <= len(value) <= 512
+
+
+_EVERY_OTHER = collections.defaultdict(itertools.count)
+
+
+def _every_other(case):
+    """True for every other request of an operation: the others keep what was generated."""
+    return next(_EVERY_OTHER[case.operation.label]) % 2 == 0
+
+
+def _pooled(case):
+    """The pool invitation a schema-valid request on an invitation acts on, if
+    any: for every other one, an invitation to resend (resend, history), one to
+    answer with its link's token (preview, decline), or ada's (accept)."""
+    path = case.operation.path
+    params = case.path_parameters or {}
+    if not (isinstance(params.get("invitationId"), str) and _UUID.fullmatch(params["invitationId"])):
+        return None
+    if path.endswith("/resend") or path.endswith("/history"):
+        return next(_TO_RESEND) if _every_other(case) else None
+    if path == "/invitations/{invitationId}" or path.endswith("/decline"):
+        return next(_TO_ANSWER) if _every_other(case) else None
+    if path.endswith("/accept"):
+        return _POOL["for_ada"] if _every_other(case) else None
+    return None
+
+
+def _platform_team(case):
+    """The suite's teams for the platform's routes: one to close (suite.py made
+    it), one for the others to create, read and rename."""
+    return f"{SUITE['team']}-closing" if case.method.upper() == "DELETE" else f"{SUITE['team']}-platform"
 
 
 @schemathesis.hook
-def map_path_parameters(ctx, path_parameters):
-    # Half the generated team ids become the seeded demo team, whose owner the
-    # run is signed in as, so that successes (201, 200) are generated and their
-    # bodies checked against the schema too.
-    # Only a team id the schema allows: an invalid one belongs to a negative case,
-    # which must stay invalid to be refused.
-    # The platform's routes get a team of their own instead: closing the demo
-    # team would turn every later invitation into 409 team_closed.
-    team = (path_parameters or {}).get("teamId")
-    if isinstance(team, str) and _TEAM.fullmatch(team) and len(team) % 2 == 0:
-        platform = ctx.operation is not None and ctx.operation.path.startswith("/platform/")
-        path_parameters["teamId"] = "fuzz-platform" if platform else "demo"
-    return path_parameters
+def map_case(ctx, case):
+    params = case.path_parameters or {}
+    team = params.get("teamId")
+    platform = case.operation.path.startswith("/platform/")
+    pooled = _pooled(case)
+    user = params.get("userId")
+    if isinstance(user, str) and _USER.fullmatch(user) and _valid_team(team) and _every_other(case):
+        params["teamId"], params["userId"] = SUITE["team"], next(_REMOVABLE)
+    elif pooled is not None:
+        params["invitationId"] = pooled["id"]
+        if _valid_team(team):
+            params["teamId"] = SUITE["team"]
+        token = pooled.get("token")
+        if token and isinstance(case.query, dict) and _valid_token(case.query.get("token")):
+            case.query["token"] = token
+        if token and isinstance(case.body, dict) and _valid_token(case.body.get("token")):
+            case.body["token"] = token
+    elif _valid_team(team) and len(team) % 2 == 0:
+        # Half the valid team ids become the suite's team, whose owner the run
+        # is signed in as, so that successes (201, 200) are generated and their
+        # bodies checked against the schema too. The platform's routes get a
+        # team of their own: closing the suite's team would turn every later
+        # invitation into 409 team_closed.
+        params["teamId"] = _platform_team(case) if platform else SUITE["team"]
+    if platform and params.get("teamId") == SUITE["team"]:
+        # schemathesis reuses values it saw in answers: never the suite's own
+        # team on the platform's routes, where it could close it.
+        params["teamId"] = _platform_team(case)
+    case.path_parameters = params
 
-
-@schemathesis.hook
-def map_query(ctx, query):
     # A cursor is opaque and signed to its team: a made-up one is a 400 that no
     # schema can state. Three in four made-up cursors the schema allows are
     # left out (the first page), so that most listings reach the query; the
     # fourth still checks the 400. Invalid ones are negative cases: kept.
-    cursor = (query or {}).get("cursor")
+    cursor = case.query.get("cursor") if isinstance(case.query, dict) else None
     if isinstance(cursor, str) and cursor and _CURSOR.fullmatch(cursor) and len(cursor) % 4 != 0:
-        del query["cursor"]
-    return query
-
-
-def _platform_credentials():
-    """The key the platform signs with: the deployed stack's (scripts/stack
-    passes its description in PLATFORM_STACK_JSON), or, for the local stand-in
-    (a `dev` build that takes any SigV4 header, unverified), a placeholder."""
-    path = os.environ.get("PLATFORM_STACK_JSON")
-    if path:
-        with open(path) as f:
-            return json.load(f)["platform"]
-    return {"access_key_id": "local-platform", "secret_access_key": "local", "region": "us-east-1"}
+        del case.query["cursor"]
+    return case
 
 
 @schemathesis.auth(refresh_interval=None, retry_on=[])
 class Credentials:
     """How each request is signed, as its route's caller signs it: the
     platform's IAM-authorised routes with SigV4, as the platform's SDK signs
-    them; every other route with the signed-in user's bearer token
-    (FUZZ_BEARER_TOKEN). As an auth provider, it is the run's explicit
-    authentication: the authentication checks remove it and expect a refusal."""
+    them; accepts as ada (invited to the pool's invitation for her); every other
+    route as the suite team's owner. As an auth provider, it is the run's
+    explicit authentication: the authentication checks remove it and expect a
+    refusal."""
 
     def get(self, case, ctx):
-        return {"bearer": os.environ["FUZZ_BEARER_TOKEN"], "platform": _platform_credentials()}
+        users = SUITE["users"]
+        return {"owner": users["owner"]["token"], "ada": users["ada"]["token"], "platform": SUITE["platform"]}
 
     def set(self, case, data, ctx):
         headers = dict(case.headers or {})
@@ -80,5 +143,6 @@ class Credentials:
             url = base.rstrip("/") + case.formatted_path
             headers.update(sigv4(case.method.upper(), url, payload, data["platform"]))
         else:
-            headers["Authorization"] = f"Bearer {data['bearer']}"
+            who = "ada" if case.operation.path.endswith("/accept") else "owner"
+            headers["Authorization"] = f"Bearer {data[who]}"
         case.headers = headers

@@ -4,17 +4,20 @@ deploys it to AWS, with what the stack expects to find outside itself, and
 writes what a client needs to call it to a JSON file.
 
     stack.py deploy --bin-dir DIR --admin PATH --out .local/stack.json
-    stack.py token USER [--stack .local/stack.json]   (a fresh ID token)
 
-DIR holds one release binary per function (invite, list, withdraw, respond,
-platform, events, delivery), built for this machine. AWS_ENDPOINT_URL names the emulator. scripts/stack runs
+(A fresh ID token for one of its users: scripts/suite.py token USER.)
+
+DIR holds one binary per function (invite, list, withdraw, respond, platform,
+events, delivery), built for this machine without the `dev` feature. AWS_ENDPOINT_URL names the emulator. scripts/stack runs
 this; run it through that.
 
 Outside the stack, as in AWS: a Cognito user pool (the JWT issuer) with an app
 client and users whose addresses are verified (and one whose address is not),
-the link-signing secret, the SES sender identity, and the demo team, seeded
-with `invitations-admin` into the table the stack created; and a subscriber to
-the stack's event bus (a rule feeding a queue), as another service would be.
+the link-signing secret, the SES sender identity, and the demo team (for
+people trying the product: scripts/dev), seeded with `invitations-admin` into
+the table the stack created; and a subscriber to the stack's event bus (a rule
+feeding a queue), as another service would be. The test suites make teams and
+users of their own (scripts/suite.py).
 
 What the emulator does not do, and so this script does after the deploy (each
 is a gap of MiniStack 1.5.33, docs/deploy.md):
@@ -32,12 +35,15 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import zipfile
 
 import boto3
 from cfnlint.decode import cfn_yaml
+
+from suite import cognito_token, cognito_user
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STACK = "team-invitations-local"
@@ -91,41 +97,32 @@ def identity_provider():
     other = idp.create_user_pool_client(UserPoolId=pool, ClientName="another-app", ExplicitAuthFlows=flows)["UserPoolClient"]["ClientId"]
     users = {}
     for name, (email, verified, role) in USERS.items():
-        idp.admin_create_user(
-            UserPoolId=pool,
-            Username=name,
-            MessageAction="SUPPRESS",
-            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true" if verified else "false"}],
-        )
-        idp.admin_set_user_password(UserPoolId=pool, Username=name, Password=PASSWORD, Permanent=True)
-        attrs = {a["Name"]: a["Value"] for a in idp.admin_get_user(UserPoolId=pool, Username=name)["UserAttributes"]}
-        users[name] = {"username": name, "email": email, "sub": attrs["sub"], "verified": verified, "role": role}
+        sub = cognito_user(pool, name, email, verified, PASSWORD)
+        users[name] = {"username": name, "email": email, "sub": sub, "verified": verified, "role": role}
     return pool, web, other, users
 
 
-def id_token(pool, app_client, username):
-    out = client("cognito-idp").admin_initiate_auth(
-        UserPoolId=pool,
-        ClientId=app_client,
-        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
-    )
-    return out["AuthenticationResult"]["IdToken"]
-
-
 def upload_code(bin_dir):
-    """Each function's binary as `bootstrap` in a zip, in the emulator's S3."""
+    """Each function's binary as `bootstrap` in a zip, in the emulator's S3,
+    stripped of its debug information (a development build's is ~90% of it)."""
     s3 = client("s3")
     bucket = "team-invitations-local-code"
     s3.create_bucket(Bucket=bucket)
     locations = {}
     for logical, binary in FUNCTIONS.items():
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-            info = zipfile.ZipInfo("bootstrap")
-            info.external_attr = 0o755 << 16
-            with open(os.path.join(bin_dir, binary), "rb") as f:
-                z.writestr(info, f.read())
+        with tempfile.TemporaryDirectory() as tmp:
+            stripped = os.path.join(tmp, "bootstrap")
+            subprocess.run(["strip", "-o", stripped, os.path.join(bin_dir, binary)], check=True)
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+                info = zipfile.ZipInfo("bootstrap")
+                info.external_attr = 0o755 << 16
+                with open(stripped, "rb") as f:
+                    code = f.read()
+                # The stack runs what AWS would: no development aid compiled in.
+                if b"LOCAL_INSECURE_AUTH" in code:
+                    sys.exit(f"stack: {binary} was built with the `dev` feature; build it alone (cargo build -p {binary})")
+                z.writestr(info, code)
         key = f"{binary}.zip"
         s3.put_object(Bucket=bucket, Key=key, Body=buf.getvalue())
         locations[logical] = {"Bucket": bucket, "Key": key}
@@ -219,18 +216,6 @@ def seed(admin, table, users):
         run("add-member", "--team-id", TEAM, "--user-id", u["sub"], "--email", u["email"], "--role", u["role"])
 
 
-def token(args):
-    """A fresh ID token for one of the stack's users, as a frontend signs in."""
-    s = json.load(open(args.stack))
-    # From any shell: the emulator's address and its test credentials.
-    for name, value in [("AWS_ENDPOINT_URL", s["endpoint"]), ("AWS_REGION", s["region"]),
-                        ("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test")]:
-        os.environ.setdefault(name, value)
-    if args.user not in s["users"]:
-        sys.exit(f"stack: no user {args.user!r}; one of {', '.join(s['users'])}")
-    print(id_token(s["user_pool"], s["app_client"], args.user))
-
-
 def platform_credentials(region):
     """An IAM user standing for the platform's role, with an access key that
     signs its calls to the team routes (docs/deploy.md has the policy it needs in
@@ -251,12 +236,7 @@ def main():
     d.add_argument("--bin-dir", required=True)
     d.add_argument("--admin", required=True, help="the invitations-admin binary")
     d.add_argument("--out", required=True)
-    t = sub.add_parser("token")
-    t.add_argument("user")
-    t.add_argument("--stack", default=os.path.join(ROOT, ".local", "stack.json"))
     args = p.parse_args()
-    if args.command == "token":
-        return token(args)
     endpoint = os.environ["AWS_ENDPOINT_URL"].rstrip("/")
     region = os.environ.get("AWS_REGION", "us-east-1")
 
@@ -286,7 +266,7 @@ def main():
     log(f"subscribed a queue to the bus {outputs['EventBusName']}")
 
     for name, u in users.items():
-        u["token"] = id_token(pool, web, name)
+        u["token"] = cognito_token(pool, web, name, PASSWORD)
     out = {
         "api": f"{endpoint}/_aws/execute-api/{api_id}/$default",
         "api_id": api_id,
@@ -303,7 +283,9 @@ def main():
         "password": PASSWORD,
         "users": users,
         # Signed by the same pool, for another app: the authorizer must refuse it.
-        "other_audience_token": id_token(pool, other, "owner"),
+        "other_audience_token": cognito_token(pool, other, "owner", PASSWORD),
+        "other_app_client": other,
+        "gateway": True,
         "ses_messages": f"{endpoint}/_ministack/ses/messages",
         "platform": platform_credentials(region),
         # The subscriber's queue, read without receiving (the emulator's peek),

@@ -1,8 +1,8 @@
 // The journey, as people go through it in the browser: the manager invites ada and
 // copies the link; another account (bo) cannot use it; ada opens the emailed link,
-// previews, signs in, accepts; the manager's list shows it accepted. (On a stack
-// where ada has joined already, scripts/e2e.py's journey having run, bo is the
-// invitee and ada the other account: journeyPeople.)
+// previews, signs in, accepts; the manager's list shows it accepted. (In a team
+// ada has joined already, the suite having run before, bo is the invitee and ada
+// the other account: journeyPeople.)
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { checkA11y, eventually, rowOf, shot, signInOnProvider } from "./browser";
 import { APP, emailTo, journeyPeople, stack, TEAM, TEAM_NAME, user, type UserName } from "./stack";

@@ -1,8 +1,8 @@
-// What the suite knows of the deployed stack (STACK_JSON, written by scripts/stack.py)
-// and the few calls it makes outside the browser: ID tokens straight from Cognito's
-// API (to set up data quickly), invitations made through the API, the mail the
-// emulator's SES recorded, the stack's outputs, and SES's reports on an email
-// handed straight to the delivery function.
+// What the suite knows of the deployed stack and of its own team (STACK_JSON, written
+// by `scripts/suite.py create browser`: a team and people of its own, with their ID
+// tokens) and the few calls it makes outside the browser: invitations made through
+// the API (to set up data quickly), the mail the emulator's SES recorded, the stack's
+// outputs, and SES's reports on an email handed straight to the delivery function.
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -12,6 +12,8 @@ import { fileURLToPath } from "node:url";
 export interface StackUser {
   username: string;
   email: string;
+  /** An ID token, as the user gets one signing in (scripts/suite.py mints it; an hour's worth). */
+  token: string;
 }
 
 interface StackJson {
@@ -22,7 +24,6 @@ interface StackJson {
   team: string;
   team_name: string;
   frontend_origin: string;
-  app_client: string;
   password: string;
   users: Record<string, StackUser>;
   ses_messages?: string;
@@ -33,7 +34,7 @@ interface StackJson {
 }
 
 const file = process.env.STACK_JSON;
-if (!file) throw new Error("STACK_JSON is not set: the path of a deployed stack's stack.json (scripts/browser-test sets it)");
+if (!file) throw new Error("STACK_JSON is not set: the path of a suite's file, its team and people on a deployed stack (scripts/browser-test sets it)");
 export const stack = JSON.parse(readFileSync(file, "utf8")) as StackJson;
 export const APP = (process.env.APP_BASE_URL || stack.frontend_origin || "http://localhost:3000").replace(/\/$/, "");
 export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
@@ -48,23 +49,9 @@ export function user(name: UserName): StackUser {
   return u;
 }
 
-/** A fresh ID token from Cognito's InitiateAuth (USER_PASSWORD_AUTH), as an API client would get. */
+/** The user's ID token, for the calls that set up a test (not the browser's sign-in). */
 export async function idToken(name: UserName): Promise<string> {
-  const res = await fetch(stack.endpoint, {
-    method: "POST",
-    headers: {
-      "Content-Type": "application/x-amz-json-1.1",
-      "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth",
-    },
-    body: JSON.stringify({
-      AuthFlow: "USER_PASSWORD_AUTH",
-      ClientId: stack.app_client,
-      AuthParameters: { USERNAME: user(name).username, PASSWORD: stack.password },
-    }),
-  });
-  const body = (await res.json()) as { AuthenticationResult?: { IdToken: string } };
-  if (!body.AuthenticationResult) throw new Error(`InitiateAuth for ${name}: ${res.status} ${JSON.stringify(body)}`);
-  return body.AuthenticationResult.IdToken;
+  return user(name).token;
 }
 
 export interface Invitation {
