@@ -2,8 +2,9 @@
 //! events function is handed, and what a subscriber to its bus receives.
 //!
 //! Lambda polls the stream and hands the function the records exactly as
-//! `GetRecords` returns them; [`StreamReader`] does the polling here. A
-//! subscriber is an SQS queue behind a rule on the bus ([`EventSink`]).
+//! `GetRecords` returns them, those its mapping's filter lets through;
+//! [`StreamReader`] does the polling and the filtering here. A subscriber is an
+//! SQS queue behind a rule on the bus ([`EventSink`]).
 
 use serde_json::{json, Value};
 
@@ -34,11 +35,43 @@ fn call(target: &str, service: &str, body: Value) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{target}: not JSON ({e}): {text}"))
 }
 
+/// The filter patterns of the events function's stream mapping
+/// (template.yaml, `EventsStreamMapping`), parsed.
+pub fn stream_filters() -> Vec<Value> {
+    let template = crate::template::parsed();
+    let criteria = &template["Resources"]["EventsStreamMapping"]["Properties"]["FilterCriteria"]["Filters"];
+    crate::template::list(criteria)
+        .iter()
+        .map(|f| serde_json::from_str(&crate::template::s(&f["Pattern"])).expect("a filter pattern is JSON"))
+        .collect()
+}
+
+/// Whether Lambda hands `record` to the function: no filter, or one whose
+/// pattern it matches (event filtering: every field the pattern names is
+/// present and equal to one of the values listed for it).
+pub fn passes(filters: &[Value], record: &Value) -> bool {
+    filters.is_empty() || filters.iter().any(|pattern| matches(pattern, record))
+}
+
+fn matches(pattern: &Value, value: &Value) -> bool {
+    match pattern {
+        Value::Object(fields) => fields.iter().all(|(k, p)| value.get(k).is_some_and(|v| matches(p, v))),
+        Value::Array(allowed) => allowed.iter().any(|a| {
+            // Operators (prefix, exists, numeric, ...) are not modelled: a
+            // pattern using one must not be read as matching nothing.
+            assert!(!a.is_object(), "filter operator {a} is not modelled by tests/src/changes.rs");
+            a == value
+        }),
+        other => panic!("a filter pattern's values are lists: {other}"),
+    }
+}
+
 /// Reads a table's change stream from where it last stopped.
 pub struct StreamReader {
     stream: String,
     /// The last sequence number read, per shard.
     read: std::collections::BTreeMap<String, String>,
+    filters: Vec<Value>,
 }
 
 impl StreamReader {
@@ -46,11 +79,12 @@ impl StreamReader {
     pub async fn new(dynamo: &aws_sdk_dynamodb::Client, table: &str) -> Self {
         let described = dynamo.describe_table().table_name(table).send().await.expect("the table exists");
         let stream = described.table().and_then(|t| t.latest_stream_arn()).expect("the table has a stream");
-        Self { stream: stream.to_owned(), read: Default::default() }
+        Self { stream: stream.to_owned(), read: Default::default(), filters: stream_filters() }
     }
 
     /// The records written since the last batch, as Lambda hands them over:
-    /// `{"Records": [...]}`.
+    /// `{"Records": [...]}`, those the mapping's filter lets through. A record
+    /// it drops must be one the events function would publish nothing for.
     pub fn batch(&mut self) -> Value {
         const T: &str = "DynamoDBStreams_20120810";
         let described = call(&format!("{T}.DescribeStream"), "dynamodb", json!({"StreamArn": self.stream}));
@@ -80,6 +114,17 @@ impl StreamReader {
                 iterator = page["NextShardIterator"].clone();
             }
         }
+        records.retain(|record| {
+            let passed = passes(&self.filters, record);
+            if !passed {
+                let committed = invitations_core::adapters::dynamo::stream::committed(record);
+                assert!(
+                    committed.as_ref().is_ok_and(Vec::is_empty),
+                    "the stream filter drops a record that publishes ({committed:?}): {record}"
+                );
+            }
+            passed
+        });
         json!({ "Records": records })
     }
 }

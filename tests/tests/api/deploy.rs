@@ -2,9 +2,11 @@
 //! least-privilege roles, the API's edge settings, secrets, observability and the
 //! table's safety settings. A change that weakens any of them fails here.
 
+use serde_json::json;
 use serde_yaml_ng::Value as Yaml;
 use std::collections::{BTreeMap, BTreeSet};
 
+use integration_tests::changes::{passes, stream_filters};
 use integration_tests::template::{functions, list, parsed, render, resources, root, s};
 
 /// Every resource a function may touch. Which actions each function gets is held
@@ -248,7 +250,20 @@ fn every_function_logs_json_to_a_retained_group_and_has_error_and_throttle_alarm
         });
         assert_eq!(watching.count(), 1, "an alarm on {queue}");
     }
-    assert_eq!(alarms.len(), 17, "two per function, the API's 5xx rate, one per dead-letter queue");
+    // Events later than the stream's retention are lost: how far behind the
+    // events function reads it has an alarm too.
+    let iterator_age = alarms.iter().filter(|(_, a)| {
+        let p = &a["Properties"];
+        p["Namespace"] == "AWS/Lambda"
+            && p["MetricName"] == "IteratorAge"
+            && render(&p["Dimensions"]) == "[{Name: FunctionName, Value: !Ref EventsFunction}]"
+    });
+    assert_eq!(iterator_age.count(), 1, "an alarm on the events function's iterator age");
+    assert_eq!(
+        alarms.len(),
+        18,
+        "two per function, the API's 5xx rate, one per dead-letter queue, the stream's iterator age"
+    );
     for (id, a) in &alarms {
         for key in ["AlarmActions", "OKActions"] {
             assert_eq!(
@@ -286,6 +301,27 @@ fn changes_are_published_from_the_stream_with_retries_and_a_dead_letter_queue() 
     );
     // No SAM event source: it would attach a managed policy reading every stream.
     assert!(r["EventsFunction"]["Properties"]["Events"].is_null());
+    // Lambda hands over the records that can publish, and none of the rest
+    // (the tests read the stream through the same filter: changes.rs).
+    let filters = stream_filters();
+    assert!(!filters.is_empty(), "the mapping filters the stream");
+    let record = |event: &str, entity: Option<&str>| {
+        let mut image = json!({"pk": {"S": "TEAM#t"}, "sk": {"S": "x"}});
+        if let Some(entity) = entity {
+            image["entity"] = json!({"S": entity});
+        }
+        match event {
+            "REMOVE" => json!({"eventName": event, "dynamodb": {"OldImage": image}}),
+            _ => json!({"eventName": event, "dynamodb": {"NewImage": image}}),
+        }
+    };
+    for (event, entity) in [("INSERT", "invitation"), ("MODIFY", "invitation"), ("INSERT", "membership")] {
+        assert!(passes(&filters, &record(event, Some(entity))), "{event} {entity} reaches the function");
+    }
+    assert!(passes(&filters, &record("INSERT", Some("ended-membership"))));
+    for (event, entity) in [("MODIFY", None), ("INSERT", Some("team")), ("REMOVE", Some("invitation"))] {
+        assert!(!passes(&filters, &record(event, entity)), "{event} {entity:?} is filtered out");
+    }
     assert_eq!(
         render(&r["EventsFunction"]["Properties"]["Environment"]["Variables"]["EVENT_BUS_NAME"]),
         "!If [CreateEventBus, !Ref EventBus, !Ref EventBusName]"
@@ -326,6 +362,9 @@ fn ses_reports_each_emails_fate_to_the_delivery_function() {
         "[!Ref EmailConfigurationSet]"
     );
     assert_eq!(render(&delivery["DeadLetterQueue"]["TargetArn"]), "!GetAtt DeliveryDeadLetterQueue.Arn");
+    // A burst of reports neither takes the API's concurrency nor is starved by it.
+    let reserved = delivery["ReservedConcurrentExecutions"].as_u64().expect("reserved concurrency");
+    assert!((1..=20).contains(&reserved), "{reserved}");
 }
 
 #[test]
