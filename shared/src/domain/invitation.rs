@@ -187,7 +187,6 @@ pub struct Invitation {
     pub invited_by_email: Option<Email>,
 }
 
-/// Why a transition is refused.
 /// Why an invitation cannot be sent again now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ResendError {
@@ -198,6 +197,7 @@ pub enum ResendError {
     TooSoon(TimeDelta),
 }
 
+/// Why a transition is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
     #[error("the invitation has expired")]
