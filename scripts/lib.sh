@@ -158,17 +158,18 @@ sam_build() {
 # so do fewer than 1,000 requests, an operation no request succeeded on, and
 # one that refused most of the requests the schema allows (scripts/fuzz_reach.py).
 # It acts on the team SUITE_JSON names (scripts/suite.py create ... --pool).
-# Runs from .local/fuzz so that its caches stay out of the work tree; the hooks
+# Runs from .local/fuzz/NAME so that its caches stay out of the work tree; the hooks
 # module is found through PYTHONPATH.
 run_schemathesis() { # URL SUITE_JSON HOOKS_MODULE NAME [schemathesis options]
   local url=$1 suite=$2 hooks=$3 name=$4 generated
   shift 4
   ensure_venv "$ROOT/.venv-fuzz" "$ROOT/scripts/requirements-fuzz.txt"
-  mkdir -p "$STATE/fuzz"
+  # A directory per run: the local and the stack's may run side by side.
+  mkdir -p "$STATE/fuzz/$name"
   rm -f "$STATE/fuzz/$name.ndjson"
   # The hooks (scripts/schemathesis_hooks.py) sign each request as its caller
   # would and steer it to the suite's team and invitations.
-  (cd "$STATE/fuzz" && PYTHONPATH="$ROOT/scripts" SCHEMATHESIS_HOOKS="$hooks" FUZZ_SUITE="$suite" \
+  (cd "$STATE/fuzz/$name" && PYTHONPATH="$ROOT/scripts" SCHEMATHESIS_HOOKS="$hooks" FUZZ_SUITE="$suite" \
     "$ROOT/.venv-fuzz/bin/schemathesis" --config-file "$ROOT/schemathesis.toml" run "$ROOT/docs/openapi.yaml" \
     --url "$url" --checks all --exclude-checks unsupported_method,missing_required_header,use_after_free \
     --max-examples "${FUZZ_EXAMPLES:-100}" --seed "${FUZZ_SEED:-20261128}" \

@@ -104,7 +104,7 @@ def identity_provider():
 
 def upload_code(bin_dir):
     """Each function's binary as `bootstrap` in a zip, in the emulator's S3,
-    stripped of its debug information (a development build's is ~90% of it)."""
+    stripped of any debug information (a development build's is ~90% of it)."""
     s3 = client("s3")
     bucket = "team-invitations-local-code"
     s3.create_bucket(Bucket=bucket)
