@@ -2,6 +2,7 @@
 //! file). Each module is a specification of one area; `World` (tests/src) gives
 //! each test its own table, teams and clock in the emulator at `AWS_ENDPOINT_URL`.
 
+mod authorise_first;
 mod authorization;
 mod batch;
 mod delivery;

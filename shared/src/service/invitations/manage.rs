@@ -82,10 +82,11 @@ impl<S: InvitationStore + MemberStore, K: LinkKeySource> Listing<S, K> {
         team_id: &TeamId,
         id: InvitationId,
     ) -> Result<Vec<HistoryEntry>, Error> {
-        let (membership, found) =
-            tokio::join!(self.store.membership(team_id, &caller.user_id), self.store.history(id));
-        self.ctx.authorize(membership?, Permission::MembersManage)?;
-        let (_, history) = found?.filter(|(inv, _)| &inv.team_id == team_id).ok_or(Error::NotFound)?;
+        // Authorised first: a stranger's request reads nothing of the team's.
+        let membership = self.store.membership(team_id, &caller.user_id).await?;
+        self.ctx.authorize(membership, Permission::MembersManage)?;
+        let found = self.store.history(id).await?;
+        let (_, history) = found.filter(|(inv, _)| &inv.team_id == team_id).ok_or(Error::NotFound)?;
         Ok(history)
     }
 
