@@ -35,7 +35,6 @@ import os
 import secrets
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import zipfile
@@ -103,26 +102,23 @@ def identity_provider():
 
 
 def upload_code(bin_dir):
-    """Each function's binary as `bootstrap` in a zip, in the emulator's S3,
-    stripped of any debug information (a development build's is ~90% of it)."""
+    """Each function's binary (scripts/stack strips them) as `bootstrap` in a
+    zip, in the emulator's S3."""
     s3 = client("s3")
     bucket = "team-invitations-local-code"
     s3.create_bucket(Bucket=bucket)
     locations = {}
     for logical, binary in FUNCTIONS.items():
-        with tempfile.TemporaryDirectory() as tmp:
-            stripped = os.path.join(tmp, "bootstrap")
-            subprocess.run(["strip", "-o", stripped, os.path.join(bin_dir, binary)], check=True)
-            buf = io.BytesIO()
-            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-                info = zipfile.ZipInfo("bootstrap")
-                info.external_attr = 0o755 << 16
-                with open(stripped, "rb") as f:
-                    code = f.read()
-                # The stack runs what AWS would: no development aid compiled in.
-                if b"LOCAL_INSECURE_AUTH" in code:
-                    sys.exit(f"stack: {binary} was built with the `dev` feature; build it alone (cargo build -p {binary})")
-                z.writestr(info, code)
+        with open(os.path.join(bin_dir, binary), "rb") as f:
+            code = f.read()
+        # The stack runs what AWS would: no development aid compiled in.
+        if b"LOCAL_INSECURE_AUTH" in code:
+            sys.exit(f"stack: {binary} was built with the `dev` feature; build it alone (cargo build -p {binary})")
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            info = zipfile.ZipInfo("bootstrap")
+            info.external_attr = 0o755 << 16
+            z.writestr(info, code)
         key = f"{binary}.zip"
         s3.put_object(Bucket=bucket, Key=key, Body=buf.getvalue())
         locations[logical] = {"Bucket": bucket, "Key": key}
