@@ -107,6 +107,9 @@ def delivery_journey(api, s, tok, invitations):
     kinds = [(h["type"], h.get("emailDelivery")) for h in (body or {}).get("history", [])]
     check("its history: invited by the owner, then the bounce", status == 200 and kinds == [("invitation.created", None), ("invitation.delivery_changed", "bounced")] and body["history"][0]["actor"] == s["users"]["owner"]["sub"], f"{status} {body}")
     check("a member may not read the history: 403", api.call("GET", history, tok["member"])[0] == 403)
+    check("a bounced invitation offers no resend", "resend" not in listed.get("actions", ["resend"]), f"{listed}")
+    status, body, _ = api.call("POST", f"{invitations}/{inv['id']}/resend", tok["owner"])
+    check("nor is it resent: 409 recipient_unreachable, bounced", (status, (body or {}).get("code"), (body or {}).get("reason")) == (409, "recipient_unreachable", "bounced"), f"{status} {body}")
     status, _, _ = api.call("POST", f"{invitations}/{inv['id']}/withdraw", tok["owner"])
     check("the manager withdraws it (to invite the right address)", status == 200)
     return inv["id"]

@@ -79,6 +79,7 @@ pub fn context(config: &Config) -> Arc<Context> {
         branding: config.branding.clone(),
         trust_unverified_email: config.trust_unverified_email,
         limits: config.limits,
+        emails_per_recipient_per_day: config.emails_per_recipient_per_day,
     };
     Context::new(Arc::new(SystemClock), RoleCatalog::builtin(), settings)
 }

@@ -25,6 +25,11 @@ pub const DEFAULT_MAX_OPEN_INVITATIONS: i64 = 500;
 pub const MAX_OPEN_INVITATIONS_RANGE: std::ops::RangeInclusive<i64> = 1..=100_000;
 pub const DEFAULT_MAX_EMAILS_PER_HOUR: i64 = 100;
 pub const MAX_EMAILS_PER_HOUR_RANGE: std::ops::RangeInclusive<i64> = 1..=1_000;
+/// The cap on emails to one mailbox per UTC day, by every team together
+/// (`domain::Limit::EmailsPerRecipientPerDay`): two invitations sent in full
+/// (`domain::MAX_SENDS` each).
+pub const DEFAULT_MAX_EMAILS_PER_RECIPIENT_PER_DAY: i64 = 10;
+pub const MAX_EMAILS_PER_RECIPIENT_PER_DAY_RANGE: std::ops::RangeInclusive<i64> = 1..=100;
 
 pub fn default_limits() -> TeamLimits {
     TeamLimits {
@@ -80,6 +85,8 @@ pub struct Config {
     pub trust_unverified_email: bool,
     /// `MAX_OPEN_INVITATIONS`, `MAX_EMAILS_PER_HOUR`: per team.
     pub limits: TeamLimits,
+    /// `MAX_EMAILS_PER_RECIPIENT_PER_DAY`: per mailbox, every team together.
+    pub emails_per_recipient_per_day: u32,
     /// `SES_CONFIGURATION_SET`: the set the emails are sent with, whose event
     /// destination reports their delivery (none: no delivery feedback).
     pub ses_configuration_set: Option<String>,
@@ -158,6 +165,11 @@ impl Config {
         let max_open =
             bounded("MAX_OPEN_INVITATIONS", DEFAULT_MAX_OPEN_INVITATIONS, MAX_OPEN_INVITATIONS_RANGE);
         let per_hour = bounded("MAX_EMAILS_PER_HOUR", DEFAULT_MAX_EMAILS_PER_HOUR, MAX_EMAILS_PER_HOUR_RANGE);
+        let per_recipient = bounded(
+            "MAX_EMAILS_PER_RECIPIENT_PER_DAY",
+            DEFAULT_MAX_EMAILS_PER_RECIPIENT_PER_DAY,
+            MAX_EMAILS_PER_RECIPIENT_PER_DAY_RANGE,
+        );
         let limits = match (max_open, per_hour) {
             (Some(o), Some(h)) => Some(TeamLimits { max_open: o as u32, emails_per_hour: h as u32 }),
             _ => None,
@@ -216,6 +228,7 @@ impl Config {
             cooldown,
             trust_unverified_email,
             limits,
+            per_recipient,
         ) {
             (
                 Some(table_name),
@@ -226,6 +239,7 @@ impl Config {
                 Some(c),
                 Some(trust_unverified_email),
                 Some(limits),
+                Some(per_recipient),
             ) if problems.is_empty() => Ok(Self {
                 table_name,
                 sender_email,
@@ -237,6 +251,7 @@ impl Config {
                 branding,
                 trust_unverified_email,
                 limits,
+                emails_per_recipient_per_day: per_recipient as u32,
                 ses_configuration_set,
                 #[cfg(feature = "dev")]
                 local_insecure_auth,
@@ -270,6 +285,7 @@ mod tests {
         assert_eq!(c.history_retention, TimeDelta::days(90));
         assert_eq!(c.resend_cooldown, TimeDelta::seconds(60));
         assert_eq!(c.limits, TeamLimits { max_open: 500, emails_per_hour: 100 });
+        assert_eq!(c.emails_per_recipient_per_day, 10);
         assert_eq!(c.branding, Branding::default());
         assert_eq!(c.app_base_url, "https://app.example.com");
         assert_eq!(c.sender_email.as_str(), "invites@example.com");
@@ -311,6 +327,8 @@ mod tests {
             ("TRUST_UNVERIFIED_EMAIL", "yes"),
             ("MAX_OPEN_INVITATIONS", "0"),
             ("MAX_EMAILS_PER_HOUR", "1001"),
+            ("MAX_EMAILS_PER_RECIPIENT_PER_DAY", "0"),
+            ("MAX_EMAILS_PER_RECIPIENT_PER_DAY", "101"),
         ] {
             let mut vars = GOOD.to_vec();
             vars.push((name, value));
@@ -321,6 +339,7 @@ mod tests {
         vars.extend([("INVITATION_EXPIRY_SECONDS", "2592000"), ("HISTORY_RETENTION_DAYS", "3650")]);
         vars.push(("TRUST_UNVERIFIED_EMAIL", "true"));
         vars.extend([("MAX_OPEN_INVITATIONS", "100000"), ("MAX_EMAILS_PER_HOUR", "1")]);
+        vars.push(("MAX_EMAILS_PER_RECIPIENT_PER_DAY", "100"));
         vars.extend([
             ("PRODUCT_NAME", " Acme Cloud "),
             ("LOGO_URL", "https://cdn.example.com/logo.png"),
@@ -341,6 +360,7 @@ mod tests {
         );
         assert!(c.trust_unverified_email);
         assert_eq!(c.limits, TeamLimits { max_open: 100_000, emails_per_hour: 1 });
+        assert_eq!(c.emails_per_recipient_per_day, 100);
         assert!(!config(GOOD).unwrap().trust_unverified_email, "off unless set");
     }
 

@@ -1,7 +1,7 @@
 //! The one error type use cases return. `http::problem` is the only place that
 //! turns it into a status code and a problem document.
 
-use crate::domain::{Limit, ResendError, Status, TransitionError};
+use crate::domain::{Limit, ResendError, Status, TransitionError, Unreachable};
 
 /// One field that failed validation, for 422 responses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +54,12 @@ pub enum Error {
     /// Sent again too soon after the last send; retry after this long.
     #[error("sent too recently; retry in {0} s")]
     ResendTooSoon(u64),
+    /// The invitation sent its most emails (`domain::MAX_SENDS`); waiting does not help.
+    #[error("the invitation was sent as many times as it may be")]
+    ResendLimit,
+    /// The last email bounced permanently or was marked as spam.
+    #[error("the last email was {0}")]
+    RecipientUnreachable(Unreachable),
     /// A per-team limit (`domain::TeamLimits`) is reached; retry after this
     /// many seconds.
     #[error("the team's {} limit is reached; retry in {} s", .0.as_str(), .1)]
@@ -118,6 +124,8 @@ impl From<ResendError> for Error {
             ResendError::TooSoon(wait) => {
                 Error::ResendTooSoon((wait.num_milliseconds().max(0) as u64).div_ceil(1000))
             }
+            ResendError::SendLimit => Error::ResendLimit,
+            ResendError::Unreachable(why) => Error::RecipientUnreachable(why),
         }
     }
 }

@@ -105,6 +105,7 @@ fn service_with(mode: RuleMode, rules: &[&Rule], roles: RoleCatalog) -> Services
             branding: crate::mail::Branding::default(),
             trust_unverified_email: false,
             limits: crate::config::default_limits(),
+            emails_per_recipient_per_day: crate::config::DEFAULT_MAX_EMAILS_PER_RECIPIENT_PER_DAY as u32,
         },
     );
     Services {

@@ -96,6 +96,10 @@ pub struct Options {
     pub keys_min_refresh: std::time::Duration,
     /// Each team's limits (the defaults: far above what a test sends).
     pub limits: TeamLimits,
+    /// The team's name (the longest a test needs, to measure its items).
+    pub team_name: &'static str,
+    /// Emails per mailbox per day (the default; every world has its own table).
+    pub emails_per_recipient_per_day: u32,
     /// The table has its change stream (`World::streamed`). Off by default:
     /// moto copies a whole table, stream records included, for every
     /// transaction, so a long-lived stream makes each write slower.
@@ -111,6 +115,8 @@ impl Default for Options {
             link_secret: SECRET,
             keys_min_refresh: invitations_core::adapters::secrets::MIN_REFRESH,
             limits: config::default_limits(),
+            emails_per_recipient_per_day: config::DEFAULT_MAX_EMAILS_PER_RECIPIENT_PER_DAY as u32,
+            team_name: "Acme Rockets",
             stream: false,
         }
     }
@@ -152,7 +158,7 @@ impl World {
             (user("owner"), user("admin"), user("member"), user("outsider"));
         let team = format!("team-{tag}");
         let other_team = format!("other-{tag}");
-        seed_team(&store, &team, "Acme Rockets", &owner, start_time()).await;
+        seed_team(&store, &team, options.team_name, &owner, start_time()).await;
         add_member(&store, &team, &admin, "administrator").await;
         add_member(&store, &team, &member, "member").await;
         seed_team(&store, &other_team, "Globex", &outsider, start_time()).await;
@@ -257,7 +263,7 @@ impl World {
     pub fn team_value(&self) -> Team {
         Team {
             id: TeamId::parse(&self.team).unwrap(),
-            name: TeamName::parse("Acme Rockets").unwrap(),
+            name: TeamName::parse(self.options.team_name).unwrap(),
             created_at: start_time(),
         }
     }
@@ -366,6 +372,7 @@ pub fn handlers(
             branding: invitations_core::mail::Branding::default(),
             trust_unverified_email: options.trust_unverified_email,
             limits: options.limits,
+            emails_per_recipient_per_day: options.emails_per_recipient_per_day,
         },
     );
     let mailer = SesMailer::new(clients.ses.clone(), Email::parse(options.sender).unwrap(), None);

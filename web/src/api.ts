@@ -110,8 +110,12 @@ export interface Problem {
   errors?: { field: string; message: string }[];
   /** Seconds, from a Retry-After header (429 resend_too_soon and rate_limited, 503). */
   retryAfter?: number;
-  /** With rate_limited: which of the team's limits was reached. */
-  limit?: "openInvitations" | "emailsPerHour";
+  /** With rate_limited: which limit was reached (the team's, or the address's per day). */
+  limit?: "openInvitations" | "emailsPerHour" | "emailsPerRecipientPerDay";
+  /** With resend_limit_reached: how many emails one invitation sends. */
+  maxSends?: number;
+  /** With recipient_unreachable: what happened to the last email. */
+  reason?: "bounced" | "complained";
 }
 
 export type Result<T> = { ok: true; status: number; data: T } | { ok: false; status: number; problem: Problem };

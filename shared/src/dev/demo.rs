@@ -8,7 +8,7 @@ use crate::domain::{
     Email, Invitation, InvitationId, Membership, Permission, RoleCatalog, RoleName, SendLog, Team, TeamId,
     TeamName, UserId,
 };
-use crate::ports::{CreateError, InsertError, InvitationStore, MemberStore, TeamStore};
+use crate::ports::{CreateError, InsertError, InvitationStore, MemberStore, SendQuota, TeamStore};
 
 /// The link-signing secret of local development (`scripts/dev`); never deployed.
 pub const LOCAL_LINK_SECRET: &str = "local-development-only-secret-0123456789";
@@ -90,16 +90,21 @@ pub async fn seed<S: InvitationStore + MemberStore + TeamStore>(
         let slot =
             sends.claim(sent, limits.emails_per_hour, 0).map_err(|_| "the demo exceeds the hourly limit")?;
         let purge_at = invitation.purge_at(retention);
-        store.insert_invitation(&invitation, &managers, now, purge_at, slot, limits.max_open).await.map_err(
-            |e| match e {
+        let quota = SendQuota {
+            slot,
+            per_recipient_per_day: crate::config::DEFAULT_MAX_EMAILS_PER_RECIPIENT_PER_DAY as u32,
+        };
+        store
+            .insert_invitation(&invitation, &managers, now, purge_at, quota, limits.max_open)
+            .await
+            .map_err(|e| match e {
                 InsertError::AlreadyInvited | InsertError::AlreadyMember => {
                     format!("{email} is already invited or a member")
                 }
                 InsertError::Forbidden => "the demo owner may not invite".to_owned(),
                 InsertError::Limit(e) => format!("the demo exceeds the team's limits: {e}"),
                 InsertError::Store(e) => e.to_string(),
-            },
-        )?;
+            })?;
     }
     Ok(())
 }

@@ -39,6 +39,17 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The mailbox the address delivers to, for limits per recipient: the
+    /// `+tag` of the local part removed (`ada+1@x` and `ada+2@x` reach one
+    /// person at most providers), so tags cannot multiply a cap.
+    pub fn mailbox(&self) -> String {
+        let (local, domain) = self.0.split_once('@').unwrap_or((&self.0, ""));
+        match local.split_once('+') {
+            Some((base, _)) if !base.is_empty() => format!("{base}@{domain}"),
+            _ => self.0.clone(),
+        }
+    }
 }
 
 impl fmt::Display for Email {
@@ -70,6 +81,15 @@ fn is_domain(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mailbox_is_the_address_without_its_tag() {
+        let mailbox = |raw| Email::parse(raw).unwrap().mailbox();
+        assert_eq!(mailbox("Ada+Work@Example.com"), "ada@example.com");
+        assert_eq!(mailbox("ada+a+b@example.com"), "ada@example.com");
+        assert_eq!(mailbox("ada@example.com"), "ada@example.com");
+        assert_eq!(mailbox("+ada@example.com"), "+ada@example.com", "no mailbox name left: kept whole");
+    }
 
     #[test]
     fn addresses_are_trimmed_and_lowercased() {

@@ -187,6 +187,12 @@ pub struct Invitation {
     pub invited_by_email: Option<Email>,
 }
 
+/// The most emails one invitation sends over its life: the first and four
+/// resends. Resending renews the validity, so without a cap an invitation
+/// need never end, and one address could be mailed from the operator's sender
+/// indefinitely. It also bounds the invitation's history, and so its item.
+pub const MAX_SENDS: u32 = 5;
+
 /// Why an invitation cannot be sent again now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ResendError {
@@ -195,6 +201,40 @@ pub enum ResendError {
     /// Sent less than the cooldown ago; this long until it may be.
     #[error("sent too recently to send again")]
     TooSoon(TimeDelta),
+    /// Sent `MAX_SENDS` times already; waiting does not help.
+    #[error("sent as many times as an invitation may be")]
+    SendLimit,
+    /// The last email bounced permanently or was marked as spam: sending
+    /// again would not reach the person, and would count against the sender.
+    #[error("the last email was {0}")]
+    Unreachable(Unreachable),
+}
+
+/// What the last email's fate says about sending another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unreachable {
+    /// A permanent bounce: the address does not exist or refuses mail.
+    Bounced,
+    /// The recipient marked it as spam.
+    Complained,
+}
+
+impl Unreachable {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unreachable::Bounced => "bounced",
+            Unreachable::Complained => "complained",
+        }
+    }
+}
+
+impl std::fmt::Display for Unreachable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Unreachable::Bounced => "bounced permanently",
+            Unreachable::Complained => "marked as spam",
+        })
+    }
 }
 
 /// Why a transition is refused.
@@ -244,6 +284,12 @@ impl Invitation {
         cooldown: TimeDelta,
     ) -> Result<Self, ResendError> {
         self.ensure_open(now)?;
+        if let Some(why) = self.unreachable() {
+            return Err(ResendError::Unreachable(why));
+        }
+        if self.sends() >= MAX_SENDS {
+            return Err(ResendError::SendLimit);
+        }
         let ready_at = self.sent_at + cooldown;
         if now < ready_at {
             return Err(ResendError::TooSoon(ready_at - now));
@@ -256,6 +302,20 @@ impl Invitation {
             bounce: None,
             ..self.clone()
         })
+    }
+
+    /// How many emails it has sent: the first, and one per resend.
+    pub fn sends(&self) -> u32 {
+        self.link_generation.saturating_add(1)
+    }
+
+    /// Whether the last email's fate rules out another (`ResendError::Unreachable`).
+    pub fn unreachable(&self) -> Option<Unreachable> {
+        match (self.email_delivery, self.bounce) {
+            (EmailDelivery::Complained, _) => Some(Unreachable::Complained),
+            (EmailDelivery::Bounced, Some(BounceType::Permanent)) => Some(Unreachable::Bounced),
+            _ => None,
+        }
     }
 
     pub fn status_at(&self, now: DateTime<Utc>) -> Status {
@@ -331,6 +391,44 @@ mod tests {
 
     fn user(s: &str) -> UserId {
         UserId::parse(s).unwrap()
+    }
+
+    #[test]
+    fn an_invitation_sends_at_most_max_sends_emails() {
+        let cooldown = TimeDelta::seconds(60);
+        let mut at = t("2026-03-01T12:00:00Z");
+        let mut inv = invitation(at);
+        for _ in 1..MAX_SENDS {
+            at += cooldown;
+            inv = inv.resend(at, week(), cooldown).unwrap();
+        }
+        assert_eq!(inv.sends(), MAX_SENDS);
+        assert_eq!(inv.resend(at + TimeDelta::days(1), week(), cooldown), Err(ResendError::SendLimit));
+        assert!(inv.accept(user("ada"), at).is_ok(), "the last link still answers");
+    }
+
+    #[test]
+    fn no_resend_once_the_last_email_bounced_permanently_or_was_marked_as_spam() {
+        let at = t("2026-03-01T12:00:00Z");
+        let later = at + TimeDelta::hours(1);
+        let cooldown = TimeDelta::seconds(60);
+        let with = |delivery, bounce| Invitation { email_delivery: delivery, bounce, ..invitation(at) };
+        let refused = |inv: Invitation| inv.resend(later, week(), cooldown).err();
+        assert_eq!(
+            refused(with(EmailDelivery::Bounced, Some(BounceType::Permanent))),
+            Some(ResendError::Unreachable(Unreachable::Bounced))
+        );
+        assert_eq!(
+            refused(with(EmailDelivery::Complained, None)),
+            Some(ResendError::Unreachable(Unreachable::Complained))
+        );
+        for delivery in
+            [EmailDelivery::Sent, EmailDelivery::Delivered, EmailDelivery::Delayed, EmailDelivery::Failed]
+        {
+            assert_eq!(refused(with(delivery, None)), None, "{delivery:?}");
+        }
+        assert_eq!(refused(with(EmailDelivery::Bounced, Some(BounceType::Transient))), None);
+        assert_eq!(refused(with(EmailDelivery::Bounced, Some(BounceType::Undetermined))), None);
     }
 
     #[test]

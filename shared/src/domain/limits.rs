@@ -35,6 +35,10 @@ pub struct TeamLimits {
 pub enum Limit {
     OpenInvitations,
     EmailsPerHour,
+    /// The deployment's cap on emails to one mailbox per UTC day, whichever
+    /// teams send them: no team, nor several together, can mail one person
+    /// without end from the operator's sender.
+    EmailsPerRecipientPerDay,
 }
 
 impl Limit {
@@ -42,8 +46,20 @@ impl Limit {
         match self {
             Limit::OpenInvitations => "openInvitations",
             Limit::EmailsPerHour => "emailsPerHour",
+            Limit::EmailsPerRecipientPerDay => "emailsPerRecipientPerDay",
         }
     }
+}
+
+/// The UTC day a send at `now` counts in, for the cap per recipient.
+pub fn send_day(now: DateTime<Utc>) -> chrono::NaiveDate {
+    now.date_naive()
+}
+
+/// How long from `now` until the next UTC day, when a recipient's count starts again.
+pub fn until_next_day(now: DateTime<Utc>) -> TimeDelta {
+    let next = send_day(now).succ_opt().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc());
+    next.map_or(TimeDelta::days(1), |next| next - now)
 }
 
 /// The times of a team's recent sends, by slot.
@@ -163,6 +179,15 @@ mod tests {
         let mut log = SendLog::new(vec![Some(at(0)), Some(at(0)), Some(at(0))]);
         assert!(log.claim(at(1), 2, 0).is_err());
         assert_eq!(log.claim(at(1), 4, 1).map(|s| s.index), Ok(3));
+    }
+
+    #[test]
+    fn a_recipients_day_ends_at_utc_midnight() {
+        let now = DateTime::parse_from_rfc3339("2026-03-01T23:59:30Z").unwrap().to_utc();
+        assert_eq!(until_next_day(now), TimeDelta::seconds(30));
+        assert_eq!(send_day(now).to_string(), "2026-03-01");
+        let midnight = DateTime::parse_from_rfc3339("2026-03-02T00:00:00Z").unwrap().to_utc();
+        assert_eq!(until_next_day(midnight), TimeDelta::days(1));
     }
 
     #[test]

@@ -18,9 +18,12 @@ pub use history::{Change, HistoryEntry};
 pub use ids::{InvalidId, InvitationId, TeamId, UserId};
 pub use invitation::{
     EmailDelivery, Invitation, ResendError, Resolution, Status, TransitionError, UnknownEmailDelivery,
-    UnknownStatus,
+    UnknownStatus, Unreachable, MAX_SENDS,
 };
-pub use limits::{retry_after_seconds, Limit, SendLog, SendSlot, TeamLimits, RELEASE_GRACE, SEND_WINDOW};
+pub use limits::{
+    retry_after_seconds, send_day, until_next_day, Limit, SendLog, SendSlot, TeamLimits, RELEASE_GRACE,
+    SEND_WINDOW,
+};
 pub use locale::{InvalidLocale, Locale};
 pub use role::{InvalidRoleName, Permission, Role, RoleCatalog, RoleError, RoleName};
 pub use team::{EndReason, EndedMembership, InvalidTeamName, Membership, Team, TeamName};

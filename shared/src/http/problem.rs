@@ -5,7 +5,7 @@ use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Response};
 use serde_json::{json, Value};
 
-use crate::domain::Limit;
+use crate::domain::{Limit, Unreachable, MAX_SENDS};
 use crate::error::Error;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -118,6 +118,27 @@ pub fn describe(err: &Error) -> Problem {
                 &format!("This invitation was just sent; it can be sent again in {seconds} s."),
             )
         },
+        Error::ResendLimit => Problem {
+            extra: vec![("maxSends", json!(MAX_SENDS))],
+            ..p(
+                StatusCode::CONFLICT,
+                "resend_limit_reached",
+                "Sent as often as it may be",
+                &format!("This invitation was sent {MAX_SENDS} times, the most one invitation is sent. Copy its link and share it another way."),
+            )
+        },
+        Error::RecipientUnreachable(why) => Problem {
+            extra: vec![("reason", json!(why.as_str()))],
+            ..p(
+                StatusCode::CONFLICT,
+                "recipient_unreachable",
+                "The address does not take these emails",
+                match why {
+                    Unreachable::Bounced => "The last email to this address bounced permanently: the address does not exist or refuses mail. Check it, and invite the right one.",
+                    Unreachable::Complained => "The recipient marked the last invitation email as spam, so no more are sent to them. Share the link another way if they still want it.",
+                },
+            )
+        },
         Error::RateLimited(limit, seconds) => Problem {
             headers: vec![(header::RETRY_AFTER, seconds.to_string())],
             extra: vec![("retryAfterSeconds", json!(seconds)), ("limit", json!(limit.as_str()))],
@@ -131,6 +152,9 @@ pub fn describe(err: &Error) -> Problem {
                     ),
                     Limit::EmailsPerHour => format!(
                         "The team has sent as many invitation emails this hour as it may; retry in {seconds} s."
+                    ),
+                    Limit::EmailsPerRecipientPerDay => format!(
+                        "This address has been sent as many invitation emails today as it may be; retry in {seconds} s."
                     ),
                 },
             )
@@ -221,6 +245,8 @@ mod tests {
             (Error::NotOpen(Status::Accepted), 409, "invitation_not_open"),
             (Error::Expired, 410, "invitation_expired"),
             (Error::ResendTooSoon(42), 429, "resend_too_soon"),
+            (Error::ResendLimit, 409, "resend_limit_reached"),
+            (Error::RecipientUnreachable(Unreachable::Complained), 409, "recipient_unreachable"),
             (Error::RateLimited(Limit::EmailsPerHour, 42), 429, "rate_limited"),
             (Error::Validation(vec![]), 422, "validation_failed"),
             (Error::unavailable("throttled"), 503, "unavailable"),
@@ -246,6 +272,8 @@ mod tests {
                 | Error::NotOpen(_)
                 | Error::Expired
                 | Error::ResendTooSoon(_)
+                | Error::ResendLimit
+                | Error::RecipientUnreachable(_)
                 | Error::RateLimited(..)
                 | Error::Validation(_)
                 | Error::Unavailable(_)

@@ -5,9 +5,9 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use std::future::Future;
 
-use super::{LimitRefusal, StoreError};
+use super::{LimitRefusal, SendQuota, StoreError};
 use crate::domain::{
-    Email, HistoryEntry, Invitation, InvitationId, Membership, RoleName, SendSlot, Status, TeamId, UserId,
+    Email, HistoryEntry, Invitation, InvitationId, Membership, RoleName, Status, TeamId, UserId,
 };
 use crate::time::{format_timestamp, parse_timestamp};
 
@@ -98,14 +98,16 @@ pub trait InvitationStore: Send + Sync {
     /// has an open (unexpired at `now`) invitation for the email, or a member with
     /// it, or when its inviter does not hold one of `inviter_roles` in the team at
     /// that moment, or when the team has `max_open` open invitations counted or
-    /// `slot` is no longer free. Counts it open and records its send in `slot`.
+    /// `quota.slot` is no longer free, or when the address had its most emails
+    /// of the day. Counts it open and records its send in the slot and in the
+    /// address's day.
     fn insert_invitation(
         &self,
         invitation: &Invitation,
         inviter_roles: &[RoleName],
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
-        slot: SendSlot,
+        quota: SendQuota,
         max_open: u32,
     ) -> impl Future<Output = Result<(), InsertError>> + Send;
 
@@ -148,9 +150,11 @@ pub trait InvitationStore: Send + Sync {
     /// Stores `resent` (the invitation sent again: new generation, sent time and
     /// expiry) and moves its email lock's expiry with it, in one transaction,
     /// only if the stored invitation is open at `now`, still of generation
-    /// `resent.link_generation - 1` (unchanged since it was read), and `by`
-    /// holds one of `manager_roles` in the team at that moment, and `slot` is
-    /// still free; records the send in it.
+    /// `resent.link_generation - 1` (unchanged since it was read; with the cap
+    /// on sends checked on that generation, the cap holds), its last email
+    /// neither bounced permanently nor was marked as spam, `by` holds one of
+    /// `manager_roles` in the team at that moment, the quota's slot is still
+    /// free and the address may be sent another email today; records the send.
     fn resend(
         &self,
         resent: &Invitation,
@@ -158,7 +162,7 @@ pub trait InvitationStore: Send + Sync {
         manager_roles: &[RoleName],
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
-        slot: SendSlot,
+        quota: SendQuota,
     ) -> impl Future<Output = Result<(), ResolveError>> + Send;
 
     /// A team's invitations, newest first, with the statuses as of `now`.

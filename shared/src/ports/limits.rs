@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use std::future::Future;
 
 use super::StoreError;
-use crate::domain::{SendLog, TeamId};
+use crate::domain::{SendLog, SendSlot, TeamId};
 
 /// Why a per-team limit refused a write (see `domain::limits`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -18,6 +18,19 @@ pub enum LimitRefusal {
     /// The team was closed.
     #[error("the team is closed")]
     TeamClosed,
+    /// The address was sent its most emails of the day (by every team together).
+    #[error("the address was sent its most emails of the day")]
+    RecipientDaily,
+}
+
+/// What a send must stay within, decided in its write (`domain::limits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendQuota {
+    /// The team's send slot it takes.
+    pub slot: SendSlot,
+    /// The most emails one mailbox (`Email::mailbox`) may be sent in a UTC
+    /// day, by every team together.
+    pub per_recipient_per_day: u32,
 }
 
 /// A team's use of its limits, as stored.

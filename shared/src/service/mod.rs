@@ -39,6 +39,9 @@ pub struct Settings {
     pub trust_unverified_email: bool,
     /// Each team's open invitations and invitation emails per hour.
     pub limits: TeamLimits,
+    /// The most invitation emails one mailbox is sent in a UTC day, by every
+    /// team together.
+    pub emails_per_recipient_per_day: u32,
 }
 
 /// What every use case shares: the clock, the role catalog, the settings.

@@ -78,6 +78,7 @@ fn context() -> Arc<Context> {
             branding: invitations_core::mail::Branding::default(),
             trust_unverified_email: false,
             limits: config::default_limits(),
+            emails_per_recipient_per_day: config::DEFAULT_MAX_EMAILS_PER_RECIPIENT_PER_DAY as u32,
         },
     )
 }

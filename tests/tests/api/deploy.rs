@@ -339,6 +339,10 @@ fn ses_reports_each_emails_fate_to_the_delivery_function() {
     assert_eq!(render(&invite["SES_CONFIGURATION_SET"]), "!Ref EmailConfigurationSet");
     let destination = &r["EmailEventDestination"]["Properties"];
     assert_eq!(render(&destination["ConfigurationSetName"]), "!Ref EmailConfigurationSet");
+    // Addresses that bounced for good or complained are suppressed by SES itself
+    // (issue 20, M-1): the account's reputation is every team's.
+    let set = &t["Resources"]["EmailConfigurationSet"]["Properties"];
+    assert_eq!(render(&set["SuppressionOptions"]["SuppressedReasons"]), "[BOUNCE, COMPLAINT]");
     let d = &destination["EventDestination"];
     assert_eq!(d["Enabled"], Yaml::Bool(true));
     assert_eq!(render(&d["MatchingEventTypes"]), "[delivery, deliveryDelay, bounce, complaint, reject]");
@@ -370,8 +374,8 @@ fn ses_reports_each_emails_fate_to_the_delivery_function() {
 #[test]
 fn the_templates_bounds_on_settings_are_the_ones_the_functions_enforce() {
     use invitations_core::config::{
-        EXPIRY_SECONDS_RANGE, MAX_EMAILS_PER_HOUR_RANGE, MAX_OPEN_INVITATIONS_RANGE,
-        RESEND_COOLDOWN_SECONDS_RANGE, RETENTION_DAYS_RANGE,
+        EXPIRY_SECONDS_RANGE, MAX_EMAILS_PER_HOUR_RANGE, MAX_EMAILS_PER_RECIPIENT_PER_DAY_RANGE,
+        MAX_OPEN_INVITATIONS_RANGE, RESEND_COOLDOWN_SECONDS_RANGE, RETENTION_DAYS_RANGE,
     };
     let t = parsed();
     for (name, range) in [
@@ -380,6 +384,7 @@ fn the_templates_bounds_on_settings_are_the_ones_the_functions_enforce() {
         ("ResendCooldownSeconds", RESEND_COOLDOWN_SECONDS_RANGE),
         ("MaxOpenInvitations", MAX_OPEN_INVITATIONS_RANGE),
         ("MaxEmailsPerHour", MAX_EMAILS_PER_HOUR_RANGE),
+        ("MaxEmailsPerRecipientPerDay", MAX_EMAILS_PER_RECIPIENT_PER_DAY_RANGE),
     ] {
         let p = &t["Parameters"][name];
         assert_eq!(p["MinValue"].as_i64(), Some(*range.start()), "{name} MinValue");
@@ -398,6 +403,7 @@ fn the_templates_bounds_on_settings_are_the_ones_the_functions_enforce() {
         ("ACCENT_COLOR", "AccentColor"),
         ("MAX_OPEN_INVITATIONS", "MaxOpenInvitations"),
         ("MAX_EMAILS_PER_HOUR", "MaxEmailsPerHour"),
+        ("MAX_EMAILS_PER_RECIPIENT_PER_DAY", "MaxEmailsPerRecipientPerDay"),
     ] {
         assert_eq!(render(&invite[var]), format!("!Ref {param}"), "{var}");
     }

@@ -216,6 +216,13 @@ pub fn ses_report(kind: &str, id: &str, generation: u32) -> Value {
     serde_json::json!({"version": "0", "source": "aws.ses", "detail-type": "Email event", "detail": detail})
 }
 
+/// SES's report of a transient bounce (the address may take mail later).
+pub fn transient_bounce(id: &str, generation: u32) -> Value {
+    let mut report = ses_report("Bounce", id, generation);
+    report["detail"]["bounce"]["bounceType"] = "Transient".into();
+    report
+}
+
 /// The sequence number of the first record of a batch about an `entity` item.
 fn first_with_events(batch: &Value, entity: &str) -> Value {
     batch["Records"]

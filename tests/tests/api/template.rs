@@ -13,8 +13,8 @@ use integration_tests::template::{
 use invitations_core::adapters::dynamo::table::create_table;
 use invitations_core::http::routes::{Op, Route, ROUTES};
 
-/// (name, key schema, projection type) of a secondary index.
-type Index = (String, Vec<(String, String)>, String);
+/// (name, key schema, projection type, projected non-key attributes) of a secondary index.
+type Index = (String, Vec<(String, String)>, String, BTreeSet<String>);
 
 /// (key type, attribute) pairs of a KeySchema, in order.
 fn keys(schema: &Yaml) -> Vec<(String, String)> {
@@ -62,12 +62,20 @@ async fn the_table_the_admin_cli_creates_is_the_one_the_template_declares() {
                     .map(|k| (k.key_type().as_str().into(), k.attribute_name().into()))
                     .collect(),
                 g.projection().and_then(|p| p.projection_type()).unwrap().as_str().to_owned(),
+                g.projection().map(|p| p.non_key_attributes().iter().cloned().collect()).unwrap_or_default(),
             )
         })
         .collect();
     let declared_gsis: BTreeSet<Index> = list(&declared["GlobalSecondaryIndexes"])
         .iter()
-        .map(|g| (s(&g["IndexName"]), keys(&g["KeySchema"]), s(&g["Projection"]["ProjectionType"])))
+        .map(|g| {
+            (
+                s(&g["IndexName"]),
+                keys(&g["KeySchema"]),
+                s(&g["Projection"]["ProjectionType"]),
+                list(&g["Projection"]["NonKeyAttributes"]).iter().map(s).collect(),
+            )
+        })
         .collect();
     assert_eq!(actual_gsis, declared_gsis);
     assert!(table.local_secondary_indexes().is_empty() && declared["LocalSecondaryIndexes"].is_null());

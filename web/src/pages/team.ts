@@ -287,7 +287,9 @@ export async function teamPage(ctx: PageContext): Promise<void> {
         showFormError(
           p.limit === "openInvitations"
             ? `This team has as many open invitations as it may have. Withdraw those no longer needed, then invite ${address}.`
-            : `This team has sent as many invitation emails as it may in an hour. You can invite ${address} ${later}.`,
+            : p.limit === "emailsPerRecipientPerDay"
+              ? `${address} has been sent as many invitation emails today as anyone may be. You can invite them ${later}.`
+              : `This team has sent as many invitation emails as it may in an hour. You can invite ${address} ${later}.`,
         );
         break;
       }
@@ -602,6 +604,13 @@ export async function teamPage(ctx: PageContext): Promise<void> {
       listHeading.focus();
       return;
     }
+    const refusal = resendRefusal(p, inv.email);
+    if (refusal) {
+      live.say(refusal, "error");
+      await load();
+      listHeading.focus();
+      return;
+    }
     live.say(`It could not be sent again: ${problemText(p)}`, "error");
     await load();
     listHeading.focus();
@@ -713,6 +722,25 @@ function deliveryCell(inv: Invitation, acts: Actions): HTMLElement | string {
     why,
     next,
   );
+}
+
+/** Why a resend was refused, in words with what to do instead, for the refusals
+ * that waiting for the cooldown does not explain. */
+function resendRefusal(p: Problem, email: string): string | null {
+  switch (p.code) {
+    case "resend_limit_reached":
+      return `This invitation has been emailed ${p.maxSends ?? "as many"} times, the most one invitation is sent. Copy its link and send it to ${email} another way.`;
+    case "recipient_unreachable":
+      return p.reason === "complained"
+        ? `${email} marked the last invitation email as spam, so no more are sent to them. If they still want to join, copy the link and send it another way.`
+        : `The last email to ${email} bounced: the address does not accept mail, so it is not sent again. Withdraw this invitation and invite the correct address.`;
+    case "rate_limited":
+      return p.limit === "emailsPerRecipientPerDay"
+        ? `${email} has been sent as many invitation emails today as anyone may be. Try again tomorrow, or copy the link.`
+        : `This team has sent as many invitation emails as it may in an hour. Try again later, or copy the link.`;
+    default:
+      return null;
+  }
 }
 
 /** One entry of an invitation's history, in words; actors by address where known. */

@@ -14,19 +14,20 @@ use super::limits::LimitsChange;
 use super::table::{GSI_BY_EMAIL, GSI_BY_STATUS, GSI_BY_TEAM};
 use super::{not_open, position, DynamoStore, MAX_QUERIES_PER_PAGE};
 use crate::domain::{
-    Change as Recorded, Email, HistoryEntry, Invitation, InvitationId, Membership, Resolution, RoleName,
-    SendSlot, Status, TeamId, UserId,
+    BounceType, Change as Recorded, Email, EmailDelivery, HistoryEntry, Invitation, InvitationId, Membership,
+    Resolution, RoleName, Status, TeamId, UserId,
 };
 use crate::ports::{
-    InsertError, InvitationStore, LimitRefusal, ListQuery, Page, PageCursor, ResolveError, StoreError,
+    InsertError, InvitationStore, LimitRefusal, ListQuery, Page, PageCursor, ResolveError, SendQuota,
+    StoreError,
 };
 use crate::time::format_timestamp;
 
 impl DynamoStore {
     /// One transaction: the invitation, the email's lock (free, expired, or held
     /// by `stale`, an invitation known to be answered), "no member has this
-    /// email", "the inviter holds one of `roles`" at that moment, and the
-    /// team's limits.
+    /// email", "the inviter holds one of `roles`" at that moment, the team's
+    /// limits, and the mailbox's emails of the day.
     async fn try_insert(
         &self,
         inv: &Invitation,
@@ -34,7 +35,7 @@ impl DynamoStore {
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
         stale: Option<InvitationId>,
-        (slot, max_open): (SendSlot, u32),
+        (quota, max_open): (SendQuota, u32),
     ) -> Result<Attempt, InsertError> {
         let Some(permitted) = self.holds_role(&inv.team_id, &inv.invited_by, roles)? else {
             return Err(InsertError::Forbidden);
@@ -65,7 +66,8 @@ impl DynamoStore {
             TransactWriteItem::builder().put(lock.build().map_err(build_error)?).build(),
             TransactWriteItem::builder().condition_check(not_member).build(),
             permitted,
-            self.limits_update(&inv.team_id, LimitsChange::invite(max_open, slot, now))?,
+            self.limits_update(&inv.team_id, LimitsChange::invite(max_open, quota.slot, now))?,
+            self.mailbox_day_update(&inv.email, now, quota.per_recipient_per_day)?,
         ];
         match self.send_transaction(items).await {
             Ok(()) => Ok(Attempt::Done(Inserted::Yes)),
@@ -85,6 +87,9 @@ impl DynamoStore {
             Err(Transact::Cancelled(c)) if c.failed(position::INSERT_LIMITS) => {
                 Err(InsertError::Limit(Self::limit_refusal(&c, position::INSERT_LIMITS, Some(max_open))?))
             }
+            Err(Transact::Cancelled(c)) if c.failed(position::INSERT_MAILBOX) => {
+                Err(InsertError::Limit(LimitRefusal::RecipientDaily))
+            }
             // Another transaction held one of the items (real DynamoDB, racing
             // invites of one email): the caller tries once more.
             Err(Transact::Cancelled(c)) if c.conflict() => Ok(Attempt::Conflict),
@@ -102,7 +107,7 @@ impl DynamoStore {
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
         stale: Option<InvitationId>,
-        limits: (SendSlot, u32),
+        limits: (SendQuota, u32),
     ) -> Result<Inserted, InsertError> {
         for _ in 0..2 {
             if let Attempt::Done(inserted) = self.try_insert(inv, roles, now, purge_at, stale, limits).await?
@@ -189,10 +194,10 @@ impl InvitationStore for DynamoStore {
         inviter_roles: &[RoleName],
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
-        slot: SendSlot,
+        quota: SendQuota,
         max_open: u32,
     ) -> Result<(), InsertError> {
-        let limits = (slot, max_open);
+        let limits = (quota, max_open);
         let holder = match self.insert_retrying(inv, inviter_roles, now, purge_at, None, limits).await? {
             Inserted::Yes => return Ok(()),
             Inserted::LockHeldBy(holder) => holder,
@@ -319,7 +324,7 @@ impl InvitationStore for DynamoStore {
         roles: &[RoleName],
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
-        slot: SendSlot,
+        quota: SendQuota,
     ) -> Result<(), ResolveError> {
         let previous = resent
             .link_generation
@@ -333,8 +338,11 @@ impl InvitationStore for DynamoStore {
             .table_name(&self.table)
             .key("pk", s(invitation_pk(resent.id)))
             .key("sk", s(INVITATION_SK))
+            // The cap on sends is checked on the generation read, which the
+            // condition holds; the last email's fate may have arrived since.
             .condition_expression(format!(
-                "{STILL_OPEN} AND teamId = :team{}",
+                "{STILL_OPEN} AND teamId = :team{} AND NOT emailDelivery = :complained \
+                 AND NOT (emailDelivery = :bounced AND {BOUNCE} = :permanent)",
                 changes::generation_condition(previous)
             ))
             // A new send: its delivery starts again from "sent".
@@ -358,6 +366,9 @@ impl InvitationStore for DynamoStore {
                     (":delivery", s(resent.email_delivery.as_str())),
                     (":purge", n(purge_at.timestamp())),
                     (":rank", n(resent.email_delivery.rank().into())),
+                    (":complained", s(EmailDelivery::Complained.as_str())),
+                    (":bounced", s(EmailDelivery::Bounced.as_str())),
+                    (":permanent", s(BounceType::Permanent.as_str())),
                 ])
                 .into_iter()
                 .chain(
@@ -391,7 +402,8 @@ impl InvitationStore for DynamoStore {
             TransactWriteItem::builder().update(invitation).build(),
             TransactWriteItem::builder().update(lock).build(),
             permitted,
-            self.limits_update(&resent.team_id, LimitsChange::resend(slot, now))?,
+            self.limits_update(&resent.team_id, LimitsChange::resend(quota.slot, now))?,
+            self.mailbox_day_update(&resent.email, now, quota.per_recipient_per_day)?,
         ];
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
@@ -405,6 +417,9 @@ impl InvitationStore for DynamoStore {
             }
             Err(Transact::Cancelled(c)) if c.failed(position::RESEND_LIMITS) => {
                 Err(ResolveError::Limit(Self::limit_refusal(&c, position::RESEND_LIMITS, None)?))
+            }
+            Err(Transact::Cancelled(c)) if c.failed(position::RESEND_MAILBOX) => {
+                Err(ResolveError::Limit(LimitRefusal::RecipientDaily))
             }
             Err(Transact::Cancelled(c)) if c.conflict() => Err(ResolveError::NotOpen { current: None }),
             Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),

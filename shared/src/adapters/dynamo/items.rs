@@ -115,6 +115,13 @@ pub(super) fn send_slot_attr(index: usize) -> String {
     format!("{SEND_SLOT_PREFIX}{index}")
 }
 
+/// A mailbox's invitation emails on one UTC day (`domain::Limit::EmailsPerRecipientPerDay`).
+pub(super) fn mailbox_day_key(email: &Email, day: chrono::NaiveDate) -> (String, String) {
+    (format!("MAILBOX#{}", email.mailbox()), format!("DAY#{day}"))
+}
+
+pub(super) const MAILBOX_EMAILS: &str = "emails";
+
 /// On a closed team's item and its limits item.
 pub(super) const CLOSED_AT: &str = "closedAt";
 

@@ -3,14 +3,14 @@
 //! invitations from the count.
 
 use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::errors::{self, build_error, store_error, Transact};
 use super::items::*;
 use super::table::GSI_BY_STATUS;
 use super::{applied, DynamoStore, RELEASE_BATCH, RELEASE_MAX_PAGES};
 use crate::domain::RELEASE_GRACE;
-use crate::domain::{Invitation, SendSlot, Status, TeamId};
+use crate::domain::{send_day, until_next_day, Email, Invitation, SendSlot, Status, TeamId};
 use crate::ports::{LimitRefusal, LimitStore, Released, StoreError, Usage};
 use crate::time::format_timestamp;
 
@@ -52,6 +52,35 @@ impl DynamoStore {
             update = update.condition_expression(conditions.join(" AND "));
         }
         Ok(TransactWriteItem::builder().update(update.build().map_err(build_error)?).build())
+    }
+
+    /// One more email to `email`'s mailbox today, within `per_day` (every
+    /// team's sends together); purged the day after.
+    pub(super) fn mailbox_day_update(
+        &self,
+        email: &Email,
+        now: DateTime<Utc>,
+        per_day: u32,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let day = send_day(now);
+        let (pk, sk) = mailbox_day_key(email, day);
+        let purge = (now + until_next_day(now) + TimeDelta::days(1)).timestamp();
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .condition_expression("attribute_not_exists(#emails) OR #emails < :cap")
+            .update_expression("ADD #emails :one SET entity = :entity, purgeAt = :purge")
+            .expression_attribute_names("#emails", MAILBOX_EMAILS)
+            .set_expression_attribute_values(Some(item([
+                (":cap", n(per_day.into())),
+                (":one", n(1)),
+                (":entity", s("mailbox-day")),
+                (":purge", n(purge)),
+            ])))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 
     /// Which limit refused a write, from the limits item as it was.

@@ -7,6 +7,7 @@
 //! | member email | `TEAM#{team}` | `EMAIL#{email}` | makes "already a member" a condition |
 //! | open-invitation lock | `TEAM#{team}` | `OPEN#{email}` | at most one open invitation per email |
 //! | team limits | `TEAM#{team}` | `LIMITS` | open count, send slots (`domain::limits`) |
+//! | mailbox day | `MAILBOX#{mailbox}` | `DAY#{date}` | invitation emails to one mailbox (`Email::mailbox`) that UTC day, by every team; purged by TTL |
 //! | ended membership | `TEAM#{team}` | `ENDED#{endedAt}#{user}` | who ended it and why, for the change stream; purged by TTL |
 //! | invitation | `INV#{id}` | `INV` | with its `history` (one entry per change, written by that change); `byTeam` index: `gsi1pk` `TEAM#{team}#INV` / `gsi1sk` `{createdAt}#{id}`; `byStatus` index: `gsi1pk` / `gsi2sk` `{status}#{expiresAt or answeredAt}#{id}` |
 //!
@@ -79,6 +80,7 @@ mod position {
     pub const INSERT_NOT_MEMBER: usize = 2;
     pub const INSERT_PERMISSION: usize = 3;
     pub const INSERT_LIMITS: usize = 4;
+    pub const INSERT_MAILBOX: usize = 5;
     /// accept: the invitation's update, then the membership and its email item.
     pub const ACCEPT_INVITATION: usize = 0;
     pub const ACCEPT_MEMBERSHIP: usize = 1;
@@ -96,6 +98,7 @@ mod position {
     pub const RESEND_INVITATION: usize = 0;
     pub const RESEND_PERMISSION: usize = 2;
     pub const RESEND_LIMITS: usize = 3;
+    pub const RESEND_MAILBOX: usize = 4;
     pub const REMOVE_MEMBER_EMAIL: usize = 1;
 }
 

@@ -69,11 +69,12 @@ fn view(
         .map(|keys| keys.sign(invitation.id, invitation.link_generation));
     let link = token.as_ref().map(|t| link(ctx, invitation.id, t));
     // A manager (the only caller given keys) may act on it while it is open;
-    // resend once the cooldown since the last send has passed.
+    // resend when the domain would allow it now (past the cooldown, under the
+    // cap on sends, the last email neither bounced for good nor spam).
+    let resendable =
+        || invitation.resend(now, ctx.settings.invitation_validity, ctx.settings.resend_cooldown).is_ok();
     let actions = match token {
-        Some(_) if now >= invitation.sent_at + ctx.settings.resend_cooldown => {
-            vec![Action::Resend, Action::Withdraw, Action::CopyLink]
-        }
+        Some(_) if resendable() => vec![Action::Resend, Action::Withdraw, Action::CopyLink],
         Some(_) => vec![Action::Withdraw, Action::CopyLink],
         None => vec![],
     };

@@ -12,14 +12,14 @@ use std::time::Instant;
 use super::{failed_send, link, purge_at, view, InvitationView};
 use crate::config::AWS_ATTEMPT_TIMEOUT;
 use crate::domain::{
-    retry_after_seconds, Email, EmailDelivery, Invitation, InvitationId, Limit, LinkKeys, Locale, Membership,
-    Permission, RoleName, SendLog, SendSlot, Team, TeamId, TeamLimits, RELEASE_GRACE,
+    retry_after_seconds, until_next_day, Email, EmailDelivery, Invitation, InvitationId, Limit, LinkKeys,
+    Locale, Membership, Permission, RoleName, SendLog, SendSlot, Team, TeamId, TeamLimits, RELEASE_GRACE,
 };
 use crate::error::Error;
 use crate::mail;
 use crate::ports::{
     DeliveryStore, InsertError, InvitationStore, LimitRefusal, LimitStore, LinkKeySource, MailError, Mailer,
-    MemberStore, OutgoingEmail, ResolveError, TeamStore,
+    MemberStore, OutgoingEmail, ResolveError, SendQuota, TeamStore,
 };
 use crate::service::{Caller, Context};
 
@@ -39,6 +39,11 @@ fn claim(log: &mut SendLog, now: DateTime<Utc>, capacity: u32) -> Result<SendSlo
     let start = (uuid::Uuid::new_v4().as_u128() % u128::from(capacity.max(1))) as usize;
     log.claim(now, capacity, start)
         .map_err(|wait| Error::RateLimited(Limit::EmailsPerHour, retry_after_seconds(wait)))
+}
+
+/// The 429 of an address that was sent its most emails today.
+fn recipient_daily(now: DateTime<Utc>) -> Error {
+    Error::RateLimited(Limit::EmailsPerRecipientPerDay, retry_after_seconds(until_next_day(now)))
 }
 
 /// How many times a send may be written: a refusal because a concurrent
@@ -211,8 +216,9 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
         let mut sends = inviting.sends.lock().await;
         for _ in 0..limit_attempts(self.ctx.settings.limits) {
             let slot = claim(&mut sends, now, emails_per_hour)?;
+            let quota = self.quota(slot);
             let outcome =
-                self.store.insert_invitation(invitation, &managers, now, purge_at, slot, max_open).await;
+                self.store.insert_invitation(invitation, &managers, now, purge_at, quota, max_open).await;
             if !matches!(outcome, Ok(()) | Err(InsertError::Limit(LimitRefusal::SlotTaken(_)))) {
                 sends.unclaim(slot);
             }
@@ -223,6 +229,7 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
                 Err(InsertError::Forbidden) => return Err(Error::Forbidden),
                 Err(InsertError::Store(e)) => return Err(e.into()),
                 Err(InsertError::Limit(LimitRefusal::TeamClosed)) => return Err(Error::TeamClosed),
+                Err(InsertError::Limit(LimitRefusal::RecipientDaily)) => return Err(recipient_daily(now)),
                 Err(InsertError::Limit(LimitRefusal::SlotTaken(log))) => *sends = log,
                 Err(InsertError::Limit(LimitRefusal::TooManyOpen)) => {
                     // Expired invitations stay counted until released: release
@@ -238,6 +245,10 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
             }
         }
         Err(Error::unavailable("invite: the team's limits changed under every attempt"))
+    }
+
+    fn quota(&self, slot: SendSlot) -> SendQuota {
+        SendQuota { slot, per_recipient_per_day: self.ctx.settings.emails_per_recipient_per_day }
     }
 
     /// Sends `email` unless that could leave no time to record a failure before
@@ -294,7 +305,14 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
             let slot = claim(&mut sends, now, self.ctx.settings.limits.emails_per_hour)?;
             match self
                 .store
-                .resend(&resent, &caller.user_id, &managers, now, purge_at(&self.ctx, &resent), slot)
+                .resend(
+                    &resent,
+                    &caller.user_id,
+                    &managers,
+                    now,
+                    purge_at(&self.ctx, &resent),
+                    self.quota(slot),
+                )
                 .await
             {
                 Ok(()) => break,
@@ -332,6 +350,7 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
             ResolveError::Forbidden => return Error::Forbidden,
             ResolveError::AlreadyMember => return Error::internal("a resend refused as already a member"),
             ResolveError::Limit(LimitRefusal::TeamClosed) => return Error::TeamClosed,
+            ResolveError::Limit(LimitRefusal::RecipientDaily) => return recipient_daily(now),
             ResolveError::Limit(_) => {
                 return Error::unavailable("resend: the send slots changed under every attempt")
             }

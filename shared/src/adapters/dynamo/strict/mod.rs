@@ -387,6 +387,31 @@ pub fn item_size(item: &Object) -> usize {
     item.iter().map(|(name, value)| name.len() + value_size(value)).sum()
 }
 
+/// `item_size` of an item as the SDK holds it (a test reading one back).
+pub fn stored_size(
+    item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+) -> usize {
+    item.iter().map(|(name, value)| name.len() + value_size(&wire(value))).sum()
+}
+
+/// A value in DynamoDB's JSON wire form (`{"S": ...}`, `{"L": [...]}`, ...);
+/// of the kinds the service stores (no binaries).
+fn wire(value: &aws_sdk_dynamodb::types::AttributeValue) -> Value {
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    let (kind, inner) = match value {
+        A::S(s) => ("S", Value::from(s.as_str())),
+        A::N(n) => ("N", Value::from(n.as_str())),
+        A::Bool(b) => ("BOOL", Value::from(*b)),
+        A::Null(_) => ("NULL", Value::from(true)),
+        A::Ss(v) => ("SS", v.iter().map(|s| Value::from(s.as_str())).collect()),
+        A::Ns(v) => ("NS", v.iter().map(|s| Value::from(s.as_str())).collect()),
+        A::L(v) => ("L", v.iter().map(wire).collect()),
+        A::M(m) => ("M", Value::Object(m.iter().map(|(k, v)| (k.clone(), wire(v))).collect())),
+        other => panic!("the service stores no {other:?}"),
+    };
+    Value::Object(Map::from_iter([(kind.to_owned(), inner)]))
+}
+
 /// A value's size: a string's UTF-8 bytes, a binary's raw bytes, a number's
 /// one byte per two significant digits plus one, 1 for a boolean or null, a
 /// set's elements, a list's or map's 3 bytes plus one per element plus the
