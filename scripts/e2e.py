@@ -62,6 +62,9 @@ def platform_journey(api, s, tok):
     if s.get("gateway", True):
         check("platform route unsigned: 403 from the gateway", api.call("PUT", path, body=new)[0] == 403)
     check("platform route with a user's token: 403", api.call("PUT", path, tok["owner"], new)[0] == 403)
+    if s.get("platform_stranger"):
+        status, body, _ = api.call("PUT", path, body=new, signed_by=s["platform_stranger"])
+        check("platform route signed by a principal PLATFORM_ROLE_ARNS does not list: 403", (status, (body or {}).get("code")) == (403, "forbidden"), f"{status} {body}")
     status, body, _ = api.call("PUT", path, body=new, signed_by=creds)
     if not check("the platform creates a team: 201", status == 201 and body.get("name") == "Platform Team", f"{status} {body}"):
         return

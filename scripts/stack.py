@@ -212,17 +212,18 @@ def seed(admin, table, users):
         run("add-member", "--team-id", TEAM, "--user-id", u["sub"], "--email", u["email"], "--role", u["role"])
 
 
-def platform_credentials(region):
-    """An IAM user standing for the platform's role, with an access key that
-    signs its calls to the team routes (docs/deploy.md has the policy it needs in
-    AWS; the emulator resolves the key but verifies neither signature nor policy)."""
+def iam_user(name, region):
+    """An IAM user with an access key that signs calls to the team routes, and
+    its ARN (the caller API Gateway's IAM authorizer names; docs/deploy.md has
+    the policy it needs in AWS; the emulator resolves the key but verifies
+    neither signature nor policy)."""
     iam = client("iam")
     try:
-        iam.create_user(UserName="platform")
+        arn = iam.create_user(UserName=name)["User"]["Arn"]
     except iam.exceptions.EntityAlreadyExistsException:
-        pass
-    key = iam.create_access_key(UserName="platform")["AccessKey"]
-    return {"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"], "region": region}
+        arn = iam.get_user(UserName=name)["User"]["Arn"]
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return arn, {"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"], "region": region}
 
 
 def main():
@@ -242,6 +243,10 @@ def main():
     client("secretsmanager").create_secret(Name=secret_name, SecretString=secrets.token_urlsafe(48))
     client("sesv2").create_email_identity(EmailIdentity=SENDER)
     code = upload_code(args.bin_dir)
+    # The platform (standing for its role), the one principal the platform
+    # routes admit; and another principal of the account, which they refuse.
+    platform_arn, platform = iam_user("platform", region)
+    _, stranger = iam_user("not-the-platform", region)
     parameters = {
         "Architecture": "x86_64" if os.uname().machine == "x86_64" else "arm64",
         "JwtIssuer": f"https://cognito-idp.{region}.amazonaws.com/{pool}",
@@ -250,6 +255,7 @@ def main():
         "SenderEmail": SENDER,
         "AppBaseUrl": FRONTEND,
         "LinkSigningSecretName": secret_name,
+        "PlatformRoleArns": platform_arn,
     }
     started = time.monotonic()
     deploy(template_for_emulator(code), parameters)
@@ -283,7 +289,8 @@ def main():
         "other_app_client": other,
         "gateway": True,
         "ses_messages": f"{endpoint}/_ministack/ses/messages",
-        "platform": platform_credentials(region),
+        "platform": platform,
+        "platform_stranger": stranger,
         # The subscriber's queue, read without receiving (the emulator's peek),
         # and where SES's reports reach the delivery function (as EventBridge
         # invokes it; the emulator's SES does not publish them itself).

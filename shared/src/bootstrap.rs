@@ -142,7 +142,14 @@ pub fn respond(config: &Config, sdk: &SdkConfig) -> Respond {
 }
 
 pub fn platform(config: &Config, sdk: &SdkConfig) -> Platform {
-    PlatformFunction { teams: Teams::new(store(config, sdk), context(config)), auth: auth(config) }
+    if config.platform_principals.is_empty() {
+        tracing::warn!("PLATFORM_ROLE_ARNS lists no one: every platform route answers 403");
+    }
+    PlatformFunction {
+        teams: Teams::new(store(config, sdk), context(config)),
+        auth: auth(config),
+        principals: config.platform_principals.clone(),
+    }
 }
 
 /// An HTTP function's instance. The configuration is read and checked at

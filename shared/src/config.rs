@@ -2,7 +2,7 @@
 
 use chrono::TimeDelta;
 
-use crate::domain::{Email, TeamLimits};
+use crate::domain::{Email, PlatformPrincipals, TeamLimits};
 use crate::mail::Branding;
 
 pub const DEFAULT_EXPIRY_SECONDS: i64 = 7 * 24 * 60 * 60;
@@ -87,6 +87,9 @@ pub struct Config {
     pub limits: TeamLimits,
     /// `MAX_EMAILS_PER_RECIPIENT_PER_DAY`: per mailbox, every team together.
     pub emails_per_recipient_per_day: u32,
+    /// `PLATFORM_ROLE_ARNS`: who may run the platform's routes (platform
+    /// function; unset: no one), beyond API Gateway's IAM check.
+    pub platform_principals: PlatformPrincipals,
     /// `SES_CONFIGURATION_SET`: the set the emails are sent with, whose event
     /// destination reports their delivery (none: no delivery feedback).
     pub ses_configuration_set: Option<String>,
@@ -125,6 +128,15 @@ impl Config {
         };
 
         let sender_email = sender.and_then(|raw| match Email::parse(&raw) {
+            // The emails go out from the parsed (lowercased) address, and the
+            // template's IAM condition (`ses:FromAddress`) compares it exactly
+            // with the parameter: both must be the same string.
+            Ok(_) if raw.trim().chars().any(|c| c.is_ascii_uppercase()) => {
+                problems.push(format!(
+                    "SENDER_EMAIL must be lowercase (the SES permission compares it exactly), got {raw:?}"
+                ));
+                None
+            }
             Ok(e) => Some(e),
             Err(e) => {
                 problems.push(format!("SENDER_EMAIL is not a valid address: {e}"));
@@ -216,6 +228,14 @@ impl Config {
                 ));
             }
         }
+        let platform_principals =
+            match PlatformPrincipals::parse(lookup("PLATFORM_ROLE_ARNS").as_deref().unwrap_or_default()) {
+                Ok(p) => p,
+                Err(e) => {
+                    problems.push(format!("PLATFORM_ROLE_ARNS: {e}"));
+                    PlatformPrincipals::default()
+                }
+            };
         #[cfg(feature = "dev")]
         let local_insecure_auth = lookup(LOCAL_INSECURE_AUTH).as_deref() == Some("1");
 
@@ -252,6 +272,7 @@ impl Config {
                 trust_unverified_email,
                 limits,
                 emails_per_recipient_per_day: per_recipient as u32,
+                platform_principals,
                 ses_configuration_set,
                 #[cfg(feature = "dev")]
                 local_insecure_auth,
@@ -273,7 +294,7 @@ mod tests {
 
     const GOOD: &[(&str, &str)] = &[
         ("TABLE_NAME", "invitations"),
-        ("SENDER_EMAIL", "Invites@Example.com"),
+        ("SENDER_EMAIL", " invites@example.com "),
         ("APP_BASE_URL", "https://app.example.com/"),
         ("LINK_SIGNING_SECRET_ID", "invitations/link-signing-secret"),
     ];
@@ -327,6 +348,8 @@ mod tests {
             ("TRUST_UNVERIFIED_EMAIL", "yes"),
             ("MAX_OPEN_INVITATIONS", "0"),
             ("MAX_EMAILS_PER_HOUR", "1001"),
+            ("SENDER_EMAIL", "Invites@Example.com"),
+            ("PLATFORM_ROLE_ARNS", "arn:aws:iam::123456789012:role/p,platform"),
             ("MAX_EMAILS_PER_RECIPIENT_PER_DAY", "0"),
             ("MAX_EMAILS_PER_RECIPIENT_PER_DAY", "101"),
         ] {

@@ -112,7 +112,12 @@ fn service_with(mode: RuleMode, rules: &[&Rule], roles: RoleCatalog) -> Services
         sending: Sending::new(store.clone(), NoMail, keys(), ctx.clone()),
         answering: Answering::new(store.clone(), keys(), ctx.clone()),
         withdrawing: Withdrawing::new(store.clone(), ctx.clone()),
-        platform: PlatformFunction { teams: Teams::new(store, ctx), auth: AuthMode::Authorizer },
+        platform: PlatformFunction {
+            teams: Teams::new(store, ctx),
+            auth: AuthMode::Authorizer,
+            principals: crate::domain::PlatformPrincipals::parse("arn:aws:iam::123456789012:role/platform")
+                .unwrap(),
+        },
     }
 }
 
@@ -379,7 +384,7 @@ async fn closing_a_team_ends_its_memberships_in_requests_dynamodb_accepts() {
     let close =
         crate::http::fixtures::ApiRequest::new("DELETE", "/platform/teams/{teamId}", "/platform/teams/acme")
             .path_param("teamId", "acme")
-            .iam("arn:aws:iam::123456789012:role/platform")
+            .iam("arn:aws:sts::123456789012:assumed-role/platform/scripted")
             .request();
     let resp = svc.platform.handle(close).await;
     let body: serde_json::Value = match resp.body() {

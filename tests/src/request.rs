@@ -14,6 +14,11 @@ use invitations_core::bootstrap;
 use invitations_core::config::Config;
 use invitations_core::http::fixtures::ApiRequest;
 
+/// The role the tests' platform runs as (`PLATFORM_ROLE_ARNS`), and the
+/// caller API Gateway names for one of its sessions.
+pub const PLATFORM_ROLE: &str = "arn:aws:iam::123456789012:role/platform";
+pub const PLATFORM_SESSION: &str = "arn:aws:sts::123456789012:assumed-role/platform/tests";
+
 /// The token in an invitation link.
 pub fn token_of(link: &str) -> String {
     link.split_once("?token=").expect("link has a token").1.to_owned()
@@ -130,6 +135,12 @@ impl Call {
             other => panic!("no platform route answers {other}"),
         };
         Self::op(op, &[("teamId", team)])
+    }
+
+    /// Signed by the platform (a session of `PLATFORM_ROLE`), as the gateway's
+    /// IAM authorizer passes it on.
+    pub fn by_platform(self) -> Self {
+        self.signed_by(PLATFORM_SESSION)
     }
 
     /// Signed by this IAM principal, as the gateway's IAM authorizer passes it on.

@@ -14,7 +14,7 @@ use invitations_core::adapters::ses::SesMailer;
 use invitations_core::clock::{Clock, ManualClock, SystemClock};
 use invitations_core::config;
 use invitations_core::domain::{
-    Email, Membership, RoleCatalog, RoleName, Team, TeamId, TeamLimits, TeamName, UserId,
+    Email, Membership, PlatformPrincipals, RoleCatalog, RoleName, Team, TeamId, TeamLimits, TeamName, UserId,
 };
 use invitations_core::http::{
     AuthMode, InviteFunction, ListFunction, PlatformFunction, RespondFunction, WithdrawFunction,
@@ -390,7 +390,11 @@ pub fn handlers(
             auth,
         },
         respond: RespondFunction { answering: Answering::new(store.clone(), keys(), ctx.clone()), auth },
-        platform: PlatformFunction { teams: Teams::new(store, ctx), auth },
+        platform: PlatformFunction {
+            teams: Teams::new(store, ctx),
+            auth,
+            principals: PlatformPrincipals::parse(crate::request::PLATFORM_ROLE).unwrap(),
+        },
     }
 }
 

@@ -8,6 +8,7 @@ mod ids;
 mod invitation;
 mod limits;
 mod locale;
+mod principals;
 mod role;
 mod team;
 mod token;
@@ -25,6 +26,7 @@ pub use limits::{
     SEND_WINDOW,
 };
 pub use locale::{InvalidLocale, Locale};
+pub use principals::{InvalidPrincipal, PlatformPrincipals};
 pub use role::{InvalidRoleName, Permission, Role, RoleCatalog, RoleError, RoleName};
 pub use team::{EndReason, EndedMembership, InvalidTeamName, Membership, Team, TeamName};
 pub use token::{LinkKeys, LinkSigner, LinkToken, MIN_SECRET_LEN};

@@ -6,6 +6,7 @@ use lambda_http::{Body, Request, Response};
 
 use super::routes::{Function, Op};
 use super::{invitations, logged, members, resolve, teams, AuthMode};
+use crate::domain::PlatformPrincipals;
 use crate::error::Error;
 use crate::ports::{InvitationStore, LinkKeySource, Mailer, MemberStore, TeamStore};
 use crate::service::invitations::{Answering, Listing, Sending, SendingStore, Withdrawing};
@@ -107,18 +108,21 @@ impl<S: InvitationStore, K: LinkKeySource> RespondFunction<S, K> {
 pub struct PlatformFunction<S> {
     pub teams: Teams<S>,
     pub auth: AuthMode,
+    /// Who may call it (`PLATFORM_ROLE_ARNS`).
+    pub principals: PlatformPrincipals,
 }
 
 impl<S: TeamStore + MemberStore + InvitationStore> PlatformFunction<S> {
     pub async fn handle(&self, req: Request) -> Response<Body> {
         let route = resolve(Function::Platform, &req);
         logged(route, req.method(), async {
-            let (t, auth, req) = (&self.teams, self.auth, &req);
+            let access = teams::Access { auth: self.auth, principals: &self.principals };
+            let (t, req) = (&self.teams, &req);
             match route.ok_or(Error::NoSuchRoute)?.op {
-                Op::GetTeam => teams::get(t, auth, req).await,
-                Op::CreateTeam => teams::create(t, auth, req).await,
-                Op::RenameTeam => teams::rename(t, auth, req).await,
-                Op::CloseTeam => teams::close(t, auth, req).await,
+                Op::GetTeam => teams::get(t, access, req).await,
+                Op::CreateTeam => teams::create(t, access, req).await,
+                Op::RenameTeam => teams::rename(t, access, req).await,
+                Op::CloseTeam => teams::close(t, access, req).await,
                 _ => Err(Error::NoSuchRoute),
             }
         })

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::routes::Op;
 use super::{identity, json_response, request, views, AuthMode};
-use crate::domain::{Email, TeamId, TeamName, UserId};
+use crate::domain::{Email, PlatformPrincipals, TeamId, TeamName, UserId};
 use crate::error::{Error, FieldError};
 use crate::ports::{InvitationStore, MemberStore, TeamStore};
 use crate::service::teams::{NewTeam, PlatformCaller, Teams};
@@ -29,25 +29,42 @@ struct TeamBody {
     owner: Option<TeamOwnerBody>,
 }
 
-/// Platform routes answer only a service the IAM authorizer verified: a
-/// user's token is no credential here.
-fn platform_caller(req: &Request, auth: AuthMode) -> Result<PlatformCaller, Error> {
-    identity::platform_caller(req, auth).ok_or(Error::Forbidden)
+/// Who may call the platform's routes: how identity is read, and the
+/// principals admitted beyond API Gateway's IAM check.
+#[derive(Debug, Clone, Copy)]
+pub struct Access<'a> {
+    pub auth: AuthMode,
+    pub principals: &'a PlatformPrincipals,
+}
+
+/// Platform routes answer only a service the IAM authorizer verified, and
+/// only one the deployment lists (`PLATFORM_ROLE_ARNS`): any other principal
+/// of the account allowed `execute-api:Invoke` gets 403. A user's token is no
+/// credential here. (A `dev` build's unverified callers are not listed.)
+fn platform_caller(req: &Request, access: Access<'_>) -> Result<PlatformCaller, Error> {
+    let caller = identity::platform_caller(req, access.auth).ok_or(Error::Forbidden)?;
+    match access.auth {
+        AuthMode::Authorizer if !access.principals.admit(&caller.principal) => {
+            tracing::warn!(principal = %caller.principal, "a platform route refused a principal PLATFORM_ROLE_ARNS does not list");
+            Err(Error::Forbidden)
+        }
+        _ => Ok(caller),
+    }
 }
 
 /// The caller and the team the request names (every platform route has both).
-fn caller_and_team(req: &Request, auth: AuthMode, op: Op) -> Result<(PlatformCaller, TeamId), Error> {
-    let caller = platform_caller(req, auth)?;
+fn caller_and_team(req: &Request, access: Access<'_>, op: Op) -> Result<(PlatformCaller, TeamId), Error> {
+    let caller = platform_caller(req, access)?;
     Ok((caller, request::team_id(req, op)?))
 }
 
 /// `GET /platform/teams/{teamId}`
 pub(super) async fn get<S: PlatformStore>(
     teams: &Teams<S>,
-    auth: AuthMode,
+    access: Access<'_>,
     req: &Request,
 ) -> Result<Response<Body>, Error> {
-    let (caller, team) = caller_and_team(req, auth, Op::GetTeam)?;
+    let (caller, team) = caller_and_team(req, access, Op::GetTeam)?;
     json_response(StatusCode::OK, views::team(&teams.platform_team(&caller, &team).await?))
 }
 
@@ -55,10 +72,10 @@ pub(super) async fn get<S: PlatformStore>(
 /// 201 when this call created it, 200 when it existed.
 pub(super) async fn create<S: PlatformStore>(
     teams: &Teams<S>,
-    auth: AuthMode,
+    access: Access<'_>,
     req: &Request,
 ) -> Result<Response<Body>, Error> {
-    let (caller, team) = caller_and_team(req, auth, Op::CreateTeam)?;
+    let (caller, team) = caller_and_team(req, access, Op::CreateTeam)?;
     let body: TeamBody = request::json_body(req)?;
     let new = parse_new_team(team, body)?;
     let (record, created) = teams.create_team(&caller, new).await?;
@@ -69,10 +86,10 @@ pub(super) async fn create<S: PlatformStore>(
 /// `PATCH /platform/teams/{teamId}` with `{"name"}`
 pub(super) async fn rename<S: PlatformStore>(
     teams: &Teams<S>,
-    auth: AuthMode,
+    access: Access<'_>,
     req: &Request,
 ) -> Result<Response<Body>, Error> {
-    let (caller, team) = caller_and_team(req, auth, Op::RenameTeam)?;
+    let (caller, team) = caller_and_team(req, access, Op::RenameTeam)?;
     let body: TeamBody = request::json_body(req)?;
     let mut errors = Vec::new();
     let name = team_name(body.name.as_deref(), &mut errors).ok_or(Error::Validation(errors))?;
@@ -83,10 +100,10 @@ pub(super) async fn rename<S: PlatformStore>(
 /// `DELETE /platform/teams/{teamId}`
 pub(super) async fn close<S: PlatformStore>(
     teams: &Teams<S>,
-    auth: AuthMode,
+    access: Access<'_>,
     req: &Request,
 ) -> Result<Response<Body>, Error> {
-    let (caller, team) = caller_and_team(req, auth, Op::CloseTeam)?;
+    let (caller, team) = caller_and_team(req, access, Op::CloseTeam)?;
     json_response(StatusCode::OK, views::closed(&teams.close_team(&caller, &team).await?))
 }
 

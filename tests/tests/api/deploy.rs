@@ -408,6 +408,9 @@ fn the_templates_bounds_on_settings_are_the_ones_the_functions_enforce() {
         assert_eq!(render(&invite[var]), format!("!Ref {param}"), "{var}");
     }
     assert_eq!(t["Parameters"]["AccentColor"]["AllowedPattern"].as_str(), Some("^#[0-9a-fA-F]{6}$"));
+    // The sender the SES permission names is the one the functions send from:
+    // lowercase on both sides (issue 20, L-8; the functions refuse capitals too).
+    assert_eq!(t["Parameters"]["SenderEmail"]["AllowedPattern"].as_str(), Some(r"^[^A-Z\s@]+@[^A-Z\s@]+$"));
 }
 
 #[test]
@@ -467,4 +470,19 @@ fn samconfig_has_dev_and_prod_with_every_required_parameter() {
     }
     assert_eq!(stacks.len(), 2, "dev and prod are different stacks");
     assert_eq!(config["prod"]["deploy"]["parameters"]["confirm_changeset"].as_bool(), Some(true));
+}
+
+#[test]
+fn the_platform_function_admits_only_the_listed_principals() {
+    let t = parsed();
+    let platform = &t["Resources"]["PlatformFunction"]["Properties"]["Environment"]["Variables"];
+    assert_eq!(render(&platform["PLATFORM_ROLE_ARNS"]), "!Ref PlatformRoleArns");
+    // No one until the operator names the platform's role.
+    assert_eq!(t["Parameters"]["PlatformRoleArns"]["Default"], Yaml::String(String::new()));
+    for (binary, id, function) in functions(&t) {
+        if binary != "platform" {
+            let vars = &function["Properties"]["Environment"]["Variables"];
+            assert!(vars["PLATFORM_ROLE_ARNS"].is_null(), "{id}");
+        }
+    }
 }

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use integration_tests::{sent_emails, Call, Resp, User, World};
 
-const PLATFORM: &str = "arn:aws:iam::123456789012:role/platform";
+use integration_tests::request::PLATFORM_SESSION as PLATFORM;
 
 async fn platform(w: &World, method: &'static str, team: &str, body: Option<Value>) -> Resp {
     let call = Call::platform(method, team).signed_by(PLATFORM);
@@ -76,8 +76,19 @@ async fn only_a_service_the_iam_authorizer_verified_may_call_the_platform_routes
         let unsigned = w.call(Call::platform(method, &w.team).json(body.clone())).await;
         assert_eq!((unsigned.status, unsigned.code()), (403, "forbidden"), "{method}");
         // Even the team's own owner, signed in: a user's token is no credential here.
-        let user = w.call(Call::platform(method, &w.team).json(body).by(&w.owner)).await;
+        let user = w.call(Call::platform(method, &w.team).json(body.clone()).by(&w.owner)).await;
         assert_eq!((user.status, user.code()), (403, "forbidden"), "{method}");
+        // Other principals of the account that IAM lets invoke the API: not the
+        // platform unless PLATFORM_ROLE_ARNS lists them (issue 20, L-3).
+        for other in [
+            "arn:aws:sts::123456789012:assumed-role/platform-admin/x",
+            "arn:aws:sts::123456789012:assumed-role/ci-deployer/x",
+            "arn:aws:iam::123456789012:user/platform",
+            "arn:aws:sts::210987654321:assumed-role/platform/x",
+        ] {
+            let signed = w.call(Call::platform(method, &w.team).json(body.clone()).signed_by(other)).await;
+            assert_eq!((signed.status, signed.code()), (403, "forbidden"), "{method} by {other}");
+        }
     }
     let team = platform(&w, "GET", &w.team, None).await;
     assert_eq!((team.body["name"].as_str(), team.body["closedAt"].is_null()), (Some("Acme Rockets"), true));

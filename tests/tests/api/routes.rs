@@ -71,7 +71,7 @@ async fn a_team_whose_id_is_me_lists_its_invitations_and_my_invitations_stay_min
     let created = w
         .call(
             Call::platform("PUT", "me")
-                .signed_by("arn:aws:iam::123456789012:role/platform")
+                .by_platform()
                 .json(json!({"name": "Team Me", "owner": {"userId": w.owner.sub, "email": w.owner.email}})),
         )
         .await;
