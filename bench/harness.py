@@ -206,12 +206,18 @@ def withdraw_event(ev, inv_id):
 
 # ---- measurements ------------------------------------------------------------
 
-def ses_delivery_report(inv_id):
+def ses_delivery_report(inv_id, email):
     """SES's Delivery event for an invitation's first email, as EventBridge hands it over."""
-    return {"version": "0", "source": "aws.ses", "detail-type": "Email Delivered", "detail": {
+    return {"version": "0", "source": "aws.ses", "account": ACCOUNT, "detail-type": "Email Delivered", "detail": {
         "eventType": "Delivery", "delivery": {"timestamp": "2026-11-30T10:00:01.000Z"},
-        "mail": {"timestamp": "2026-11-30T10:00:00.000Z", "messageId": "bench",
-                 "tags": {"invitationId": [inv_id], "linkGeneration": ["0"]}}}}
+        "mail": {"timestamp": "2026-11-30T10:00:00.000Z", "messageId": "bench", "destination": [email],
+                 "tags": {"invitationId": [inv_id], "linkGeneration": ["0"],
+                          "ses:configuration-set": [CONFIGURATION_SET]}}}}
+
+
+# The account and configuration set the delivery function takes reports from.
+ACCOUNT = "123456789012"
+CONFIGURATION_SET = "bench"
 
 
 def aws_json(target, service, body):
@@ -263,6 +269,10 @@ def run(args):
         "MAX_EMAILS_PER_HOUR": "1000",
         # The events function publishes to the emulator's default bus.
         "EVENT_BUS_NAME": "default",
+        "STACK_ACCOUNT_ID": ACCOUNT,
+        "SES_CONFIGURATION_SET": CONFIGURATION_SET,
+        # The role the example platform requests are signed by (requests/).
+        "PLATFORM_ROLE_ARNS": "arn:aws:iam::123456789012:role/platform-teams",
     }
     results = {name: {"size": os.path.getsize(path)} for name, path in bins.items()}
 
@@ -319,7 +329,7 @@ def run(args):
     for _ in warm("platform", [(ev["platform-get"], 200)] * 100):
         pass
     # SES's delivery report on each invitation sent above (the function answers null).
-    for _ in warm("delivery", [(ses_delivery_report(inv_id), None) for inv_id, _, _ in invited]):
+    for _ in warm("delivery", [(ses_delivery_report(inv_id, email), None) for inv_id, _, email in invited]):
         pass
     # The table's change stream as Lambda hands it over: 100 batches of 10
     # records, each published to EventBridge (no record left unpublished).

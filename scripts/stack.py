@@ -296,6 +296,9 @@ def main():
         # invokes it; the emulator's SES does not publish them itself).
         "events_received": f"{endpoint}/_ministack/sqs/messages?QueueUrl={urllib.parse.quote(subscriber, safe='')}",
         "event_bus": outputs["EventBusName"],
+        # Where the delivery function takes reports from (it drops others).
+        "account": platform_arn.split(":")[4],
+        "ses_configuration_set": outputs["EmailConfigurationSetName"],
         "delivery_invoke": f"{endpoint}/2015-03-31/functions/{outputs['DeliveryFunctionName']}/invocations",
     }
     with open(args.out, "w") as f:

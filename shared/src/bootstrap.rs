@@ -22,7 +22,7 @@ use crate::service::invitations::{Answering, Listing, Sending, Withdrawing};
 use crate::service::members::Members;
 use crate::service::teams::Teams;
 use crate::service::{Context, Settings};
-use crate::triggers::ses::DeliveryTrigger;
+use crate::triggers::ses::{DeliveryTrigger, Origin};
 use crate::triggers::stream::EventsTrigger;
 
 /// Each HTTP function as production wires it: only the clients its routes use.
@@ -176,49 +176,66 @@ impl<F> Instance<F> {
     }
 }
 
-/// The instance of a function no client calls (`triggers`): one setting
+/// The instance of a function no client calls (`triggers`): its settings
 /// read at start-up, the function built with its SDK client by the first event.
-pub struct BackgroundInstance<F> {
-    setting: String,
-    build: fn(&SdkConfig, String) -> F,
+pub struct BackgroundInstance<F, C> {
+    settings: C,
+    build: fn(&SdkConfig, &C) -> F,
     function: tokio::sync::OnceCell<F>,
 }
 
-impl<F> BackgroundInstance<F> {
-    fn from_env(name: &str, build: fn(&SdkConfig, String) -> F) -> Result<Self, lambda_http::Error> {
-        Ok(Self { setting: required_env(name)?, build, function: tokio::sync::OnceCell::new() })
+impl<F, C> BackgroundInstance<F, C> {
+    fn new(settings: C, build: fn(&SdkConfig, &C) -> F) -> Self {
+        Self { settings, build, function: tokio::sync::OnceCell::new() }
     }
 
     pub async fn function(&self) -> &F {
-        self.function.get_or_init(|| async { (self.build)(&sdk_config().await, self.setting.clone()) }).await
+        self.function.get_or_init(|| async { (self.build)(&sdk_config().await, &self.settings) }).await
     }
 }
 
 /// The `events` function: `EVENT_BUS_NAME`, the bus (name or ARN) events are
 /// published to.
-pub fn events_instance() -> Result<BackgroundInstance<EventsTrigger<EventBridgePublisher>>, lambda_http::Error>
-{
-    BackgroundInstance::from_env("EVENT_BUS_NAME", |sdk, bus| {
-        EventsTrigger::new(EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(sdk), bus))
-    })
+pub fn events_instance(
+) -> Result<BackgroundInstance<EventsTrigger<EventBridgePublisher>, String>, lambda_http::Error> {
+    let bus = required_env(&["EVENT_BUS_NAME"])?.remove(0);
+    Ok(BackgroundInstance::new(bus, |sdk, bus| {
+        EventsTrigger::new(EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(sdk), bus.clone()))
+    }))
 }
 
-/// The `delivery` function: `TABLE_NAME`, the invitations table.
-pub fn delivery_instance() -> Result<BackgroundInstance<DeliveryTrigger<DynamoStore>>, lambda_http::Error> {
-    BackgroundInstance::from_env("TABLE_NAME", |sdk, table| {
-        DeliveryTrigger::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table))
-    })
+/// The `delivery` function: `TABLE_NAME`, the invitations table; and where the
+/// reports it applies come from: `STACK_ACCOUNT_ID` and `SES_CONFIGURATION_SET`.
+pub fn delivery_instance(
+) -> Result<BackgroundInstance<DeliveryTrigger<DynamoStore>, (String, Origin)>, lambda_http::Error> {
+    let [table, account, configuration_set]: [String; 3] =
+        required_env(&["TABLE_NAME", "STACK_ACCOUNT_ID", "SES_CONFIGURATION_SET"])?
+            .try_into()
+            .expect("three names, three values");
+    Ok(BackgroundInstance::new((table, Origin { account, configuration_set }), |sdk, (table, origin)| {
+        DeliveryTrigger::new(
+            DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table.clone()),
+            origin.clone(),
+        )
+    }))
 }
 
-fn required_env(name: &str) -> Result<String, lambda_http::Error> {
-    match std::env::var(name).ok().filter(|v| !v.trim().is_empty()) {
-        Some(v) => Ok(v),
-        None => {
-            let e = crate::config::ConfigError(vec![format!("{name} is required but not set")]);
-            tracing::error!("{e}");
-            Err(e.into())
-        }
+/// The values of `names`, or one error naming every one not set.
+fn required_env(names: &[&str]) -> Result<Vec<String>, lambda_http::Error> {
+    let values: Vec<Option<String>> =
+        names.iter().map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty())).collect();
+    let missing: Vec<String> = names
+        .iter()
+        .zip(&values)
+        .filter(|(_, v)| v.is_none())
+        .map(|(name, _)| format!("{name} is required but not set"))
+        .collect();
+    if missing.is_empty() {
+        return Ok(values.into_iter().flatten().collect());
     }
+    let e = crate::config::ConfigError(missing);
+    tracing::error!("{e}");
+    Err(e.into())
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use invitations_core::service::invitations::{Answering, Listing, Sending, Withdr
 use invitations_core::service::members::Members;
 use invitations_core::service::teams::Teams;
 use invitations_core::service::{Context, Settings};
-use invitations_core::triggers::ses::DeliveryTrigger;
+use invitations_core::triggers::ses::{DeliveryTrigger, Origin};
 use invitations_core::triggers::stream::EventsTrigger;
 
 use crate::changes::{EventSink, StreamReader};
@@ -48,6 +48,11 @@ impl User {
         json!({ "sub": self.sub, "email": self.email, "email_verified": "true" })
     }
 }
+
+/// The account the tests' events come from, and the SES configuration set
+/// their emails are sent with (what the delivery function accepts).
+pub const ACCOUNT: &str = "123456789012";
+pub const CONFIGURATION_SET: &str = "invitations";
 
 pub struct World {
     pub handlers: Arc<Api>,
@@ -222,7 +227,10 @@ impl World {
 
     /// The delivery function as Lambda runs it, on this world's table.
     pub fn delivery_function(&self) -> DeliveryTrigger<DynamoStore> {
-        DeliveryTrigger::new(DynamoStore::new(self.clients.dynamo.clone(), self.store.table_name()))
+        DeliveryTrigger::new(
+            DynamoStore::new(self.clients.dynamo.clone(), self.store.table_name()),
+            Origin { account: ACCOUNT.into(), configuration_set: CONFIGURATION_SET.into() },
+        )
     }
 
     /// This world's table's change stream, from its start.

@@ -31,6 +31,9 @@ interface StackJson {
   stack?: string;
   /** The delivery function's name, if stack.json has it (else the stack's output DeliveryFunctionName). */
   delivery_function?: string;
+  /** The stack's account and SES configuration set: the delivery function applies only their reports. */
+  account?: string;
+  ses_configuration_set?: string;
 }
 
 const file = process.env.STACK_JSON;
@@ -263,6 +266,16 @@ export function deliveryFunctionName(): Promise<string> {
   return deliveryFunction;
 }
 
+let configurationSet: Promise<string> | null = null;
+
+/** The SES configuration set the stack sends with (its output EmailConfigurationSetName). */
+function configurationSetName(): Promise<string> {
+  configurationSet ??= stack.ses_configuration_set
+    ? Promise.resolve(stack.ses_configuration_set)
+    : stackOutput("EmailConfigurationSetName");
+  return configurationSet;
+}
+
 export type SesReport = "Bounce" | "Delivery";
 
 /** Makes SES's report on an invitation's email arrive as it does in AWS: an
@@ -293,7 +306,7 @@ export async function sesReport(
     "detail-type": report === "Bounce" ? "Email Bounced" : "Email Delivered",
     time: now,
     region: stack.region,
-    account: "000000000000",
+    account: stack.account ?? "000000000000",
     resources: [],
     detail: {
       eventType: report,
@@ -306,7 +319,7 @@ export async function sesReport(
         tags: {
           invitationId: [invitation.id],
           linkGeneration: [String(opts.generation ?? 0)],
-          "ses:configuration-set": ["x"],
+          "ses:configuration-set": [await configurationSetName()],
         },
       },
     },

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{EmailDelivery, InvitationId};
+use super::{Email, EmailDelivery, InvitationId};
 
 /// SES's bounce types: a permanent bounce means the address is wrong (or
 /// suppressed), so sending again will not help; a transient one may pass later.
@@ -41,6 +41,9 @@ pub struct DeliveryFeedback {
     pub bounce: Option<BounceType>,
     /// When SES says it happened.
     pub at: DateTime<Utc>,
+    /// The address the email went to: a report applies only to the invitation
+    /// of that address (a forged or misrouted one cannot mark another's).
+    pub recipient: Email,
 }
 
 impl DeliveryFeedback {
@@ -65,6 +68,7 @@ mod tests {
             delivery,
             bounce: None,
             at: Utc::now(),
+            recipient: Email::parse("ada@example.com").unwrap(),
         };
         // Every order of the reports one email can get ends at the same status.
         let reports = [Delayed, Delivered, Complained];

@@ -23,11 +23,12 @@ async fn history(w: &World, id: &str) -> Vec<serde_json::Value> {
 #[tokio::test]
 async fn a_bounce_shows_as_bounced_in_the_list_and_in_the_invitations_history() {
     let w = World::new().await;
-    let (id, _) = w.invited(&w.email("typo"), "member").await;
+    let typo = w.email("typo");
+    let (id, _) = w.invited(&typo, "member").await;
     assert_eq!(listed(&w, &id).await["emailDelivery"], "sent");
     assert!(listed(&w, &id).await.get("bounceType").is_none());
 
-    let applied = w.delivery_function().handle(&ses_report("Bounce", &id, 0)).await.unwrap();
+    let applied = w.delivery_function().handle(&ses_report("Bounce", &id, &typo, 0)).await.unwrap();
     assert_eq!(applied, Applied::Recorded);
     let inv = listed(&w, &id).await;
     assert_eq!((&inv["emailDelivery"], &inv["bounceType"]), (&"bounced".into(), &"permanent".into()));
@@ -51,8 +52,9 @@ async fn a_bounce_shows_as_bounced_in_the_list_and_in_the_invitations_history() 
 async fn reports_arriving_out_of_order_never_move_the_status_back() {
     let w = World::new().await;
     let delivery = w.delivery_function();
-    let (id, _) = w.invited(&w.email("ada"), "member").await;
-    let report = |kind: &str| ses_report(kind, &id, 0);
+    let ada = w.email("ada");
+    let (id, _) = w.invited(&ada, "member").await;
+    let report = |kind: &str| ses_report(kind, &id, &ada, 0);
 
     // The delivery arrives before the delay that preceded it.
     assert_eq!(delivery.handle(&report("Delivery")).await.unwrap(), Applied::Recorded);
@@ -72,9 +74,10 @@ async fn reports_arriving_out_of_order_never_move_the_status_back() {
 async fn a_resend_starts_its_emails_status_afresh_and_reports_on_the_earlier_send_no_longer_apply() {
     let w = World::new().await;
     let delivery = w.delivery_function();
-    let (id, _) = w.invited(&w.email("ada"), "member").await;
+    let ada = w.email("ada");
+    let (id, _) = w.invited(&ada, "member").await;
     // (A permanent bounce would rule out the resend: `resend.rs`.)
-    delivery.handle(&transient_bounce(&id, 0)).await.unwrap();
+    delivery.handle(&transient_bounce(&id, &ada, 0)).await.unwrap();
     w.clock.advance(chrono::TimeDelta::minutes(5));
     let resent = w.call(Call::resend(&w.team, &id).by(&w.owner)).await;
     assert_eq!(resent.status, 200, "{}", resent.body);
@@ -84,9 +87,9 @@ async fn a_resend_starts_its_emails_status_afresh_and_reports_on_the_earlier_sen
     assert!(inv.get("bounceType").is_none(), "the new send has not bounced");
 
     // A late report about the first email is not about this one.
-    assert_eq!(delivery.handle(&ses_report("Delivery", &id, 0)).await.unwrap(), Applied::Stale);
+    assert_eq!(delivery.handle(&ses_report("Delivery", &id, &ada, 0)).await.unwrap(), Applied::Stale);
     assert_eq!(listed(&w, &id).await["emailDelivery"], "sent");
-    assert_eq!(delivery.handle(&ses_report("Delivery", &id, 1)).await.unwrap(), Applied::Recorded);
+    assert_eq!(delivery.handle(&ses_report("Delivery", &id, &ada, 1)).await.unwrap(), Applied::Recorded);
     assert_eq!(listed(&w, &id).await["emailDelivery"], "delivered");
 }
 
@@ -94,12 +97,43 @@ async fn a_resend_starts_its_emails_status_afresh_and_reports_on_the_earlier_sen
 async fn reports_on_other_emails_unknown_invitations_or_unreadable_ones_change_nothing() {
     let w = World::new().await;
     let delivery = w.delivery_function();
-    let mut untagged = ses_report("Bounce", "x", 0);
+    let mut untagged = ses_report("Bounce", "x", "x@example.com", 0);
     untagged["detail"]["mail"]["tags"] = serde_json::json!({});
     assert_eq!(delivery.handle(&untagged).await.unwrap(), Applied::Ignored);
     assert_eq!(delivery.handle(&serde_json::json!({"detail": {}})).await.unwrap(), Applied::Ignored);
     let purged = uuid::Uuid::new_v4().to_string();
-    assert_eq!(delivery.handle(&ses_report("Delivery", &purged, 0)).await.unwrap(), Applied::Stale);
+    assert_eq!(
+        delivery.handle(&ses_report("Delivery", &purged, "x@example.com", 0)).await.unwrap(),
+        Applied::Stale
+    );
+}
+
+/// Anyone who may put events on the bus, or invoke the function, can send an
+/// SES-shaped event: only SES's, from the stack's account, about its own
+/// configuration set's email to the invitation's own address, applies.
+#[tokio::test]
+async fn a_report_from_elsewhere_or_about_another_address_changes_nothing() {
+    let w = World::new().await;
+    let delivery = w.delivery_function();
+    let ada = w.email("ada");
+    let (id, _) = w.invited(&ada, "member").await;
+    let forged = |pointer: &str, value: serde_json::Value| {
+        let mut report = ses_report("Complaint", &id, &ada, 0);
+        *report.pointer_mut(pointer).unwrap() = value;
+        report
+    };
+    for report in [
+        forged("/source", "my.app".into()),
+        forged("/account", "210987654321".into()),
+        forged("/detail/mail/tags/ses:configuration-set/0", "another-set".into()),
+    ] {
+        assert_eq!(delivery.handle(&report).await.unwrap(), Applied::Ignored, "{report}");
+    }
+    // SES's report, but on an email to someone else that names this invitation.
+    let other = ses_report("Complaint", &id, &w.email("mallory"), 0);
+    assert_eq!(delivery.handle(&other).await.unwrap(), Applied::Stale);
+    assert_eq!(listed(&w, &id).await["emailDelivery"], "sent", "nothing changed");
+    assert_eq!(delivery.handle(&ses_report("Complaint", &id, &ada, 0)).await.unwrap(), Applied::Recorded);
 }
 
 #[tokio::test]

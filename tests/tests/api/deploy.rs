@@ -356,6 +356,12 @@ fn ses_reports_each_emails_fate_to_the_delivery_function() {
     assert_eq!(s(&rule["Type"]), "EventBridgeRule");
     let pattern = &rule["Properties"]["Pattern"];
     assert_eq!(render(&pattern["source"]), "[aws.ses]");
+    // SES's reports in this account only; the function checks the same again
+    // (issue 20, L-6), so it is told the account and the set.
+    assert_eq!(render(&pattern["account"]), "[!Ref AWS::AccountId]");
+    let vars = &delivery["Environment"]["Variables"];
+    assert_eq!(render(&vars["STACK_ACCOUNT_ID"]), "!Ref AWS::AccountId");
+    assert_eq!(render(&vars["SES_CONFIGURATION_SET"]), "!Ref EmailConfigurationSet");
     // Exactly the reports `triggers::ses::feedback` reads, of this stack's set only.
     assert_eq!(
         render(&pattern["detail"]["eventType"]),

@@ -157,7 +157,7 @@ async fn every_committed_change_is_published_once_as_its_documented_event() {
     assert_eq!((&d[5]["reason"], &d[5]["actor"]), (&"left".into(), &w.admin.sub.as_str().into()));
 
     // The email's fate, from SES.
-    w.delivery_function().handle(&ses_report("Delivery", &cy, 0)).await.unwrap();
+    w.delivery_function().handle(&ses_report("Delivery", &cy, &w.email("cy"), 0)).await.unwrap();
     publish(&w, &mut stream, &sink.bus).await;
     let events = received();
     assert_eq!(kinds(&events), ["invitation.delivery_changed"]);
@@ -187,8 +187,8 @@ async fn purge(w: &World, id: &str) {
         .unwrap();
 }
 
-/// SES's report on invitation `id`'s email, as EventBridge hands it over.
-pub fn ses_report(kind: &str, id: &str, generation: u32) -> Value {
+/// SES's report on invitation `id`'s email to `to`, as EventBridge hands it over.
+pub fn ses_report(kind: &str, id: &str, to: &str, generation: u32) -> Value {
     let section = match kind {
         "Delivery" => "delivery",
         "DeliveryDelay" => "deliveryDelay",
@@ -201,10 +201,11 @@ pub fn ses_report(kind: &str, id: &str, generation: u32) -> Value {
         "mail": {
             "timestamp": "2026-11-02T09:30:01.000Z",
             "messageId": format!("msg-{id}"),
+            "destination": [to],
             "tags": {
                 "invitationId": [id],
                 "linkGeneration": [generation.to_string()],
-                "ses:configuration-set": ["invitations"],
+                "ses:configuration-set": [integration_tests::world::CONFIGURATION_SET],
             },
         },
     });
@@ -213,12 +214,13 @@ pub fn ses_report(kind: &str, id: &str, generation: u32) -> Value {
         detail["bounce"]["bounceType"] = "Permanent".into();
         detail["bounce"]["bounceSubType"] = "General".into();
     }
-    serde_json::json!({"version": "0", "source": "aws.ses", "detail-type": "Email event", "detail": detail})
+    let account = integration_tests::world::ACCOUNT;
+    serde_json::json!({"version": "0", "source": "aws.ses", "account": account, "detail-type": "Email event", "detail": detail})
 }
 
 /// SES's report of a transient bounce (the address may take mail later).
-pub fn transient_bounce(id: &str, generation: u32) -> Value {
-    let mut report = ses_report("Bounce", id, generation);
+pub fn transient_bounce(id: &str, to: &str, generation: u32) -> Value {
+    let mut report = ses_report("Bounce", id, to, generation);
     report["detail"]["bounce"]["bounceType"] = "Transient".into();
     report
 }

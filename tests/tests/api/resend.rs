@@ -162,9 +162,9 @@ async fn an_invitation_sends_at_most_five_emails_and_its_item_stays_under_4_kb_w
             token = token_of(resp.body["link"].as_str().unwrap());
         }
         let reports = [
-            ses_report("DeliveryDelay", &id, generation),
-            ses_report("Delivery", &id, generation),
-            transient_bounce(&id, generation),
+            ses_report("DeliveryDelay", &id, &email, generation),
+            ses_report("Delivery", &id, &email, generation),
+            transient_bounce(&id, &email, generation),
         ];
         for report in reports {
             assert_eq!(delivery.handle(&report).await.unwrap(), Applied::Recorded);
@@ -180,7 +180,7 @@ async fn an_invitation_sends_at_most_five_emails_and_its_item_stays_under_4_kb_w
     let list = w.list(&w.owner, &[]).await;
     assert_eq!(list.body["invitations"][0]["actions"], json!(["withdraw", "copyLink"]));
     // The person marks the last email as spam: that is said first from now on.
-    let complaint = ses_report("Complaint", &id, MAX_SENDS - 1);
+    let complaint = ses_report("Complaint", &id, &email, MAX_SENDS - 1);
     assert_eq!(delivery.handle(&complaint).await.unwrap(), Applied::Recorded);
     let refused = resend(&w, &w.owner, &id).await;
     assert_eq!((refused.status, refused.code()), (409, "recipient_unreachable"));
@@ -213,7 +213,7 @@ async fn no_resend_after_a_permanent_bounce_or_a_complaint_even_one_arriving_dur
     w.clock.advance(COOLDOWN);
     let now = invitations_core::clock::Clock::now(w.clock.as_ref());
     let resent = read.resend(now, TimeDelta::days(7), COOLDOWN).expect("nothing bounced when it was read");
-    w.delivery_function().handle(&ses_report("Bounce", &id, 0)).await.unwrap();
+    w.delivery_function().handle(&ses_report("Bounce", &id, &w.email("typo"), 0)).await.unwrap();
     let managers = RoleCatalog::builtin().holding(Permission::MembersManage);
     let quota = SendQuota { slot: SendLog::default().claim(now, 100, 1).unwrap(), per_recipient_per_day: 10 };
     let owner = UserId::parse(&w.owner.sub).unwrap();

@@ -266,7 +266,7 @@ async fn each_function_is_granted_exactly_the_actions_its_code_performs() {
     assert_eq!(published["batchItemFailures"], serde_json::json!([]));
     let events_used = w.events_seen.take().actions;
     w.dynamo_seen.take();
-    let report = crate::published::ses_report("Delivery", &id, 0);
+    let report = crate::published::ses_report("Delivery", &id, &w.email("cy"), 0);
     w.delivery_function().handle(&report).await.unwrap();
     record("delivery", &w);
     used.insert("events".into(), events_used);

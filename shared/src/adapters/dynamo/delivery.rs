@@ -16,6 +16,7 @@ impl DeliveryStore for DynamoStore {
             (":d", s(feedback.delivery.as_str())),
             (":rank", n(feedback.delivery.rank().into())),
             (":gen", n(feedback.generation.into())),
+            (":recipient", s(feedback.recipient.as_str())),
         ]);
         values.extend(history_values(entry).map(|(k, v)| (k.to_owned(), v)));
         let mut update = format!("SET emailDelivery = :d, {DELIVERY_RANK} = :rank, {HISTORY_APPEND}");
@@ -29,8 +30,10 @@ impl DeliveryStore for DynamoStore {
         // Only over a lower rank, and only for the send the report is about: a
         // late report of an earlier send, or one arriving after a later report,
         // changes nothing. Invitations from before ranks were kept count as sent.
+        // And only on the invitation of the address the email went to.
         let condition = format!(
-            "attribute_exists(pk) AND (attribute_not_exists({DELIVERY_RANK}) OR {DELIVERY_RANK} < :rank){}",
+            "attribute_exists(pk) AND email = :recipient \
+             AND (attribute_not_exists({DELIVERY_RANK}) OR {DELIVERY_RANK} < :rank){}",
             changes::generation_condition(feedback.generation)
         );
         let out = self

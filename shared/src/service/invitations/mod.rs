@@ -153,5 +153,6 @@ fn failed_send(invitation: &Invitation, at: DateTime<Utc>) -> DeliveryFeedback {
         delivery: EmailDelivery::Failed,
         bounce: None,
         at,
+        recipient: invitation.email.clone(),
     }
 }
