@@ -80,6 +80,7 @@ pub fn context(config: &Config) -> Arc<Context> {
         trust_unverified_email: config.trust_unverified_email,
         limits: config.limits,
         emails_per_recipient_per_day: config.emails_per_recipient_per_day,
+        linkless_providers: config.linkless_providers.clone(),
     };
     Context::new(Arc::new(SystemClock), RoleCatalog::builtin(), settings)
 }

@@ -87,6 +87,9 @@ pub struct Config {
     pub limits: TeamLimits,
     /// `MAX_EMAILS_PER_RECIPIENT_PER_DAY`: per mailbox, every team together.
     pub emails_per_recipient_per_day: u32,
+    /// `LINKLESS_ACCEPT_PROVIDERS`: the federated identity providers (names,
+    /// comma-separated) whose verified addresses count without the link.
+    pub linkless_providers: Vec<String>,
     /// `PLATFORM_ROLE_ARNS`: who may run the platform's routes (platform
     /// function; unset: no one), beyond API Gateway's IAM check.
     pub platform_principals: PlatformPrincipals,
@@ -228,6 +231,17 @@ impl Config {
                 ));
             }
         }
+        let linkless_providers: Vec<String> = lookup("LINKLESS_ACCEPT_PROVIDERS")
+            .unwrap_or_default()
+            .split(',')
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .collect();
+        if let Some(bad) =
+            linkless_providers.iter().find(|p| p.len() > 128 || p.chars().any(char::is_control))
+        {
+            problems.push(format!("LINKLESS_ACCEPT_PROVIDERS has a name that is no provider's: {bad:?}"));
+        }
         let platform_principals =
             match PlatformPrincipals::parse(lookup("PLATFORM_ROLE_ARNS").as_deref().unwrap_or_default()) {
                 Ok(p) => p,
@@ -273,6 +287,7 @@ impl Config {
                 limits,
                 emails_per_recipient_per_day: per_recipient as u32,
                 platform_principals,
+                linkless_providers,
                 ses_configuration_set,
                 #[cfg(feature = "dev")]
                 local_insecure_auth,
@@ -307,6 +322,7 @@ mod tests {
         assert_eq!(c.resend_cooldown, TimeDelta::seconds(60));
         assert_eq!(c.limits, TeamLimits { max_open: 500, emails_per_hour: 100 });
         assert_eq!(c.emails_per_recipient_per_day, 10);
+        assert!(c.linkless_providers.is_empty(), "the pool's own accounts only");
         assert_eq!(c.branding, Branding::default());
         assert_eq!(c.app_base_url, "https://app.example.com");
         assert_eq!(c.sender_email.as_str(), "invites@example.com");
@@ -363,6 +379,7 @@ mod tests {
         vars.push(("TRUST_UNVERIFIED_EMAIL", "true"));
         vars.extend([("MAX_OPEN_INVITATIONS", "100000"), ("MAX_EMAILS_PER_HOUR", "1")]);
         vars.push(("MAX_EMAILS_PER_RECIPIENT_PER_DAY", "100"));
+        vars.push(("LINKLESS_ACCEPT_PROVIDERS", " Google, Corp SAML ,"));
         vars.extend([
             ("PRODUCT_NAME", " Acme Cloud "),
             ("LOGO_URL", "https://cdn.example.com/logo.png"),
@@ -384,6 +401,7 @@ mod tests {
         assert!(c.trust_unverified_email);
         assert_eq!(c.limits, TeamLimits { max_open: 100_000, emails_per_hour: 1 });
         assert_eq!(c.emails_per_recipient_per_day, 100);
+        assert_eq!(c.linkless_providers, ["Google", "Corp SAML"]);
         assert!(!config(GOOD).unwrap().trust_unverified_email, "off unless set");
     }
 

@@ -25,6 +25,10 @@ pub enum Error {
     /// Listing one's own invitations needs an address the identity provider verified.
     #[error("the signed-in email is not verified")]
     EmailUnverified,
+    /// The address is verified, but by a federated provider the deployment
+    /// does not trust to stand for it without the link.
+    #[error("the sign-in provider's addresses need the link")]
+    LinkRequired,
     /// Also for a wrong or tampered link token: the two are indistinguishable.
     #[error("not found")]
     NotFound,

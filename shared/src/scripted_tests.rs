@@ -106,6 +106,7 @@ fn service_with(mode: RuleMode, rules: &[&Rule], roles: RoleCatalog) -> Services
             trust_unverified_email: false,
             limits: crate::config::default_limits(),
             emails_per_recipient_per_day: crate::config::DEFAULT_MAX_EMAILS_PER_RECIPIENT_PER_DAY as u32,
+            linkless_providers: Vec::new(),
         },
     );
     Services {
@@ -126,6 +127,7 @@ fn invitee() -> Caller {
         user_id: UserId::parse("ada").unwrap(),
         email: Some(Email::parse("ada@example.com").unwrap()),
         email_verified: Some(true),
+        provider: Default::default(),
     }
 }
 
@@ -155,7 +157,12 @@ async fn a_withdrawal_that_conflicts_with_expiry_reports_expired() {
     let mut inv = open_invitation();
     inv.expires_at = now();
     let svc = service(&[&conflict(3), &read(&inv)]);
-    let manager = Caller { user_id: UserId::parse("owner-1").unwrap(), email: None, email_verified: None };
+    let manager = Caller {
+        user_id: UserId::parse("owner-1").unwrap(),
+        email: None,
+        email_verified: None,
+        provider: Default::default(),
+    };
     let err = svc.withdrawing.withdraw(&manager, &inv.team_id, inv.id).await.unwrap_err();
     assert_eq!(err, Error::Expired);
 }
@@ -230,7 +237,12 @@ fn cancelled(
 
 /// The caller who sent `inv`.
 fn owner_of(inv: &Invitation) -> Caller {
-    Caller { user_id: inv.invited_by.clone(), email: None, email_verified: None }
+    Caller {
+        user_id: inv.invited_by.clone(),
+        email: None,
+        email_verified: None,
+        provider: Default::default(),
+    }
 }
 
 fn new_invitation(email: &str) -> NewInvitation {

@@ -101,6 +101,8 @@ pub struct Options {
     pub keys_min_refresh: std::time::Duration,
     /// Each team's limits (the defaults: far above what a test sends).
     pub limits: TeamLimits,
+    /// Federated providers whose verified addresses count without the link.
+    pub linkless_providers: &'static [&'static str],
     /// The team's name (the longest a test needs, to measure its items).
     pub team_name: &'static str,
     /// Emails per mailbox per day (the default; every world has its own table).
@@ -122,6 +124,7 @@ impl Default for Options {
             limits: config::default_limits(),
             emails_per_recipient_per_day: config::DEFAULT_MAX_EMAILS_PER_RECIPIENT_PER_DAY as u32,
             team_name: "Acme Rockets",
+            linkless_providers: &[],
             stream: false,
         }
     }
@@ -381,6 +384,7 @@ pub fn handlers(
             trust_unverified_email: options.trust_unverified_email,
             limits: options.limits,
             emails_per_recipient_per_day: options.emails_per_recipient_per_day,
+            linkless_providers: options.linkless_providers.iter().map(|p| (*p).to_owned()).collect(),
         },
     );
     let mailer = SesMailer::new(clients.ses.clone(), Email::parse(options.sender).unwrap(), None);

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use crate::domain::{Email, UserId};
 use crate::service::teams::PlatformCaller;
-use crate::service::Caller;
+use crate::service::{Caller, Provider};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthMode {
@@ -31,7 +31,30 @@ pub fn caller(req: &Request, mode: AuthMode) -> Option<Caller> {
     // An email claim that is not an address we could have invited matches no
     // invitation: as good as none.
     let email = claims.get("email").and_then(|raw| Email::parse(raw).ok());
-    Some(Caller { user_id, email, email_verified })
+    let provider = match claims.get("identities") {
+        None => Provider::Native,
+        Some(identities) => Provider::Federated(provider_name(identities)),
+    };
+    Some(Caller { user_id, email, email_verified, provider })
+}
+
+/// The provider a federated Cognito identity came from: `providerName` in the
+/// `identities` claim, which the authorizer hands over as a string (an array
+/// of objects, written out as JSON, or as `key:value` pairs). Only a name
+/// that stands alone counts; None when there is no single one.
+fn provider_name(identities: &str) -> Option<String> {
+    let mut names = identities.match_indices("providerName").map(|(at, key)| {
+        let rest = identities[at + key.len()..].trim_start_matches(['"', ' ']);
+        // JSON (`": "Google"`) or `key:value` (`:Google `, `: ` when empty).
+        let rest = rest.strip_prefix(':')?;
+        let rest = rest.strip_prefix(' ').filter(|r| r.starts_with('"')).unwrap_or(rest);
+        let rest = rest.strip_prefix('"').unwrap_or(rest);
+        let end = rest.find(['"', ',', ' ', ']', '}']).unwrap_or(rest.len());
+        Some(rest[..end].to_owned()).filter(|n| !n.is_empty())
+    });
+    let first = names.next()??;
+    // Several linked identities: none of them alone vouches for the address.
+    names.next().is_none().then_some(first)
 }
 
 /// The service calling a platform route: API Gateway's IAM authorizer verified
@@ -86,6 +109,43 @@ mod tests {
         assert_eq!(c.user_id.as_str(), "u1");
         assert_eq!(c.email, Some(Email::parse("a@example.com").unwrap()));
         assert_eq!(c.email_verified, Some(true));
+        assert_eq!(c.provider, Provider::Native, "no identities claim: the pool's own account");
+    }
+
+    #[test]
+    fn a_federated_identity_names_its_provider_however_the_claim_is_written() {
+        let with = |identities: &str| {
+            let claims = json!({"sub": "u1", "email": "a@example.com", "email_verified": "true", "identities": identities});
+            caller(&event(Some(claims), None), AuthMode::Authorizer).unwrap().provider
+        };
+        let google = Provider::Federated(Some("Google".into()));
+        assert_eq!(
+            with(r#"[{"userId":"1","providerName":"Google","providerType":"Google","primary":"true"}]"#),
+            google
+        );
+        assert_eq!(with(r#"[{"userId": "1", "providerName": "Google", "primary": true}]"#), google);
+        assert_eq!(with("[map[dateCreated:1 providerName:Google providerType:Google userId:1]]"), google);
+        assert_eq!(with("[]"), Provider::Federated(None));
+        assert_eq!(with("[map[providerName: providerType:SAML]]"), Provider::Federated(None));
+        let two = r#"[{"providerName":"Google"},{"providerName":"Corp"}]"#;
+        assert_eq!(with(two), Provider::Federated(None), "linked identities: none alone");
+    }
+
+    #[test]
+    fn only_the_pools_own_or_a_trusted_providers_verified_address_stands_for_the_caller() {
+        let c = |provider, verified| Caller {
+            user_id: UserId::parse("u1").unwrap(),
+            email: Some(Email::parse("a@example.com").unwrap()),
+            email_verified: verified,
+            provider,
+        };
+        let trusted = ["Google".to_owned()];
+        assert!(c(Provider::Native, Some(true)).address_is_credential(&[]));
+        assert!(c(Provider::Federated(Some("Google".into())), Some(true)).address_is_credential(&trusted));
+        assert!(!c(Provider::Federated(Some("Google".into())), Some(true)).address_is_credential(&[]));
+        assert!(!c(Provider::Federated(Some("Corp".into())), Some(true)).address_is_credential(&trusted));
+        assert!(!c(Provider::Federated(None), Some(true)).address_is_credential(&trusted));
+        assert!(!c(Provider::Native, None).address_is_credential(&trusted), "explicitly verified only");
     }
 
     #[cfg(feature = "dev")]

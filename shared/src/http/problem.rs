@@ -52,6 +52,12 @@ pub fn describe(err: &Error) -> Problem {
             "Signed in as a different email address",
             "This invitation was sent to another email address. Sign in with that address to accept it; the invitation stays open.",
         ),
+        Error::LinkRequired => p(
+            StatusCode::FORBIDDEN,
+            "link_required",
+            "Use the link in the invitation email",
+            "Your sign-in provider's word on your email address is not enough here: open the invitation from the link in its email to accept it.",
+        ),
         Error::EmailUnverified => p(
             StatusCode::FORBIDDEN,
             "email_unverified",
@@ -234,6 +240,7 @@ mod tests {
             (Error::Forbidden, 403, "forbidden"),
             (Error::EmailMismatch, 403, "email_mismatch"),
             (Error::EmailUnverified, 403, "email_unverified"),
+            (Error::LinkRequired, 403, "link_required"),
             (Error::NotFound, 404, "not_found"),
             (Error::AlreadyInvited, 409, "already_invited"),
             (Error::AlreadyMember, 409, "already_member"),
@@ -261,6 +268,7 @@ mod tests {
                 | Error::Forbidden
                 | Error::EmailMismatch
                 | Error::EmailUnverified
+                | Error::LinkRequired
                 | Error::NotFound
                 | Error::AlreadyInvited
                 | Error::AlreadyMember

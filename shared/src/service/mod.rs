@@ -39,6 +39,10 @@ pub struct Settings {
     pub trust_unverified_email: bool,
     /// Each team's open invitations and invitation emails per hour.
     pub limits: TeamLimits,
+    /// The federated identity providers (by name) whose verified addresses
+    /// count without the link (`LINKLESS_ACCEPT_PROVIDERS`); the pool's own
+    /// accounts always do.
+    pub linkless_providers: Vec<String>,
     /// The most invitation emails one mailbox is sent in a UTC day, by every
     /// team together.
     pub emails_per_recipient_per_day: u32,
@@ -76,4 +80,33 @@ pub struct Caller {
     /// The `email_verified` claim where the identity provider sends one
     /// (`true` or `"true"` is `Some(true)`).
     pub email_verified: Option<bool>,
+    /// Where the user pool got the identity from (Cognito's `identities`
+    /// claim): another provider's word on the address is only as good as that
+    /// provider (`Settings::linkless_providers`).
+    pub provider: Provider,
+}
+
+/// The user pool's own account, or one federated from another identity provider.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Provider {
+    /// No `identities` claim: the pool verified the address itself.
+    #[default]
+    Native,
+    /// Federated; the provider's name, where the claim could be read.
+    Federated(Option<String>),
+}
+
+impl Caller {
+    /// Whether the caller's verified address alone may stand for them
+    /// (listing their invitations, accepting without the link): explicitly
+    /// verified, by the pool itself or by a provider the deployment trusts.
+    pub fn address_is_credential(&self, trusted: &[String]) -> bool {
+        self.email.is_some()
+            && self.email_verified == Some(true)
+            && match &self.provider {
+                Provider::Native => true,
+                Provider::Federated(Some(name)) => trusted.iter().any(|t| t == name),
+                Provider::Federated(None) => false,
+            }
+    }
 }

@@ -79,12 +79,18 @@ fn context() -> Arc<Context> {
             trust_unverified_email: false,
             limits: config::default_limits(),
             emails_per_recipient_per_day: config::DEFAULT_MAX_EMAILS_PER_RECIPIENT_PER_DAY as u32,
+            linkless_providers: Vec::new(),
         },
     )
 }
 
 fn stranger() -> Caller {
-    Caller { user_id: UserId::parse("stranger").unwrap(), email: None, email_verified: None }
+    Caller {
+        user_id: UserId::parse("stranger").unwrap(),
+        email: None,
+        email_verified: None,
+        provider: Default::default(),
+    }
 }
 
 /// The answer, or a failure naming what never answered (a guard against a

@@ -401,6 +401,13 @@ fn the_templates_bounds_on_settings_are_the_ones_the_functions_enforce() {
     assert_eq!(trust["Default"].as_str(), Some("false"));
     let respond = &t["Resources"]["RespondFunction"]["Properties"]["Environment"]["Variables"];
     assert_eq!(render(&respond["TRUST_UNVERIFIED_EMAIL"]), "!Ref TrustUnverifiedEmail");
+    // Federated providers are trusted without the link only when named (L-2):
+    // by the functions that list and accept without it.
+    assert_eq!(t["Parameters"]["LinklessAcceptProviders"]["Default"], Yaml::String(String::new()));
+    let list = &t["Resources"]["ListFunction"]["Properties"]["Environment"]["Variables"];
+    for vars in [respond, list] {
+        assert_eq!(render(&vars["LINKLESS_ACCEPT_PROVIDERS"]), "!Ref LinklessAcceptProviders");
+    }
     // The email's branding reaches the function that sends it, in the shapes it accepts.
     let invite = &t["Resources"]["InviteFunction"]["Properties"]["Environment"]["Variables"];
     for (var, param) in [

@@ -120,3 +120,45 @@ async fn an_expired_invitation_is_not_accepted_without_the_link_either() {
     let resp = w.call(Call::accept_without_link(&id).by(&ada)).await;
     assert_eq!((resp.status, resp.code()), (410, "invitation_expired"));
 }
+
+/// A federated identity provider's "verified" is only as good as that
+/// provider: unless the deployment lists it, its users list and accept their
+/// invitations with the link only (issue 20, L-2).
+#[tokio::test]
+async fn a_federated_providers_address_stands_for_its_user_only_when_the_deployment_trusts_it() {
+    let identities = |provider: &str| {
+        format!(r#"[{{"userId":"1","providerName":"{provider}","providerType":"SAML","primary":"true"}}]"#)
+    };
+    let federated = |w: &World, email: &str, provider: &str| {
+        let sub = format!("{provider}-{}", w.tag);
+        json!({"sub": sub, "email": email, "email_verified": "true", "identities": identities(provider)})
+    };
+
+    let w = World::with(integration_tests::Options { linkless_providers: &["Google"], ..Default::default() })
+        .await;
+    let email = w.email("fed");
+    let resp = w.call(Call::invite(&w.team, json!({"email": email, "role": "member"})).by(&w.owner)).await;
+    let (id, token) = (
+        resp.body["id"].as_str().unwrap().to_owned(),
+        integration_tests::token_of(resp.body["link"].as_str().unwrap()),
+    );
+
+    // A provider the deployment does not list: neither the list nor an accept without the link.
+    let tenant = federated(&w, &email, "TenantIdP");
+    let resp = w.call(Call::my_invitations().claims(tenant.clone())).await;
+    assert_eq!((resp.status, resp.code()), (403, "link_required"), "{}", resp.body);
+    let resp = w.call(Call::accept_without_link(&id).claims(tenant.clone())).await;
+    assert_eq!((resp.status, resp.code()), (403, "link_required"), "{}", resp.body);
+    assert_eq!(w.status_in_list(&id).await, "open");
+    // With the link, the same person accepts: the link is the credential there.
+    let accepted = w.call(Call::accept(&id, &token).claims(tenant)).await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+
+    // A provider the deployment lists: as the pool's own accounts.
+    let other = w.email("google");
+    let id = invited_by(&w, &w.owner, &w.team, &other).await;
+    let google = federated(&w, &other, "Google");
+    assert_eq!(ids(&w.call(Call::my_invitations().claims(google.clone())).await), [id.as_str()]);
+    let accepted = w.call(Call::accept_without_link(&id).claims(google)).await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+}

@@ -64,6 +64,20 @@ export async function myInvitationsPage(ctx: PageContext): Promise<void> {
             h("p", null, "Verify the address with your sign-in provider and sign in again, or open the link in the invitation email."),
           ),
         );
+      } else if (p.code === "link_required") {
+        replace(
+          area,
+          h(
+            "div",
+            { class: "notice notice-error" },
+            h(
+              "p",
+              null,
+              `You signed in through a provider this service does not rely on to vouch for ${s!.email}, so the invitations sent to it are not shown here.`,
+            ),
+            h("p", null, "Open the link in the invitation email: it lets you accept there."),
+          ),
+        );
       } else if (p.code === "unauthenticated") {
         ctx.refreshHeader();
         replace(
@@ -197,6 +211,8 @@ function refusal(p: Problem, inv: Preview): string {
       return `The invitation to ${inv.teamName} has expired. Ask someone there to invite you again.`;
     case "not_found":
       return `The invitation to ${inv.teamName} was not found for this account.`;
+    case "link_required":
+      return `The invitation to ${inv.teamName} can only be accepted from the link in its email with this sign-in.`;
     case "email_unverified":
     case "email_mismatch":
       return `The invitation to ${inv.teamName} could not be accepted with this account: its address is not verified as the invited one.`;

@@ -38,7 +38,8 @@ impl<S: InvitationStore, K: LinkKeySource> Answering<S, K> {
     /// `token`: the link's. Without one, the invited person accepts from their
     /// own list (`my_invitations`): the verified address is then the whole
     /// credential, so it must be explicitly verified, whatever the operator
-    /// trusts otherwise (docs/product.md says why this is safe).
+    /// trusts otherwise, by the user pool or a provider the deployment lists
+    /// (docs/product.md says why this is safe).
     pub async fn accept(
         &self,
         caller: &Caller,
@@ -47,7 +48,9 @@ impl<S: InvitationStore, K: LinkKeySource> Answering<S, K> {
     ) -> Result<Accepted, Error> {
         let generation = match token {
             Some(token) => Some(check_token(&self.keys, id, token).await?),
-            None if caller.email_verified == Some(true) => None,
+            None if caller.address_is_credential(&self.ctx.settings.linkless_providers) => None,
+            // Verified, but by a provider not trusted to stand for the address.
+            None if caller.email_verified == Some(true) => return Err(Error::LinkRequired),
             None => return Err(Error::EmailMismatch),
         };
         let now = self.ctx.clock.now();

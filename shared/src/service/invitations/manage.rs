@@ -103,6 +103,9 @@ impl<S: InvitationStore + MemberStore, K: LinkKeySource> Listing<S, K> {
             (Some(email), Some(true)) => email,
             _ => return Err(Error::EmailUnverified),
         };
+        if !caller.address_is_credential(&self.ctx.settings.linkless_providers) {
+            return Err(Error::LinkRequired);
+        }
         let now = self.ctx.clock.now();
         let page = self.store.open_invitations_for(email, limit, after, now).await?;
         Ok(InvitationPage {
