@@ -236,7 +236,7 @@ export const api = {
     const qs = params.toString();
     return call("GET", `/teams/${seg(teamId)}/members${qs ? `?${qs}` : ""}`, { auth: true });
   },
-  removeMember(teamId: string, userId: string): Promise<Result<Membership & { removedBy: string; removedAt: string }>> {
+  removeMember(teamId: string, userId: string): Promise<Result<Membership & { removedBy: string; removedAt: string; invitationsWithdrawn: number }>> {
     return call("DELETE", `/teams/${seg(teamId)}/members/${seg(userId)}`, { auth: true });
   },
   myInvitations(q: { limit?: number; cursor?: string }): Promise<Result<{ invitations: Preview[]; nextCursor: string | null }>> {

@@ -6,7 +6,7 @@ use lambda_http::{Body, Request, Response};
 use super::routes::Op;
 use super::{cursor, json_response, page_limit, request, require_caller, views, AuthMode};
 use crate::error::Error;
-use crate::ports::{MemberCursor, MemberQuery, MemberStore};
+use crate::ports::{InvitationStore, MemberCursor, MemberQuery, MemberStore};
 use crate::service::members::Members;
 
 /// `GET /teams/{teamId}/members?limit=&cursor=`
@@ -36,7 +36,7 @@ pub(super) async fn roles<S: MemberStore>(
 }
 
 /// `DELETE /teams/{teamId}/members/{userId}`
-pub(super) async fn remove_member<S: MemberStore>(
+pub(super) async fn remove_member<S: MemberStore + InvitationStore>(
     members: &Members<S>,
     auth: AuthMode,
     req: &Request,

@@ -327,6 +327,8 @@ pub struct RemovedBody<'a> {
     membership: MembershipBody<'a>,
     removed_by: &'a str,
     removed_at: String,
+    /// The open invitations the person had sent, withdrawn with the membership.
+    invitations_withdrawn: usize,
 }
 
 pub fn removed(r: &Removed) -> RemovedBody<'_> {
@@ -334,6 +336,7 @@ pub fn removed(r: &Removed) -> RemovedBody<'_> {
         membership: membership(&r.membership),
         removed_by: r.by.as_str(),
         removed_at: format_timestamp(r.at),
+        invitations_withdrawn: r.invitations_withdrawn,
     }
 }
 

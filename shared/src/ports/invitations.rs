@@ -147,6 +147,20 @@ pub trait InvitationStore: Send + Sync {
         purge_at: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), ResolveError>> + Send;
 
+    /// Withdraws invitation `id` of `team` as `by`, in one transaction with the
+    /// team's open count, if it is open at `now` and `sender` sent it, without
+    /// a permission check: `sender`'s membership has just ended (by `by`, or
+    /// `sender` left), and what they sent goes with it. Whether it did.
+    fn withdraw_sent_by(
+        &self,
+        team: &TeamId,
+        id: InvitationId,
+        sender: &UserId,
+        by: &UserId,
+        now: DateTime<Utc>,
+        purge_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Stores `resent` (the invitation sent again: new generation, sent time and
     /// expiry) and moves its email lock's expiry with it, in one transaction,
     /// only if the stored invitation is open at `now`, still of generation

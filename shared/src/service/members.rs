@@ -5,9 +5,11 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 use super::{Caller, Context};
-use crate::domain::{EndReason, EndedMembership, Membership, Permission, Role, RoleName, TeamId, UserId};
+use crate::domain::{
+    EndReason, EndedMembership, Membership, Permission, Role, RoleName, Status, TeamId, UserId,
+};
 use crate::error::Error;
-use crate::ports::{MemberPage, MemberQuery, MemberStore, RemoveError};
+use crate::ports::{InvitationStore, ListQuery, MemberPage, MemberQuery, MemberStore, RemoveError};
 
 /// A role of the team's catalog, and whether the caller may invite into it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,13 +18,19 @@ pub struct TeamRole {
     pub grantable: bool,
 }
 
-/// The answer to a membership's removal: what ended, by whom, when.
+/// The answer to a membership's removal: what ended, by whom, when, and how
+/// many of the open invitations the person had sent were withdrawn with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Removed {
     pub membership: Membership,
     pub by: UserId,
     pub at: DateTime<Utc>,
+    pub invitations_withdrawn: usize,
 }
+
+/// Open invitations read per page, and withdrawn at once, after a removal.
+const PAGE: usize = 100;
+const PARALLELISM: usize = 8;
 
 pub struct Members<S> {
     store: S,
@@ -64,7 +72,10 @@ impl<S: MemberStore> Members<S> {
         self.ctx.authorize(member, Permission::MembersRead)?;
         Ok(self.store.members(team_id, query).await?)
     }
+}
 
+/// Removing reaches the invitations too: what a removed manager sent goes.
+impl<S: MemberStore + InvitationStore> Members<S> {
     /// Ends `user`'s membership; the person can be invited again at once. No one
     /// removes a member whose role they could not grant, and a team keeps an
     /// owner: removing one is conditioned on another still being an owner.
@@ -97,8 +108,17 @@ impl<S: MemberStore> Members<S> {
         let reason = if &caller.user_id == user { EndReason::Left } else { EndReason::Removed };
         let ended = EndedMembership { membership: removed, reason, by: caller.user_id.clone(), at: now };
         let purge_at = now + self.ctx.settings.history_retention;
+        let could_invite = self.ctx.roles.allows(&ended.membership.role, Permission::MembersManage);
         match self.store.remove_member(&ended, &managers, staying_owner.as_ref(), purge_at).await {
-            Ok(()) => Ok(Removed { membership: ended.membership, by: ended.by, at: now }),
+            Ok(()) => {
+                // A removed manager's invitations stop with their membership: an
+                // invitation of their own second address must not outlive it.
+                let invitations_withdrawn = match could_invite {
+                    true => self.withdraw_sent_by(&ended).await?,
+                    false => 0,
+                };
+                Ok(Removed { membership: ended.membership, by: ended.by, at: now, invitations_withdrawn })
+            }
             Err(RemoveError::Forbidden) => Err(Error::Forbidden),
             // Gone meanwhile: as if it never was. Changed (a role) or the owner who
             // was to stay is not one any more: the caller may retry, and is judged
@@ -109,6 +129,35 @@ impl<S: MemberStore> Members<S> {
             },
             Err(RemoveError::OwnersChanged) => Err(Error::unavailable("the team's owners changed meanwhile")),
             Err(RemoveError::Store(e)) => Err(e.into()),
+        }
+    }
+
+    /// Withdraws the open invitations `ended`'s member sent, a page at a time,
+    /// as the one who ended the membership; how many. After the removal's
+    /// commit, no new invitation of theirs can commit (each invite is
+    /// conditioned on its inviter's role); the team's list is an index, so one
+    /// committed a moment before may show up in it a moment late.
+    async fn withdraw_sent_by(&self, ended: &EndedMembership) -> Result<usize, Error> {
+        use futures_util::stream::{self, StreamExt, TryStreamExt};
+        let (team, sender, by) = (&ended.membership.team_id, &ended.membership.user_id, &ended.by);
+        let now = self.ctx.clock.now();
+        let mut withdrawn = 0;
+        let mut after = None;
+        loop {
+            let query = ListQuery { status: Some(Status::Open), limit: PAGE, after };
+            let page = self.store.list(team, &query, now).await?;
+            let theirs = page.invitations.into_iter().filter(|inv| &inv.invited_by == sender);
+            withdrawn += stream::iter(theirs.map(|inv| async move {
+                let purge_at = inv.withdraw(by.clone(), now)?.purge_at(self.ctx.settings.history_retention);
+                Ok::<_, Error>(self.store.withdraw_sent_by(team, inv.id, sender, by, now, purge_at).await?)
+            }))
+            .buffer_unordered(PARALLELISM)
+            .try_fold(0, |n, done| async move { Ok(n + usize::from(done)) })
+            .await?;
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(withdrawn),
+            }
         }
     }
 }

@@ -198,6 +198,54 @@ async fn a_removed_member_loses_access_and_can_be_invited_again_at_once() {
     assert_eq!(w.invite(&w.owner, &ada.email, "administrator").await.status, 201, "invited again at once");
 }
 
+/// A removed manager's open invitations go with their membership: one of
+/// their own second address cannot let them back in later (issue 20, L-7).
+#[tokio::test]
+async fn removing_a_manager_withdraws_the_open_invitations_they_sent_and_says_how_many() {
+    let w = World::new().await;
+    let admin2 = w.joined("admin2", "administrator").await;
+    let invite = |by: &User, email: String| {
+        let call = Call::invite(&w.team, serde_json::json!({"email": email, "role": "administrator"}));
+        w.call(call.by(by))
+    };
+    let second = invite(&admin2, w.email("admin2-second")).await;
+    let (second_id, second_token) = (
+        second.body["id"].as_str().unwrap().to_owned(),
+        integration_tests::token_of(second.body["link"].as_str().unwrap()),
+    );
+    assert_eq!(invite(&admin2, w.email("friend")).await.status, 201);
+    let answered = invite(&admin2, w.email("answered")).await;
+    let answered_id = answered.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(w.withdraw(&w.owner, &answered_id).await.status, 200);
+    let (owners, _) = w.invited(&w.email("owners-own"), "member").await;
+
+    let resp = w.remove_member(&w.owner, &admin2).await;
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    assert_eq!(resp.body["invitationsWithdrawn"], 2, "the two still open, not the one answered");
+    // The second address's link no longer lets anyone in.
+    let back = User::new(&format!("back-{}", w.tag), &w.email("admin2-second"));
+    let refused = w.accept(&back, &second_id, &second_token).await;
+    assert_eq!((refused.status, refused.code()), (409, "invitation_not_open"), "{}", refused.body);
+    let list = w.list(&w.owner, &[("limit", "100")]).await;
+    let by_id =
+        |id: &str| list.body["invitations"].as_array().unwrap().iter().find(|i| i["id"] == id).cloned();
+    let withdrawn = by_id(&second_id).unwrap();
+    assert_eq!(
+        (&withdrawn["status"], &withdrawn["withdrawnBy"]),
+        (&"withdrawn".into(), &w.owner.sub.as_str().into())
+    );
+    assert_eq!(by_id(&owners).unwrap()["status"], "open", "others' invitations stay");
+    // The team's open count let go of them: their places are free again.
+    assert_eq!(w.invite(&w.owner, &w.email("friend"), "member").await.status, 201);
+
+    // A member who could not invite had nothing to withdraw; a manager who
+    // leaves takes their invitations with them.
+    assert_eq!(w.remove_member(&w.owner, &w.member).await.body["invitationsWithdrawn"], 0);
+    assert_eq!(invite(&w.admin, w.email("admins")).await.status, 201);
+    let left = w.remove_member(&w.admin, &w.admin).await;
+    assert_eq!((left.status, &left.body["invitationsWithdrawn"]), (200, &1.into()), "{}", left.body);
+}
+
 #[tokio::test]
 async fn unknown_and_malformed_members_are_404() {
     let w = World::new().await;

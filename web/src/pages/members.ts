@@ -153,7 +153,9 @@ export async function membersPage(ctx: PageContext): Promise<void> {
     const res = await api.removeMember(teamId, m.userId);
     if (res.ok) {
       members = members.filter((x) => x.userId !== m.userId);
-      live.say(`${m.email} was removed from ${teamName}.`);
+      const n = res.data.invitationsWithdrawn;
+      const withdrawn = n ? ` The ${n === 1 ? "invitation" : `${n} invitations`} they had sent and nobody had answered yet ${n === 1 ? "was" : "were"} withdrawn.` : "";
+      live.say(`${m.email} was removed from ${teamName}.${withdrawn}`);
       renderTable();
       listHeading.focus();
       return;

@@ -16,7 +16,7 @@ use super::errors::build_error;
 use super::items::{
     by_status_sk, history_values, invitation_pk, item, n, s, Item, HISTORY_APPEND, INVITATION_SK,
 };
-use crate::domain::{Change as Recorded, HistoryEntry, InvitationId, Resolution, Status, TeamId};
+use crate::domain::{Change as Recorded, HistoryEntry, InvitationId, Resolution, Status, TeamId, UserId};
 use crate::ports::StoreError;
 
 /// The update that moves open invitation `id` to `resolution`, conditioned on
@@ -96,6 +96,13 @@ impl Change {
         };
         let names = HashMap::from([("#status".to_owned(), "status".to_owned())]);
         Ok(Self { condition, update, names, values })
+    }
+
+    /// The same change, only on an invitation `sender` sent.
+    pub(super) fn sent_by(mut self, sender: &UserId) -> Self {
+        self.condition.push_str(" AND invitedBy = :sender");
+        self.values.insert(":sender".into(), s(sender.as_str()));
+        self
     }
 
     /// This change as one item of a transaction on invitation `id`.

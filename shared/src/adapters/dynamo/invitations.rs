@@ -317,6 +317,30 @@ impl InvitationStore for DynamoStore {
         }
     }
 
+    async fn withdraw_sent_by(
+        &self,
+        team: &TeamId,
+        id: InvitationId,
+        sender: &UserId,
+        by: &UserId,
+        now: DateTime<Utc>,
+        purge_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let resolution = Resolution::Withdrawn { by: by.clone(), at: now };
+        let change = Change::resolve(id, &resolution, now, purge_at, Some(team), None)?.sent_by(sender);
+        let items = vec![
+            TransactWriteItem::builder().update(change.into_update(&self.table, id)?).build(),
+            self.limits_update(team, LimitsChange::leaving(1))?,
+        ];
+        match self.send_transaction(items).await {
+            Ok(()) => Ok(true),
+            Err(Transact::Failed(e)) => Err(e),
+            // Answered, expired or withdrawn meanwhile: nothing left to withdraw.
+            Err(Transact::Cancelled(c)) if c.failed(position::WITHDRAW_INVITATION) => Ok(false),
+            Err(Transact::Cancelled(c)) => Err(c.unexpected()),
+        }
+    }
+
     async fn resend(
         &self,
         resent: &Invitation,
