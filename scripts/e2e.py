@@ -196,7 +196,13 @@ def forged(token):
 
 
 def token_of(link):
-    return link.split("?token=", 1)[1]
+    """The token of a link, which carries it in its fragment (never sent to a server)."""
+    return link.split("#token=", 1)[1]
+
+
+def preview_of(api, invitation_id, token):
+    """The preview, as the page asks for it: the token in a header, not the URL."""
+    return api.call("GET", f"/invitations/{invitation_id}", headers={"Invitation-Token": token})
 
 
 def emulated_mail(s):
@@ -219,7 +225,7 @@ def emailed_link(s, to):
         bodies += [m["body"] for m in data.get("ses", {}).get("Message", []) if to in m["destinations"].get("ToAddresses", [])]
     else:
         return None
-    links = re.findall(r"https?://[^\s\"<]+/invitations/[0-9a-f-]+\?token=[A-Za-z0-9_.-]+", bodies[-1]) if bodies else []
+    links = re.findall(r"https?://[^\s\"<]+/invitations/[0-9a-f-]+#token=[A-Za-z0-9_.-]+", bodies[-1]) if bodies else []
     return links[0].replace("&amp;", "&") if links else ""
 
 
@@ -267,12 +273,15 @@ def main():
     if emailed is not None:
         check("the email carries the same link", emailed == link, f"{emailed} != {link}")
         link = emailed or link
+    check("the link carries its token in the fragment, where no server sees it", "?" not in link and "#token=" in link, link)
     token = token_of(link)
     inv_path = f"/invitations/{inv['id']}"
-    status, preview, _ = api.call("GET", f"{inv_path}?token={token}")
+    status, preview, _ = preview_of(api, inv["id"], token)
     check("preview without signing in: 200, open, as member", status == 200 and preview.get("teamName") == s["team_name"]
           and (preview.get("status"), preview.get("role")) == ("open", "member") and "invitedBy" not in preview, f"{status} {preview}")
-    status, body, _ = api.call("GET", f"{inv_path}?token=forged")
+    status, old, _ = api.call("GET", f"{inv_path}?token={token}")
+    check("the query form of links sent before still previews (deprecated)", status == 200 and old == preview, f"{status} {old}")
+    status, body, _ = preview_of(api, inv["id"], "forged")
     check("preview with a forged token: 404 not_found", (status, (body or {}).get("code")) == (404, "not_found"), f"{status} {body}")
     check("accept without a token: 401", api.call("POST", inv_path + "/accept", body={"token": token})[0] == 401)
     status, body, _ = api.call("POST", inv_path + "/accept", tok["bo"], {"token": token})
@@ -324,7 +333,7 @@ def main():
         check("a member may not withdraw: 403", status == 403, f"{status} {body}")
         status, body, _ = api.call("POST", f"{invitations}/{eve_inv['id']}/withdraw", tok["owner"])
         check("the owner withdraws: 200", status == 200 and body["status"] == "withdrawn", f"{status} {body}")
-        status, body, _ = api.call("GET", f"/invitations/{eve_inv['id']}?token={token_of(eve_inv['link'])}")
+        status, body, _ = preview_of(api, eve_inv["id"], token_of(eve_inv["link"]))
         check("the link then shows it withdrawn", status == 200 and body["status"] == "withdrawn", f"{status} {body}")
         status, body, _ = api.call("POST", f"/invitations/{eve_inv['id']}/decline", body={"token": token_of(eve_inv["link"])})
         check("and no longer answers: 409, withdrawn", (status, (body or {}).get("invitationStatus")) == (409, "withdrawn"), f"{status} {body}")
@@ -354,6 +363,10 @@ def main():
     methods = (h.get("Access-Control-Allow-Methods") or "").upper()
     headers = (h.get("Access-Control-Allow-Headers") or "").lower()
     check("with the methods and headers the frontend needs", "POST" in methods and "GET" in methods and "DELETE" in methods and "authorization" in headers and "content-type" in headers, f"{methods} / {headers}")
+    # The page sends the link's token to preview in a header of its own.
+    pre_preview = {"Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "invitation-token"}
+    status, _, h = api.call("OPTIONS", "/invitations/00000000-0000-4000-8000-000000000000", headers={"Origin": s["frontend_origin"], **pre_preview})
+    check("preflight of a preview with its token header: allowed", status < 300 and "invitation-token" in (h.get("Access-Control-Allow-Headers") or "").lower(), f"{status} {h.get('Access-Control-Allow-Headers')}")
     status, _, h = api.call("OPTIONS", invitations, headers={"Origin": "https://evil.example", **pre})
     check("preflight from another origin: not allowed", h.get("Access-Control-Allow-Origin") in (None, ""), f"{status} {h.get('Access-Control-Allow-Origin')}")
     return finish()

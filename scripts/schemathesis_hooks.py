@@ -89,6 +89,8 @@ def map_case(ctx, case):
         if _valid_team(team):
             params["teamId"] = SUITE["team"]
         token = pooled.get("token")
+        if token and isinstance(case.headers, dict) and _valid_token(case.headers.get("Invitation-Token")):
+            case.headers["Invitation-Token"] = token
         if token and isinstance(case.query, dict) and _valid_token(case.query.get("token")):
             case.query["token"] = token
         if token and isinstance(case.body, dict) and _valid_token(case.body.get("token")):

@@ -15,13 +15,14 @@ use invitations_core::config::Config;
 use invitations_core::http::fixtures::ApiRequest;
 
 /// The role the tests' platform runs as (`PLATFORM_ROLE_ARNS`), and the
-/// caller API Gateway names for one of its sessions.
-pub const PLATFORM_ROLE: &str = "arn:aws:iam::123456789012:role/platform";
-pub const PLATFORM_SESSION: &str = "arn:aws:sts::123456789012:assumed-role/platform/tests";
+/// caller API Gateway names for one of its sessions (the example requests in
+/// `requests/` are signed by another session of the same role).
+pub const PLATFORM_ROLE: &str = "arn:aws:iam::123456789012:role/service/platform-teams";
+pub const PLATFORM_SESSION: &str = "arn:aws:sts::123456789012:assumed-role/platform-teams/tests";
 
 /// The token in an invitation link.
 pub fn token_of(link: &str) -> String {
-    link.split_once("?token=").expect("link has a token").1.to_owned()
+    link.split_once("#token=").expect("link has a token").1.to_owned()
 }
 
 /// One HTTP call, turned into the API Gateway v2 event AWS would deliver.
@@ -33,6 +34,8 @@ pub struct Call {
     pub route: &'static str,
     pub path_params: Vec<(String, String)>,
     pub query: Vec<(String, String)>,
+    /// Headers beyond those the other fields set.
+    pub headers: Vec<(String, String)>,
     pub body: Option<String>,
     /// `body` is base64, as API Gateway sends a body that is not text.
     pub base64_encoded: bool,
@@ -57,6 +60,7 @@ impl Call {
             route: route.template,
             path_params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             query: vec![],
+            headers: vec![],
             body: None,
             base64_encoded: false,
             content_type: None,
@@ -112,7 +116,13 @@ impl Call {
         Self::op(Op::RemoveMember, &[("teamId", team), ("userId", user)])
     }
 
+    /// As the page sends it: the token in the `Invitation-Token` header.
     pub fn preview(id: &str, token: &str) -> Self {
+        Self::op(Op::Preview, &[("invitationId", id)]).header("invitation-token", token)
+    }
+
+    /// As pages before the header sent it: `?token=` (deprecated).
+    pub fn preview_by_query(id: &str, token: &str) -> Self {
         Self::op(Op::Preview, &[("invitationId", id)]).query(&[("token", token)])
     }
 
@@ -172,6 +182,11 @@ impl Call {
         self
     }
 
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
     pub fn query(mut self, query: &[(&str, &str)]) -> Self {
         self.query.extend(query.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         self
@@ -218,6 +233,9 @@ impl Call {
         }
         if let Some(ct) = &self.content_type {
             e = e.header("content-type", ct);
+        }
+        for (name, value) in &self.headers {
+            e = e.header(name, value);
         }
         if let Some(claims) = &self.claims {
             e = e.claims(claims.clone());

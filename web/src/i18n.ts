@@ -101,6 +101,14 @@ const en = {
     "Open the link again from the invitation email, or ask the person who invited you to copy the link again from their team's page.",
   troubleTitle: "The invitation could not be loaded",
   tryAgain: "Try again",
+  busyTitle: "Invitation pages are busy right now",
+  busyBody:
+    "Too many invitation links are being opened at the moment, so this one cannot be shown now. Your invitation is not lost.",
+  busyNext:
+    "Sign in with the address the invitation was sent to: your invitations are listed there, and you can accept this one from the list.",
+  busySignIn: "Sign in and see my invitations",
+  busyMine: "See my invitations",
+  busyRetry: "Or try this link again in a minute.",
 };
 
 export type Messages = typeof en;
@@ -184,6 +192,14 @@ const de: Messages = {
     "Öffnen Sie den Link erneut aus der Einladungs-E-Mail, oder bitten Sie die Person, die Sie eingeladen hat, den Link auf der Seite ihres Teams erneut zu kopieren.",
   troubleTitle: "Die Einladung konnte nicht geladen werden",
   tryAgain: "Erneut versuchen",
+  busyTitle: "Einladungsseiten sind gerade ausgelastet",
+  busyBody:
+    "Gerade werden zu viele Einladungslinks geöffnet, deshalb kann dieser jetzt nicht angezeigt werden. Ihre Einladung ist nicht verloren.",
+  busyNext:
+    "Melden Sie sich mit der Adresse an, an die die Einladung ging: Dort sind Ihre Einladungen aufgelistet, und Sie können diese aus der Liste annehmen.",
+  busySignIn: "Anmelden und meine Einladungen sehen",
+  busyMine: "Meine Einladungen sehen",
+  busyRetry: "Oder versuchen Sie diesen Link in einer Minute erneut.",
 };
 
 export const MESSAGES: Record<Lang, Messages> = { en, de };

@@ -38,7 +38,21 @@ const routes: [RegExp, string[], Page][] = [
 
 const APP = "Team invitations";
 let renders = 0;
-let rendered = "";
+/** The page shown: its path and query, and the link token an invitation's
+ * fragment carried (a newer link opened in the same tab is another page; any
+ * other fragment, the skip link's, is not). */
+let rendered = { path: "", token: null as string | null };
+
+function fragmentToken(): string | null {
+  return new URLSearchParams(location.hash.slice(1)).get("token");
+}
+
+/** Replaces the address without a new page (the invitation page moving an old
+ * link's token out of the query). */
+export function replaceAddress(to: string): void {
+  history.replaceState(history.state, "", to);
+  rendered = { path: location.pathname + location.search, token: fragmentToken() };
+}
 
 export function navigate(to: string, opts: { replace?: boolean } = {}): void {
   if (opts.replace) history.replaceState(null, "", to);
@@ -100,7 +114,7 @@ async function render(): Promise<void> {
     }
   }
   renders += 1;
-  rendered = location.pathname + location.search;
+  rendered = { path: location.pathname + location.search, token: fragmentToken() };
   const first = renders === 1;
   applyLanguage("en");
   replace(top, header());
@@ -139,8 +153,10 @@ function onLinkClick(e: MouseEvent): void {
   if (!a || a.target || a.hasAttribute("download")) return;
   const url = new URL(a.href, location.href);
   if (url.origin !== location.origin) return;
-  // A link within the page (the skip link) is the browser's to follow.
-  if (url.hash && url.pathname === location.pathname && url.search === location.search) return;
+  // A link within the page (the skip link) is the browser's to follow; one
+  // carrying an invitation link's token is a page of its own ("try again").
+  const inPage = url.hash && !url.hash.startsWith("#token=");
+  if (inPage && url.pathname === location.pathname && url.search === location.search) return;
   e.preventDefault();
   navigate(url.pathname + url.search + url.hash);
 }
@@ -158,9 +174,12 @@ async function start(): Promise<void> {
     return;
   }
   document.addEventListener("click", onLinkClick);
-  // Back and forward; a fragment change (the skip link) fires popstate too, and is not a new page.
+  // Back and forward; a fragment change (the skip link) fires popstate too, and is
+  // not a new page, unless it carries another invitation link's token.
   window.addEventListener("popstate", () => {
-    if (location.pathname + location.search !== rendered) void render();
+    const token = fragmentToken();
+    const moved = location.pathname + location.search !== rendered.path;
+    if (moved || (token !== null && token !== rendered.token)) void render();
   });
   await render();
 }

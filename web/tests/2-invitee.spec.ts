@@ -2,7 +2,18 @@
 // the one "not valid" page for a wrong link, an expired invitation, unknown paths.
 import { expect, test } from "@playwright/test";
 import { checkA11y, eventually, rowOf, shot, signIn } from "./browser";
-import { apiInvite, apiList, emailTo, expireInvitation, freshAddress, TEAM, TEAM_NAME, user } from "./stack";
+import {
+  apiInvite,
+  apiList,
+  emailTo,
+  expireInvitation,
+  freshAddress,
+  reservedConcurrency,
+  stackResource,
+  TEAM,
+  TEAM_NAME,
+  user,
+} from "./stack";
 
 test("decline needs no sign-in and asks first; the team then sees it declined", async ({ page, browser }) => {
   const address = freshAddress("decline");
@@ -46,14 +57,15 @@ test("decline needs no sign-in and asks first; the team then sees it declined", 
 test("a tampered, truncated or missing token, or an unknown invitation: one 'not valid' page", async ({ page }) => {
   const inv = await apiInvite(freshAddress("tamper"));
   const url = new URL(inv.link);
-  const token = url.searchParams.get("token") ?? "";
+  const token = new URLSearchParams(url.hash.slice(1)).get("token") ?? "";
+  expect(url.search, "the token is in the fragment, which no server sees").toBe("");
   const flipped = token.slice(0, 5) + (token[5] === "A" ? "B" : "A") + token.slice(6);
   const wrong = [
-    `${url.pathname}?token=${flipped}`,
-    `${url.pathname}?token=${token.slice(0, 20)}`,
+    `${url.pathname}#token=${flipped}`,
+    `${url.pathname}#token=${token.slice(0, 20)}`,
     url.pathname,
-    `/invitations/00000000-0000-4000-8000-000000000000?token=${token}`,
-    `/invitations/not-an-id?token=${token}`,
+    `/invitations/00000000-0000-4000-8000-000000000000#token=${token}`,
+    `/invitations/not-an-id#token=${token}`,
   ];
   for (const path of wrong) {
     await page.goto(path);
@@ -66,6 +78,13 @@ test("a tampered, truncated or missing token, or an unknown invitation: one 'not
   // The real link still works.
   await page.goto(inv.link);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Join ${TEAM_NAME}`);
+
+  // A link sent before tokens moved to the fragment still works, and its token
+  // leaves the address at once (a reload no longer sends it to the site).
+  await page.goto(`${url.pathname}?token=${token}`);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Join ${TEAM_NAME}`);
+  expect(new URL(page.url()).search).toBe("");
+  expect(new URL(page.url()).hash).toBe(`#token=${token}`);
 });
 
 test("an invitation that expired: its link says so, answering it is refused, the team sees it expired", async ({ page, browser }) => {
@@ -159,4 +178,27 @@ test("any other path gets the app (index.html), which says the page does not exi
   await page.getByRole("link", { name: "Go to the start page" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Team invitations");
   await expect(page.getByRole("heading", { level: 1 })).toBeFocused();
+});
+
+test("when invitation links are throttled, the page offers to sign in and accept from My invitations", async ({ page }) => {
+  // The anonymous routes share a throttle that one client can use up; then every
+  // link answers 429. Here Lambda throttles the function behind them (reserved
+  // concurrency 0), and the gateway answers 429 as it would.
+  const inv = await apiInvite(freshAddress("busy"));
+  const respond = await stackResource("RespondFunction");
+  await reservedConcurrency(respond, 0);
+  try {
+    await page.goto(inv.link);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Invitation pages are busy right now");
+    await expect(page.getByRole("alert")).toContainText("Your invitation is not lost.");
+    await expect(page.getByRole("button", { name: "Sign in and see my invitations" })).toBeVisible();
+    await expect(page.getByRole("link", { name: "Or try this link again in a minute." })).toBeVisible();
+    await checkA11y(page, "the busy invitation page");
+    await shot(page, "invitation-busy");
+  } finally {
+    await reservedConcurrency(respond, null);
+  }
+  // Once the throttle lets go, trying again shows the invitation.
+  await page.getByRole("link", { name: "Or try this link again in a minute." }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Join ${TEAM_NAME}`);
 });

@@ -223,7 +223,7 @@ export async function emailTo(to: string): Promise<Email> {
   const m = found[found.length - 1];
   if (!m) throw new Error(`no email to ${to}`);
   const text = m.BodyText ?? "";
-  const link = /https?:\/\/\S+\/invitations\/[0-9a-f-]+\?token=[A-Za-z0-9_-]+(\.[0-9]+)?/.exec(text)?.[0];
+  const link = /https?:\/\/\S+\/invitations\/[0-9a-f-]+#token=[A-Za-z0-9_-]+(\.[0-9]+)?/.exec(text)?.[0];
   if (!link) throw new Error(`no invitation link in the email to ${to}: ${text}`);
   return { subject: m.Subject ?? "", text, html: m.BodyHtml ?? "", link };
 }
@@ -242,6 +242,36 @@ export async function stackOutput(key: string): Promise<string> {
   const found = new RegExp(`<OutputKey>${escaped}</OutputKey>\\s*<OutputValue>([^<]*)</OutputValue>`).exec(xml);
   if (!found) throw new Error(`the stack has no output ${key}: ${xml.slice(0, 2000)}`);
   return xmlText(found[1]);
+}
+
+/** The physical name of one of the stack's resources, by its logical id. */
+export async function stackResource(logicalId: string): Promise<string> {
+  const q = new URLSearchParams({
+    Action: "DescribeStackResource",
+    Version: "2010-05-15",
+    StackName: stack.stack ?? "team-invitations-local",
+    LogicalResourceId: logicalId,
+  });
+  const res = await fetch(`${stack.endpoint}/?${q}`);
+  const xml = await res.text();
+  const found = /<PhysicalResourceId>([^<]*)<\/PhysicalResourceId>/.exec(xml);
+  if (res.status !== 200 || !found) throw new Error(`DescribeStackResource ${logicalId}: ${res.status} ${xml.slice(0, 2000)}`);
+  return xmlText(found[1]);
+}
+
+/** Sets a function's reserved concurrency (0: Lambda throttles every invocation,
+ * and API Gateway answers 429), or removes it (null). */
+export async function reservedConcurrency(name: string, value: number | null): Promise<void> {
+  const url = `${stack.endpoint}/2017-10-31/functions/${encodeURIComponent(name)}/concurrency`;
+  const res =
+    value === null
+      ? await fetch(url, { method: "DELETE" })
+      : await fetch(url, {
+          method: "PUT",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ ReservedConcurrentExecutions: value }),
+        });
+  if (res.status >= 300) throw new Error(`concurrency of ${name}: ${res.status} ${await res.text()}`);
 }
 
 /** Lambda's Invoke on the emulator (plain unsigned HTTP; MiniStack accepts it), waiting

@@ -185,13 +185,19 @@ pub(super) async fn withdraw<S: InvitationStore>(
     json_response(StatusCode::OK, views::withdrawn(&withdrawn))
 }
 
-/// `GET /invitations/{invitationId}?token=`
+/// The header a page sends the link's token in (preview).
+pub const INVITATION_TOKEN: &str = "invitation-token";
+
+/// `GET /invitations/{invitationId}` with the link's token in the
+/// `Invitation-Token` header (a query string is logged by whatever sits in
+/// front of the API; `?token=` is still read, deprecated, for older pages).
 pub(super) async fn preview<S: InvitationStore, K: LinkKeySource>(
     answering: &Answering<S, K>,
     req: &Request,
 ) -> Result<Response<Body>, Error> {
     let id = request::invitation_id(req, Op::Preview)?;
-    let token = request::query_param(req, "token").unwrap_or_default();
+    let header = req.headers().get(INVITATION_TOKEN).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let token = header.or_else(|| request::query_param(req, "token")).unwrap_or_default();
     let view = answering.preview(id, &token).await?;
     json_response(StatusCode::OK, views::preview(&view))
 }

@@ -164,7 +164,7 @@ mod tests {
         Email::parse("grace@example.com").unwrap()
     }
 
-    const LINK: &str = "https://app.example.com/invitations/x?token=t";
+    const LINK: &str = "https://app.example.com/invitations/x#token=t";
 
     #[test]
     fn the_email_says_who_invited_whom_to_what_until_when_and_why() {

@@ -259,10 +259,31 @@ fn every_function_logs_json_to_a_retained_group_and_has_error_and_throttle_alarm
             && render(&p["Dimensions"]) == "[{Name: FunctionName, Value: !Ref EventsFunction}]"
     });
     assert_eq!(iterator_age.count(), 1, "an alarm on the events function's iterator age");
+    // Invitation links refused with 429 (the anonymous routes' shared throttle
+    // used up, issue 20, L-4): counted from the access log, by route and status.
+    let filters = resources(&t, "AWS::Logs::MetricFilter");
+    let throttled = filters
+        .iter()
+        .find(|(_, f)| f["Properties"]["MetricTransformations"][0]["MetricName"] == "AnonymousThrottled");
+    let (_, filter) = throttled.expect("a metric of the anonymous routes' 429s");
+    assert_eq!(render(&filter["Properties"]["LogGroupName"]), "!Ref ApiAccessLogs");
+    let pattern = s(&filter["Properties"]["FilterPattern"]);
+    for needle in
+        [r#"$.status = "429""#, "GET /invitations/{invitationId}", "POST /invitations/{invitationId}/decline"]
+    {
+        assert!(pattern.contains(needle), "{pattern}");
+    }
+    let format = s(&t["Resources"]["ApiStage"]["Properties"]["AccessLogSettings"]["Format"]);
+    assert!(
+        format.contains(r#""routeKey":"$context.routeKey""#)
+            && format.contains(r#""status":"$context.status""#)
+    );
+    let watching = alarms.iter().filter(|(_, a)| a["Properties"]["MetricName"] == "AnonymousThrottled");
+    assert_eq!(watching.count(), 1, "an alarm on the anonymous routes' 429s");
     assert_eq!(
         alarms.len(),
-        18,
-        "two per function, the API's 5xx rate, one per dead-letter queue, the stream's iterator age"
+        19,
+        "two per function, the API's 5xx rate, one per dead-letter queue, the stream's iterator age, the anonymous routes' 429s"
     );
     for (id, a) in &alarms {
         for key in ["AlarmActions", "OKActions"] {

@@ -23,7 +23,7 @@ async fn a_manager_invites_and_the_invitee_gets_an_email_with_the_link() {
     assert_eq!(inv["emailDelivery"], "sent");
     let id = inv["id"].as_str().unwrap();
     let link = inv["link"].as_str().unwrap();
-    assert!(link.starts_with(&format!("{APP_BASE_URL}/invitations/{id}?token=")), "{link}");
+    assert!(link.starts_with(&format!("{APP_BASE_URL}/invitations/{id}#token=")), "{link}");
     assert!(token_of(link).len() >= 43, "at least 256 bits, base64url");
     assert_eq!(inv["linkToken"], token_of(link), "the link's token, for clients that build links");
 

@@ -81,10 +81,10 @@ async fn only_a_service_the_iam_authorizer_verified_may_call_the_platform_routes
         // Other principals of the account that IAM lets invoke the API: not the
         // platform unless PLATFORM_ROLE_ARNS lists them (issue 20, L-3).
         for other in [
-            "arn:aws:sts::123456789012:assumed-role/platform-admin/x",
+            "arn:aws:sts::123456789012:assumed-role/platform-teams-admin/x",
             "arn:aws:sts::123456789012:assumed-role/ci-deployer/x",
-            "arn:aws:iam::123456789012:user/platform",
-            "arn:aws:sts::210987654321:assumed-role/platform/x",
+            "arn:aws:iam::123456789012:user/platform-teams",
+            "arn:aws:sts::210987654321:assumed-role/platform-teams/x",
         ] {
             let signed = w.call(Call::platform(method, &w.team).json(body.clone()).signed_by(other)).await;
             assert_eq!((signed.status, signed.code()), (403, "forbidden"), "{method} by {other}");

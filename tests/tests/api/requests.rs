@@ -107,6 +107,8 @@ async fn every_request_gets_the_expected_answer_from_its_function() {
             ("SENDER_EMAIL", integration_tests::VERIFIED_SENDER.to_owned()),
             ("APP_BASE_URL", "http://localhost:3000".to_owned()),
             ("LINK_SIGNING_SECRET_ID", secret_id),
+            // The role the example platform requests are signed by.
+            ("PLATFORM_ROLE_ARNS", integration_tests::request::PLATFORM_ROLE.to_owned()),
         ]
         .into();
         let config =

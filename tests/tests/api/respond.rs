@@ -303,3 +303,25 @@ async fn withdraw_racing_accept_ends_in_one_consistent_state() {
         }
     }
 }
+
+/// The link carries its token in the fragment, which browsers never send to a
+/// server, and the page sends it to the API in a header, so no CDN, firewall
+/// or log in front of the site or the API sees it in a URL (issue 20, L-5).
+#[tokio::test]
+async fn the_links_token_travels_in_its_fragment_and_reaches_the_api_in_a_header() {
+    let w = World::new().await;
+    let resp = w.invite(&w.owner, &w.email("ada"), "member").await;
+    let link = resp.body["link"].as_str().unwrap();
+    let (path, token) = link.split_once('#').expect("a fragment");
+    assert!(!path.contains('?'), "nothing of the token in the part a server sees: {link}");
+    let token = token.strip_prefix("token=").unwrap();
+    let id = resp.body["id"].as_str().unwrap();
+
+    assert_eq!(w.call(Call::preview(id, token)).await.status, 200, "the header");
+    // Pages from before the header sent the query; it still answers (deprecated).
+    assert_eq!(w.call(Call::preview_by_query(id, token)).await.status, 200, "the query");
+    // The header wins over the query; a wrong one is the same 404 as ever.
+    let both = Call::preview(id, token).query(&[("token", "forged")]);
+    assert_eq!(w.call(both).await.status, 200);
+    assert_eq!(w.call(Call::preview(id, "forged")).await.code(), "not_found");
+}

@@ -1,9 +1,9 @@
-// /invitations/{id}?token=: the emailed link. Previews without sign-in; Accept asks
+// /invitations/{id}#token=: the emailed link. Previews without sign-in; Accept asks
 // the person to sign in (and comes back here to finish); Decline needs only the link.
 // A wrong or tampered link, an unknown invitation and a malformed one all read as
 // one "not valid" page, as the API makes them indistinguishable.
 
-import type { PageContext } from "../main";
+import { replaceAddress, type PageContext } from "../main";
 import { api, type Preview, type Problem, type Status } from "../api";
 import { forgetSession, session, signIn } from "../auth";
 import { confirmDialog } from "../dialog";
@@ -18,10 +18,26 @@ interface Intent {
   id: string;
 }
 
+/** The link's token. Links carry it in the fragment, which the browser never
+ * sends to a server nor puts in a Referer; links sent before carried it in the
+ * query, and such a token moves to the fragment at once, out of the address
+ * that a reload or a shared link would send. */
+function linkToken(query: URLSearchParams): string {
+  const fromFragment = new URLSearchParams(location.hash.slice(1)).get("token");
+  const fromQuery = query.get("token");
+  if (fromQuery !== null) {
+    const token = fromFragment ?? fromQuery;
+    replaceAddress(`${location.pathname}#token=${encodeURIComponent(token)}`);
+    return token;
+  }
+  return fromFragment ?? "";
+}
+
 export async function invitationPage(ctx: PageContext): Promise<void> {
   const id = ctx.params.invitationId;
-  const token = ctx.query.get("token") ?? "";
-  const here = location.pathname + location.search;
+  const token = linkToken(ctx.query);
+  // Back here after signing in: the token stays in the fragment, on this device.
+  const here = location.pathname + (token ? `#token=${encodeURIComponent(token)}` : "");
   const main = ctx.main;
 
   // Until the invitation says which language it speaks, the browser's.
@@ -33,6 +49,10 @@ export async function invitationPage(ctx: PageContext): Promise<void> {
 
   const res = token ? await api.preview(id, token) : null;
   if (!res || !res.ok) {
+    // The anonymous routes share a throttle: one client can use it up, and then
+    // every link answers 429. The person can still sign in and accept from
+    // their own list, which those routes do not serve.
+    if (res && res.status === 429) return busy();
     if (res && !["not_found", "invalid_request", "validation_failed"].includes(res.problem.code)) {
       return trouble(res.problem);
     }
@@ -237,6 +257,23 @@ export async function invitationPage(ctx: PageContext): Promise<void> {
 
   function invalid(): void {
     page(t.invalidTitle, h("p", null, t.invalidBody), h("p", null, t.invalidNext));
+  }
+
+  function busy(): void {
+    const signedIn = session() !== null;
+    page(
+      t.busyTitle,
+      h("p", { class: "notice notice-error", role: "alert" }, t.busyBody),
+      h("p", null, t.busyNext),
+      h(
+        "p",
+        null,
+        signedIn
+          ? h("a", { class: "button", href: "/me/invitations" }, t.busyMine)
+          : h("button", { type: "button", class: "button", onclick: () => void signIn("/me/invitations", { uiLocales: lang }) }, t.busySignIn),
+      ),
+      h("p", null, h("a", { href: here }, t.busyRetry)),
+    );
   }
 
   function trouble(p: Problem): void {

@@ -52,8 +52,11 @@ impl Action {
     }
 }
 
+/// The token travels in the link's fragment: browsers never send a fragment
+/// to a server nor put it in a Referer, so no CDN, firewall or log in front of
+/// the site sees it. The page hands it to the API in a header or a body.
 fn link(ctx: &Context, id: InvitationId, token: &LinkToken) -> String {
-    format!("{}/invitations/{}?token={}", ctx.settings.app_base_url, id, token.as_str())
+    format!("{}/invitations/{}#token={}", ctx.settings.app_base_url, id, token.as_str())
 }
 
 /// `keys`: given for callers holding `members.manage`, who see open links.
