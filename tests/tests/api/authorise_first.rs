@@ -3,7 +3,10 @@
 //! waiting for, or for members and history without even sending, the read of
 //! the team's data. Over a DynamoDB double at the HTTP client: the membership
 //! read finds nothing, and every other request never returns, so a use case
-//! that waits for the team's data before refusing never answers.
+//! that waits for the team's data before refusing never answers. Invite and
+//! resend, likewise, refuse without waiting for the link keys (on a cold start
+//! a round trip to Secrets Manager; issue 19, item 8): their source here never
+//! answers either.
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_smithy_runtime_api::client::http::{
@@ -22,10 +25,14 @@ use std::time::Duration;
 use invitations_core::adapters::dynamo::DynamoStore;
 use invitations_core::clock::ManualClock;
 use invitations_core::config;
-use invitations_core::domain::{InvitationId, LinkKeys, LinkSigner, RoleCatalog, TeamId, UserId};
+use invitations_core::domain::{
+    Email, InvitationId, LinkKeys, LinkSigner, Locale, RoleCatalog, RoleName, TeamId, UserId,
+};
 use invitations_core::error::Error;
-use invitations_core::ports::{ListQuery, MemberQuery};
-use invitations_core::service::invitations::Listing;
+use invitations_core::ports::{
+    KeysError, LinkKeySource, ListQuery, MailError, Mailer, MemberQuery, OutgoingEmail,
+};
+use invitations_core::service::invitations::{Listing, NewInvitation, Sending};
 use invitations_core::service::members::Members;
 use invitations_core::service::{Caller, Context, Settings};
 
@@ -99,6 +106,45 @@ async fn answered<T>(what: &str, call: impl std::future::Future<Output = T>) -> 
     tokio::time::timeout(Duration::from_secs(20), call)
         .await
         .unwrap_or_else(|_| panic!("{what}: no answer while the team's data was not read"))
+}
+
+/// Link keys that never arrive.
+struct NeverKeys;
+
+impl LinkKeySource for NeverKeys {
+    async fn keys(&self) -> Result<LinkKeys, KeysError> {
+        std::future::pending().await
+    }
+
+    async fn reread(&self) -> Result<Option<LinkKeys>, KeysError> {
+        std::future::pending().await
+    }
+}
+
+/// Nothing is sent (a refused invite never gets this far).
+struct NoMail;
+
+impl Mailer for NoMail {
+    async fn send(&self, _: &OutgoingEmail) -> Result<(), MailError> {
+        Err(MailError("a refused invite sends nothing".into()))
+    }
+}
+
+#[tokio::test]
+async fn a_stranger_is_refused_an_invite_or_resend_without_waiting_for_the_link_keys() {
+    let team = TeamId::parse("acme").unwrap();
+    let double = StrangerOnly::default();
+    let sending = Sending::new(store(&double), NoMail, NeverKeys, context());
+    let new = NewInvitation {
+        email: Email::parse("ada@example.com").unwrap(),
+        role: RoleName::parse("member").unwrap(),
+        locale: Locale::default(),
+    };
+    let invite = answered("invite", sending.invite(&stranger(), &team, new, None)).await;
+    assert!(matches!(invite, Err(Error::Forbidden)), "{invite:?}");
+    let resend =
+        answered("resend", sending.resend(&stranger(), &team, InvitationId::new_random(), None)).await;
+    assert!(matches!(resend, Err(Error::Forbidden)), "{resend:?}");
 }
 
 #[tokio::test]

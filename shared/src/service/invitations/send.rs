@@ -41,6 +41,24 @@ fn claim(log: &mut SendLog, now: DateTime<Utc>, capacity: u32) -> Result<SendSlo
         .map_err(|wait| Error::RateLimited(Limit::EmailsPerHour, retry_after_seconds(wait)))
 }
 
+/// The caller's membership, judged by `authorize` as soon as it is read, and
+/// `rest`, read meanwhile: on a refusal, `rest` is dropped unfinished.
+async fn authorized_first<M, R, T>(
+    membership: impl std::future::Future<Output = Result<M, crate::ports::StoreError>>,
+    rest: impl std::future::Future<Output = R>,
+    authorize: impl FnOnce(M) -> Result<T, Error>,
+) -> Result<(T, R), Error> {
+    tokio::pin!(membership, rest);
+    tokio::select! {
+        biased;
+        m = &mut membership => {
+            let allowed = authorize(m?)?;
+            Ok((allowed, rest.await))
+        }
+        r = &mut rest => Ok((authorize(membership.await?)?, r)),
+    }
+}
+
 /// The 429 of an address that was sent its most emails today.
 fn recipient_daily(now: DateTime<Utc>) -> Error {
     Error::RateLimited(Limit::EmailsPerRecipientPerDay, retry_after_seconds(until_next_day(now)))
@@ -132,17 +150,18 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
     }
 
     /// What every invitation of a request needs: the inviter's membership (which
-    /// must manage members), the team, and the link keys, read together (the keys
-    /// once per instance; cached after). The keys are needed for the link; had
-    /// they failed after the write, the invitation would exist without its answer.
+    /// must manage members), the team, its limits and the link keys, read
+    /// together (the keys once per instance; cached after). The keys are needed
+    /// for the link; had they failed after the write, the invitation would exist
+    /// without its answer. The permission decides as soon as it is known: a
+    /// refused caller waits for none of the rest (on a cold start, the keys are
+    /// a round trip to Secrets Manager), which is dropped unfinished.
     async fn inviting(&self, caller: &Caller, team_id: &TeamId) -> Result<Inviting, Error> {
-        let (membership, team, keys, usage) = tokio::join!(
-            self.store.membership(team_id, &caller.user_id),
-            self.store.team(team_id),
-            self.keys.keys(),
-            self.store.usage(team_id)
-        );
-        let inviter = self.ctx.authorize(membership?, Permission::MembersManage)?;
+        let membership = self.store.membership(team_id, &caller.user_id);
+        let rest =
+            async { tokio::join!(self.store.team(team_id), self.keys.keys(), self.store.usage(team_id)) };
+        let (inviter, (team, keys, usage)) =
+            authorized_first(membership, rest, |m| self.ctx.authorize(m, Permission::MembersManage)).await?;
         let keys = keys?;
         let team = team?.ok_or_else(|| {
             Error::internal(format!("a membership exists in team {team_id}, which does not"))
@@ -279,13 +298,11 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
         deadline: Option<Instant>,
     ) -> Result<InvitationView, Error> {
         let now = self.ctx.clock.now();
-        let (membership, invitation, keys, usage) = tokio::join!(
-            self.store.membership(team_id, &caller.user_id),
-            self.store.invitation(id),
-            self.keys.keys(),
-            self.store.usage(team_id)
-        );
-        let manager = self.ctx.authorize(membership?, Permission::MembersManage)?;
+        let membership = self.store.membership(team_id, &caller.user_id);
+        let rest =
+            async { tokio::join!(self.store.invitation(id), self.keys.keys(), self.store.usage(team_id)) };
+        let (manager, (invitation, keys, usage)) =
+            authorized_first(membership, rest, |m| self.ctx.authorize(m, Permission::MembersManage)).await?;
         let invitation = invitation?.filter(|inv| &inv.team_id == team_id).ok_or(Error::NotFound)?;
         let keys = keys?;
         if !self
