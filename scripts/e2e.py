@@ -72,6 +72,9 @@ def platform_journey(api, s, tok):
     check("creating it again changes nothing: 200", status == 200 and again == body, f"{status} {again}")
     status, body, _ = api.call("PATCH", path, body={"name": "Renamed Team"}, signed_by=creds)
     check("the platform renames it: 200", status == 200 and body["team"]["name"] == "Renamed Team", f"{status} {body}")
+    plan = {"openInvitations": 3, "emailsPerHour": 7}
+    status, body, _ = api.call("PATCH", path, body={"limits": plan}, signed_by=creds)
+    check("the platform gives it limits of its own: 200", status == 200 and body["team"]["limits"] == plan and body["team"]["name"] == "Renamed Team", f"{status} {body}")
     status, body, _ = api.call("GET", f"/teams/{team}/members", tok["owner"])
     check("its owner sees its members", status == 200 and len(body.get("members", [])) == 1, f"{status} {body}")
     status, body, _ = api.call("DELETE", path, signed_by=creds)

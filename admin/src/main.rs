@@ -107,7 +107,7 @@ async fn run(args: &[String]) -> Result<String, String> {
                 role: RoleName::parse(RoleName::OWNER).expect("built-in role name"),
                 joined_at: now,
             };
-            store().await?.create_team(&team, &owner).await.map_err(|e| match e {
+            store().await?.create_team(&team, &owner, None).await.map_err(|e| match e {
                 CreateError::AlreadyExists => format!("team {} already exists", team.id),
                 CreateError::Store(e) => e.to_string(),
             })?;

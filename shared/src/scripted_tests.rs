@@ -320,9 +320,9 @@ async fn only_a_failed_condition_means_a_team_already_exists() {
             mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, &[&rule], |c| c.interceptor(StrictDynamo));
         DynamoStore::new(client, "invitations")
     };
-    let exists = store(&["ConditionalCheckFailed", "None", "None"]).create_team(&team, &owner).await;
+    let exists = store(&["ConditionalCheckFailed", "None", "None"]).create_team(&team, &owner, None).await;
     assert_eq!(exists, Err(CreateError::AlreadyExists));
-    let invalid = store(&["ValidationError", "None", "None"]).create_team(&team, &owner).await;
+    let invalid = store(&["ValidationError", "None", "None"]).create_team(&team, &owner, None).await;
     assert!(matches!(invalid, Err(CreateError::Store(StoreError::Other(_)))), "{invalid:?}");
     let busy = store(&["ThrottlingError", "None", "None"]).add_member(&owner).await;
     assert!(matches!(busy, Err(CreateError::Store(StoreError::Unavailable(_)))), "{busy:?}");

@@ -420,7 +420,7 @@ async fn seed_team(store: &DynamoStore, team: &str, name: &str, owner: &User, no
     let team =
         Team { id: TeamId::parse(team).unwrap(), name: TeamName::parse(name).unwrap(), created_at: now };
     let owner = membership(team.id.as_str(), owner, "owner", now);
-    store.create_team(&team, &owner).await.expect("seed team");
+    store.create_team(&team, &owner, None).await.expect("seed team");
 }
 
 async fn add_member(store: &DynamoStore, team: &str, user: &User, role: &str) {

@@ -67,7 +67,7 @@ pub async fn seed<S: InvitationStore + MemberStore + TeamStore>(
         }
         CreateError::Store(e) => e.to_string(),
     };
-    store.create_team(&team, &owner).await.map_err(exists)?;
+    store.create_team(&team, &owner, None).await.map_err(exists)?;
     for m in &MEMBERS[1..] {
         store.add_member(&member(*m)).await.map_err(exists)?;
     }

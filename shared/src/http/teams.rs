@@ -7,10 +7,11 @@ use serde::Deserialize;
 
 use super::routes::Op;
 use super::{identity, json_response, request, views, AuthMode};
-use crate::domain::{Email, PlatformPrincipals, TeamId, TeamName, UserId};
+use crate::config::{MAX_EMAILS_PER_HOUR_RANGE, MAX_OPEN_INVITATIONS_RANGE};
+use crate::domain::{Email, PlatformPrincipals, TeamId, TeamLimits, TeamName, UserId};
 use crate::error::{Error, FieldError};
 use crate::ports::{InvitationStore, MemberStore, TeamStore};
-use crate::service::teams::{NewTeam, PlatformCaller, Teams};
+use crate::service::teams::{NewTeam, PlatformCaller, TeamChange, Teams};
 
 /// What the platform handlers read: team, membership and invitation stores.
 pub trait PlatformStore: TeamStore + MemberStore + InvitationStore {}
@@ -27,6 +28,37 @@ struct TeamOwnerBody {
 struct TeamBody {
     name: Option<String>,
     owner: Option<TeamOwnerBody>,
+    limits: Option<LimitsBody>,
+}
+
+#[derive(Deserialize)]
+struct LimitsBody {
+    #[serde(rename = "openInvitations")]
+    open_invitations: Option<i64>,
+    #[serde(rename = "emailsPerHour")]
+    emails_per_hour: Option<i64>,
+}
+
+/// A team's own limits from a platform request body, within the bounds the
+/// deployment's own settings have; each bad one named.
+fn team_limits(raw: Option<LimitsBody>, errors: &mut Vec<FieldError>) -> Option<TeamLimits> {
+    let raw = raw?;
+    let mut bounded =
+        |field: &'static str, value: Option<i64>, range: std::ops::RangeInclusive<i64>| match value {
+            Some(v) if range.contains(&v) => Some(v as u32),
+            Some(_) => {
+                let message = format!("{field} must be from {} to {}", range.start(), range.end());
+                errors.push(FieldError { field, message });
+                None
+            }
+            None => {
+                errors.push(FieldError { field, message: format!("{field} is required with limits") });
+                None
+            }
+        };
+    let max_open = bounded("limits.openInvitations", raw.open_invitations, MAX_OPEN_INVITATIONS_RANGE);
+    let per_hour = bounded("limits.emailsPerHour", raw.emails_per_hour, MAX_EMAILS_PER_HOUR_RANGE);
+    Some(TeamLimits { max_open: max_open?, emails_per_hour: per_hour? })
 }
 
 /// Who may call the platform's routes: how identity is read, and the
@@ -83,7 +115,7 @@ pub(super) async fn create<S: PlatformStore>(
     json_response(status, views::team(&record))
 }
 
-/// `PATCH /platform/teams/{teamId}` with `{"name"}`
+/// `PATCH /platform/teams/{teamId}` with `{"name"}`, `{"limits"}`, or both
 pub(super) async fn rename<S: PlatformStore>(
     teams: &Teams<S>,
     access: Access<'_>,
@@ -92,8 +124,16 @@ pub(super) async fn rename<S: PlatformStore>(
     let (caller, team) = caller_and_team(req, access, Op::RenameTeam)?;
     let body: TeamBody = request::json_body(req)?;
     let mut errors = Vec::new();
-    let name = team_name(body.name.as_deref(), &mut errors).ok_or(Error::Validation(errors))?;
-    let renamed = teams.rename_team(&caller, &team, name).await?;
+    let wants_limits = body.limits.is_some();
+    let limits = team_limits(body.limits, &mut errors);
+    let name = match body.name.as_deref() {
+        None if wants_limits => None,
+        raw => team_name(raw, &mut errors),
+    };
+    if !errors.is_empty() {
+        return Err(Error::Validation(errors));
+    }
+    let renamed = teams.change_team(&caller, &team, TeamChange { name, limits }).await?;
     json_response(StatusCode::OK, views::renamed(&renamed))
 }
 
@@ -145,8 +185,11 @@ fn parse_new_team(id: TeamId, body: TeamBody) -> Result<NewTeam, Error> {
             None
         }
     };
+    let limits = team_limits(body.limits, &mut errors);
     match (name, user, email) {
-        (Some(name), Some(owner), Some(owner_email)) => Ok(NewTeam { id, name, owner, owner_email }),
+        (Some(name), Some(owner), Some(owner_email)) if errors.is_empty() => {
+            Ok(NewTeam { id, name, owner, owner_email, limits })
+        }
         _ => Err(Error::Validation(errors)),
     }
 }

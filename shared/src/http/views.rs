@@ -374,6 +374,15 @@ pub struct TeamBody<'a> {
     name: &'a str,
     created_at: String,
     closed_at: Option<String>,
+    /// The team's own limits; null: the deployment's defaults apply.
+    limits: Option<LimitsBody>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LimitsBody {
+    open_invitations: u32,
+    emails_per_hour: u32,
 }
 
 pub fn team(t: &TeamRecord) -> TeamBody<'_> {
@@ -382,6 +391,9 @@ pub fn team(t: &TeamRecord) -> TeamBody<'_> {
         name: t.team.name.as_str(),
         created_at: format_timestamp(t.team.created_at),
         closed_at: t.closed_at.map(format_timestamp),
+        limits: t
+            .limits
+            .map(|l| LimitsBody { open_invitations: l.max_open, emails_per_hour: l.emails_per_hour }),
     }
 }
 

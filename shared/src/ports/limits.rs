@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use std::future::Future;
 
 use super::StoreError;
-use crate::domain::{SendLog, SendSlot, TeamId};
+use crate::domain::{SendLog, SendSlot, TeamId, TeamLimits};
 
 /// Why a per-team limit refused a write (see `domain::limits`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,6 +41,15 @@ pub struct Usage {
     pub sends: SendLog,
     /// The team was closed: nothing more is sent or accepted in it.
     pub closed: bool,
+    /// The team's own limits, where the platform set them.
+    pub limits: Option<TeamLimits>,
+}
+
+impl Usage {
+    /// The limits the team is held to: its own, or the deployment's `defaults`.
+    pub fn limits_or(&self, defaults: TeamLimits) -> TeamLimits {
+        self.limits.unwrap_or(defaults)
+    }
 }
 
 /// What releasing a team's expired invitations from its open count found.

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use std::future::Future;
 
 use super::{CreateError, StoreError};
-use crate::domain::{Invitation, InvitationId, Membership, Team, TeamId, TeamName};
+use crate::domain::{Invitation, InvitationId, Membership, Team, TeamId, TeamLimits, TeamName};
 
 /// A team as the platform sees it: a closed team is kept, so that its id is
 /// not reused and its history stays readable.
@@ -12,6 +12,9 @@ use crate::domain::{Invitation, InvitationId, Membership, Team, TeamId, TeamName
 pub struct TeamRecord {
     pub team: Team,
     pub closed_at: Option<DateTime<Utc>>,
+    /// The team's own limits, where the platform set them (None: the
+    /// deployment's defaults).
+    pub limits: Option<TeamLimits>,
 }
 
 /// Why a change to a team did not apply.
@@ -33,11 +36,22 @@ pub trait TeamStore: Send + Sync {
     fn team_record(&self, id: &TeamId)
         -> impl Future<Output = Result<Option<TeamRecord>, StoreError>> + Send;
 
+    /// The team with its first owner and (given) its own limits, in one
+    /// transaction, unless it exists.
     fn create_team(
         &self,
         team: &Team,
         owner: &Membership,
+        limits: Option<TeamLimits>,
     ) -> impl Future<Output = Result<(), CreateError>> + Send;
+
+    /// Sets an existing, open team's own limits (what its next invites and
+    /// resends are held to).
+    fn set_team_limits(
+        &self,
+        id: &TeamId,
+        limits: TeamLimits,
+    ) -> impl Future<Output = Result<(), TeamChangeError>> + Send;
 
     /// Renames an existing, open team; returns it as renamed.
     fn rename_team(

@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use super::Context;
 use crate::domain::{
-    Email, EndReason, EndedMembership, Invitation, Membership, RoleName, Status, Team, TeamId, TeamName,
-    UserId,
+    Email, EndReason, EndedMembership, Invitation, Membership, RoleName, Status, Team, TeamId, TeamLimits,
+    TeamName, UserId,
 };
 use crate::error::Error;
 use crate::ports::{
@@ -39,6 +39,15 @@ pub struct NewTeam {
     pub name: TeamName,
     pub owner: UserId,
     pub owner_email: Email,
+    /// Its own limits (None: the deployment's defaults).
+    pub limits: Option<TeamLimits>,
+}
+
+/// What a platform's change to a team asks for: a new name, new limits, or both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamChange {
+    pub name: Option<TeamName>,
+    pub limits: Option<TeamLimits>,
 }
 
 /// What a closing did: the team as closed, and what this call changed.
@@ -101,7 +110,7 @@ impl<S: TeamStore + MemberStore + InvitationStore> Teams<S> {
             role: RoleName::parse(RoleName::OWNER).expect("owner is a role name"),
             joined_at: now,
         };
-        let created = match self.store.create_team(&team, &owner).await {
+        let created = match self.store.create_team(&team, &owner, new.limits).await {
             Ok(()) => true,
             Err(CreateError::AlreadyExists) => false,
             Err(CreateError::Store(e)) => return Err(e.into()),
@@ -120,24 +129,30 @@ impl<S: TeamStore + MemberStore + InvitationStore> Teams<S> {
         Ok((record, created))
     }
 
-    /// Renames the team, then its open invitations (what their emails and
-    /// previews show); answered invitations keep the name they were sent with.
-    pub async fn rename_team(
+    /// Sets the team's own limits (its next invites and resends are held to
+    /// them), then renames it and its open invitations (what their emails and
+    /// previews show; answered invitations keep the name they were sent with).
+    pub async fn change_team(
         &self,
         _caller: &PlatformCaller,
         id: &TeamId,
-        name: TeamName,
+        change: TeamChange,
     ) -> Result<Renamed, Error> {
-        let team = self.store.rename_team(id, &name).await.map_err(team_change)?;
+        if let Some(limits) = change.limits {
+            self.store.set_team_limits(id, limits).await.map_err(team_change)?;
+        }
         let mut renamed = 0;
-        let name = &name;
-        self.each_open_invitation(
-            id,
-            |inv| async move { self.store.rename_invitation(id, inv.id, name).await.map_err(Error::from) },
-            &mut renamed,
-        )
-        .await?;
-        Ok(Renamed { team: TeamRecord { team, closed_at: None }, invitations_renamed: renamed })
+        if let Some(name) = &change.name {
+            self.store.rename_team(id, name).await.map_err(team_change)?;
+            self.each_open_invitation(
+                id,
+                |inv| async move { self.store.rename_invitation(id, inv.id, name).await.map_err(Error::from) },
+                &mut renamed,
+            )
+            .await?;
+        }
+        let team = self.store.team_record(id).await?.ok_or(Error::TeamNotFound)?;
+        Ok(Renamed { team, invitations_renamed: renamed })
     }
 
     /// Closes the team: first marked closed (no invite, resend or acceptance in

@@ -207,3 +207,65 @@ async fn invites_racing_a_closing_never_leave_an_open_invitation() {
     }
     assert_eq!(open_invitations(&w).await, 0);
 }
+
+/// The platform gives a team limits of its own (a bigger plan, a trial), when
+/// creating it or later; the template's values are every other team's
+/// (issue 19, item 4).
+#[tokio::test]
+async fn the_platform_sets_a_teams_own_limits_and_its_invites_are_held_to_them() {
+    let w = World::new().await;
+    let team = format!("plan-{}", w.tag);
+    let founder = User::new(&format!("founder-{}", w.tag), &w.email("founder"));
+    let mut body = new_team("Small Plan", &founder);
+    body["limits"] = json!({"openInvitations": 1, "emailsPerHour": 2});
+    let created = platform(&w, "PUT", &team, Some(body)).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["limits"], json!({"openInvitations": 1, "emailsPerHour": 2}));
+    assert!(platform(&w, "GET", &w.team, None).await.body["limits"].is_null(), "others: the defaults");
+
+    let invite = |n: &str| {
+        let call = Call::invite(&team, json!({"email": w.email(n), "role": "member"})).by(&founder);
+        w.call(call)
+    };
+    assert_eq!(invite("a").await.status, 201);
+    let refused = invite("b").await;
+    assert_eq!(
+        (refused.status, refused.body["limit"].as_str()),
+        (429, Some("openInvitations")),
+        "{}",
+        refused.body
+    );
+
+    // A bigger plan: more open invitations; the emails per hour stay two.
+    let patch = json!({"limits": {"openInvitations": 5, "emailsPerHour": 2}});
+    let changed = platform(&w, "PATCH", &team, Some(patch)).await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_eq!(changed.body["team"]["limits"]["openInvitations"], 5);
+    assert_eq!(changed.body["team"]["name"], "Small Plan", "a change of limits alone keeps the name");
+    assert_eq!(invite("b").await.status, 201);
+    let refused = invite("c").await;
+    assert_eq!(
+        (refused.status, refused.body["limit"].as_str()),
+        (429, Some("emailsPerHour")),
+        "{}",
+        refused.body
+    );
+
+    // Every bad value named; a change needs something to change.
+    let bad = json!({"limits": {"openInvitations": 0, "emailsPerHour": 1001}});
+    let resp = platform(&w, "PATCH", &team, Some(bad)).await;
+    let fields: Vec<_> = resp.body["errors"].as_array().unwrap().iter().map(|e| e["field"].clone()).collect();
+    assert_eq!(
+        (resp.status, fields),
+        (422, vec![json!("limits.openInvitations"), json!("limits.emailsPerHour")])
+    );
+    assert_eq!(platform(&w, "PATCH", &team, Some(json!({}))).await.status, 422);
+    let partial = platform(&w, "PATCH", &team, Some(json!({"limits": {"openInvitations": 3}}))).await;
+    assert_eq!(partial.status, 422, "both limits, or none");
+    // A closed team's limits are not changed.
+    assert_eq!(platform(&w, "DELETE", &team, None).await.status, 200);
+    let closed =
+        platform(&w, "PATCH", &team, Some(json!({"limits": {"openInvitations": 9, "emailsPerHour": 9}})))
+            .await;
+    assert_eq!((closed.status, closed.code()), (409, "team_closed"));
+}

@@ -40,7 +40,10 @@ async fn main() {
         role: RoleName::parse(RoleName::OWNER).unwrap(),
         joined_at: now,
     };
-    DynamoStore::new(client.clone(), table.clone()).create_team(&team, &owner).await.expect("create team");
+    DynamoStore::new(client.clone(), table.clone())
+        .create_team(&team, &owner, None)
+        .await
+        .expect("create team");
 
     let items: Vec<WriteRequest> = (0..count)
         .map(|i| {

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use crate::domain::{
     BounceType, Change, Email, EmailDelivery, EndReason, EndedMembership, HistoryEntry, Invitation,
-    InvitationId, Locale, Membership, Resolution, RoleName, SendLog, Status, Team, TeamId, TeamName, UserId,
+    InvitationId, Locale, Membership, Resolution, RoleName, SendLog, Status, Team, TeamId, TeamLimits,
+    TeamName, UserId,
 };
 use crate::ports::{PageCursor, StoreError, TeamRecord, Usage};
 use crate::time::{format_timestamp, parse_timestamp};
@@ -109,6 +110,10 @@ pub(super) fn member_email_sk(email: &Email) -> String {
 /// slot, the time (epoch milliseconds) of the send that last used it.
 pub(super) const LIMITS_SK: &str = "LIMITS";
 pub(super) const OPEN_COUNT: &str = "openInvitations";
+/// The team's own limits, where the platform set them (on the limits item,
+/// which every invite and resend reads).
+pub(super) const MAX_OPEN: &str = "maxOpenInvitations";
+pub(super) const EMAILS_PER_HOUR: &str = "maxEmailsPerHour";
 const SEND_SLOT_PREFIX: &str = "send";
 
 pub(super) fn send_slot_attr(index: usize) -> String {
@@ -147,7 +152,17 @@ pub(super) fn parse_usage(item: &Item) -> Result<Usage, StoreError> {
         }
         slots[index] = Some(at);
     }
-    Ok(Usage { open, sends: SendLog::new(slots), closed: item.contains_key(CLOSED_AT) })
+    let own = |field: &str| match item.get(field) {
+        Some(v) => {
+            number(field, v).and_then(|n| u32::try_from(n).map_err(|_| corrupt("limits", field))).map(Some)
+        }
+        None => Ok(None),
+    };
+    let limits = match (own(MAX_OPEN)?, own(EMAILS_PER_HOUR)?) {
+        (Some(max_open), Some(emails_per_hour)) => Some(TeamLimits { max_open, emails_per_hour }),
+        _ => None,
+    };
+    Ok(Usage { open, sends: SendLog::new(slots), closed: item.contains_key(CLOSED_AT), limits })
 }
 
 pub(super) fn corrupt(what: &str, field: &str) -> StoreError {
@@ -389,7 +404,7 @@ pub(super) fn parse_team_record(id: &TeamId, item: &Item) -> Result<TeamRecord, 
         Some(_) => Some(get_time(item, "team", CLOSED_AT)?),
         None => None,
     };
-    Ok(TeamRecord { team: parse_team(id, item)?, closed_at })
+    Ok(TeamRecord { team: parse_team(id, item)?, closed_at, limits: None })
 }
 
 pub(crate) fn membership_item(m: &Membership) -> Item {

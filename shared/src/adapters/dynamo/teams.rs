@@ -2,16 +2,43 @@
 //! their open invitations.
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    ConditionCheck, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 use chrono::{DateTime, Utc};
 
 use super::changes::Change;
 use super::errors::{build_error, store_error, Transact};
 use super::items::*;
 use super::{applied, DynamoStore};
-use crate::domain::{Invitation, InvitationId, Membership, Status, Team, TeamId, TeamName};
+use crate::domain::{Invitation, InvitationId, Membership, Status, Team, TeamId, TeamLimits, TeamName};
 use crate::ports::{CreateError, StoreError, TeamChangeError, TeamRecord, TeamStore};
 use crate::time::format_timestamp;
+
+impl DynamoStore {
+    /// The team's own limits, set on its limits item (which every invite and
+    /// resend reads), under `condition` when given.
+    fn own_limits(
+        &self,
+        id: &TeamId,
+        limits: TeamLimits,
+        condition: Option<&str>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(id)))
+            .key("sk", s(LIMITS_SK))
+            .update_expression("SET #max = :max, #rate = :rate")
+            .expression_attribute_names("#max", MAX_OPEN)
+            .expression_attribute_names("#rate", EMAILS_PER_HOUR)
+            .expression_attribute_values(":max", n(limits.max_open.into()))
+            .expression_attribute_values(":rate", n(limits.emails_per_hour.into()));
+        if let Some(condition) = condition {
+            update = update.condition_expression(condition).expression_attribute_names("#closed", CLOSED_AT);
+        }
+        Ok(TransactWriteItem::builder().update(update.build().map_err(build_error)?).build())
+    }
+}
 
 impl TeamStore for DynamoStore {
     async fn team(&self, id: &TeamId) -> Result<Option<Team>, StoreError> {
@@ -22,20 +49,60 @@ impl TeamStore for DynamoStore {
     }
 
     async fn team_record(&self, id: &TeamId) -> Result<Option<TeamRecord>, StoreError> {
-        match self.get(team_pk(id), TEAM_SK.into()).await? {
-            Some(item) => parse_team_record(id, &item).map(Some),
-            None => Ok(None),
-        }
+        let (team, limits) =
+            tokio::join!(self.get(team_pk(id), TEAM_SK.into()), self.get(team_pk(id), LIMITS_SK.into()));
+        let Some(item) = team? else { return Ok(None) };
+        let mut record = parse_team_record(id, &item)?;
+        record.limits = match limits? {
+            Some(limits) => parse_usage(&limits)?.limits,
+            None => None,
+        };
+        Ok(Some(record))
     }
 
-    async fn create_team(&self, team: &Team, owner: &Membership) -> Result<(), CreateError> {
+    async fn create_team(
+        &self,
+        team: &Team,
+        owner: &Membership,
+        limits: Option<TeamLimits>,
+    ) -> Result<(), CreateError> {
         let mut items = vec![self.put_if_absent(team_item(team))?];
         items.extend(self.membership_writes(owner, None)?);
+        if let Some(limits) = limits {
+            items.push(self.own_limits(&team.id, limits, None)?);
+        }
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
             Err(Transact::Failed(e)) => Err(e.into()),
             // Only a failed "does not exist yet" condition means it exists.
             Err(Transact::Cancelled(c)) if c.any_failed() => Err(CreateError::AlreadyExists),
+            Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
+        }
+    }
+
+    async fn set_team_limits(&self, id: &TeamId, limits: TeamLimits) -> Result<(), TeamChangeError> {
+        // The team must exist and be open; its limits item may not exist yet.
+        let team = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(id)))
+            .key("sk", s(TEAM_SK))
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(#closed)")
+            .expression_attribute_names("#closed", CLOSED_AT)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(build_error)?;
+        let items = vec![
+            TransactWriteItem::builder().condition_check(team).build(),
+            self.own_limits(id, limits, Some("attribute_not_exists(#closed)"))?,
+        ];
+        match self.send_transaction(items).await {
+            Ok(()) => Ok(()),
+            Err(Transact::Failed(e)) => Err(e.into()),
+            Err(Transact::Cancelled(c)) if c.failed(0) => match c.item(0) {
+                Some(_) => Err(TeamChangeError::Closed),
+                None => Err(TeamChangeError::NotFound),
+            },
+            Err(Transact::Cancelled(c)) if c.failed(1) => Err(TeamChangeError::Closed),
             Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
         }
     }

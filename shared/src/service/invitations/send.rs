@@ -81,6 +81,8 @@ struct Inviting {
     inviter: Membership,
     team: Team,
     keys: LinkKeys,
+    /// The team's own limits, or the deployment's.
+    limits: TeamLimits,
     sends: futures_util::lock::Mutex<SendLog>,
 }
 
@@ -166,8 +168,9 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
         let team = team?.ok_or_else(|| {
             Error::internal(format!("a membership exists in team {team_id}, which does not"))
         })?;
-        let sends = futures_util::lock::Mutex::new(usage?.sends);
-        Ok(Inviting { inviter, team, keys, sends })
+        let usage = usage?;
+        let limits = usage.limits_or(self.ctx.settings.limits);
+        Ok(Inviting { inviter, team, keys, limits, sends: futures_util::lock::Mutex::new(usage.sends) })
     }
 
     async fn invite_one(
@@ -226,14 +229,14 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
         invitation: &Invitation,
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
-        let TeamLimits { max_open, emails_per_hour } = self.ctx.settings.limits;
+        let TeamLimits { max_open, emails_per_hour } = inviting.limits;
         // The permission read above decides what the caller sees; the write is
         // conditioned on it again, so a manager removed meanwhile cannot invite.
         let managers = self.ctx.roles.holding(Permission::MembersManage);
         let purge_at = purge_at(&self.ctx, invitation);
         let mut released = false;
         let mut sends = inviting.sends.lock().await;
-        for _ in 0..limit_attempts(self.ctx.settings.limits) {
+        for _ in 0..limit_attempts(inviting.limits) {
             let slot = claim(&mut sends, now, emails_per_hour)?;
             let quota = self.quota(slot);
             let outcome =
@@ -316,10 +319,12 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
         let (validity, cooldown) = (self.ctx.settings.invitation_validity, self.ctx.settings.resend_cooldown);
         let mut resent = invitation.resend(now, validity, cooldown)?;
         let managers = self.ctx.roles.holding(Permission::MembersManage);
-        let mut sends = usage?.sends;
+        let usage = usage?;
+        let limits = usage.limits_or(self.ctx.settings.limits);
+        let mut sends = usage.sends;
         let mut attempts = 0;
         loop {
-            let slot = claim(&mut sends, now, self.ctx.settings.limits.emails_per_hour)?;
+            let slot = claim(&mut sends, now, limits.emails_per_hour)?;
             match self
                 .store
                 .resend(
@@ -334,7 +339,7 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
             {
                 Ok(()) => break,
                 Err(ResolveError::Limit(LimitRefusal::SlotTaken(log)))
-                    if attempts < limit_attempts(self.ctx.settings.limits) =>
+                    if attempts < limit_attempts(limits) =>
                 {
                     attempts += 1;
                     sends = log;
