@@ -6,7 +6,7 @@
 //! | membership | `TEAM#{team}` | `MEMBER#{user}` | role, email, joinedAt |
 //! | member email | `TEAM#{team}` | `EMAIL#{email}` | makes "already a member" a condition |
 //! | open-invitation lock | `TEAM#{team}` | `OPEN#{email}` | at most one open invitation per email |
-//! | team limits | `TEAM#{team}` | `LIMITS` | open count, send slots (`domain::limits`) |
+//! | team limits | `TEAM#{team}` | `LIMITS` | open count, send slots (`domain::limits`), the team's own limits where the platform set them |
 //! | mailbox day | `MAILBOX#{mailbox}` | `DAY#{date}` | invitation emails to one mailbox (`Email::mailbox`) that UTC day, by every team; purged by TTL |
 //! | ended membership | `TEAM#{team}` | `ENDED#{endedAt}#{user}` | who ended it and why, for the change stream; purged by TTL |
 //! | invitation | `INV#{id}` | `INV` | with its `history` (one entry per change, written by that change); `byTeam` index: `gsi1pk` `TEAM#{team}#INV` / `gsi1sk` `{createdAt}#{id}`; `byStatus` index: `gsi1pk` / `gsi2sk` `{status}#{expiresAt or answeredAt}#{id}` |
