@@ -8,7 +8,9 @@ calls this; run it through scripts/bench. Standard library only.
 
 Measures, per binary (the seven functions and the hello-world baseline):
   - cold start: process start -> first poll of /runtime/invocation/next
-    (median and p90 of --starts starts, round-robin across binaries);
+    (median and p90 of --starts starts, round-robin across binaries); and the
+    same with the CPU share Lambda gives 128 MB (a cgroup CPU quota of 1/14 of
+    a core, where the machine allows one; the report says so where not);
   - warm latency: event handed over -> response posted, over 100 requests;
   - peak RSS (VmHWM) after those 100 requests;
 The list at scale is measured in-process by bench/tools/src/bin/list_scale.rs
@@ -112,15 +114,59 @@ def lambda_env(runtime, name, extra):
     return env
 
 
-class Instance:
-    """A function process, as Lambda runs one: started, polling, answering."""
+# Lambda gives a function CPU in proportion to its memory: a full vCPU at
+# 1,769 MB, so 128 MB gets about 1/14 of one.
+LAMBDA_128MB_SHARE = 128 / 1769
 
-    def __init__(self, binary, name, extra_env):
+
+class CpuShare:
+    """A cgroup whose processes get `share` of one CPU (a CFS quota), as Lambda
+    gives a small function; `reason` says why there is none on this machine."""
+
+    PERIOD_US = 100_000
+
+    def __init__(self, share):
+        self.share, self.procs, self.reason = share, None, None
+        quota = max(1000, round(self.PERIOD_US * share))
+        name = f"bench-lambda-{os.getpid()}"
+        try:
+            if os.path.exists("/sys/fs/cgroup/cgroup.controllers"):  # cgroup v2
+                self.dir = f"/sys/fs/cgroup/{name}"
+                os.mkdir(self.dir)
+                with open(f"{self.dir}/cpu.max", "w") as f:
+                    f.write(f"{quota} {self.PERIOD_US}")
+            else:  # cgroup v1, the cpu controller
+                self.dir = f"/sys/fs/cgroup/cpu/{name}"
+                os.mkdir(self.dir)
+                with open(f"{self.dir}/cpu.cfs_period_us", "w") as f:
+                    f.write(str(self.PERIOD_US))
+                with open(f"{self.dir}/cpu.cfs_quota_us", "w") as f:
+                    f.write(str(quota))
+            self.procs = f"{self.dir}/cgroup.procs"
+        except OSError as e:
+            self.reason = f"no CPU quota on this machine ({e.strerror}: {e.filename})"
+
+    def enter(self):
+        """Moves the calling process in (run in the child, before exec)."""
+        with open(self.procs, "w") as f:
+            f.write(str(os.getpid()))
+
+    def remove(self):
+        if self.procs:
+            os.rmdir(self.dir)
+
+
+class Instance:
+    """A function process, as Lambda runs one: started, polling, answering;
+    with `cpu` (a CpuShare), only with that share of a CPU."""
+
+    def __init__(self, binary, name, extra_env, cpu=None):
         self.runtime = RuntimeApi()
         threading.Thread(target=self.runtime.serve_forever, daemon=True).start()
         env = lambda_env(self.runtime, name, extra_env)
         started = time.perf_counter()
-        self.process = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.process = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                        preexec_fn=cpu.enter if cpu else None)
         try:
             polled = self.runtime.first_poll.get(timeout=20)
         except queue.Empty:
@@ -286,6 +332,23 @@ def run(args):
     for name in bins:
         results[name]["cold"] = cold[name]
 
+    # The same with the CPU share a 128 MB function gets in Lambda, where the
+    # machine allows a quota (it needs root and a cgroup cpu controller).
+    share = CpuShare(LAMBDA_128MB_SHARE)
+    if share.reason:
+        measured_share = {"reason": share.reason}
+    else:
+        throttled = {name: [] for name in bins}
+        try:
+            for _ in range(args.starts):
+                for name, path in bins.items():
+                    inst = Instance(path, name, env, cpu=share)
+                    throttled[name].append(inst.cold_start)
+                    inst.stop()
+        finally:
+            share.remove()
+        measured_share = {"share": LAMBDA_128MB_SHARE, "cold": throttled}
+
     # 100 requests per function; statuses checked, so a broken run cannot report numbers.
     run_id = uuid.uuid4().hex[:6]
     invited = []
@@ -340,7 +403,7 @@ def run(args):
     for _ in warm("events", [(b, {"batchItemFailures": []}) for b in batches]):
         pass
 
-    json.dump({"results": results}, sys.stdout)
+    json.dump({"results": results, "share": measured_share}, sys.stdout)
 
 
 # ---- the report -------------------------------------------------------------
@@ -375,6 +438,20 @@ def report(measured, overhead_lines, sizes_arm64, trips, scale_lines):
             for arch, size in [("x86_64", x["size"]), ("arm64", arm)]:
                 if size:
                     verdicts.append((f"{name}: {arch} bootstrap {size / MIB:.2f} MiB (budget 6 MiB)", size <= 6 * MIB))
+    share = measured.get("share") or {"reason": "not measured"}
+    out.append("")
+    if "cold" in share:
+        s = share["cold"]
+        hello = statistics.median(s["hello-baseline"])
+        out.append(f"| binary | cold start with {share['share']:.3f} of a CPU (128 MB in Lambda), median | p90 | vs hello |")
+        out.append("|---|---|---|---|")
+        for name in ["hello-baseline"] + FUNCTIONS:
+            med, p90 = statistics.median(s[name]), pct(s[name], 0.9)
+            out.append(f"| {name} | {med * 1000:.2f} ms | {p90 * 1000:.2f} ms | {med / hello:.2f}x |")
+            if name in FUNCTIONS:
+                verdicts.append((f"{name}: cold start at 128 MB's CPU share {med / hello:.2f}x hello-world (budget 1.5x)", med / hello <= 1.5))
+    else:
+        out.append(f"Cold start with 128 MB's CPU share: {share['reason']}.")
     out.append("")
     out.append("| operation | handler time outside AWS calls, p50 | p99 |")
     out.append("|---|---|---|")
