@@ -39,6 +39,9 @@ test("decline needs no sign-in and asks first; the team then sees it declined", 
   );
   await expect(page.getByRole("banner").getByRole("button", { name: "Sign in" })).toBeVisible();
 
+  // Opened again later (the same address in the same tab would only move to
+  // its fragment: the link's token is there), it says so.
+  await page.goto("about:blank");
   await page.goto(inv.link);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("This invitation was declined");
   await expect(page.getByRole("button", { name: "Accept invitation" })).toHaveCount(0);
@@ -100,7 +103,9 @@ test("an invitation that expired: its link says so, answering it is refused, the
   await page.getByRole("dialog").getByRole("button", { name: "Decline invitation" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("This invitation has expired");
 
-  // The link opened afresh.
+  // The link opened afresh (from elsewhere: in the same tab, the same address
+  // would only move to its fragment).
+  await page.goto("about:blank");
   await page.goto(inv.link);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("This invitation has expired");
   await expect(page.getByText(`Ask someone at ${TEAM_NAME} to send you a new invitation.`)).toBeVisible();
