@@ -219,7 +219,8 @@ def as_user(event, sub, email):
 
 
 def token_of(link):
-    return link.split("?token=", 1)[1]
+    """The token of a link, which carries it in its fragment."""
+    return link.split("#token=", 1)[1]
 
 
 def invite_event(ev, team, email):
@@ -235,8 +236,7 @@ def list_event(ev, team, sub):
 
 def preview_event(ev, inv_id, token):
     e = with_path(ev["preview"], f"/invitations/{inv_id}", {"invitationId": inv_id})
-    e["rawQueryString"] = f"token={token}"
-    e["queryStringParameters"] = {"token": token}
+    e["headers"]["invitation-token"] = token
     return e
 
 
