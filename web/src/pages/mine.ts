@@ -50,33 +50,18 @@ export async function myInvitationsPage(ctx: PageContext): Promise<void> {
       nextCursor = null;
       replace(pager);
       const p = res.problem;
+      // Why the address alone cannot list its invitations here, and what to do instead.
+      const refusedAddress = (why: string, next: string) =>
+        replace(area, h("div", { class: "notice notice-error" }, h("p", null, why), h("p", null, next)));
       if (p.code === "email_unverified") {
-        replace(
-          area,
-          h(
-            "div",
-            { class: "notice notice-error" },
-            h(
-              "p",
-              null,
-              `Your sign-in provider has not verified ${s!.email}, so the invitations sent to it cannot be shown or accepted here.`,
-            ),
-            h("p", null, "Verify the address with your sign-in provider and sign in again, or open the link in the invitation email."),
-          ),
+        refusedAddress(
+          `Your sign-in provider has not verified ${s!.email}, so the invitations sent to it cannot be shown or accepted here.`,
+          "Verify the address with your sign-in provider and sign in again, or open the link in the invitation email.",
         );
       } else if (p.code === "link_required") {
-        replace(
-          area,
-          h(
-            "div",
-            { class: "notice notice-error" },
-            h(
-              "p",
-              null,
-              `You signed in through a provider this service does not rely on to vouch for ${s!.email}, so the invitations sent to it are not shown here.`,
-            ),
-            h("p", null, "Open the link in the invitation email: it lets you accept there."),
-          ),
+        refusedAddress(
+          `You signed in through a provider this service does not rely on to vouch for ${s!.email}, so the invitations sent to it are not shown here.`,
+          "Open the link in the invitation email: it lets you accept there.",
         );
       } else if (p.code === "unauthenticated") {
         ctx.refreshHeader();
