@@ -212,9 +212,11 @@ fn invite_reads(inv: &Invitation, role: &str) -> (Rule, Rule, Rule) {
         mock!(Client::get_item)
             .match_requests(move |req| sk(req) == "TEAM")
             .then_output(move || GetItemOutput::builder().set_item(Some(team_item.clone())).build()),
-        mock!(Client::get_item)
-            .match_requests(move |req| sk(req) == "LIMITS")
-            .then_output(|| GetItemOutput::builder().build()),
+        mock!(Client::query)
+            .match_requests(|req| {
+                req.key_condition_expression().is_some_and(|k| k.contains("begins_with(sk"))
+            })
+            .then_output(|| aws_sdk_dynamodb::operation::query::QueryOutput::builder().build()),
     )
 }
 

@@ -23,6 +23,8 @@ struct State {
     actions: BTreeSet<(String, String)>,
     /// `Limit` of each Query (None: unlimited).
     query_limits: Vec<Option<i64>>,
+    written: Vec<(String, String)>,
+    checked: Vec<(String, String)>,
     /// Wall time with at least one request in flight.
     busy: Duration,
     busy_since: Option<Instant>,
@@ -41,6 +43,12 @@ pub struct Seen {
     pub actions: BTreeSet<(String, String)>,
     /// `Limit` of each Query sent (None: no limit).
     pub query_limits: Vec<Option<i64>>,
+    /// The (pk, sk) of each item written (put, updated, deleted), alone or in
+    /// a transaction, once per write.
+    pub written: Vec<(String, String)>,
+    /// The (pk, sk) of each item a transaction's condition check read: part of
+    /// the transaction, so also a cause of conflicts.
+    pub checked: Vec<(String, String)>,
     /// How long the caller waited on the network (overlapping requests once).
     pub busy: Duration,
 }
@@ -62,6 +70,8 @@ impl Observer {
             requests: s.requests,
             actions: std::mem::take(&mut s.actions),
             query_limits: std::mem::take(&mut s.query_limits),
+            written: std::mem::take(&mut s.written),
+            checked: std::mem::take(&mut s.checked),
             busy: s.busy,
         };
         s.sequential = 0;
@@ -93,6 +103,41 @@ fn dynamo_actions(operation: &str, body: &Value) -> Vec<(String, String)> {
     }
 }
 
+/// An item's (pk, sk).
+type Key = (String, String);
+
+/// An item's (pk, sk), from its key or its whole item.
+fn key_of(item: &Value) -> Key {
+    let part = |name: &str| item[name]["S"].as_str().unwrap_or_default().to_owned();
+    (part("pk"), part("sk"))
+}
+
+/// (written, checked) item keys of a DynamoDB request.
+fn dynamo_items(operation: &str, body: &Value) -> (Vec<Key>, Vec<Key>) {
+    let (mut written, mut checked) = (Vec::new(), Vec::new());
+    match operation {
+        "TransactWriteItems" => {
+            for item in body["TransactItems"].as_array().into_iter().flatten() {
+                if let Some(put) = item.get("Put") {
+                    written.push(key_of(&put["Item"]));
+                }
+                for kind in ["Update", "Delete"] {
+                    if let Some(change) = item.get(kind) {
+                        written.push(key_of(&change["Key"]));
+                    }
+                }
+                if let Some(check) = item.get("ConditionCheck") {
+                    checked.push(key_of(&check["Key"]));
+                }
+            }
+        }
+        "PutItem" => written.push(key_of(&body["Item"])),
+        "UpdateItem" | "DeleteItem" => written.push(key_of(&body["Key"])),
+        _ => {}
+    }
+    (written, checked)
+}
+
 impl Intercept for Observer {
     fn name(&self) -> &'static str {
         "RoundTripObserver"
@@ -106,6 +151,7 @@ impl Intercept for Observer {
     ) -> Result<(), BoxError> {
         let request = context.request();
         let mut query_limit = None;
+        let mut items = (Vec::new(), Vec::new());
         let actions = match request.headers().get("x-amz-target") {
             // Secrets Manager: its only call here is GetSecretValue, of the link secret.
             // EventBridge: its only call here is PutEvents, to the stack's bus.
@@ -124,6 +170,7 @@ impl Intercept for Observer {
                 if operation == "Query" {
                     query_limit = Some(body["Limit"].as_i64());
                 }
+                items = dynamo_items(&operation, &body);
                 dynamo_actions(&operation, &body)
             }
             // SES v2 is a REST API: its only call here is SendEmail.
@@ -141,6 +188,8 @@ impl Intercept for Observer {
         s.requests += 1;
         s.actions.extend(actions);
         s.query_limits.extend(query_limit);
+        s.written.extend(items.0);
+        s.checked.extend(items.1);
         Ok(())
     }
 

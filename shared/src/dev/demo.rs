@@ -5,10 +5,12 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::domain::{
-    Email, Invitation, InvitationId, Membership, Permission, RoleCatalog, RoleName, SendLog, Team, TeamId,
-    TeamName, UserId,
+    Email, Invitation, InvitationId, Membership, Permission, RoleCatalog, RoleName, Team, TeamId, TeamName,
+    UserId,
 };
-use crate::ports::{CreateError, InsertError, InvitationStore, MemberStore, SendQuota, TeamStore};
+use crate::ports::{
+    CreateError, InsertError, InvitationStore, LimitStore, MemberStore, SendQuota, Taken, TeamStore,
+};
 
 /// The link-signing secret of local development (`scripts/dev`); never deployed.
 pub const LOCAL_LINK_SECRET: &str = "local-development-only-secret-0123456789";
@@ -42,7 +44,7 @@ pub async fn create_link_secret(client: &aws_sdk_secretsmanager::Client, id: &st
 }
 
 /// Creates the demo team, its members and its open invitations, as of `now`.
-pub async fn seed<S: InvitationStore + MemberStore + TeamStore>(
+pub async fn seed<S: InvitationStore + MemberStore + TeamStore + LimitStore>(
     store: &S,
     now: DateTime<Utc>,
     validity: TimeDelta,
@@ -74,7 +76,6 @@ pub async fn seed<S: InvitationStore + MemberStore + TeamStore>(
     // Sent a few minutes ago, so that a resend (requests/resend.json) is past its cooldown.
     let sent = now - TimeDelta::minutes(5).min(validity / 2);
     let limits = crate::config::default_limits();
-    let mut sends = SendLog::default();
     for (id, email, role) in INVITATIONS {
         let mut invitation = Invitation::new(
             &team,
@@ -87,24 +88,23 @@ pub async fn seed<S: InvitationStore + MemberStore + TeamStore>(
         invitation.id = InvitationId::parse(id).expect("valid demo invitation id");
         let managers = RoleCatalog::builtin().holding(Permission::MembersManage);
         // The demo's sends count against the team's limits like any other.
-        let slot =
-            sends.claim(sent, limits.emails_per_hour, 0).map_err(|_| "the demo exceeds the hourly limit")?;
+        let usage = store.usage(&team.id).await.map_err(|e| e.to_string())?;
+        let places = usage
+            .places(limits, sent, 1)
+            .map_err(|e| format!("the demo exceeds the team's limits: {e:?}"))?;
         let purge_at = invitation.purge_at(retention);
         let quota = SendQuota {
-            slot,
+            taken: Taken::Now(places),
             per_recipient_per_day: crate::config::DEFAULT_MAX_EMAILS_PER_RECIPIENT_PER_DAY as u32,
         };
-        store
-            .insert_invitation(&invitation, &managers, now, purge_at, quota, limits.max_open)
-            .await
-            .map_err(|e| match e {
-                InsertError::AlreadyInvited | InsertError::AlreadyMember => {
-                    format!("{email} is already invited or a member")
-                }
-                InsertError::Forbidden => "the demo owner may not invite".to_owned(),
-                InsertError::Limit(e) => format!("the demo exceeds the team's limits: {e}"),
-                InsertError::Store(e) => e.to_string(),
-            })?;
+        store.insert_invitation(&invitation, &managers, now, purge_at, quota).await.map_err(|e| match e {
+            InsertError::AlreadyInvited | InsertError::AlreadyMember => {
+                format!("{email} is already invited or a member")
+            }
+            InsertError::Forbidden => "the demo owner may not invite".to_owned(),
+            InsertError::Limit(e) => format!("the demo exceeds the team's limits: {e}"),
+            InsertError::Store(e) => e.to_string(),
+        })?;
     }
     Ok(())
 }

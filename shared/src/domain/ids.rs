@@ -55,6 +55,12 @@ impl InvitationId {
         }
         Uuid::try_parse(raw).map(Self).map_err(|_| ERR)
     }
+
+    /// One of `shards` (at least one), the same for one id, spread evenly over
+    /// random ids.
+    pub fn shard(&self, shards: usize) -> usize {
+        (self.0.as_u128() % shards.max(1) as u128) as usize
+    }
 }
 
 impl fmt::Display for InvitationId {

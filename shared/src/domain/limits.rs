@@ -1,19 +1,23 @@
 //! Per-team limits against abuse: invitation emails come from the operator's
 //! one verified sender, so no team may burn the account's SES reputation or
-//! quota. A team has at most `max_open` open invitations and sends at most
-//! `emails_per_hour` invitation emails in any rolling hour (resends and batch
-//! entries count).
+//! quota. A team has at most `max_open` open invitations and sends invitation
+//! emails at a sustained rate of at most `emails_per_hour` (resends and batch
+//! entries count), in bursts of at most that many.
 //!
-//! The hourly limit is a ring of send slots, each holding the time of the send
-//! that last used it: a send takes a slot whose time is at least an hour old
-//! (or never used), so any hour holds at most as many sends as there are slots.
-//! The store writes the claim conditioned on the slot being as free as it was
-//! when read; two requests that claim the same slot race in DynamoDB, and the
-//! loser claims another from the log as the refusal returned it.
+//! The rate is a generic cell rate algorithm: a team's sends are one instant,
+//! its theoretical arrival time (`tat`). Each email moves it `send_interval`
+//! on from itself or from now, whichever is later, and a send is allowed while
+//! that keeps it within an hour of now. So a team that sent nothing for an
+//! hour may send `emails_per_hour` at once, and then one per interval; the
+//! state is one number, whatever the limit. The store writes the new instant
+//! conditioned on the stored one being no later than the one it was computed
+//! from: two sends that read the same instant race in DynamoDB, and the loser
+//! reads again.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-/// The window of the emails-per-hour limit.
+/// The window of the emails-per-hour limit: how far ahead of now a team's
+/// sends may reach (`SendClaim`).
 pub const SEND_WINDOW: TimeDelta = TimeDelta::hours(1);
 
 /// How long after its expiry an unanswered invitation still holds its place
@@ -21,12 +25,13 @@ pub const SEND_WINDOW: TimeDelta = TimeDelta::hours(1);
 /// just before the expiry has committed (and left the count) first.
 pub const RELEASE_GRACE: TimeDelta = TimeDelta::minutes(5);
 
-/// A team's limits, the same for every team of a deployment.
+/// A team's limits: its own where the platform set them, else the deployment's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TeamLimits {
     /// The most open invitations a team may have at once.
     pub max_open: u32,
-    /// The most invitation emails a team may send in any rolling hour.
+    /// The invitation emails a team may send an hour, sustained, in bursts of
+    /// at most as many.
     pub emails_per_hour: u32,
 }
 
@@ -62,66 +67,50 @@ pub fn until_next_day(now: DateTime<Utc>) -> TimeDelta {
     next.map_or(TimeDelta::days(1), |next| next - now)
 }
 
-/// The times of a team's recent sends, by slot.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SendLog {
-    slots: Vec<Option<DateTime<Utc>>>,
+/// How far one email moves a team's send instant at `per_hour`: an hour
+/// divided evenly, rounded down to the millisecond (never zero), so that
+/// `per_hour` emails fit in an hour.
+pub fn send_interval(per_hour: u32) -> TimeDelta {
+    TimeDelta::milliseconds((SEND_WINDOW.num_milliseconds() / i64::from(per_hour.max(1))).max(1))
 }
 
-/// A slot to write a send into: free (unused, or last used at or before
-/// `free_if_at_or_before`) when the write arrives, or the write is refused.
+/// Sends taken at once: written as the team's send instant `until`, on the
+/// condition that the stored one is absent or no later than `after`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SendSlot {
-    pub index: usize,
-    pub free_if_at_or_before: DateTime<Utc>,
-    /// When it was last used before this claim.
-    pub previous: Option<DateTime<Utc>>,
+pub struct SendClaim {
+    pub count: u32,
+    pub after: DateTime<Utc>,
+    pub until: DateTime<Utc>,
 }
 
-impl SendLog {
-    /// `slots[i]`: when slot `i` was last used, if ever.
-    pub fn new(slots: Vec<Option<DateTime<Utc>>>) -> Self {
-        Self { slots }
+impl SendClaim {
+    /// Up to `wanted` sends at `now` (as many as fit, at least one), from the
+    /// team's send instant `tat` as read; or how long until one fits.
+    pub fn take(
+        tat: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+        per_hour: u32,
+        wanted: u32,
+    ) -> Result<Self, TimeDelta> {
+        let interval = send_interval(per_hour);
+        let after = tat.map_or(now, |t| t.max(now));
+        let room = (now + SEND_WINDOW - after).num_milliseconds() / interval.num_milliseconds();
+        let count = room.min(i64::from(wanted));
+        if count < 1 {
+            return Err(after + interval - (now + SEND_WINDOW));
+        }
+        Ok(Self { count: count as u32, after, until: after + interval * count as i32 })
     }
 
-    pub fn used_at(&self, index: usize) -> Option<DateTime<Utc>> {
-        self.slots.get(index).copied().flatten()
-    }
-
-    /// Takes a slot for a send at `now` among the first `capacity` (the first
-    /// free one from `start` on, wrapping: requests that read the same log
-    /// start at random places so that they rarely claim the same one), marking
-    /// it used; or says how long until the oldest send leaves the window.
-    pub fn claim(&mut self, now: DateTime<Utc>, capacity: u32, start: usize) -> Result<SendSlot, TimeDelta> {
-        let free_if_at_or_before = now - SEND_WINDOW;
-        let capacity = capacity as usize;
-        if self.slots.len() < capacity {
-            self.slots.resize(capacity, None);
-        }
-        let slots = &mut self.slots[..capacity];
-        let free = |i: &usize| slots[*i].is_none_or(|t| t <= free_if_at_or_before);
-        let start = start % capacity.max(1);
-        match (start..capacity).chain(0..start).find(free) {
-            Some(index) => {
-                let previous = slots[index].replace(now);
-                Ok(SendSlot { index, free_if_at_or_before, previous })
-            }
-            None => {
-                let oldest = slots.iter().flatten().min().copied().unwrap_or(now);
-                Err((oldest + SEND_WINDOW - now).max(TimeDelta::zero()))
-            }
-        }
+    /// How much of the claim `unused` sends give back.
+    pub fn refund(per_hour: u32, unused: u32) -> TimeDelta {
+        send_interval(per_hour) * unused as i32
     }
 }
 
-impl SendLog {
-    /// Gives back a claim whose send was not written (refused for another
-    /// reason), so that the next claim may take the slot.
-    pub fn unclaim(&mut self, slot: SendSlot) {
-        if let Some(t) = self.slots.get_mut(slot.index) {
-            *t = slot.previous;
-        }
-    }
+/// How many of `wanted` new invitations fit under `max_open` with `open` counted.
+pub fn open_places(open: i64, max_open: u32, wanted: u32) -> u32 {
+    (i64::from(max_open) - open).clamp(0, i64::from(wanted)) as u32
 }
 
 /// Whole seconds to wait, rounded up (retrying at once would be refused again),
@@ -139,46 +128,70 @@ mod tests {
     }
 
     #[test]
-    fn a_slot_is_reused_only_once_its_send_is_an_hour_old() {
-        let mut log = SendLog::default();
-        assert_eq!(log.claim(at(0), 2, 0).map(|s| s.index), Ok(0));
-        assert_eq!(log.claim(at(10), 2, 0).map(|s| s.index), Ok(1));
-        assert_eq!(log.claim(at(59), 2, 0), Err(TimeDelta::minutes(1)));
-        let slot = log.claim(at(60), 2, 0).unwrap();
-        assert_eq!((slot.index, slot.free_if_at_or_before, slot.previous), (0, at(0), Some(at(0))));
-        assert_eq!(log.claim(at(61), 2, 0), Err(TimeDelta::minutes(9)));
-        log.unclaim(slot);
-        assert_eq!(log.claim(at(61), 2, 0).map(|s| s.index), Ok(0), "an unwritten claim is given back");
+    fn a_quiet_team_sends_its_hourly_limit_at_once_then_one_per_interval() {
+        let mut tat = None;
+        for _ in 0..4 {
+            let claim = SendClaim::take(tat, at(0), 4, 1).unwrap();
+            assert_eq!(claim.after, tat.unwrap_or(at(0)), "each send is conditioned on the instant it read");
+            tat = Some(claim.until);
+        }
+        assert_eq!(tat, Some(at(60)));
+        assert_eq!(
+            SendClaim::take(tat, at(0), 4, 1),
+            Err(TimeDelta::minutes(15)),
+            "the fifth waits an interval"
+        );
+        assert_eq!(SendClaim::take(tat, at(14), 4, 1), Err(TimeDelta::minutes(1)));
+        let next = SendClaim::take(tat, at(15), 4, 1).unwrap();
+        assert_eq!((next.after, next.until), (at(60), at(75)));
+        assert_eq!(
+            SendClaim::take(Some(at(-600)), at(0), 4, 9).map(|c| c.count),
+            Ok(4),
+            "idle time does not pile up"
+        );
     }
 
     #[test]
-    fn no_rolling_hour_holds_more_sends_than_slots() {
-        // Sends attempted every 7 minutes for a day, at 5 slots.
-        let mut log = SendLog::default();
-        let sent: Vec<_> = (0..24 * 60 / 7)
-            .map(|i| at(i * 7))
-            .filter(|&t| log.claim(t, 5, t.timestamp() as usize).is_ok())
-            .collect();
+    fn a_batch_takes_as_many_sends_as_fit() {
+        let claim = SendClaim::take(Some(at(30)), at(0), 60, 50).unwrap();
+        assert_eq!((claim.count, claim.after, claim.until), (30, at(30), at(60)));
+        assert_eq!(SendClaim::take(Some(at(30)), at(0), 60, 10).map(|c| c.count), Ok(10));
+        assert_eq!(SendClaim::refund(60, 3), TimeDelta::minutes(3));
+    }
+
+    #[test]
+    fn the_sustained_rate_never_exceeds_the_limit() {
+        // Sends attempted every 7 seconds for a day, at 50 an hour: the first
+        // hour holds the burst and the rate, every later hour the rate alone.
+        let (mut tat, mut sent) = (None, Vec::new());
+        for i in 0..24 * 3600 / 7 {
+            let now = at(0) + TimeDelta::seconds(i * 7);
+            if let Ok(claim) = SendClaim::take(tat, now, 50, 1) {
+                tat = Some(claim.until);
+                sent.push(now);
+            }
+        }
         for start in &sent {
             let within = sent.iter().filter(|t| **t >= *start && **t < *start + SEND_WINDOW).count();
-            assert!(within <= 5, "{within} sends in the hour from {start}");
+            assert!(within <= 2 * 50, "{within} sends in the hour from {start}");
         }
-        assert!(sent.len() >= 5 * 23, "the limit still lets the rate through: {}", sent.len());
+        let later = sent.iter().filter(|t| **t >= at(120)).count() as i64;
+        assert!((later - 22 * 50).abs() <= 1, "the rate holds at 50 an hour: {later} in 22 hours");
     }
 
     #[test]
-    fn a_claim_takes_the_first_free_slot_from_its_start_wrapping() {
-        let mut log = SendLog::new(vec![None, Some(at(0)), None]);
-        assert_eq!(log.claim(at(1), 3, 1).map(|s| s.index), Ok(2));
-        assert_eq!(log.claim(at(1), 3, 5).map(|s| s.index), Ok(0));
-        assert!(log.claim(at(1), 3, 0).is_err());
+    fn any_hourly_limit_keeps_whole_milliseconds() {
+        assert_eq!(send_interval(3), TimeDelta::minutes(20));
+        assert_eq!(send_interval(7), TimeDelta::milliseconds(514_285));
+        assert_eq!(send_interval(u32::MAX), TimeDelta::milliseconds(1));
+        assert!(send_interval(7) * 7 <= SEND_WINDOW);
     }
 
     #[test]
-    fn a_smaller_capacity_ignores_slots_beyond_it_and_a_larger_one_adds_free_slots() {
-        let mut log = SendLog::new(vec![Some(at(0)), Some(at(0)), Some(at(0))]);
-        assert!(log.claim(at(1), 2, 0).is_err());
-        assert_eq!(log.claim(at(1), 4, 1).map(|s| s.index), Ok(3));
+    fn open_places_are_what_the_limit_leaves() {
+        assert_eq!(open_places(3, 5, 1), 1);
+        assert_eq!(open_places(3, 5, 9), 2);
+        assert_eq!(open_places(7, 5, 1), 0, "a count over a lowered limit leaves none");
     }
 
     #[test]

@@ -22,8 +22,8 @@ pub use invitation::{
     UnknownStatus, Unreachable, MAX_SENDS,
 };
 pub use limits::{
-    retry_after_seconds, send_day, until_next_day, Limit, SendLog, SendSlot, TeamLimits, RELEASE_GRACE,
-    SEND_WINDOW,
+    open_places, retry_after_seconds, send_day, send_interval, until_next_day, Limit, SendClaim, TeamLimits,
+    RELEASE_GRACE, SEND_WINDOW,
 };
 pub use locale::{InvalidLocale, Locale};
 pub use principals::{InvalidPrincipal, PlatformPrincipals};

@@ -40,7 +40,7 @@ pub enum ResolveError {
     /// The caller's membership did not hold a required role (withdraw).
     #[error("not permitted")]
     Forbidden,
-    /// A resend's send slot was taken meanwhile.
+    /// A limit refused the write (a resend's send; an acceptance in a closed team).
     #[error(transparent)]
     Limit(LimitRefusal),
     #[error(transparent)]
@@ -97,10 +97,10 @@ pub trait InvitationStore: Send + Sync {
     /// Writes a new open invitation, atomically refusing it when the team already
     /// has an open (unexpired at `now`) invitation for the email, or a member with
     /// it, or when its inviter does not hold one of `inviter_roles` in the team at
-    /// that moment, or when the team has `max_open` open invitations counted or
-    /// `quota.slot` is no longer free, or when the address had its most emails
-    /// of the day. Counts it open and records its send in the slot and in the
-    /// address's day.
+    /// that moment, or when the team's usage moved past what `quota.taken` was
+    /// computed from (or, reserved, the team was closed), or when the address
+    /// had its most emails of the day. Takes its places (unless reserved) and
+    /// records its send in the address's day.
     fn insert_invitation(
         &self,
         invitation: &Invitation,
@@ -108,7 +108,6 @@ pub trait InvitationStore: Send + Sync {
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
         quota: SendQuota,
-        max_open: u32,
     ) -> impl Future<Output = Result<(), InsertError>> + Send;
 
     /// Stores the acceptance `accepted` and creates `membership`, in one
@@ -167,8 +166,9 @@ pub trait InvitationStore: Send + Sync {
     /// `resent.link_generation - 1` (unchanged since it was read; with the cap
     /// on sends checked on that generation, the cap holds), its last email
     /// neither bounced permanently nor was marked as spam, `by` holds one of
-    /// `manager_roles` in the team at that moment, the quota's slot is still
-    /// free and the address may be sent another email today; records the send.
+    /// `manager_roles` in the team at that moment, the team's send instant has
+    /// not moved past what the quota's send was computed from, and the address
+    /// may be sent another email today; records the send.
     fn resend(
         &self,
         resent: &Invitation,

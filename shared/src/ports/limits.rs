@@ -1,20 +1,18 @@
-//! Each team's limits as stored: its open count and its send log.
+//! Each team's limits as stored: its open count and its send instant.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use std::future::Future;
 
-use super::StoreError;
-use crate::domain::{SendLog, SendSlot, TeamId, TeamLimits};
+use super::{InsertError, StoreError};
+use crate::domain::{open_places, SendClaim, TeamId, TeamLimits};
 
 /// Why a per-team limit refused a write (see `domain::limits`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LimitRefusal {
-    /// The team has its most open invitations.
-    #[error("the team has its most open invitations")]
-    TooManyOpen,
-    /// The send slot claimed was taken meanwhile: the log as it now is.
-    #[error("the send slot was taken meanwhile")]
-    SlotTaken(SendLog),
+    /// The team's usage moved since it was read (another request sent, or
+    /// opened an invitation): read it again and decide anew.
+    #[error("the team's usage of its limits changed meanwhile")]
+    Changed,
     /// The team was closed.
     #[error("the team is closed")]
     TeamClosed,
@@ -23,22 +21,57 @@ pub enum LimitRefusal {
     RecipientDaily,
 }
 
+/// Which of a team's limits leaves no room now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exceeded {
+    OpenInvitations,
+    /// Room for one more send after this long.
+    EmailsPerHour(TimeDelta),
+}
+
+/// What one write takes of its team's limits, decided in that write: it is
+/// refused (`LimitRefusal::Changed`) if the stored usage moved past what this
+/// was computed from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Places {
+    /// New invitations, each a place in the open count (none for a resend).
+    pub invitations: u32,
+    /// The most the stored count of opened invitations may be for them to fit
+    /// (those that left the count, as read, added back).
+    pub opened_at_most: i64,
+    pub sends: SendClaim,
+}
+
+/// How a send takes its places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    /// In its own write.
+    Now(Places),
+    /// Beforehand, by its batch's reservation (`LimitStore::reserve`): its
+    /// write only checks that the team is still open.
+    Reserved,
+}
+
 /// What a send must stay within, decided in its write (`domain::limits`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SendQuota {
-    /// The team's send slot it takes.
-    pub slot: SendSlot,
+    pub taken: Taken,
     /// The most emails one mailbox (`Email::mailbox`) may be sent in a UTC
     /// day, by every team together.
     pub per_recipient_per_day: u32,
 }
 
-/// A team's use of its limits, as stored.
+/// A team's use of its limits, as stored. The open count is kept in two
+/// parts, so that answers never write the item that invites write: the
+/// invitations opened (on the limits item) and those that left the count since
+/// (answered, withdrawn, released after expiry; spread over the team's
+/// counters of leaving).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Usage {
-    /// Open invitations counted (those expired are counted until released).
-    pub open: i64,
-    pub sends: SendLog,
+    pub opened: i64,
+    pub left: i64,
+    /// The team's send instant (`domain::SendClaim`), once it sent.
+    pub sends_until: Option<DateTime<Utc>>,
     /// The team was closed: nothing more is sent or accepted in it.
     pub closed: bool,
     /// The team's own limits, where the platform set them.
@@ -46,9 +79,32 @@ pub struct Usage {
 }
 
 impl Usage {
+    /// Open invitations counted (those expired are counted until released).
+    pub fn open(&self) -> i64 {
+        self.opened - self.left
+    }
+
     /// The limits the team is held to: its own, or the deployment's `defaults`.
     pub fn limits_or(&self, defaults: TeamLimits) -> TeamLimits {
         self.limits.unwrap_or(defaults)
+    }
+
+    /// Up to `wanted` new invitations with their emails (as many as both
+    /// limits leave room for, at least one), or with none a resend's one
+    /// email; or the limit that leaves no room.
+    pub fn places(&self, limits: TeamLimits, now: DateTime<Utc>, wanted: u32) -> Result<Places, Exceeded> {
+        let sends = match wanted {
+            0 => 1,
+            _ => match open_places(self.open(), limits.max_open, wanted) {
+                0 => return Err(Exceeded::OpenInvitations),
+                fit => fit,
+            },
+        };
+        let claim = SendClaim::take(self.sends_until, now, limits.emails_per_hour, sends)
+            .map_err(Exceeded::EmailsPerHour)?;
+        let invitations = if wanted == 0 { 0 } else { claim.count };
+        let opened_at_most = i64::from(limits.max_open) + self.left - i64::from(invitations);
+        Ok(Places { invitations, opened_at_most, sends: claim })
     }
 }
 
@@ -57,13 +113,13 @@ impl Usage {
 pub struct Released {
     /// Some expired invitations left the count (by this call or a concurrent one).
     pub freed: bool,
-    /// When the next open invitation expires, if any is open.
+    /// When the next open one expires, if any is open.
     pub next_expiry: Option<DateTime<Utc>>,
 }
 
 /// Each team's use of its limits (`domain::limits`).
 pub trait LimitStore: Send + Sync {
-    /// A team's use of its limits (none yet: zero).
+    /// A team's use of its limits (none yet: zero), read consistently.
     fn usage(&self, team: &TeamId) -> impl Future<Output = Result<Usage, StoreError>> + Send;
 
     /// Releases from the team's open count the invitations that expired by
@@ -74,4 +130,47 @@ pub trait LimitStore: Send + Sync {
         team: &TeamId,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Released, StoreError>> + Send;
+
+    /// Takes a batch's places in one write, for its entries' writes to
+    /// insert with `Taken::Reserved`.
+    fn reserve(&self, team: &TeamId, places: Places) -> impl Future<Output = Result<(), InsertError>> + Send;
+
+    /// Gives back what a reservation took and did not use: `invitations`
+    /// places in the open count, and `sends` of the send instant.
+    fn give_back(
+        &self,
+        team: &TeamId,
+        invitations: u32,
+        sends: TimeDelta,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(minutes: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap() + TimeDelta::minutes(minutes)
+    }
+
+    const LIMITS: TeamLimits = TeamLimits { max_open: 5, emails_per_hour: 4 };
+
+    #[test]
+    fn new_invitations_take_what_both_limits_leave() {
+        let usage = Usage { opened: 10, left: 7, ..Usage::default() };
+        let places = usage.places(LIMITS, at(0), 9).unwrap();
+        assert_eq!((places.invitations, places.sends.count), (2, 2), "two open places left");
+        assert_eq!(places.opened_at_most, 5 + 7 - 2, "the write needs the count as read");
+        let busy = Usage { sends_until: Some(at(45)), ..Usage::default() };
+        assert_eq!(busy.places(LIMITS, at(0), 9).map(|p| p.invitations), Ok(1), "one send left this hour");
+    }
+
+    #[test]
+    fn a_full_team_is_refused_by_the_limit_that_binds() {
+        let full = Usage { opened: 5, ..Usage::default() };
+        assert_eq!(full.places(LIMITS, at(0), 1), Err(Exceeded::OpenInvitations));
+        assert_eq!(full.places(LIMITS, at(0), 0).map(|p| p.invitations), Ok(0), "a resend opens nothing");
+        let busy = Usage { sends_until: Some(at(60)), ..Usage::default() };
+        assert_eq!(busy.places(LIMITS, at(0), 0), Err(Exceeded::EmailsPerHour(TimeDelta::minutes(15))));
+    }
 }

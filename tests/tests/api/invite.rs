@@ -226,9 +226,12 @@ async fn the_store_refuses_an_invitation_whose_inviter_holds_no_managing_role_at
         TimeDelta::days(7),
     );
     let managers = RoleCatalog::builtin().holding(Permission::MembersManage);
-    let slot = invitations_core::domain::SendLog::default().claim(now, 1, 0).unwrap();
-    let quota = invitations_core::ports::SendQuota { slot, per_recipient_per_day: 10 };
-    let refused = w.store.insert_invitation(&by_member, &managers, now, by_member.expires_at, quota, 1).await;
+    let places = invitations_core::ports::Usage::default()
+        .places(invitations_core::domain::TeamLimits { max_open: 1, emails_per_hour: 1 }, now, 1)
+        .unwrap();
+    let taken = invitations_core::ports::Taken::Now(places);
+    let quota = invitations_core::ports::SendQuota { taken, per_recipient_per_day: 10 };
+    let refused = w.store.insert_invitation(&by_member, &managers, now, by_member.expires_at, quota).await;
     assert_eq!(refused, Err(InsertError::Forbidden));
     // Nothing was written: the email is free for a manager's invitation.
     assert_eq!(w.invite(&w.owner, &email, "member").await.status, 201);

@@ -1,7 +1,7 @@
 //! Per-team limits against abuse of the operator's sender: at most N open
-//! invitations, at most M invitation emails in any rolling hour (invites,
-//! resends and batch entries alike); beyond them `429 rate_limited` with
-//! `Retry-After`, decided atomically by the writes themselves.
+//! invitations, invitation emails at a sustained rate of M an hour in bursts
+//! of at most M (invites, resends and batch entries alike); beyond them `429
+//! rate_limited` with `Retry-After`, decided atomically by the writes themselves.
 
 use chrono::TimeDelta;
 use invitations_core::domain::{TeamLimits, RELEASE_GRACE};
@@ -80,28 +80,35 @@ async fn expired_invitations_stop_counting_and_a_resend_does_not_count_twice() {
 }
 
 #[tokio::test]
-async fn a_team_sends_at_most_its_hourly_emails_in_any_rolling_hour() {
+async fn a_team_sends_its_hourly_emails_in_a_burst_then_one_per_share_of_the_hour() {
+    // 3 an hour: one email every 20 minutes, up to 3 at once after a quiet hour.
     let w = world(100, 3).await;
     let (a, _) = w.invited(&w.email("a"), "member").await;
-    w.clock.advance(TimeDelta::minutes(10));
     let (b, _) = w.invited(&w.email("b"), "member").await;
     // Refusals send nothing, so they use nothing.
     assert_eq!(w.invite(&w.owner, &w.email("b"), "member").await.code(), "already_invited");
     w.clock.advance(TimeDelta::minutes(10));
     assert_eq!(w.call(Call::resend(&w.team, &a).by(&w.owner)).await.status, 200, "a resend is an email too");
 
-    // At 0:20 the hour holds 3 emails; the first leaves it at 1:00.
-    refused(&w.invite(&w.owner, &w.email("c"), "member").await, "emailsPerHour", 40 * 60);
+    // The burst is spent; the next email fits 20 minutes after the first.
+    refused(&w.invite(&w.owner, &w.email("c"), "member").await, "emailsPerHour", 10 * 60);
     let resent = w.call(Call::resend(&w.team, &b).by(&w.owner)).await;
-    refused(&resent, "emailsPerHour", 40 * 60);
+    refused(&resent, "emailsPerHour", 10 * 60);
     assert_eq!(sent_emails(&w.email("c")).len(), 0);
     assert_eq!(sent_emails(&w.email("a")).len(), 2);
 
-    w.clock.advance(TimeDelta::minutes(40));
-    assert_eq!(w.invite(&w.owner, &w.email("c"), "member").await.status, 201);
-    refused(&w.invite(&w.owner, &w.email("d"), "member").await, "emailsPerHour", 10 * 60);
     w.clock.advance(TimeDelta::minutes(10));
+    assert_eq!(w.invite(&w.owner, &w.email("c"), "member").await.status, 201);
+    refused(&w.invite(&w.owner, &w.email("d"), "member").await, "emailsPerHour", 20 * 60);
+    w.clock.advance(TimeDelta::minutes(20));
     assert_eq!(w.invite(&w.owner, &w.email("d"), "member").await.status, 201);
+
+    // An hour without sends refills the burst, and no more.
+    w.clock.advance(TimeDelta::hours(2));
+    for i in 0..3 {
+        assert_eq!(w.invite(&w.owner, &w.email(&format!("e{i}")), "member").await.status, 201);
+    }
+    refused(&w.invite(&w.owner, &w.email("f"), "member").await, "emailsPerHour", 20 * 60);
 }
 
 #[tokio::test]
@@ -117,11 +124,19 @@ async fn a_batch_beyond_the_hourly_limit_refuses_the_entries_it_cannot_send() {
     let results = resp.body["results"].as_array().unwrap();
     let statuses: Vec<&str> = results.iter().map(|r| r["status"].as_str().unwrap()).collect();
     assert_eq!(statuses[0], "already_invited");
+    assert_eq!(
+        statuses[1..],
+        ["created", "created", "created", "rate_limited", "rate_limited"],
+        "in request order"
+    );
     assert_eq!(statuses.iter().filter(|s| **s == "created").count(), 3, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == "rate_limited").count(), 2, "{statuses:?}");
     for r in results.iter().filter(|r| r["status"] == "rate_limited") {
         assert_eq!(r["problem"]["limit"], "emailsPerHour");
-        assert_eq!(r["problem"]["retryAfterSeconds"], 3600);
+        // The reservation took 3 of the 4 places (one email went to `first`),
+        // the entry invited already gave one to `n2`; the next fits a quarter
+        // hour after the last one taken.
+        assert_eq!(r["problem"]["retryAfterSeconds"], 15 * 60);
         assert!(sent_emails(r["email"].as_str().unwrap()).is_empty());
     }
 }
@@ -173,4 +188,52 @@ async fn a_count_that_drifted_from_its_invitations_is_corrected_when_the_limit_i
     // again: b alone holds a place.
     assert_eq!(w.invite(&w.owner, &w.email("c"), "member").await.status, 201);
     assert_eq!(w.invite(&w.owner, &w.email("d"), "member").await.status, 429);
+}
+
+/// Real DynamoDB cancels a transaction that meets another on one of its items.
+/// A batch takes its places in two writes of the team's limits item (the
+/// reservation, and what its refused entries give back); its entries only
+/// check that item, and the team's answers write neither it nor anything a
+/// batch touches. The emulators serialise requests, so the proof is in the
+/// items each request writes.
+#[tokio::test]
+async fn a_batch_and_the_teams_answers_share_no_item() {
+    let w = world(100, 100).await;
+    let (a, a_token) = w.invited(&w.email("a"), "member").await;
+    let (b, b_token) = w.invited(&w.email("b"), "member").await;
+    let (c, _) = w.invited(&w.email("c"), "member").await;
+    w.invited(&w.email("dup"), "member").await;
+    w.dynamo_seen.take();
+
+    let entries: Vec<Value> = std::iter::once(w.email("dup"))
+        .chain((0..49).map(|i| w.email(&format!("n{i}"))))
+        .map(|email| json!({"email": email, "role": "member"}))
+        .collect();
+    let resp = w.call(Call::batch(&w.team, json!({ "invitations": entries })).by(&w.owner)).await;
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    let created =
+        resp.body["results"].as_array().unwrap().iter().filter(|r| r["status"] == "created").count();
+    assert_eq!(created, 49);
+    let batch = w.dynamo_seen.take();
+    let limits_item = (format!("TEAM#{}", w.team), "LIMITS".to_owned());
+    let limits_writes: Vec<_> = batch.written.iter().filter(|(_, sk)| sk.starts_with("LIMITS")).collect();
+    assert_eq!(limits_writes, [&limits_item, &limits_item], "the reservation, and the place given back");
+    assert_eq!(batch.checked.iter().filter(|key| **key == limits_item).count(), 50, "each entry checks it");
+
+    let ada = User::new(&format!("a-{}", w.tag), &w.email("a"));
+    assert_eq!(w.accept(&ada, &a, &a_token).await.status, 200);
+    assert_eq!(w.decline(None, &b, &b_token).await.status, 200);
+    // (Another manager: each request of one manager checks its membership.)
+    assert_eq!(w.withdraw(&w.admin, &c).await.status, 200);
+    let answers = w.dynamo_seen.take();
+    assert_eq!(answers.written.iter().filter(|(_, sk)| sk.starts_with("LIMITS#LEFT#")).count(), 3);
+    let touched: std::collections::BTreeSet<_> = batch.written.iter().chain(&batch.checked).collect();
+    let shared: Vec<_> =
+        answers.written.iter().chain(&answers.checked).filter(|key| touched.contains(key)).collect();
+    assert!(shared.is_empty(), "items both write or check: {shared:?}");
+
+    // And the count is right: 4 + 49 opened, 3 left.
+    use invitations_core::ports::LimitStore;
+    let usage = w.store.usage(&invitations_core::domain::TeamId::parse(&w.team).unwrap()).await.unwrap();
+    assert_eq!(usage.open(), 50, "{usage:?}");
 }

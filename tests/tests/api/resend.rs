@@ -204,8 +204,8 @@ async fn an_invitation_sends_at_most_five_emails_and_its_item_stays_under_4_kb_w
 /// stops the resend in the write itself.
 #[tokio::test]
 async fn no_resend_after_a_permanent_bounce_or_a_complaint_even_one_arriving_during_the_resend() {
-    use invitations_core::domain::{InvitationId, Permission, RoleCatalog, SendLog, UserId};
-    use invitations_core::ports::{InvitationStore, ResolveError, SendQuota};
+    use invitations_core::domain::{InvitationId, Permission, RoleCatalog, TeamLimits, UserId};
+    use invitations_core::ports::{InvitationStore, LimitStore, ResolveError, SendQuota, Taken};
 
     let w = World::new().await;
     let (id, _) = w.invited(&w.email("typo"), "member").await;
@@ -215,7 +215,9 @@ async fn no_resend_after_a_permanent_bounce_or_a_complaint_even_one_arriving_dur
     let resent = read.resend(now, TimeDelta::days(7), COOLDOWN).expect("nothing bounced when it was read");
     w.delivery_function().handle(&ses_report("Bounce", &id, &w.email("typo"), 0)).await.unwrap();
     let managers = RoleCatalog::builtin().holding(Permission::MembersManage);
-    let quota = SendQuota { slot: SendLog::default().claim(now, 100, 1).unwrap(), per_recipient_per_day: 10 };
+    let usage = w.store.usage(&read.team_id).await.unwrap();
+    let places = usage.places(TeamLimits { max_open: 100, emails_per_hour: 100 }, now, 0).unwrap();
+    let quota = SendQuota { taken: Taken::Now(places), per_recipient_per_day: 10 };
     let owner = UserId::parse(&w.owner.sub).unwrap();
     let refused = w.store.resend(&resent, &owner, &managers, now, resent.expires_at, quota).await;
     assert!(matches!(refused, Err(ResolveError::NotOpen { current: Some(_) })), "{refused:?}");

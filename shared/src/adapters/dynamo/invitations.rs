@@ -10,7 +10,6 @@ use chrono::{DateTime, Utc};
 use super::changes::{self, Change, STILL_OPEN};
 use super::errors::{build_error, store_error, Transact};
 use super::items::*;
-use super::limits::LimitsChange;
 use super::table::{GSI_BY_EMAIL, GSI_BY_STATUS, GSI_BY_TEAM};
 use super::{not_open, position, DynamoStore, MAX_QUERIES_PER_PAGE};
 use crate::domain::{
@@ -19,7 +18,7 @@ use crate::domain::{
 };
 use crate::ports::{
     InsertError, InvitationStore, LimitRefusal, ListQuery, Page, PageCursor, ResolveError, SendQuota,
-    StoreError,
+    StoreError, Taken,
 };
 use crate::time::format_timestamp;
 
@@ -35,7 +34,7 @@ impl DynamoStore {
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
         stale: Option<InvitationId>,
-        (quota, max_open): (SendQuota, u32),
+        quota: SendQuota,
     ) -> Result<Attempt, InsertError> {
         let Some(permitted) = self.holds_role(&inv.team_id, &inv.invited_by, roles)? else {
             return Err(InsertError::Forbidden);
@@ -66,7 +65,10 @@ impl DynamoStore {
             TransactWriteItem::builder().put(lock.build().map_err(build_error)?).build(),
             TransactWriteItem::builder().condition_check(not_member).build(),
             permitted,
-            self.limits_update(&inv.team_id, LimitsChange::invite(max_open, quota.slot, now))?,
+            match &quota.taken {
+                Taken::Now(places) => self.limits_take(&inv.team_id, places)?,
+                Taken::Reserved => self.limits_open_check(&inv.team_id)?,
+            },
             self.mailbox_day_update(&inv.email, now, quota.per_recipient_per_day)?,
         ];
         match self.send_transaction(items).await {
@@ -85,7 +87,7 @@ impl DynamoStore {
                 Ok(Attempt::Done(Inserted::LockHeldBy(lock_holder(lock)?)))
             }
             Err(Transact::Cancelled(c)) if c.failed(position::INSERT_LIMITS) => {
-                Err(InsertError::Limit(Self::limit_refusal(&c, position::INSERT_LIMITS, Some(max_open))?))
+                Err(InsertError::Limit(Self::limit_refusal(&c, position::INSERT_LIMITS)))
             }
             Err(Transact::Cancelled(c)) if c.failed(position::INSERT_MAILBOX) => {
                 Err(InsertError::Limit(LimitRefusal::RecipientDaily))
@@ -107,11 +109,10 @@ impl DynamoStore {
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
         stale: Option<InvitationId>,
-        limits: (SendQuota, u32),
+        quota: SendQuota,
     ) -> Result<Inserted, InsertError> {
         for _ in 0..2 {
-            if let Attempt::Done(inserted) = self.try_insert(inv, roles, now, purge_at, stale, limits).await?
-            {
+            if let Attempt::Done(inserted) = self.try_insert(inv, roles, now, purge_at, stale, quota).await? {
                 return Ok(inserted);
             }
         }
@@ -195,10 +196,8 @@ impl InvitationStore for DynamoStore {
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
         quota: SendQuota,
-        max_open: u32,
     ) -> Result<(), InsertError> {
-        let limits = (quota, max_open);
-        let holder = match self.insert_retrying(inv, inviter_roles, now, purge_at, None, limits).await? {
+        let holder = match self.insert_retrying(inv, inviter_roles, now, purge_at, None, quota).await? {
             Inserted::Yes => return Ok(()),
             Inserted::LockHeldBy(holder) => holder,
         };
@@ -212,7 +211,7 @@ impl InvitationStore for DynamoStore {
         if !stale {
             return Err(InsertError::AlreadyInvited);
         }
-        match self.insert_retrying(inv, inviter_roles, now, purge_at, Some(holder), limits).await? {
+        match self.insert_retrying(inv, inviter_roles, now, purge_at, Some(holder), quota).await? {
             Inserted::Yes => Ok(()),
             // Another invite took the stale lock first.
             Inserted::LockHeldBy(_) => Err(InsertError::AlreadyInvited),
@@ -237,7 +236,7 @@ impl InvitationStore for DynamoStore {
         let mut items =
             vec![TransactWriteItem::builder().update(change.into_update(&self.table, accepted.id)?).build()];
         items.extend(self.membership_writes(membership, Some(accepted.id))?);
-        items.push(self.limits_update(&accepted.team_id, LimitsChange::accept())?);
+        items.push(self.left_update(&accepted.team_id, left_sk_of(accepted.id), 1, true)?);
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
             Err(Transact::Failed(e)) => Err(e.into()),
@@ -270,7 +269,7 @@ impl InvitationStore for DynamoStore {
         let change = Change::resolve(id, &declined.resolution, now, purge_at, None, Some(generation))?;
         let items = vec![
             TransactWriteItem::builder().update(change.into_update(&self.table, id)?).build(),
-            self.limits_update(&declined.team_id, LimitsChange::leaving(1))?,
+            self.left_update(&declined.team_id, left_sk_of(id), 1, false)?,
         ];
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
@@ -300,7 +299,7 @@ impl InvitationStore for DynamoStore {
         let items = vec![
             TransactWriteItem::builder().update(change.into_update(&self.table, id)?).build(),
             permitted,
-            self.limits_update(team, LimitsChange::leaving(1))?,
+            self.left_update(team, left_sk_of(id), 1, false)?,
         ];
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
@@ -330,7 +329,7 @@ impl InvitationStore for DynamoStore {
         let change = Change::resolve(id, &resolution, now, purge_at, Some(team), None)?.sent_by(sender);
         let items = vec![
             TransactWriteItem::builder().update(change.into_update(&self.table, id)?).build(),
-            self.limits_update(team, LimitsChange::leaving(1))?,
+            self.left_update(team, left_sk_of(id), 1, false)?,
         ];
         match self.send_transaction(items).await {
             Ok(()) => Ok(true),
@@ -356,6 +355,9 @@ impl InvitationStore for DynamoStore {
             .ok_or_else(|| StoreError::Other("a resend raises the link generation".into()))?;
         let Some(permitted) = self.holds_role(&resent.team_id, by, roles)? else {
             return Err(ResolveError::Forbidden);
+        };
+        let Taken::Now(places) = quota.taken else {
+            return Err(StoreError::Other("a resend takes its send in its own write".into()).into());
         };
         let expires_ms = n(resent.expires_at.timestamp_millis());
         let invitation = Update::builder()
@@ -426,7 +428,7 @@ impl InvitationStore for DynamoStore {
             TransactWriteItem::builder().update(invitation).build(),
             TransactWriteItem::builder().update(lock).build(),
             permitted,
-            self.limits_update(&resent.team_id, LimitsChange::resend(quota.slot, now))?,
+            self.limits_take(&resent.team_id, &places)?,
             self.mailbox_day_update(&resent.email, now, quota.per_recipient_per_day)?,
         ];
         match self.send_transaction(items).await {
@@ -440,7 +442,7 @@ impl InvitationStore for DynamoStore {
                 Err(not_open(c.item(position::RESEND_INVITATION))?)
             }
             Err(Transact::Cancelled(c)) if c.failed(position::RESEND_LIMITS) => {
-                Err(ResolveError::Limit(Self::limit_refusal(&c, position::RESEND_LIMITS, None)?))
+                Err(ResolveError::Limit(Self::limit_refusal(&c, position::RESEND_LIMITS)))
             }
             Err(Transact::Cancelled(c)) if c.failed(position::RESEND_MAILBOX) => {
                 Err(ResolveError::Limit(LimitRefusal::RecipientDaily))

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use crate::domain::{
     BounceType, Change, Email, EmailDelivery, EndReason, EndedMembership, HistoryEntry, Invitation,
-    InvitationId, Locale, Membership, Resolution, RoleName, SendLog, Status, Team, TeamId, TeamLimits,
-    TeamName, UserId,
+    InvitationId, Locale, Membership, Resolution, RoleName, Status, Team, TeamId, TeamLimits, TeamName,
+    UserId,
 };
 use crate::ports::{PageCursor, StoreError, TeamRecord, Usage};
 use crate::time::{format_timestamp, parse_timestamp};
@@ -106,18 +106,29 @@ pub(super) fn member_email_sk(email: &Email) -> String {
     format!("EMAIL#{email}")
 }
 
-/// A team's use of its limits (`domain::limits`): the open count and, per send
-/// slot, the time (epoch milliseconds) of the send that last used it.
+/// A team's use of its limits (`domain::limits`, `ports::Usage`): on the
+/// limits item the invitations opened, the send instant, and the team's own
+/// limits where the platform set them (every invite and resend reads it); on
+/// `LEFT_SHARDS` counters beside it, the invitations that left the open count,
+/// each on its invitation's counter (`InvitationId::shard`), so that answers
+/// write neither the limits item nor, mostly, one another's counter.
 pub(super) const LIMITS_SK: &str = "LIMITS";
+/// Opened, net of those that left before the counters of leaving existed (the
+/// name is the one the net open count always had: no migration).
 pub(super) const OPEN_COUNT: &str = "openInvitations";
-/// The team's own limits, where the platform set them (on the limits item,
-/// which every invite and resend reads).
+pub(super) const SENDS_UNTIL: &str = "sendsUntil";
 pub(super) const MAX_OPEN: &str = "maxOpenInvitations";
 pub(super) const EMAILS_PER_HOUR: &str = "maxEmailsPerHour";
-const SEND_SLOT_PREFIX: &str = "send";
+pub(super) const LEFT_SHARDS: usize = 8;
+pub(super) const LEFT_COUNT: &str = "left";
 
-pub(super) fn send_slot_attr(index: usize) -> String {
-    format!("{SEND_SLOT_PREFIX}{index}")
+pub(super) fn left_sk(shard: usize) -> String {
+    format!("{LIMITS_SK}#LEFT#{shard}")
+}
+
+/// The counter of leaving that `id` counts on.
+pub(super) fn left_sk_of(id: InvitationId) -> String {
+    left_sk(id.shard(LEFT_SHARDS))
 }
 
 /// A mailbox's invitation emails on one UTC day (`domain::Limit::EmailsPerRecipientPerDay`).
@@ -133,36 +144,40 @@ pub(super) const CLOSED_AT: &str = "closedAt";
 /// Set on an expired invitation once it has left its team's open count.
 pub(super) const RELEASED_AT: &str = "limitReleasedAt";
 
-pub(super) fn parse_usage(item: &Item) -> Result<Usage, StoreError> {
+/// A team's usage from its limits items (`LIMITS_SK` and its counters of
+/// leaving, any of which may not exist yet).
+pub(super) fn parse_usage(items: &[Item]) -> Result<Usage, StoreError> {
     let number = |field: &str, v: &AttributeValue| {
         v.as_n().ok().and_then(|n| n.parse::<i64>().ok()).ok_or_else(|| corrupt("limits", field))
     };
-    let open = match item.get(OPEN_COUNT) {
-        Some(v) => number(OPEN_COUNT, v)?,
-        None => 0,
-    };
-    let mut slots = Vec::new();
-    for (name, v) in item {
-        let Some(index) = name.strip_prefix(SEND_SLOT_PREFIX).and_then(|i| i.parse::<usize>().ok()) else {
+    let mut usage = Usage::default();
+    for item in items {
+        let count = |field: &str| item.get(field).map_or(Ok(0), |v| number(field, v));
+        if item.get("sk").and_then(|v| v.as_s().ok()).is_some_and(|sk| sk != LIMITS_SK) {
+            usage.left += count(LEFT_COUNT)?;
             continue;
+        }
+        usage.opened = count(OPEN_COUNT)?;
+        usage.closed = item.contains_key(CLOSED_AT);
+        usage.sends_until = match item.get(SENDS_UNTIL) {
+            Some(v) => Some(
+                DateTime::from_timestamp_millis(number(SENDS_UNTIL, v)?)
+                    .ok_or_else(|| corrupt("limits", SENDS_UNTIL))?,
+            ),
+            None => None,
         };
-        let at = DateTime::from_timestamp_millis(number(name, v)?).ok_or_else(|| corrupt("limits", name))?;
-        if slots.len() <= index {
-            slots.resize(index + 1, None);
-        }
-        slots[index] = Some(at);
+        let own = |field: &str| match item.get(field) {
+            Some(v) => number(field, v)
+                .and_then(|n| u32::try_from(n).map_err(|_| corrupt("limits", field)))
+                .map(Some),
+            None => Ok(None),
+        };
+        usage.limits = match (own(MAX_OPEN)?, own(EMAILS_PER_HOUR)?) {
+            (Some(max_open), Some(emails_per_hour)) => Some(TeamLimits { max_open, emails_per_hour }),
+            _ => None,
+        };
     }
-    let own = |field: &str| match item.get(field) {
-        Some(v) => {
-            number(field, v).and_then(|n| u32::try_from(n).map_err(|_| corrupt("limits", field))).map(Some)
-        }
-        None => Ok(None),
-    };
-    let limits = match (own(MAX_OPEN)?, own(EMAILS_PER_HOUR)?) {
-        (Some(max_open), Some(emails_per_hour)) => Some(TeamLimits { max_open, emails_per_hour }),
-        _ => None,
-    };
-    Ok(Usage { open, sends: SendLog::new(slots), closed: item.contains_key(CLOSED_AT), limits })
+    Ok(usage)
 }
 
 pub(super) fn corrupt(what: &str, field: &str) -> StoreError {

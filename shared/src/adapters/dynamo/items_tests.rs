@@ -8,19 +8,36 @@ fn t(s: &str) -> DateTime<Utc> {
 }
 
 #[test]
-fn a_teams_usage_reads_its_count_and_send_slots() {
+fn a_teams_usage_reads_its_counts_and_send_instant() {
     let at = t("2026-11-02T09:30:00Z");
-    let stored = item([
+    let limits = item([
         ("pk", s("TEAM#acme")),
         ("sk", s(LIMITS_SK)),
-        (OPEN_COUNT, n(3)),
-        (&send_slot_attr(2), n(at.timestamp_millis())),
+        (OPEN_COUNT, n(9)),
+        (SENDS_UNTIL, n(at.timestamp_millis())),
+        (CLOSED_AT, s("2026-11-02T10:00:00Z")),
+        // A send slot of before the send instant: ignored.
+        ("send2", n(1)),
     ]);
-    let usage = parse_usage(&stored).unwrap();
-    assert_eq!(usage.open, 3);
-    assert_eq!((usage.sends.used_at(0), usage.sends.used_at(2)), (None, Some(at)));
-    assert_eq!(parse_usage(&Item::new()).unwrap(), Usage::default());
-    assert!(parse_usage(&item([(OPEN_COUNT, s("x"))])).is_err());
+    let left = |shard: usize, count: i64| {
+        item([("pk", s("TEAM#acme")), ("sk", s(left_sk(shard))), (LEFT_COUNT, n(count))])
+    };
+    let usage = parse_usage(&[limits, left(0, 2), left(7, 4)]).unwrap();
+    assert_eq!((usage.opened, usage.left, usage.open()), (9, 6, 3));
+    assert_eq!((usage.sends_until, usage.closed, usage.limits), (Some(at), true, None));
+    assert_eq!(parse_usage(&[]).unwrap(), Usage::default());
+    assert_eq!(parse_usage(&[left(3, 1)]).unwrap().open(), -1, "counters may exist before the limits item");
+    assert!(parse_usage(&[item([(OPEN_COUNT, s("x"))])]).is_err());
+}
+
+#[test]
+fn an_invitation_leaves_the_count_on_its_own_counter() {
+    let id = InvitationId::new_random();
+    assert_eq!(left_sk_of(id), left_sk_of(id));
+    assert!(left_sk_of(id).starts_with("LIMITS#LEFT#"));
+    let used: std::collections::BTreeSet<_> =
+        (0..200).map(|_| left_sk_of(InvitationId::new_random())).collect();
+    assert_eq!(used.len(), LEFT_SHARDS, "random ids spread over every counter");
 }
 
 fn open() -> Invitation {

@@ -1,55 +1,114 @@
-//! The team's limits item: its open count and send slots, changed inside the
-//! transactions of the writes that count, and the release of expired
+//! The team's limits items: the limits item (opened count, send instant),
+//! changed inside the transactions of the sends, and the counters of leaving,
+//! changed inside the answers' (`items::LIMITS_SK`); the release of expired
 //! invitations from the count.
 
-use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{
+    ConditionCheck, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 use chrono::{DateTime, TimeDelta, Utc};
+use std::collections::HashMap;
 
 use super::errors::{self, build_error, store_error, Transact};
 use super::items::*;
 use super::table::GSI_BY_STATUS;
 use super::{applied, DynamoStore, RELEASE_BATCH, RELEASE_MAX_PAGES};
 use crate::domain::RELEASE_GRACE;
-use crate::domain::{send_day, until_next_day, Email, Invitation, SendSlot, Status, TeamId};
-use crate::ports::{LimitRefusal, LimitStore, Released, StoreError, Usage};
+use crate::domain::{send_day, until_next_day, Email, Invitation, Status, TeamId};
+use crate::ports::{InsertError, LimitRefusal, LimitStore, Places, Released, StoreError, Usage};
 use crate::time::format_timestamp;
 
+/// A write of the limits item that takes `Places`: its condition, its update,
+/// and the names and values they use (each used, as DynamoDB requires).
+struct Take {
+    condition: String,
+    update: String,
+    names: HashMap<String, String>,
+    values: Item,
+}
+
+impl Take {
+    fn new(places: &Places) -> Self {
+        let mut condition =
+            "attribute_not_exists(#closed) AND (attribute_not_exists(#until) OR #until <= :after)".to_owned();
+        let mut update = "SET #until = :until".to_owned();
+        let mut names = HashMap::from([
+            ("#closed".to_owned(), CLOSED_AT.to_owned()),
+            ("#until".to_owned(), SENDS_UNTIL.to_owned()),
+        ]);
+        let mut values = item([
+            (":after", n(places.sends.after.timestamp_millis())),
+            (":until", n(places.sends.until.timestamp_millis())),
+        ]);
+        if places.invitations > 0 {
+            condition.push_str(" AND (attribute_not_exists(#open) OR #open <= :most)");
+            update.push_str(" ADD #open :opened");
+            names.insert("#open".into(), OPEN_COUNT.into());
+            values.insert(":most".into(), n(places.opened_at_most));
+            values.insert(":opened".into(), n(places.invitations.into()));
+        }
+        Self { condition, update, names, values }
+    }
+}
+
 impl DynamoStore {
-    /// The team's limits item as one transaction item (see `LimitsChange`).
-    pub(super) fn limits_update(
+    /// A send's write of its team's limits item, taking `places`.
+    pub(super) fn limits_take(
         &self,
         team: &TeamId,
-        change: LimitsChange,
+        places: &Places,
     ) -> Result<TransactWriteItem, StoreError> {
-        let mut conditions = Vec::new();
-        let mut set = String::new();
-        let mut names = std::collections::HashMap::from([("#open".to_owned(), OPEN_COUNT.to_owned())]);
-        let mut values = item([(":delta", n(change.open_delta))]);
-        if change.refuse_if_closed {
-            conditions.push("attribute_not_exists(#closed)");
-            names.insert("#closed".into(), CLOSED_AT.into());
-        }
-        if let Some(max) = change.max_open {
-            conditions.push("(attribute_not_exists(#open) OR #open < :max)");
-            values.insert(":max".into(), n(max.into()));
-        }
-        if let Some((slot, now)) = change.slot {
-            conditions.push("(attribute_not_exists(#slot) OR #slot <= :freed)");
-            set = " SET #slot = :now".into();
-            names.insert("#slot".into(), send_slot_attr(slot.index));
-            values.insert(":freed".into(), n(slot.free_if_at_or_before.timestamp_millis()));
-            values.insert(":now".into(), n(now.timestamp_millis()));
-        }
-        let mut update = Update::builder()
+        let Take { condition, update, names, values } = Take::new(places);
+        let update = Update::builder()
             .table_name(&self.table)
             .key("pk", s(team_pk(team)))
             .key("sk", s(LIMITS_SK))
-            .update_expression(format!("ADD #open :delta{set}"))
+            .condition_expression(condition)
+            .update_expression(update)
             .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        if !conditions.is_empty() {
-            update = update.condition_expression(conditions.join(" AND "));
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// "The team is not closed", for a send whose places its batch reserved.
+    pub(super) fn limits_open_check(&self, team: &TeamId) -> Result<TransactWriteItem, StoreError> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(team)))
+            .key("sk", s(LIMITS_SK))
+            .condition_expression("attribute_not_exists(#closed)")
+            .expression_attribute_names("#closed", CLOSED_AT)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
+    /// `count` invitations leaving the team's open count, on the counter of
+    /// `sk` (`left_sk_of`); an acceptance also needs the team open (closing
+    /// marks every counter).
+    pub(super) fn left_update(
+        &self,
+        team: &TeamId,
+        sk: String,
+        count: usize,
+        refuse_if_closed: bool,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(team)))
+            .key("sk", s(sk))
+            .update_expression("ADD #left :count")
+            .expression_attribute_names("#left", LEFT_COUNT)
+            .expression_attribute_values(":count", n(count as i64));
+        if refuse_if_closed {
+            update = update
+                .condition_expression("attribute_not_exists(#closed)")
+                .expression_attribute_names("#closed", CLOSED_AT);
         }
         Ok(TransactWriteItem::builder().update(update.build().map_err(build_error)?).build())
     }
@@ -83,21 +142,34 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    /// Which limit refused a write, from the limits item as it was.
-    pub(super) fn limit_refusal(
-        c: &errors::Cancelled,
-        position: usize,
-        max_open: Option<u32>,
-    ) -> Result<LimitRefusal, StoreError> {
-        let usage = match c.item(position) {
-            Some(stored) => parse_usage(stored)?,
-            None => Usage::default(),
-        };
-        Ok(match max_open {
-            _ if usage.closed => LimitRefusal::TeamClosed,
-            Some(max) if usage.open >= i64::from(max) => LimitRefusal::TooManyOpen,
-            _ => LimitRefusal::SlotTaken(usage.sends),
-        })
+    /// Which limit refused a send, from its limits item as it was: a closed
+    /// team, or usage that moved since it was read.
+    pub(super) fn limit_refusal(c: &errors::Cancelled, position: usize) -> LimitRefusal {
+        refusal(c.item(position))
+    }
+
+    /// The team's limits items, read consistently in one query (they share the
+    /// team's key and begin with `LIMITS_SK`).
+    async fn limits_items(&self, team: &TeamId) -> Result<Vec<Item>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :limits)")
+            .expression_attribute_values(":pk", s(team_pk(team)))
+            .expression_attribute_values(":limits", s(LIMITS_SK))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error(&e))?;
+        Ok(out.items.unwrap_or_default())
+    }
+}
+
+fn refusal(limits: Option<&Item>) -> LimitRefusal {
+    match limits {
+        Some(item) if item.contains_key(CLOSED_AT) => LimitRefusal::TeamClosed,
+        _ => LimitRefusal::Changed,
     }
 }
 
@@ -195,21 +267,28 @@ impl DynamoStore {
                 .map_err(build_error)?;
             items.push(TransactWriteItem::builder().update(update).build());
         }
-        items.push(self.limits_update(team, LimitsChange::leaving(expired.len()))?);
+        if let Some(first) = expired.first() {
+            items.push(self.left_update(team, left_sk_of(first.id), expired.len(), false)?);
+        }
         Ok(items)
     }
 
-    /// Sets the team's open count to what it counts (its open invitations and
-    /// those expired but not yet released, as the `byStatus` index has them),
-    /// if the count has not moved meanwhile; whether that freed a place.
+    /// Sets the team's opened count so that its open count is what it counts
+    /// (its open invitations and those expired but not yet released, as the
+    /// `byStatus` index has them), if the opened count has not moved
+    /// meanwhile; whether that freed a place. An answer committed between the
+    /// count and the write may leave it one off, until the next count.
     async fn recount_open(&self, team: &TeamId) -> Result<bool, StoreError> {
-        let Some(limits) = self.get(team_pk(team), LIMITS_SK.into()).await? else {
+        let items = self.limits_items(team).await?;
+        let Some(seen) = items
+            .iter()
+            .find(|i| i.get("sk").and_then(|v| v.as_s().ok()).is_some_and(|sk| sk == LIMITS_SK))
+            .and_then(|i| i.get(OPEN_COUNT))
+            .cloned()
+        else {
             return Ok(false);
         };
-        let Some(seen) = limits.get(OPEN_COUNT).cloned() else {
-            return Ok(false);
-        };
-        let stored = parse_usage(&limits)?.open;
+        let usage = parse_usage(&items)?;
         let open = Status::Open.as_str();
         let mut counted: i64 = 0;
         let mut start = None;
@@ -227,7 +306,7 @@ impl DynamoStore {
                 None => break,
             }
         }
-        if counted == stored {
+        if counted == usage.open() {
             return Ok(false);
         }
         let out = self
@@ -237,59 +316,75 @@ impl DynamoStore {
             .key("pk", s(team_pk(team)))
             .key("sk", s(LIMITS_SK))
             .condition_expression("#open = :seen")
-            .update_expression("SET #open = :counted")
+            .update_expression("SET #open = :opened")
             .expression_attribute_names("#open", OPEN_COUNT)
             .expression_attribute_values(":seen", seen)
-            .expression_attribute_values(":counted", n(counted))
+            .expression_attribute_values(":opened", n(counted + usage.left))
             .send()
             .await;
         // Moved meanwhile: the next refusal counts again.
         if !applied(out)? {
             return Ok(false);
         }
-        tracing::warn!(team = %team, from = stored, to = counted, "open invitation count corrected");
-        Ok(counted < stored)
-    }
-}
-
-/// What a write does to its team's limits item.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct LimitsChange {
-    /// Moves the open count.
-    open_delta: i64,
-    /// The open count must stay below this (a new invitation).
-    max_open: Option<u32>,
-    /// A send, into this slot, which must be free, at this instant.
-    slot: Option<(SendSlot, DateTime<Utc>)>,
-    /// Nothing is sent or accepted in a closed team.
-    refuse_if_closed: bool,
-}
-
-impl LimitsChange {
-    pub(super) fn invite(max_open: u32, slot: SendSlot, now: DateTime<Utc>) -> Self {
-        Self { open_delta: 1, max_open: Some(max_open), slot: Some((slot, now)), refuse_if_closed: true }
-    }
-
-    pub(super) fn resend(slot: SendSlot, now: DateTime<Utc>) -> Self {
-        Self { open_delta: 0, max_open: None, slot: Some((slot, now)), refuse_if_closed: true }
-    }
-
-    pub(super) fn accept() -> Self {
-        Self { open_delta: -1, max_open: None, slot: None, refuse_if_closed: true }
-    }
-
-    /// Invitations leaving the open count (answered, withdrawn, expired).
-    pub(super) fn leaving(count: usize) -> Self {
-        Self { open_delta: -(count as i64), max_open: None, slot: None, refuse_if_closed: false }
+        tracing::warn!(team = %team, from = usage.open(), to = counted, "open invitation count corrected");
+        Ok(counted < usage.open())
     }
 }
 
 impl LimitStore for DynamoStore {
     async fn usage(&self, team: &TeamId) -> Result<Usage, StoreError> {
-        match self.get(team_pk(team), LIMITS_SK.into()).await? {
-            Some(item) => parse_usage(&item),
-            None => Ok(Usage::default()),
+        parse_usage(&self.limits_items(team).await?)
+    }
+
+    async fn reserve(&self, team: &TeamId, places: Places) -> Result<(), InsertError> {
+        let Take { condition, update, names, values } = Take::new(&places);
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(team)))
+            .key("sk", s(LIMITS_SK))
+            .condition_expression(condition)
+            .update_expression(update)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(()),
+            Err(e) => match e.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(refused)) => {
+                    Err(InsertError::Limit(refusal(refused.item())))
+                }
+                _ => Err(store_error(&e).into()),
+            },
         }
+    }
+
+    async fn give_back(&self, team: &TeamId, invitations: u32, sends: TimeDelta) -> Result<(), StoreError> {
+        if invitations == 0 && sends.is_zero() {
+            return Ok(());
+        }
+        // Unconditional: the count and the instant only move back by what this
+        // request's reservation moved them on.
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(team)))
+            .key("sk", s(LIMITS_SK))
+            .update_expression("ADD #open :minus SET #until = if_not_exists(#until, :zero) - :refund")
+            .expression_attribute_names("#open", OPEN_COUNT)
+            .expression_attribute_names("#until", SENDS_UNTIL)
+            .set_expression_attribute_values(Some(item([
+                (":minus", n(-i64::from(invitations))),
+                (":zero", n(0)),
+                (":refund", n(sends.num_milliseconds())),
+            ])))
+            .send()
+            .await
+            .map_err(|e| store_error(&e))?;
+        Ok(())
     }
 
     async fn release_expired(&self, team: &TeamId, now: DateTime<Utc>) -> Result<Released, StoreError> {

@@ -6,7 +6,8 @@
 //! | membership | `TEAM#{team}` | `MEMBER#{user}` | role, email, joinedAt |
 //! | member email | `TEAM#{team}` | `EMAIL#{email}` | makes "already a member" a condition |
 //! | open-invitation lock | `TEAM#{team}` | `OPEN#{email}` | at most one open invitation per email |
-//! | team limits | `TEAM#{team}` | `LIMITS` | open count, send slots (`domain::limits`), the team's own limits where the platform set them |
+//! | team limits | `TEAM#{team}` | `LIMITS` | invitations opened, the send instant (`domain::limits`), the team's own limits where the platform set them |
+//! | counter of leaving | `TEAM#{team}` | `LIMITS#LEFT#{0-7}` | invitations that left the open count, by `InvitationId::shard` (`ports::Usage`) |
 //! | mailbox day | `MAILBOX#{mailbox}` | `DAY#{date}` | invitation emails to one mailbox (`Email::mailbox`) that UTC day, by every team; purged by TTL |
 //! | ended membership | `TEAM#{team}` | `ENDED#{endedAt}#{user}` | who ended it and why, for the change stream; purged by TTL |
 //! | invitation | `INV#{id}` | `INV` | with its `history` (one entry per change, written by that change); `byTeam` index: `gsi1pk` `TEAM#{team}#INV` / `gsi1sk` `{createdAt}#{id}`; `byStatus` index: `gsi1pk` / `gsi2sk` `{status}#{expiresAt or answeredAt}#{id}` |
@@ -65,7 +66,7 @@ const MAX_QUERIES_PER_PAGE: usize = 10;
 const RELEASE_BATCH: usize = 50;
 
 /// Attempts of a transaction that met another on one of its items (real
-/// DynamoDB: concurrent writes of one team share its limits item).
+/// DynamoDB: concurrent sends of one team share its limits item).
 pub(crate) const CONFLICT_ATTEMPTS: u32 = 5;
 
 /// Pages `release_expired` reads at most looking for invitations to release.

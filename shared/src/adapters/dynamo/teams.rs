@@ -54,7 +54,7 @@ impl TeamStore for DynamoStore {
         let Some(item) = team? else { return Ok(None) };
         let mut record = parse_team_record(id, &item)?;
         record.limits = match limits? {
-            Some(limits) => parse_usage(&limits)?.limits,
+            Some(limits) => parse_usage(&[limits])?.limits,
             None => None,
         };
         Ok(Some(record))
@@ -175,7 +175,11 @@ impl TeamStore for DynamoStore {
             }
             update.build().map_err(build_error).map(|u| TransactWriteItem::builder().update(u).build())
         };
-        let items = vec![closing(TEAM_SK, Some("attribute_exists(pk)"))?, closing(LIMITS_SK, None)?];
+        // The limits item refuses sends; each counter of leaving, acceptances.
+        let mut items = vec![closing(TEAM_SK, Some("attribute_exists(pk)"))?, closing(LIMITS_SK, None)?];
+        for shard in 0..LEFT_SHARDS {
+            items.push(closing(&left_sk(shard), None)?);
+        }
         match self.send_transaction(items).await {
             Ok(()) => {}
             Err(Transact::Failed(e)) => return Err(e.into()),

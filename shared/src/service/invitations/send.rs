@@ -1,7 +1,9 @@
 //! Sending invitations: one, a batch, and again (resend). Each send is
 //! decided in one transaction within the team's limits (`domain::limits`): a
-//! send whose slot another request took meanwhile claims another, and a team
-//! at its open limit releases its expired invitations and tries once more.
+//! send refused because the team's usage moved meanwhile reads it again and
+//! decides anew, and a team at its open limit releases its expired invitations
+//! and tries once more. A batch takes the places of all its entries in one
+//! write first, and gives back in one more what its refused entries left.
 //! The email goes out after the commit; a refused email is recorded
 //! (`emailDelivery: failed`), never turned into an error.
 
@@ -12,14 +14,15 @@ use std::time::Instant;
 use super::{failed_send, link, purge_at, view, InvitationView};
 use crate::config::AWS_ATTEMPT_TIMEOUT;
 use crate::domain::{
-    retry_after_seconds, until_next_day, Email, EmailDelivery, Invitation, InvitationId, Limit, LinkKeys,
-    Locale, Membership, Permission, RoleName, SendLog, SendSlot, Team, TeamId, TeamLimits, RELEASE_GRACE,
+    open_places, retry_after_seconds, until_next_day, Email, EmailDelivery, Invitation, InvitationId, Limit,
+    LinkKeys, Locale, Membership, Permission, RoleName, SendClaim, Team, TeamId, TeamLimits, RELEASE_GRACE,
 };
 use crate::error::Error;
 use crate::mail;
 use crate::ports::{
-    DeliveryStore, InsertError, InvitationStore, LimitRefusal, LimitStore, LinkKeySource, MailError, Mailer,
-    MemberStore, OutgoingEmail, ResolveError, SendQuota, TeamStore,
+    DeliveryStore, Exceeded, InsertError, InvitationStore, LimitRefusal, LimitStore, LinkKeySource,
+    MailError, Mailer, MemberStore, OutgoingEmail, Released, ResolveError, SendQuota, Taken, TeamStore,
+    Usage,
 };
 use crate::service::{Caller, Context};
 
@@ -33,12 +36,31 @@ pub const MAX_BATCH: usize = 50;
 /// How many of a batch's invitations are written and emailed at once.
 pub const BATCH_PARALLELISM: usize = 8;
 
-/// A send slot among the first `capacity` of `log`, or the 429 that says when
-/// one frees. Starts at a random slot: see `SendLog::claim`.
-fn claim(log: &mut SendLog, now: DateTime<Utc>, capacity: u32) -> Result<SendSlot, Error> {
-    let start = (uuid::Uuid::new_v4().as_u128() % u128::from(capacity.max(1))) as usize;
-    log.claim(now, capacity, start)
-        .map_err(|wait| Error::RateLimited(Limit::EmailsPerHour, retry_after_seconds(wait)))
+/// The 429 of the emails-per-hour limit, free again after `wait`.
+fn hourly(wait: chrono::TimeDelta) -> Error {
+    Error::RateLimited(Limit::EmailsPerHour, retry_after_seconds(wait))
+}
+
+/// The 429 of a team at its open limit after releasing what had expired: the
+/// next open one frees its place a grace after it expires.
+fn open_full(found: &Released, now: DateTime<Utc>) -> Error {
+    let wait = found.next_expiry.map_or(RELEASE_GRACE, |at| at + RELEASE_GRACE - now);
+    Error::RateLimited(Limit::OpenInvitations, retry_after_seconds(wait))
+}
+
+/// A refused insert, as the inviter should hear it.
+fn insert_refusal(error: InsertError, now: DateTime<Utc>) -> Error {
+    match error {
+        InsertError::AlreadyInvited => Error::AlreadyInvited,
+        InsertError::AlreadyMember => Error::AlreadyMember,
+        InsertError::Forbidden => Error::Forbidden,
+        InsertError::Store(e) => e.into(),
+        InsertError::Limit(LimitRefusal::TeamClosed) => Error::TeamClosed,
+        InsertError::Limit(LimitRefusal::RecipientDaily) => recipient_daily(now),
+        InsertError::Limit(LimitRefusal::Changed) => {
+            Error::unavailable("invite: the team's limits changed under every attempt")
+        }
+    }
 }
 
 /// The caller's membership, judged by `authorize` as soon as it is read, and
@@ -64,26 +86,23 @@ fn recipient_daily(now: DateTime<Utc>) -> Error {
     Error::RateLimited(Limit::EmailsPerRecipientPerDay, retry_after_seconds(until_next_day(now)))
 }
 
-/// How many times a send may be written: a refusal because a concurrent
-/// request took the claimed slot means that request sent, which happens at
-/// most `capacity` times in an hour before every claim is refused outright;
+/// How many times a send may be written: a refusal because the team's usage
+/// moved means another request of the team sent meanwhile, which happens at
+/// most `emails_per_hour` times in a burst before the limit refuses outright;
 /// one more for the retry after releasing expired invitations.
 fn limit_attempts(limits: TeamLimits) -> usize {
     limits.emails_per_hour as usize + 2
 }
 
-/// What the invitations of one request share: the send log too, held by each
-/// entry of a batch from its claim to its write, so that the entries' writes
-/// (not their emails) take turns: they claim distinct slots, a refused entry
-/// gives its slot back before the next claims, and they never contend for the
-/// team's limits item in DynamoDB.
+/// What the invitations of one request share.
 struct Inviting {
     inviter: Membership,
     team: Team,
     keys: LinkKeys,
     /// The team's own limits, or the deployment's.
     limits: TeamLimits,
-    sends: futures_util::lock::Mutex<SendLog>,
+    /// As read with the inviter's membership.
+    usage: Usage,
 }
 
 /// A validated invite request.
@@ -120,15 +139,22 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
         new: NewInvitation,
         deadline: Option<Instant>,
     ) -> Result<InvitationView, Error> {
-        let inviting = self.inviting(caller, team_id).await?;
-        self.invite_one(&inviting, new, deadline).await
+        // Boxed: its reads together make a large future, kept off the stack.
+        let inviting = Box::pin(self.inviting(caller, team_id)).await?;
+        let now = self.ctx.clock.now();
+        let invitation = self.prepare(&inviting, new, now)?;
+        self.insert_within_limits(&inviting, &invitation, now).await?;
+        Ok(self.deliver(&inviting, invitation, now, deadline).await)
     }
 
     /// Up to `MAX_BATCH` invitations at once, each decided on its own (a failure
     /// of one is its own answer, never another's), in request order; at most
     /// `BATCH_PARALLELISM` in flight, so a batch neither waits for its emails one
     /// by one nor bursts past SES's sending rate. The caller's permission is
-    /// checked once for the request (and again by each write).
+    /// checked once for the request (and again by each write). The places of
+    /// every entry are taken in one write first (as many as the limits leave,
+    /// to the first entries), so the entries' writes never contend for the
+    /// team's limits item; what refused entries leave is given back in one more.
     pub async fn invite_batch(
         &self,
         caller: &Caller,
@@ -137,18 +163,64 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
         deadline: Option<Instant>,
     ) -> Result<Vec<Result<InvitationView, Error>>, Error> {
         use futures_util::stream::{self, StreamExt};
-        let inviting = self.inviting(caller, team_id).await?;
+        let inviting = Box::pin(self.inviting(caller, team_id)).await?;
+        let now = self.ctx.clock.now();
+        let prepared: Vec<_> = entries
+            .into_iter()
+            .map(|entry| entry.and_then(|new| self.prepare(&inviting, new, now)))
+            .collect();
+        let wanted = prepared.iter().filter(|p| p.is_ok()).count() as u32;
+        // Boxed, as are the rounds: a batch's futures are large, and a
+        // handler's future lives on its task's stack.
+        let (granted, beyond) = Box::pin(self.reserve(&inviting, wanted, now)).await?;
+        let mut answers: Vec<Option<Result<InvitationView, Error>>> = vec![None; prepared.len()];
+        let (mut round, mut waiting) = (Vec::new(), std::collections::VecDeque::new());
+        for (i, entry) in prepared.into_iter().enumerate() {
+            match entry {
+                Ok(invitation) if round.len() < granted as usize => round.push((i, invitation)),
+                Ok(invitation) => waiting.push_back((i, invitation)),
+                Err(e) => answers[i] = Some(Err(e)),
+            }
+        }
+        // A place an entry did not use (invited already, say) goes to the next
+        // entry beyond the reservation, in a later round; what is left over is
+        // given back.
         let inviting = &inviting;
-        Ok(stream::iter(entries)
-            .map(|entry| async move {
-                match entry {
-                    Ok(new) => self.invite_one(inviting, new, deadline).await,
-                    Err(e) => Err(e),
-                }
-            })
-            .buffered(BATCH_PARALLELISM)
-            .collect()
-            .await)
+        let mut spare = 0;
+        while !round.is_empty() {
+            let outcomes: Vec<_> = Box::pin(
+                stream::iter(round)
+                    .map(|(i, invitation)| async move {
+                        match self.insert(&invitation, now, self.quota(Taken::Reserved)).await {
+                            Ok(()) => (i, Ok(self.deliver(inviting, invitation, now, deadline).await)),
+                            Err(e) => (i, Err(insert_refusal(e, now))),
+                        }
+                    })
+                    .buffered(BATCH_PARALLELISM)
+                    .collect::<Vec<_>>(),
+            )
+            .await;
+            for (i, answer) in outcomes {
+                spare += u32::from(answer.is_err());
+                answers[i] = Some(answer);
+            }
+            round = waiting.drain(..waiting.len().min(spare as usize)).collect();
+            spare -= round.len() as u32;
+        }
+        for (i, _) in waiting {
+            answers[i] =
+                Some(Err(beyond.clone().unwrap_or_else(|| Error::internal("a batch entry without a place"))));
+        }
+        let refund = SendClaim::refund(inviting.limits.emails_per_hour, spare);
+        if let Err(e) = self.store.give_back(team_id, spare, refund).await {
+            // Left taken, the places free again when the count is next
+            // corrected (a refusal at the limit counts again).
+            tracing::error!(team = %team_id, spare, error = %e, "could not give back a batch's unused places");
+        }
+        Ok(answers
+            .into_iter()
+            .map(|answer| answer.unwrap_or_else(|| Err(Error::internal("a batch entry without an answer"))))
+            .collect())
     }
 
     /// What every invitation of a request needs: the inviter's membership (which
@@ -170,17 +242,17 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
         })?;
         let usage = usage?;
         let limits = usage.limits_or(self.ctx.settings.limits);
-        Ok(Inviting { inviter, team, keys, limits, sends: futures_util::lock::Mutex::new(usage.sends) })
+        Ok(Inviting { inviter, team, keys, limits, usage })
     }
 
-    async fn invite_one(
+    /// The invitation `new` asks for, if the inviter may grant its role.
+    fn prepare(
         &self,
         inviting: &Inviting,
         new: NewInvitation,
-        deadline: Option<Instant>,
-    ) -> Result<InvitationView, Error> {
-        let Inviting { inviter, team, keys, .. } = inviting;
-        let now = self.ctx.clock.now();
+        now: DateTime<Utc>,
+    ) -> Result<Invitation, Error> {
+        let Inviting { inviter, team, .. } = inviting;
         // No one grants more than they hold (custom roles can manage members
         // without holding every permission).
         let granted = self
@@ -194,7 +266,7 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
                 format!("your role cannot grant '{}': it has permissions yours does not", new.role),
             ));
         }
-        // Written as sent (see `EmailDelivery`); a refusal from SES is recorded below.
+        // Written as sent (see `EmailDelivery`); a refusal from SES is recorded later.
         let mut invitation = Invitation::new(
             team,
             new.email,
@@ -205,10 +277,20 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
         );
         invitation.locale = new.locale;
         invitation.invited_by_email = Some(inviter.email.clone());
-        self.insert_within_limits(inviting, &invitation, now).await?;
+        Ok(invitation)
+    }
 
-        // From here on the invitation exists: a failed email is reported in the
-        // response, never as an error, so the manager can copy the link instead.
+    /// Emails a written invitation. From here on the invitation exists: a
+    /// failed email is reported in the response, never as an error, so the
+    /// manager can copy the link instead.
+    async fn deliver(
+        &self,
+        inviting: &Inviting,
+        mut invitation: Invitation,
+        now: DateTime<Utc>,
+        deadline: Option<Instant>,
+    ) -> InvitationView {
+        let Inviting { inviter, keys, .. } = inviting;
         let link = link(&self.ctx, invitation.id, &keys.sign(invitation.id, invitation.link_generation));
         let email = mail::invitation_email(&invitation, &inviter.email, &link, &self.ctx.settings.branding);
         if let Err(e) = self.send_within(&email, deadline).await {
@@ -218,7 +300,41 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
                 tracing::error!(invitation = %invitation.id, error = %e, "could not record the failed email");
             }
         }
-        Ok(view(&self.ctx, invitation, now, Some(keys)))
+        view(&self.ctx, invitation, now, Some(keys))
+    }
+
+    /// Writes a new invitation with its send, conditioned again on the
+    /// inviter's permission (read above to decide what the caller sees): a
+    /// manager removed meanwhile cannot invite.
+    async fn insert(
+        &self,
+        invitation: &Invitation,
+        now: DateTime<Utc>,
+        quota: SendQuota,
+    ) -> Result<(), InsertError> {
+        let managers = self.ctx.roles.holding(Permission::MembersManage);
+        let purge_at = purge_at(&self.ctx, invitation);
+        self.store.insert_invitation(invitation, &managers, now, purge_at, quota).await
+    }
+
+    /// Releases the team's expired invitations from its open count (once per
+    /// request) and reads its usage again; a team with nothing to release is
+    /// refused at once.
+    async fn release(
+        &self,
+        team: &TeamId,
+        released: &mut Option<Released>,
+        now: DateTime<Utc>,
+    ) -> Result<Usage, Error> {
+        if let Some(found) = released {
+            return Err(open_full(found, now));
+        }
+        let found = self.store.release_expired(team, now).await?;
+        if !found.freed {
+            return Err(open_full(&found, now));
+        }
+        *released = Some(found);
+        Ok(self.store.usage(team).await?)
     }
 
     /// Writes a new invitation with its send and its place in the open count,
@@ -229,48 +345,86 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
         invitation: &Invitation,
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
-        let TeamLimits { max_open, emails_per_hour } = inviting.limits;
-        // The permission read above decides what the caller sees; the write is
-        // conditioned on it again, so a manager removed meanwhile cannot invite.
-        let managers = self.ctx.roles.holding(Permission::MembersManage);
-        let purge_at = purge_at(&self.ctx, invitation);
-        let mut released = false;
-        let mut sends = inviting.sends.lock().await;
+        let team = &invitation.team_id;
+        let mut usage = inviting.usage.clone();
+        let mut released = None;
         for _ in 0..limit_attempts(inviting.limits) {
-            let slot = claim(&mut sends, now, emails_per_hour)?;
-            let quota = self.quota(slot);
-            let outcome =
-                self.store.insert_invitation(invitation, &managers, now, purge_at, quota, max_open).await;
-            if !matches!(outcome, Ok(()) | Err(InsertError::Limit(LimitRefusal::SlotTaken(_)))) {
-                sends.unclaim(slot);
-            }
-            match outcome {
-                Ok(()) => return Ok(()),
-                Err(InsertError::AlreadyInvited) => return Err(Error::AlreadyInvited),
-                Err(InsertError::AlreadyMember) => return Err(Error::AlreadyMember),
-                Err(InsertError::Forbidden) => return Err(Error::Forbidden),
-                Err(InsertError::Store(e)) => return Err(e.into()),
-                Err(InsertError::Limit(LimitRefusal::TeamClosed)) => return Err(Error::TeamClosed),
-                Err(InsertError::Limit(LimitRefusal::RecipientDaily)) => return Err(recipient_daily(now)),
-                Err(InsertError::Limit(LimitRefusal::SlotTaken(log))) => *sends = log,
-                Err(InsertError::Limit(LimitRefusal::TooManyOpen)) => {
-                    // Expired invitations stay counted until released: release
-                    // them (once per invite) and try again.
-                    let found = self.store.release_expired(&invitation.team_id, now).await?;
-                    if released || !found.freed {
-                        // The next open one frees its place a grace after it expires.
-                        let wait = found.next_expiry.map_or(RELEASE_GRACE, |at| at + RELEASE_GRACE - now);
-                        return Err(Error::RateLimited(Limit::OpenInvitations, retry_after_seconds(wait)));
-                    }
-                    released = true;
+            let places = match usage.places(inviting.limits, now, 1) {
+                Ok(places) => places,
+                Err(Exceeded::EmailsPerHour(wait)) => return Err(hourly(wait)),
+                Err(Exceeded::OpenInvitations) => {
+                    usage = self.release(team, &mut released, now).await?;
+                    continue;
                 }
+            };
+            match self.insert(invitation, now, self.quota(Taken::Now(places))).await {
+                Ok(()) => return Ok(()),
+                Err(InsertError::Limit(LimitRefusal::Changed)) => usage = self.store.usage(team).await?,
+                Err(e) => return Err(insert_refusal(e, now)),
             }
         }
         Err(Error::unavailable("invite: the team's limits changed under every attempt"))
     }
 
-    fn quota(&self, slot: SendSlot) -> SendQuota {
-        SendQuota { slot, per_recipient_per_day: self.ctx.settings.emails_per_recipient_per_day }
+    /// Takes the places of up to `wanted` new invitations in one write: how
+    /// many it took, and what the entries beyond them are told.
+    async fn reserve(
+        &self,
+        inviting: &Inviting,
+        wanted: u32,
+        now: DateTime<Utc>,
+    ) -> Result<(u32, Option<Error>), Error> {
+        if wanted == 0 {
+            return Ok((0, None));
+        }
+        let team = &inviting.team.id;
+        let limits = inviting.limits;
+        let mut usage = inviting.usage.clone();
+        let mut released: Option<Released> = None;
+        for _ in 0..limit_attempts(limits) {
+            let open_fit = open_places(usage.open(), limits.max_open, wanted);
+            // Short of places: expired invitations may be holding some (once).
+            if open_fit < wanted && released.is_none() {
+                let found = self.store.release_expired(team, now).await?;
+                let freed = found.freed;
+                released = Some(found);
+                if freed {
+                    usage = self.store.usage(team).await?;
+                    continue;
+                }
+            }
+            let full = || match &released {
+                Some(found) => open_full(found, now),
+                None => Error::internal("the open limit binds before any release"),
+            };
+            let places = match usage.places(limits, now, wanted) {
+                Ok(places) => places,
+                Err(Exceeded::EmailsPerHour(wait)) => return Ok((0, Some(hourly(wait)))),
+                Err(Exceeded::OpenInvitations) => return Ok((0, Some(full()))),
+            };
+            match self.store.reserve(team, places).await {
+                Ok(()) => {}
+                Err(InsertError::Limit(LimitRefusal::Changed)) => {
+                    usage = self.store.usage(team).await?;
+                    continue;
+                }
+                Err(e) => return Err(insert_refusal(e, now)),
+            }
+            let beyond = match places.invitations {
+                all if all == wanted => None,
+                some if some == open_fit => Some(full()),
+                _ => {
+                    let next = SendClaim::take(Some(places.sends.until), now, limits.emails_per_hour, 1);
+                    Some(hourly(next.err().unwrap_or_default()))
+                }
+            };
+            return Ok((places.invitations, beyond));
+        }
+        Err(Error::unavailable("batch: the team's limits changed under every attempt"))
+    }
+
+    fn quota(&self, taken: Taken) -> SendQuota {
+        SendQuota { taken, per_recipient_per_day: self.ctx.settings.emails_per_recipient_per_day }
     }
 
     /// Sends `email` unless that could leave no time to record a failure before
@@ -319,12 +473,14 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
         let (validity, cooldown) = (self.ctx.settings.invitation_validity, self.ctx.settings.resend_cooldown);
         let mut resent = invitation.resend(now, validity, cooldown)?;
         let managers = self.ctx.roles.holding(Permission::MembersManage);
-        let usage = usage?;
+        let mut usage = usage?;
         let limits = usage.limits_or(self.ctx.settings.limits);
-        let mut sends = usage.sends;
         let mut attempts = 0;
         loop {
-            let slot = claim(&mut sends, now, limits.emails_per_hour)?;
+            let places = usage.places(limits, now, 0).map_err(|exceeded| match exceeded {
+                Exceeded::EmailsPerHour(wait) => hourly(wait),
+                Exceeded::OpenInvitations => Error::internal("a resend refused by the open limit"),
+            })?;
             match self
                 .store
                 .resend(
@@ -333,16 +489,14 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
                     &managers,
                     now,
                     purge_at(&self.ctx, &resent),
-                    self.quota(slot),
+                    self.quota(Taken::Now(places)),
                 )
                 .await
             {
                 Ok(()) => break,
-                Err(ResolveError::Limit(LimitRefusal::SlotTaken(log)))
-                    if attempts < limit_attempts(limits) =>
-                {
+                Err(ResolveError::Limit(LimitRefusal::Changed)) if attempts < limit_attempts(limits) => {
                     attempts += 1;
-                    sends = log;
+                    usage = self.store.usage(team_id).await?;
                 }
                 Err(e) => return Err(self.resend_refusal(e, id, team_id, now).await),
             }
@@ -374,7 +528,7 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
             ResolveError::Limit(LimitRefusal::TeamClosed) => return Error::TeamClosed,
             ResolveError::Limit(LimitRefusal::RecipientDaily) => return recipient_daily(now),
             ResolveError::Limit(_) => {
-                return Error::unavailable("resend: the send slots changed under every attempt")
+                return Error::unavailable("resend: the team's send instant changed under every attempt")
             }
             ResolveError::Store(e) => return e.into(),
             ResolveError::NotOpen { current: Some(inv) } => Some(*inv),
