@@ -378,10 +378,12 @@ async fn closing_a_team_ends_its_memberships_in_requests_dynamodb_accepts() {
     let mut closed = items::team_item(&team);
     closed.insert("closedAt".into(), closed["createdAt"].clone());
     let member_item = items::membership_item(&member);
-    // The mark and each membership's end; the team as marked; no open
-    // invitation (the index queries); one member (the table's query).
+    // The mark and each membership's end; the counters' marks; the team as
+    // marked; no open invitation (the index queries); one member (the table's query).
     let writes =
         mock!(Client::transact_write_items).then_output(|| TransactWriteItemsOutput::builder().build());
+    let marks = mock!(Client::update_item)
+        .then_output(|| aws_sdk_dynamodb::operation::update_item::UpdateItemOutput::builder().build());
     let record = mock!(Client::get_item)
         .then_output(move || GetItemOutput::builder().set_item(Some(closed.clone())).build());
     let no_invitations = mock!(Client::query)
@@ -392,7 +394,7 @@ async fn closing_a_team_ends_its_memberships_in_requests_dynamodb_accepts() {
         .then_output(move || QueryOutput::builder().items(member_item.clone()).build());
     let svc = service_with(
         RuleMode::MatchAny,
-        &[&writes, &record, &no_invitations, &members],
+        &[&writes, &marks, &record, &no_invitations, &members],
         RoleCatalog::builtin(),
     );
     let close =

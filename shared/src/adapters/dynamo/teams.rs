@@ -175,17 +175,32 @@ impl TeamStore for DynamoStore {
             }
             update.build().map_err(build_error).map(|u| TransactWriteItem::builder().update(u).build())
         };
-        // The limits item refuses sends; each counter of leaving, acceptances.
-        let mut items = vec![closing(TEAM_SK, Some("attribute_exists(pk)"))?, closing(LIMITS_SK, None)?];
-        for shard in 0..LEFT_SHARDS {
-            items.push(closing(&left_sk(shard), None)?);
-        }
+        // The limits item refuses sends from here on.
+        let items = vec![closing(TEAM_SK, Some("attribute_exists(pk)"))?, closing(LIMITS_SK, None)?];
         match self.send_transaction(items).await {
             Ok(()) => {}
             Err(Transact::Failed(e)) => return Err(e.into()),
             Err(Transact::Cancelled(c)) if c.failed(0) => return Err(TeamChangeError::NotFound),
             Err(Transact::Cancelled(c)) => return Err(c.unexpected().into()),
         }
+        // Each counter of leaving refuses acceptances, before the closing
+        // answers (one cut short fails, and its retry marks them): concurrent
+        // single writes, as an acceptance committed meanwhile ends with the
+        // team's other memberships.
+        let marks = (0..LEFT_SHARDS).map(|shard| async move {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", s(team_pk(id)))
+                .key("sk", s(left_sk(shard)))
+                .update_expression("SET #closed = if_not_exists(#closed, :now)")
+                .expression_attribute_names("#closed", CLOSED_AT)
+                .expression_attribute_values(":now", s(format_timestamp(now)))
+                .send()
+                .await
+                .map_err(|e| store_error(&e))
+        });
+        futures_util::future::try_join_all(marks).await?;
         self.team_record(id).await?.ok_or(TeamChangeError::NotFound)
     }
 
