@@ -468,7 +468,7 @@ def report(measured, overhead_lines, sizes_arm64, trips, scale_lines):
     # members: the caller's permission before the page (a stranger reads nothing of the team's).
     # remove_owner: another owner found, the removal, then the open invitations the
     # removed manager sent (read after the removal's commit).
-    floors = {"invite": 2, "batch": 4, "resend": 2, "list": 1, "withdraw": 1, "decline": 2, "preview": 1, "accept": 2,
+    floors = {"invite": 2, "batch": 3, "resend": 2, "list": 1, "withdraw": 1, "decline": 2, "preview": 1, "accept": 2,
               "members": 2, "roles": 1, "mine": 1, "remove_member": 2, "remove_owner": 4}
     for op, n in trips.items():
         out.append(f"| {op} | {n} | {floors[op]} |")
