@@ -412,7 +412,7 @@ MIB = 1024 * 1024
 FUNCTIONS = ["invite", "list", "withdraw", "respond", "platform", "events", "delivery"]
 
 
-def report(measured, overhead_lines, sizes_arm64, trips, scale_lines):
+def report(measured, overhead_lines, sizes_arm64, trips, scale_lines, capacity_lines=()):
     """Markdown tables and one line per budget, each `ok` or `MISSED`."""
     r = measured["results"]
     hello_cold = statistics.median(r["hello-baseline"]["cold"])
@@ -490,6 +490,15 @@ def report(measured, overhead_lines, sizes_arm64, trips, scale_lines):
         for filter, pairs in medians.items():
             (small, a), (big, b) = pairs[0], pairs[-1]
             verdicts.append((f"list filter={filter}: {big} vs {small} = {b / a:.2f}x (budget < 2x)", b / a < 2))
+    if capacity_lines:
+        # capacity's own tables, and its budgets as `verdict ok|missed TEXT`.
+        out.append("")
+        for line in capacity_lines:
+            if line.startswith("verdict "):
+                _, result, text = line.split(" ", 2)
+                verdicts.append((text, result == "ok"))
+            else:
+                out.append(line)
     out.append("")
     for text, ok in verdicts:
         out.append(f"{'ok    ' if ok else 'MISSED'} {text}")
@@ -510,6 +519,7 @@ def main():
     r.add_argument("--trips", required=True, help="round_trips test output")
     r.add_argument("--arm64-dir", default="")
     r.add_argument("--scale", default="", help="list_scale's output")
+    r.add_argument("--capacity", default="", help="capacity's output")
     args = p.parse_args()
     if args.command == "measure":
         run(args)
@@ -528,7 +538,8 @@ def main():
             if os.path.exists(path):
                 arm[name] = os.path.getsize(path)
     scale = [l for l in open(args.scale).read().splitlines() if l.startswith("scale ")] if args.scale else []
-    text, all_ok = report(measured, overhead, arm, trips, scale)
+    capacity = open(args.capacity).read().splitlines() if args.capacity else []
+    text, all_ok = report(measured, overhead, arm, trips, scale, capacity)
     print(text)
     print()
     print("every budget met" if all_ok else "some budgets MISSED (see above)")

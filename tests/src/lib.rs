@@ -7,12 +7,16 @@
 //! - [`emulator`]: where the emulator is, and the emails it accepted;
 //! - [`strict`]: DynamoDB's request rules at the HTTP client of every SDK client;
 //! - [`observe`]: what the handlers' AWS clients sent;
+//! - [`capacity`]: what their DynamoDB requests would cost (the benchmark's meter);
+//! - [`reports`]: SES's event reports, as the delivery function receives them;
 //! - [`template`]: reading `template.yaml`;
 //! - [`changes`]: the table's change stream and a subscriber to the events bus.
 
+pub mod capacity;
 pub mod changes;
 pub mod emulator;
 pub mod observe;
+pub mod reports;
 pub mod request;
 pub mod strict;
 pub mod template;

@@ -111,6 +111,9 @@ pub struct Options {
     /// moto copies a whole table, stream records included, for every
     /// transaction, so a long-lived stream makes each write slower.
     pub stream: bool,
+    /// Meters what every DynamoDB request of the world would cost (the
+    /// benchmark's; it reads each item a request touches, twice for a write).
+    pub capacity: Option<crate::capacity::Meter>,
 }
 
 impl Default for Options {
@@ -126,6 +129,7 @@ impl Default for Options {
             team_name: "Acme Rockets",
             linkless_providers: &[],
             stream: false,
+            capacity: None,
         }
     }
 }
@@ -147,6 +151,13 @@ impl World {
 
     pub async fn with(options: Options) -> Self {
         let sdk = sdk_config().await;
+        let sdk = match &options.capacity {
+            Some(meter) => {
+                let reader = aws_sdk_dynamodb::Client::new(&sdk);
+                sdk.to_builder().http_client(meter.http_client(crate::http_client(), reader)).build()
+            }
+            None => sdk,
+        };
         let tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
         let table = format!("invitations-test-{tag}");
         let dynamo = aws_sdk_dynamodb::Client::new(&sdk);

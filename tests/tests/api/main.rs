@@ -5,6 +5,7 @@
 mod authorise_first;
 mod authorization;
 mod batch;
+mod capacity;
 mod delivery;
 mod deploy;
 mod email_flow;

@@ -15,6 +15,8 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+// The reports the delivery function reads, for the tests that use them from here.
+pub use integration_tests::reports::{ses_report, transient_bounce};
 use integration_tests::template::root;
 use integration_tests::{Call, User, World};
 use invitations_core::adapters::eventbridge::EventBridgePublisher;
@@ -185,44 +187,6 @@ async fn purge(w: &World, id: &str) {
         .send()
         .await
         .unwrap();
-}
-
-/// SES's report on invitation `id`'s email to `to`, as EventBridge hands it over.
-pub fn ses_report(kind: &str, id: &str, to: &str, generation: u32) -> Value {
-    let section = match kind {
-        "Delivery" => "delivery",
-        "DeliveryDelay" => "deliveryDelay",
-        "Bounce" => "bounce",
-        "Complaint" => "complaint",
-        _ => "reject",
-    };
-    let mut detail = serde_json::json!({
-        "eventType": kind,
-        "mail": {
-            "timestamp": "2026-11-02T09:30:01.000Z",
-            "messageId": format!("msg-{id}"),
-            "destination": [to],
-            "tags": {
-                "invitationId": [id],
-                "linkGeneration": [generation.to_string()],
-                "ses:configuration-set": [integration_tests::world::CONFIGURATION_SET],
-            },
-        },
-    });
-    detail[section] = serde_json::json!({"timestamp": "2026-11-02T09:31:00.000Z"});
-    if kind == "Bounce" {
-        detail["bounce"]["bounceType"] = "Permanent".into();
-        detail["bounce"]["bounceSubType"] = "General".into();
-    }
-    let account = integration_tests::world::ACCOUNT;
-    serde_json::json!({"version": "0", "source": "aws.ses", "account": account, "detail-type": "Email event", "detail": detail})
-}
-
-/// SES's report of a transient bounce (the address may take mail later).
-pub fn transient_bounce(id: &str, to: &str, generation: u32) -> Value {
-    let mut report = ses_report("Bounce", id, to, generation);
-    report["detail"]["bounce"]["bounceType"] = "Transient".into();
-    report
 }
 
 /// The sequence number of the first record of a batch about an `entity` item.

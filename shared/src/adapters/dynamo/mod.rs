@@ -21,7 +21,7 @@
 //! - `stream`: the table's change stream read back as committed changes;
 //! - `table`: the table's definition (keys, indexes, stream, TTL);
 //! - `strict` (tests and `dev` only): DynamoDB's request rules, checked on
-//!   every request a test sends;
+//!   every request a test sends, and what each would cost (`strict::capacity`);
 //! - one file per resource, each implementing its port: `invitations`,
 //!   `members`, `teams`, `limits` (the team's limits item), `delivery`;
 //! - here: the store and the transaction items its resources share.

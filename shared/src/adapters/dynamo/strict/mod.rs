@@ -25,6 +25,7 @@ use super::table::TABLE;
 type Object = Map<String, Value>;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+pub mod capacity;
 mod rules;
 pub use rules::*;
 
