@@ -25,6 +25,12 @@ pub const SEND_WINDOW: TimeDelta = TimeDelta::hours(1);
 /// just before the expiry has committed (and left the count) first.
 pub const RELEASE_GRACE: TimeDelta = TimeDelta::minutes(5);
 
+/// How often a team at its open limit, with nothing to release, has its open
+/// invitations counted again: a count reads every open invitation (about 0.5
+/// read units per 7 of them), and it corrects only what DynamoDB's TTL did to
+/// an invitation never released (its item purged while it still counted).
+pub const RECOUNT_EVERY: TimeDelta = TimeDelta::days(1);
+
 /// A team's limits: its own where the platform set them, else the deployment's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TeamLimits {

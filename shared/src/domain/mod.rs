@@ -23,7 +23,7 @@ pub use invitation::{
 };
 pub use limits::{
     open_places, retry_after_seconds, send_day, send_interval, until_next_day, Limit, SendClaim, TeamLimits,
-    RELEASE_GRACE, SEND_WINDOW,
+    RECOUNT_EVERY, RELEASE_GRACE, SEND_WINDOW,
 };
 pub use locale::{InvalidLocale, Locale};
 pub use principals::{InvalidPrincipal, PlatformPrincipals};

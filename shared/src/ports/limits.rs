@@ -76,6 +76,11 @@ pub struct Usage {
     pub closed: bool,
     /// The team's own limits, where the platform set them.
     pub limits: Option<TeamLimits>,
+    /// Where the release of expired invitations resumes: every expired
+    /// invitation before it was released (the store's own position).
+    pub release_from: Option<String>,
+    /// When the open count was last counted again from the invitations.
+    pub recounted_at: Option<DateTime<Utc>>,
 }
 
 impl Usage {
@@ -123,11 +128,15 @@ pub trait LimitStore: Send + Sync {
     fn usage(&self, team: &TeamId) -> impl Future<Output = Result<Usage, StoreError>> + Send;
 
     /// Releases from the team's open count the invitations that expired by
-    /// `now` (each at most once; the most recently expired first, a bounded
-    /// number per call), and says when the next open one expires.
+    /// `now` (each at most once; the earliest expired first, from where the
+    /// last release stopped, a bounded number per call), and says when the
+    /// next open one expires. With nothing to release, the open count is
+    /// counted again from the invitations, at most once per `RECOUNT_EVERY`
+    /// (the count drifts only when an item disappears unreleased).
     fn release_expired(
         &self,
         team: &TeamId,
+        usage: &Usage,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Released, StoreError>> + Send;
 

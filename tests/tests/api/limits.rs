@@ -237,3 +237,23 @@ async fn a_batch_and_the_teams_answers_share_no_item() {
     let usage = w.store.usage(&invitations_core::domain::TeamId::parse(&w.team).unwrap()).await.unwrap();
     assert_eq!(usage.open(), 50, "{usage:?}");
 }
+
+/// A release goes on from where the last one stopped, so it reads only what
+/// expired since (the released ones stay in the index as history); nothing
+/// that expired is skipped, over rounds of more than one release's batch.
+#[tokio::test]
+async fn releases_go_on_from_where_the_last_stopped_and_skip_no_expired_invitation() {
+    let w = world(55, 1000).await;
+    let mut n = 0;
+    for round in 0..3 {
+        // Each round fills the team; the next round's invites release them all
+        // (55 > the 50 one release takes), once they expired.
+        for _ in 0..55 {
+            let resp = w.invite(&w.owner, &w.email(&format!("p{n}")), "member").await;
+            assert_eq!(resp.status, 201, "round {round}, invitation {n}: {}", resp.body);
+            n += 1;
+        }
+        assert_eq!(w.invite(&w.owner, &w.email("extra"), "member").await.status, 429, "round {round}");
+        w.clock.advance(TimeDelta::days(8));
+    }
+}

@@ -144,6 +144,14 @@ pub(super) const CLOSED_AT: &str = "closedAt";
 /// Set on an expired invitation once it has left its team's open count.
 pub(super) const RELEASED_AT: &str = "limitReleasedAt";
 
+/// On a counter of leaving: the `byStatus` sort key before which every
+/// expired invitation was released, as the release that wrote it left it
+/// (the team's position is the greatest of its counters').
+pub(super) const RELEASED_THROUGH: &str = "releasedThrough";
+
+/// On the limits item: when the open count was last counted again.
+pub(super) const RECOUNTED_AT: &str = "recountedAt";
+
 /// A team's usage from its limits items (`LIMITS_SK` and its counters of
 /// leaving, any of which may not exist yet).
 pub(super) fn parse_usage(items: &[Item]) -> Result<Usage, StoreError> {
@@ -155,8 +163,21 @@ pub(super) fn parse_usage(items: &[Item]) -> Result<Usage, StoreError> {
         let count = |field: &str| item.get(field).map_or(Ok(0), |v| number(field, v));
         if item.get("sk").and_then(|v| v.as_s().ok()).is_some_and(|sk| sk != LIMITS_SK) {
             usage.left += count(LEFT_COUNT)?;
+            if let Some(through) = item.get(RELEASED_THROUGH) {
+                let through = through.as_s().map_err(|_| corrupt("limits", RELEASED_THROUGH))?;
+                if usage.release_from.as_ref().is_none_or(|from| from < through) {
+                    usage.release_from = Some(through.clone());
+                }
+            }
             continue;
         }
+        usage.recounted_at = match item.get(RECOUNTED_AT) {
+            Some(v) => Some(
+                DateTime::from_timestamp_millis(number(RECOUNTED_AT, v)?)
+                    .ok_or_else(|| corrupt("limits", RECOUNTED_AT))?,
+            ),
+            None => None,
+        };
         usage.opened = count(OPEN_COUNT)?;
         usage.closed = item.contains_key(CLOSED_AT);
         usage.sends_until = match item.get(SENDS_UNTIL) {

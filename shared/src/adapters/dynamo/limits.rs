@@ -14,8 +14,8 @@ use super::errors::{self, build_error, store_error, Transact};
 use super::items::*;
 use super::table::GSI_BY_STATUS;
 use super::{applied, DynamoStore, RELEASE_BATCH, RELEASE_MAX_PAGES};
-use crate::domain::RELEASE_GRACE;
 use crate::domain::{send_day, until_next_day, Email, Invitation, Status, TeamId};
+use crate::domain::{RECOUNT_EVERY, RELEASE_GRACE};
 use crate::ports::{InsertError, LimitRefusal, LimitStore, Places, Released, StoreError, Usage};
 use crate::time::format_timestamp;
 
@@ -166,6 +166,11 @@ impl DynamoStore {
     }
 }
 
+/// The `byStatus` sort key a query stopped at (its `LastEvaluatedKey`).
+fn position(key: &Item) -> Result<String, StoreError> {
+    get_s(key, "byStatus position", "gsi2sk").map(str::to_owned)
+}
+
 fn refusal(limits: Option<&Item>) -> LimitRefusal {
     match limits {
         Some(item) if item.contains_key(CLOSED_AT) => LimitRefusal::TeamClosed,
@@ -204,45 +209,52 @@ impl DynamoStore {
     }
 
     /// Up to `RELEASE_BATCH` of the team's invitations that expired by `cutoff`
-    /// and still count as open, the most recently expired first (those released
-    /// earlier are older), reading on past released ones for a bounded number
-    /// of pages.
+    /// and still count as open, the earliest expired first, from `from` (where
+    /// the last release stopped: those before it were released), reading on
+    /// past released ones for a bounded number of pages; and the position
+    /// after them, for the release to record.
     async fn unreleased_expired(
         &self,
         team: &TeamId,
+        from: Option<&str>,
         cutoff: DateTime<Utc>,
-    ) -> Result<Vec<Invitation>, StoreError> {
-        let (from, to) = by_status_range(Status::Expired, cutoff);
+    ) -> Result<(Vec<Invitation>, String), StoreError> {
+        let (start_of_range, to) = by_status_range(Status::Expired, cutoff);
+        let from = from.filter(|f| **f > *start_of_range).unwrap_or(&start_of_range).to_owned();
         let mut found = Vec::new();
         let mut start = None;
         for _ in 0..RELEASE_MAX_PAGES {
             let out = self
                 .unreleased_query(team, &from, &to)
-                .scan_index_forward(false)
                 .limit(RELEASE_BATCH as i32)
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
                 .map_err(|e| store_error(&e))?;
             for item in out.items() {
-                if found.len() < RELEASE_BATCH {
-                    found.push(parse_invitation(item)?);
-                }
+                found.push(parse_invitation(item)?);
             }
             match out.last_evaluated_key {
-                Some(key) if found.len() < RELEASE_BATCH => start = Some(key),
-                _ => break,
+                Some(key) if found.is_empty() => start = Some(key),
+                Some(key) => return Ok((found, position(&key)?)),
+                None => return Ok((found, to)),
             }
         }
-        Ok(found)
+        // Only released ones, for as many pages: go on from there next time.
+        match start {
+            Some(key) => Ok((found, position(&key)?)),
+            None => Ok((found, from)),
+        }
     }
 
     /// One transaction: each of `expired` marked released (if still open,
-    /// expired by `cutoff` and not released), and the team's count down by as many.
+    /// expired by `cutoff` and not released), the team's count down by as
+    /// many, and the release's position moved on to `through`.
     fn release_items(
         &self,
         team: &TeamId,
         expired: &[Invitation],
+        through: &str,
         cutoff: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
@@ -267,10 +279,32 @@ impl DynamoStore {
                 .map_err(build_error)?;
             items.push(TransactWriteItem::builder().update(update).build());
         }
-        if let Some(first) = expired.first() {
-            items.push(self.left_update(team, left_sk_of(first.id), expired.len(), false)?);
-        }
+        let sk = expired.first().map_or_else(|| left_sk(0), |first| left_sk_of(first.id));
+        items.push(self.release_update(team, sk, expired.len(), through)?);
         Ok(items)
+    }
+
+    /// `count` expired invitations leaving the team's open count, on the
+    /// counter of `sk`, and where the release goes on next time.
+    fn release_update(
+        &self,
+        team: &TeamId,
+        sk: String,
+        count: usize,
+        through: &str,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(team)))
+            .key("sk", s(sk))
+            .update_expression("ADD #left :count SET #through = :through")
+            .expression_attribute_names("#left", LEFT_COUNT)
+            .expression_attribute_names("#through", RELEASED_THROUGH)
+            .expression_attribute_values(":count", n(count as i64))
+            .expression_attribute_values(":through", s(through))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 
     /// Sets the team's opened count so that its open count is what it counts
@@ -278,7 +312,7 @@ impl DynamoStore {
     /// `byStatus` index has them), if the opened count has not moved
     /// meanwhile; whether that freed a place. An answer committed between the
     /// count and the write may leave it one off, until the next count.
-    async fn recount_open(&self, team: &TeamId) -> Result<bool, StoreError> {
+    async fn recount_open(&self, team: &TeamId, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let items = self.limits_items(team).await?;
         let Some(seen) = items
             .iter()
@@ -290,11 +324,14 @@ impl DynamoStore {
         };
         let usage = parse_usage(&items)?;
         let open = Status::Open.as_str();
+        // Those before the release's position were released: not read again.
+        let (whole, to) = (format!("{open}#"), format!("{open}#~"));
+        let from = usage.release_from.clone().filter(|f| *f > whole).unwrap_or(whole);
         let mut counted: i64 = 0;
         let mut start = None;
         loop {
             let out = self
-                .unreleased_query(team, &format!("{open}#"), &format!("{open}#~"))
+                .unreleased_query(team, &from, &to)
                 .select(aws_sdk_dynamodb::types::Select::Count)
                 .set_exclusive_start_key(start.take())
                 .send()
@@ -306,17 +343,21 @@ impl DynamoStore {
                 None => break,
             }
         }
-        if counted == usage.open() {
-            return Ok(false);
-        }
-        let out = self
+        let write = self
             .client
             .update_item()
             .table_name(&self.table)
             .key("pk", s(team_pk(team)))
             .key("sk", s(LIMITS_SK))
+            .expression_attribute_names("#recounted", RECOUNTED_AT)
+            .expression_attribute_values(":now", n(now.timestamp_millis()));
+        if counted == usage.open() {
+            write.update_expression("SET #recounted = :now").send().await.map_err(|e| store_error(&e))?;
+            return Ok(false);
+        }
+        let out = write
             .condition_expression("#open = :seen")
-            .update_expression("SET #open = :opened")
+            .update_expression("SET #open = :opened, #recounted = :now")
             .expression_attribute_names("#open", OPEN_COUNT)
             .expression_attribute_values(":seen", seen)
             .expression_attribute_values(":opened", n(counted + usage.left))
@@ -387,37 +428,59 @@ impl LimitStore for DynamoStore {
         Ok(())
     }
 
-    async fn release_expired(&self, team: &TeamId, now: DateTime<Utc>) -> Result<Released, StoreError> {
+    async fn release_expired(
+        &self,
+        team: &TeamId,
+        usage: &Usage,
+        now: DateTime<Utc>,
+    ) -> Result<Released, StoreError> {
         // Only those expired a while ago: a request that judged one open just
         // before its expiry may still be committing its answer under that
         // earlier instant, which would release it a second time.
         let cutoff = now - RELEASE_GRACE;
-        let (from, to) = by_status_range(Status::Open, now);
-        let next = self.by_status_query(team, &from, &to).limit(1).send();
-        let (next, expired) = tokio::join!(next, self.unreleased_expired(team, cutoff));
+        let from = usage.release_from.as_deref();
+        let (open_from, open_to) = by_status_range(Status::Open, now);
+        let next = self.by_status_query(team, &open_from, &open_to).limit(1).send();
+        let (next, expired) = tokio::join!(next, self.unreleased_expired(team, from, cutoff));
         let next_expiry = match next.map_err(|e| store_error(&e))?.items().first() {
             Some(item) => Some(parse_invitation(item)?.expires_at),
             None => None,
         };
-        let mut expired = expired?;
+        let (mut expired, mut through) = expired?;
         // Twice at most: a cancellation means another request released some of
         // them (or one was answered) meanwhile; look again.
         for _ in 0..2 {
             if expired.is_empty() {
                 break;
             }
-            match self.send_transaction(self.release_items(team, &expired, cutoff, now)?).await {
+            match self.send_transaction(self.release_items(team, &expired, &through, cutoff, now)?).await {
                 Ok(()) => return Ok(Released { freed: true, next_expiry }),
                 Err(Transact::Failed(e)) => return Err(e),
                 Err(Transact::Cancelled(c)) if c.any_failed() || c.conflict() => {
-                    expired = self.unreleased_expired(team, cutoff).await?;
+                    (expired, through) = self.unreleased_expired(team, from, cutoff).await?;
                 }
                 Err(Transact::Cancelled(c)) => return Err(c.unexpected()),
             }
         }
+        // Read past released ones only: the next release starts after them.
+        if expired.is_empty() && from != Some(through.as_str()) {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", s(team_pk(team)))
+                .key("sk", s(left_sk(0)))
+                .update_expression("SET #through = :through")
+                .expression_attribute_names("#through", RELEASED_THROUGH)
+                .expression_attribute_values(":through", s(&through))
+                .send()
+                .await
+                .map_err(|e| store_error(&e))?;
+        }
         // Nothing to release: the count may have drifted from what it counts
         // (invitations from before it existed; one the TTL purged before its
-        // release), so it is counted again.
-        Ok(Released { freed: self.recount_open(team).await?, next_expiry })
+        // release), so it is counted again, now and then.
+        let due = usage.recounted_at.is_none_or(|at| now - at >= RECOUNT_EVERY);
+        let freed = due && self.recount_open(team, now).await?;
+        Ok(Released { freed, next_expiry })
     }
 }

@@ -323,13 +323,14 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
     async fn release(
         &self,
         team: &TeamId,
+        usage: &Usage,
         released: &mut Option<Released>,
         now: DateTime<Utc>,
     ) -> Result<Usage, Error> {
         if let Some(found) = released {
             return Err(open_full(found, now));
         }
-        let found = self.store.release_expired(team, now).await?;
+        let found = self.store.release_expired(team, usage, now).await?;
         if !found.freed {
             return Err(open_full(&found, now));
         }
@@ -353,7 +354,7 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
                 Ok(places) => places,
                 Err(Exceeded::EmailsPerHour(wait)) => return Err(hourly(wait)),
                 Err(Exceeded::OpenInvitations) => {
-                    usage = self.release(team, &mut released, now).await?;
+                    usage = self.release(team, &usage, &mut released, now).await?;
                     continue;
                 }
             };
@@ -385,7 +386,7 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
             let open_fit = open_places(usage.open(), limits.max_open, wanted);
             // Short of places: expired invitations may be holding some (once).
             if open_fit < wanted && released.is_none() {
-                let found = self.store.release_expired(team, now).await?;
+                let found = self.store.release_expired(team, &usage, now).await?;
                 let freed = found.freed;
                 released = Some(found);
                 if freed {
