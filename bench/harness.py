@@ -13,6 +13,9 @@ Measures, per binary (the seven functions and the hello-world baseline):
     a core, where the machine allows one; the report says so where not);
   - warm latency: event handed over -> response posted, over 100 requests;
   - peak RSS (VmHWM) after those 100 requests;
+  - the cold first answer: process start -> first response posted, with the
+    AWS endpoints answering at no latency (a `Stub` replaying what the emulator
+    answered), also under the CPU quota; and the requests that answer made;
 The list at scale is measured in-process by bench/tools/src/bin/list_scale.rs
 (see there why); `report` puts everything in one table.
 """
@@ -197,6 +200,150 @@ class Instance:
         self.runtime.server_close()
 
 
+# ---- a zero-latency stand-in for the AWS endpoints ---------------------------
+
+class Stub(http.server.ThreadingHTTPServer):
+    """The AWS endpoints as a function's cold first request meets them, at no
+    latency: first it records, forwarding each request to the emulator
+    (`upstream`) and keeping its answer; then it replays, answering each
+    request at once with the answer recorded for it. A request is matched by
+    its operation and, where that is stable from run to run, its item key or
+    secret version (the two concurrent gets of an invite); otherwise by its
+    place among the requests of its operation. Recording also counts the
+    requests and the sequential round trips (a request sent while none is in
+    flight starts one)."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass
+
+    def __init__(self, upstream):
+        super().__init__(("127.0.0.1", 0), StubHandler)
+        self.upstream = upstream
+        self.recorded = {}  # match -> [answer, ...]
+        self.replaying = None  # match -> position, while replaying
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.operations = []
+        self.sequential = 0
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def replay(self):
+        """From now on (and for each new start: call again), answers from the recording."""
+        self.replaying = {}
+
+
+class StubHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        stub = self.server
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        operation = (self.headers.get("X-Amz-Target") or f"{self.command} {self.path}").rsplit(".", 1)[-1]
+        match = (operation, stable_part(operation, body))
+        if stub.replaying is not None:
+            with stub.lock:
+                at = stub.replaying.get(match, 0)
+                stub.replaying[match] = at + 1
+                status, headers, answer = stub.recorded[match][at]
+        else:
+            with stub.lock:
+                if stub.in_flight == 0:
+                    stub.sequential += 1
+                stub.in_flight += 1
+                stub.operations.append(operation)
+            try:
+                status, headers, answer = forward(stub.upstream, self.command, self.path, self.headers, body)
+            finally:
+                with stub.lock:
+                    stub.in_flight -= 1
+            with stub.lock:
+                stub.recorded.setdefault(match, []).append((status, headers, answer))
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    do_GET = do_POST
+
+
+def stable_part(operation, body):
+    try:
+        request = json.loads(body or b"{}")
+    except ValueError:
+        return ""
+    if operation == "GetItem":
+        return json.dumps(request.get("Key"), sort_keys=True)
+    if operation == "GetSecretValue":
+        return request.get("VersionStage", "")
+    return ""
+
+
+def forward(upstream, method, path, headers, body):
+    import urllib.error
+    import urllib.request
+    keep = {k: v for k, v in headers.items() if k.lower() not in ("host", "content-length", "connection")}
+    req = urllib.request.Request(upstream + path, data=body if method != "GET" else None, method=method, headers=keep)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            status, got, answer = r.status, r.getheaders(), r.read()
+    except urllib.error.HTTPError as e:
+        status, got, answer = e.code, e.headers.items(), e.read()
+    passed = [(k, v) for k, v in got if k.lower() not in ("content-length", "connection", "transfer-encoding", "date", "server")]
+    return status, passed, answer
+
+
+def cold_first_answers(bins, env, events, starts, share):
+    """Per binary: process start -> first answer posted, against the stub
+    (after one recording start against the emulator); and the requests that
+    answer took. With `share` (a CpuShare, or None) also under that quota."""
+    results = {}
+    for name, (event, want) in events.items():
+        stub = Stub(os.environ["AWS_ENDPOINT_URL"])
+        threading.Thread(target=stub.serve_forever, daemon=True).start()
+        stub_env = dict(env, AWS_ENDPOINT_URL=stub.url)
+        try:
+            inst = Instance(bins[name], name, stub_env)
+            _, resp = inst.invoke(event)
+            inst.stop()
+            check_answer(name, resp, want)
+            timings = {"free": [], "share": []}
+            for _ in range(starts):
+                for kind, cpu in [("free", None), ("share", share)]:
+                    if kind == "share" and cpu is None:
+                        continue
+                    stub.replay()
+                    inst = Instance(bins[name], name, stub_env, cpu=cpu)
+                    latency, resp = inst.invoke(event)
+                    total = inst.cold_start + latency
+                    inst.stop()
+                    check_answer(name, resp, want)
+                    timings[kind].append(total)
+        finally:
+            stub.shutdown()
+            stub.server_close()
+        results[name] = {"first": timings["free"], "first_share": timings["share"],
+                         "operations": stub.operations, "sequential": stub.sequential}
+    return results
+
+
+def check_answer(name, resp, want):
+    """An HTTP function's status, or what a background function answers, as expected."""
+    got = resp.get("statusCode") if isinstance(resp, dict) and "statusCode" in resp else resp
+    if got != want:
+        sys.exit(f"bench: {name} answered {got!r}, expected {want!r}")
+
+
 # ---- Lambda events, from the example requests in requests/ ------------------
 
 def load_events(root):
@@ -353,6 +500,29 @@ def run(args):
     run_id = uuid.uuid4().hex[:6]
     invited = []
 
+    # Each function's cold first answer at no AWS latency (item 8 of issue 19):
+    # one request of each kind, on an invitation invited for the purpose.
+    first = Instance(bins["invite"], "invite", env)
+    _, resp = first.invoke(invite_event(ev, "demo", f"bench-{run_id}-first@example.com"))
+    first.stop()
+    body = json.loads(resp["body"])
+    inv_id, token, email = body["id"], token_of(body["link"]), body["email"]
+    share = CpuShare(LAMBDA_128MB_SHARE)
+    first_events = {
+        "hello-baseline": (list_event(ev, "demo", "demo-member"), 200),
+        "invite": (invite_event(ev, "demo", f"bench-{run_id}-cold@example.com"), 201),
+        "list": (list_event(ev, "demo", "demo-member"), 200),
+        "respond": (preview_event(ev, inv_id, token), 200),
+        "withdraw": (withdraw_event(ev, inv_id), 200),
+        "platform": (ev["platform-get"], 200),
+        "delivery": (ses_delivery_report(inv_id, email), None),
+        "events": ({"Records": stream_records(args.table)[:10]}, {"batchItemFailures": []}),
+    }
+    try:
+        first_answers = cold_first_answers(bins, env, first_events, args.starts, None if share.reason else share)
+    finally:
+        share.remove()
+
     def warm(name, requests):
         inst = Instance(bins[name], name, env)
         lat = []
@@ -403,7 +573,7 @@ def run(args):
     for _ in warm("events", [(b, {"batchItemFailures": []}) for b in batches]):
         pass
 
-    json.dump({"results": results, "share": measured_share}, sys.stdout)
+    json.dump({"results": results, "share": measured_share, "first_answers": first_answers}, sys.stdout)
 
 
 # ---- the report -------------------------------------------------------------
@@ -412,7 +582,7 @@ MIB = 1024 * 1024
 FUNCTIONS = ["invite", "list", "withdraw", "respond", "platform", "events", "delivery"]
 
 
-def report(measured, overhead_lines, sizes_arm64, trips, scale_lines, capacity_lines=()):
+def report(measured, overhead_lines, sizes_arm64, trips, scale_lines, capacity_lines=(), cold_path=""):
     """Markdown tables and one line per budget, each `ok` or `MISSED`."""
     r = measured["results"]
     hello_cold = statistics.median(r["hello-baseline"]["cold"])
@@ -452,6 +622,41 @@ def report(measured, overhead_lines, sizes_arm64, trips, scale_lines, capacity_l
                 verdicts.append((f"{name}: cold start at 128 MB's CPU share {med / hello:.2f}x hello-world (budget 1.5x)", med / hello <= 1.5))
     else:
         out.append(f"Cold start with 128 MB's CPU share: {share['reason']}.")
+    first = measured.get("first_answers")
+    if first:
+        out.append("")
+        hello = statistics.median(first["hello-baseline"]["first"])
+        hello_share = first["hello-baseline"]["first_share"]
+        hello_share = statistics.median(hello_share) if hello_share else None
+        out.append("| binary | cold first answer, no AWS latency, median | p90 | vs hello "
+                   "| with 128 MB's CPU share | vs hello | AWS requests | sequential |")
+        out.append("|---|---|---|---|---|---|---|---|")
+        for name in ["hello-baseline"] + FUNCTIONS:
+            x = first[name]
+            med, p90 = statistics.median(x["first"]), pct(x["first"], 0.9)
+            if x["first_share"]:
+                sm = statistics.median(x["first_share"])
+                share_text = f"{sm * 1000:.2f} ms | {sm / hello_share:.2f}x"
+            else:
+                share_text = "- | -"
+            counts = {}
+            for op in x["operations"]:
+                counts[op] = counts.get(op, 0) + 1
+            ops = ", ".join(f"{op}{f' x{n}' if n > 1 else ''}" for op, n in counts.items()) or "none"
+            out.append(f"| {name} | {med * 1000:.2f} ms | {p90 * 1000:.2f} ms | {med / hello:.2f}x | {share_text} "
+                       f"| {ops} | {x['sequential']} |")
+            if name in FUNCTIONS:
+                verdicts.append((f"{name}: cold first answer {med / hello:.2f}x hello-world's (budget 1.35x)", med / hello <= 1.35))
+    if cold_path:
+        # bench/tools/src/bin/cold_path.rs: `median: name=µs ...`
+        steps = dict(kv.split("=") for kv in cold_path.split()[1:])
+        out.append("")
+        out.append("| a cold instance's SDK, before the network (median of 15 processes) | µs |")
+        out.append("|---|---|")
+        for step, label in [("sdk_config_us", "`bootstrap::sdk_config()`"), ("client_us", "a DynamoDB client"),
+                            ("first_call_us", "its first call, at an endpoint that answers at once"),
+                            ("second_call_us", "its second call")]:
+            out.append(f"| {label} | {steps[step]} |")
     out.append("")
     out.append("| operation | handler time outside AWS calls, p50 | p99 |")
     out.append("|---|---|---|")
@@ -520,6 +725,7 @@ def main():
     r.add_argument("--arm64-dir", default="")
     r.add_argument("--scale", default="", help="list_scale's output")
     r.add_argument("--capacity", default="", help="capacity's output")
+    r.add_argument("--cold-path", default="", help="cold_path's output")
     args = p.parse_args()
     if args.command == "measure":
         run(args)
@@ -539,7 +745,10 @@ def main():
                 arm[name] = os.path.getsize(path)
     scale = [l for l in open(args.scale).read().splitlines() if l.startswith("scale ")] if args.scale else []
     capacity = open(args.capacity).read().splitlines() if args.capacity else []
-    text, all_ok = report(measured, overhead, arm, trips, scale, capacity)
+    cold_path = ""
+    if args.cold_path:
+        cold_path = next((l for l in open(args.cold_path).read().splitlines() if l.startswith("median: ")), "")
+    text, all_ok = report(measured, overhead, arm, trips, scale, capacity, cold_path)
     print(text)
     print()
     print("every budget met" if all_ok else "some budgets MISSED (see above)")
