@@ -28,6 +28,9 @@ struct State {
     /// Wall time with at least one request in flight.
     busy: Duration,
     busy_since: Option<Instant>,
+    /// When the first request was sent, and when the last one answered.
+    first_sent: Option<Instant>,
+    last_answered: Option<Instant>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -51,6 +54,9 @@ pub struct Seen {
     pub checked: Vec<(String, String)>,
     /// How long the caller waited on the network (overlapping requests once).
     pub busy: Duration,
+    /// When the first request was sent and the last one answered (None: no
+    /// request): whether two clients' requests overlapped.
+    pub window: Option<(Instant, Instant)>,
 }
 
 pub const TABLE: &str = "!GetAtt InvitationsTable.Arn";
@@ -73,7 +79,10 @@ impl Observer {
             written: std::mem::take(&mut s.written),
             checked: std::mem::take(&mut s.checked),
             busy: s.busy,
+            window: s.first_sent.zip(s.last_answered),
         };
+        s.first_sent = None;
+        s.last_answered = None;
         s.sequential = 0;
         s.requests = 0;
         s.busy = Duration::ZERO;
@@ -186,6 +195,7 @@ impl Intercept for Observer {
         }
         s.in_flight += 1;
         s.requests += 1;
+        s.first_sent.get_or_insert_with(Instant::now);
         s.actions.extend(actions);
         s.query_limits.extend(query_limit);
         s.written.extend(items.0);
@@ -201,6 +211,7 @@ impl Intercept for Observer {
     ) -> Result<(), BoxError> {
         let mut s = self.state.lock().unwrap();
         s.in_flight -= 1;
+        s.last_answered = Some(Instant::now());
         if s.in_flight == 0 {
             if let Some(since) = s.busy_since.take() {
                 s.busy += since.elapsed();

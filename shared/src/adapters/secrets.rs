@@ -126,4 +126,9 @@ impl LinkKeySource for SecretsManagerKeys {
         let (keys, read) = self.keys_younger_than(self.min_refresh).await?;
         Ok(read.then_some(keys))
     }
+
+    fn held(&self) -> bool {
+        // Being read by another request counts as not held: this one would wait.
+        self.held.try_lock().is_ok_and(|held| held.as_ref().is_some_and(|h| h.read_at.elapsed() < MAX_AGE))
+    }
 }

@@ -9,7 +9,8 @@
 //! and the old one stops working: the invitation stores only the number, and a
 //! link is valid only for the generation the invitation holds. A token names its
 //! generation (`{mac}` for 0, `{mac}.{n}` after), so it is checked, and its
-//! generation known, before anything is read.
+//! generation known, without reading the invitation (which a new instance reads
+//! meanwhile, while it reads the keys).
 //!
 //! The secret rotates (Secrets Manager's AWSCURRENT and AWSPREVIOUS versions):
 //! links are signed with the current key and accepted under either, so a

@@ -25,6 +25,13 @@ pub trait LinkKeySource: Send + Sync {
     /// have happened since they were read); None when they were read too
     /// recently to read again.
     fn reread(&self) -> impl Future<Output = Result<Option<LinkKeys>, KeysError>> + Send;
+
+    /// Whether `keys` would answer at once, without reading them (a warm
+    /// instance): a use case then checks a link before reading anything, and
+    /// otherwise reads meanwhile rather than after.
+    fn held(&self) -> bool {
+        false
+    }
 }
 
 /// Fixed keys are a source too (tests, tools).
@@ -35,5 +42,9 @@ impl LinkKeySource for LinkKeys {
 
     async fn reread(&self) -> Result<Option<LinkKeys>, KeysError> {
         Ok(None)
+    }
+
+    fn held(&self) -> bool {
+        true
     }
 }

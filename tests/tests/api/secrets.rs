@@ -111,3 +111,29 @@ async fn an_unreadable_secret_is_a_503_and_the_next_request_tries_again() {
         .unwrap();
     assert_eq!(call_handlers(&api, invite(&w, "late")).await.status, 201);
 }
+
+/// A new instance must read the keys before it can check a link (issue 19,
+/// item 8): it reads the invitation meanwhile, not after, so its first link
+/// costs one round trip; once it holds the keys, a wrong link reads nothing.
+#[tokio::test]
+async fn a_new_instance_reads_the_invitation_while_it_reads_the_keys() {
+    let w = World::new().await;
+    let (id, token) = w.invited(&w.email("ada"), "member").await;
+    for call in [Call::preview(&id, &token), Call::decline(&id, &token)] {
+        let instance = w.instance();
+        w.dynamo_seen.take();
+        w.secrets_seen.take();
+        assert_eq!(call_handlers(&instance, call).await.status, 200);
+        let (read, _) = w.dynamo_seen.take().window.expect("the invitation was read");
+        let (_, keys_answered) = w.secrets_seen.take().window.expect("the keys were read");
+        assert!(read < keys_answered, "the invitation's read was sent only after the keys were read");
+    }
+
+    let (id, _) = w.invited(&w.email("bo"), "member").await;
+    let instance = w.instance();
+    let (_, token) = w.invited(&w.email("cy"), "member").await;
+    assert_eq!(call_handlers(&instance, Call::preview(&id, &token)).await.status, 404);
+    w.dynamo_seen.take();
+    assert_eq!(call_handlers(&instance, Call::preview(&id, &token)).await.status, 404);
+    assert_eq!(w.dynamo_seen.take().requests, 0, "a wrong link on a warm instance reads nothing");
+}

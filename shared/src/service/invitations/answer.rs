@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{check_token, purge_at, refusal, same_link, view, InvitationView};
+use super::{checked_invitation, purge_at, refusal, same_link, view, InvitationView};
 use crate::domain::{InvitationId, Membership};
 use crate::error::Error;
 use crate::ports::{InvitationStore, LinkKeySource};
@@ -28,10 +28,9 @@ impl<S: InvitationStore, K: LinkKeySource> Answering<S, K> {
     /// What the invitee sees before answering. Never changes anything: mail
     /// scanners follow GET links.
     pub async fn preview(&self, id: InvitationId, token: &str) -> Result<InvitationView, Error> {
-        let generation = check_token(&self.keys, id, token).await?;
+        let (generation, invitation) = checked_invitation(&self.store, &self.keys, id, token).await?;
         let now = self.ctx.clock.now();
-        let invitation =
-            self.store.invitation(id).await?.filter(same_link(generation)).ok_or(Error::NotFound)?;
+        let invitation = invitation.filter(same_link(generation)).ok_or(Error::NotFound)?;
         Ok(view(&self.ctx, invitation, now, None))
     }
 
@@ -46,15 +45,19 @@ impl<S: InvitationStore, K: LinkKeySource> Answering<S, K> {
         id: InvitationId,
         token: Option<&str>,
     ) -> Result<Accepted, Error> {
-        let generation = match token {
-            Some(token) => Some(check_token(&self.keys, id, token).await?),
-            None if caller.address_is_credential(&self.ctx.settings.linkless_providers) => None,
+        let (generation, invitation) = match token {
+            Some(token) => {
+                let (generation, invitation) = checked_invitation(&self.store, &self.keys, id, token).await?;
+                (Some(generation), invitation)
+            }
+            None if caller.address_is_credential(&self.ctx.settings.linkless_providers) => {
+                (None, self.store.invitation(id).await?)
+            }
             // Verified, but by a provider not trusted to stand for the address.
             None if caller.email_verified == Some(true) => return Err(Error::LinkRequired),
             None => return Err(Error::EmailMismatch),
         };
         let now = self.ctx.clock.now();
-        let invitation = self.store.invitation(id).await?;
         let invitation =
             invitation.filter(|inv| generation.is_none_or(|g| same_link(g)(inv))).ok_or(Error::NotFound)?;
         // Without the link, someone else's invitation is not found: its id tells nothing.
@@ -88,19 +91,18 @@ impl<S: InvitationStore, K: LinkKeySource> Answering<S, K> {
         Ok(Accepted { invitation: view(&self.ctx, accepted, now, None), membership })
     }
 
-    /// The link is checked (before any I/O), the invitation read, and the decline written under
-    /// the conditions that settle races (the read gives the team whose open
-    /// count it leaves).
+    /// The link is checked (on a cold start, while the invitation is read),
+    /// and the decline written under the conditions that settle races (the
+    /// read gives the team whose open count it leaves).
     pub async fn decline(
         &self,
         caller: Option<&Caller>,
         id: InvitationId,
         token: &str,
     ) -> Result<InvitationView, Error> {
-        let generation = check_token(&self.keys, id, token).await?;
+        let (generation, invitation) = checked_invitation(&self.store, &self.keys, id, token).await?;
         let now = self.ctx.clock.now();
-        let invitation =
-            self.store.invitation(id).await?.filter(same_link(generation)).ok_or(Error::NotFound)?;
+        let invitation = invitation.filter(same_link(generation)).ok_or(Error::NotFound)?;
         let declined = invitation.decline(caller.map(|c| c.user_id.clone()), now)?;
         match self.store.decline(&declined, generation, now, purge_at(&self.ctx, &declined)).await {
             Ok(()) => Ok(view(&self.ctx, declined, now, None)),

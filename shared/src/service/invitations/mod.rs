@@ -103,6 +103,25 @@ async fn check_token<K: LinkKeySource>(keys: &K, id: InvitationId, token: &str) 
     }
 }
 
+/// The link's generation (`check_token`) and the invitation. An instance
+/// that holds the keys checks the link first, so a wrong link reads nothing;
+/// one that must read them first (its first link) reads the invitation
+/// meanwhile: one round trip on a cold start instead of two, and a wrong
+/// link's read is dropped for the same 404.
+async fn checked_invitation<S: InvitationStore, K: LinkKeySource>(
+    store: &S,
+    keys: &K,
+    id: InvitationId,
+    token: &str,
+) -> Result<(u32, Option<Invitation>), Error> {
+    if keys.held() {
+        let generation = check_token(keys, id, token).await?;
+        return Ok((generation, store.invitation(id).await?));
+    }
+    let (generation, invitation) = tokio::join!(check_token(keys, id, token), store.invitation(id));
+    Ok((generation?, invitation?))
+}
+
 /// Why a conditional write was refused, as the caller should hear it: what a
 /// later caller would see. `team`: the invitation must be that team's, or it
 /// does not exist as far as the caller can tell; `generation`: the presented
