@@ -10,7 +10,9 @@
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-#[tokio::main]
+// As the functions run (`functions/*/src/main.rs`): one thread, so what is
+// measured includes no wake-ups across a thread pool that Lambda never has.
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     let runs: usize = std::env::args().nth(1).map(|a| a.parse().expect("RUNS is a number")).unwrap_or(15);
     if std::env::var_os("COLD_PATH_CHILD").is_some() {

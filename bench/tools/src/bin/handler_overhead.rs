@@ -32,7 +32,9 @@ async fn measure(w: &World, call: Call) -> (u16, serde_json::Value, Duration) {
     (resp.status, resp.body, total.saturating_sub(waited))
 }
 
-#[tokio::main]
+// As the functions run (`functions/*/src/main.rs`): one thread, so what is
+// measured includes no wake-ups across a thread pool that Lambda never has.
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     // The functions' own logging (one JSON line per request) is part of the cost.
     invitations_core::bootstrap::init_tracing();
