@@ -17,8 +17,9 @@ use integration_tests::{token_of, Call, Options, User, World};
 use invitations_core::adapters::dynamo::strict::capacity::Units;
 use invitations_core::domain::TeamLimits;
 
-/// Public on-demand prices in us-east-1 (USD), as their pages state them on
-/// 2026-12-07; docs/performance.md links each page.
+/// Public on-demand list prices in us-east-1 (USD), after DynamoDB's November
+/// 2024 reduction, as published sources give them; not read from AWS here,
+/// so docs/performance.md links each page to check before quoting.
 const PER_MILLION_WRITE_UNITS: f64 = 0.625;
 const PER_MILLION_READ_UNITS: f64 = 0.125;
 const PER_THOUSAND_EMAILS: f64 = 0.10;
