@@ -92,7 +92,7 @@ impl HttpConnector for MeteredConnector {
             };
             let response = inner.call(request).await?;
             let done = response.status().is_success();
-            let after = match (touched.writes, done) {
+            let after = match (touched.writes(), done) {
                 (true, true) => read_all(&reader, &touched.keys).await,
                 _ => before.clone(),
             };
@@ -108,7 +108,6 @@ struct Touched {
     /// (table, key) of each item.
     keys: Vec<(String, Item)>,
     actions: Vec<Action>,
-    writes: bool,
     transactional: bool,
     read: Read,
     query: Option<Value>,
@@ -124,14 +123,8 @@ enum Action {
 impl Touched {
     fn of(operation: &str, body: &Value) -> Self {
         let read = if body["ConsistentRead"] == true { Read::Strong } else { Read::Eventual };
-        let mut t = Touched {
-            keys: Vec::new(),
-            actions: Vec::new(),
-            writes: false,
-            transactional: false,
-            read,
-            query: None,
-        };
+        let mut t =
+            Touched { keys: Vec::new(), actions: Vec::new(), transactional: false, read, query: None };
         match operation {
             "GetItem" => t.push(body, &body["Key"], Action::Get),
             "PutItem" => t.push(body, &body["Item"], Action::Write),
@@ -159,7 +152,6 @@ impl Touched {
             // CreateTable, DescribeTable, ...: not billed per request.
             _ => {}
         }
-        t.writes = t.actions.iter().any(|a| *a != Action::Get);
         t
     }
 
@@ -168,6 +160,11 @@ impl Touched {
         let key = ["pk", "sk"].into_iter().map(|k| (k.to_owned(), from_wire(&item[k]))).collect();
         self.keys.push((on["TableName"].as_str().unwrap_or_default().to_owned(), key));
         self.actions.push(action);
+    }
+
+    /// Whether it changes (or checks, in a transaction) any item.
+    fn writes(&self) -> bool {
+        self.actions.iter().any(|a| *a != Action::Get)
     }
 
     fn price(
@@ -189,10 +186,7 @@ impl Touched {
         for (i, action) in self.actions.iter().enumerate() {
             let (old, new) = (before[i].as_ref(), after[i].as_ref());
             let priced = match action {
-                Action::Get => capacity::read(
-                    old.map(invitations_core::adapters::dynamo::strict::stored_size),
-                    self.read,
-                ),
+                Action::Get => capacity::read(old.map(stored_size), self.read),
                 Action::Write => capacity::write(old, new, done, self.transactional),
                 Action::Check => capacity::check(old),
             };

@@ -166,6 +166,12 @@ impl DynamoStore {
     }
 }
 
+/// Where a read of the open range starts: at the release's position `from`
+/// when it is past the range's own start `floor`.
+fn resume(from: Option<&str>, floor: String) -> String {
+    from.filter(|f| *f > floor.as_str()).map_or(floor, str::to_owned)
+}
+
 /// The `byStatus` sort key a query stopped at (its `LastEvaluatedKey`).
 fn position(key: &Item) -> Result<String, StoreError> {
     get_s(key, "byStatus position", "gsi2sk").map(str::to_owned)
@@ -220,7 +226,7 @@ impl DynamoStore {
         cutoff: DateTime<Utc>,
     ) -> Result<(Vec<Invitation>, String), StoreError> {
         let (start_of_range, to) = by_status_range(Status::Expired, cutoff);
-        let from = from.filter(|f| **f > *start_of_range).unwrap_or(&start_of_range).to_owned();
+        let from = resume(from, start_of_range);
         let mut found = Vec::new();
         let mut start = None;
         for _ in 0..RELEASE_MAX_PAGES {
@@ -279,8 +285,9 @@ impl DynamoStore {
                 .map_err(build_error)?;
             items.push(TransactWriteItem::builder().update(update).build());
         }
-        let sk = expired.first().map_or_else(|| left_sk(0), |first| left_sk_of(first.id));
-        items.push(self.release_update(team, sk, expired.len(), through)?);
+        if let Some(first) = expired.first() {
+            items.push(self.release_update(team, left_sk_of(first.id), expired.len(), through)?);
+        }
         Ok(items)
     }
 
@@ -325,8 +332,8 @@ impl DynamoStore {
         let usage = parse_usage(&items)?;
         let open = Status::Open.as_str();
         // Those before the release's position were released: not read again.
-        let (whole, to) = (format!("{open}#"), format!("{open}#~"));
-        let from = usage.release_from.clone().filter(|f| *f > whole).unwrap_or(whole);
+        let from = resume(usage.release_from.as_deref(), format!("{open}#"));
+        let to = format!("{open}#~");
         let mut counted: i64 = 0;
         let mut start = None;
         loop {
