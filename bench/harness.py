@@ -582,7 +582,7 @@ MIB = 1024 * 1024
 FUNCTIONS = ["invite", "list", "withdraw", "respond", "platform", "events", "delivery"]
 
 
-def report(measured, overhead_lines, sizes_arm64, trips, scale_lines, capacity_lines=(), cold_path=""):
+def report(measured, overhead_lines, sizes_arm64, trips, scale_lines, capacity_lines=(), cold_path="", close_line=""):
     """Markdown tables and one line per budget, each `ok` or `MISSED`."""
     r = measured["results"]
     hello_cold = statistics.median(r["hello-baseline"]["cold"])
@@ -704,6 +704,18 @@ def report(measured, overhead_lines, sizes_arm64, trips, scale_lines, capacity_l
                 verdicts.append((text, result == "ok"))
             else:
                 out.append(line)
+    if close_line:
+        # close_scale: `close members=.. invitations=.. answer_ms=.. steps=.. total_s=.. step_p50_ms=.. step_max_ms=.. timeout_s=..`
+        f = dict(kv.split("=") for kv in close_line.split()[1:])
+        out.append("")
+        out.append("| closing a team of | open invitations | DELETE answered in | steps (invocations) | all done in "
+                   "| step p50 | slowest step | the function's timeout |")
+        out.append("|---|---|---|---|---|---|---|---|")
+        out.append(f"| {int(f['members']):,} members | {int(f['invitations']):,} | {f['answer_ms']} ms | {f['steps']} "
+                   f"| {f['total_s']} s | {f['step_p50_ms']} ms | {f['step_max_ms']} ms | {f['timeout_s']} s |")
+        slowest, timeout = float(f["step_max_ms"]) / 1000, float(f["timeout_s"])
+        verdicts.append((f"closing {int(f['members']):,} members: slowest step {slowest:.1f} s, "
+                         f"within a tenth of the {timeout:.0f} s timeout", slowest <= timeout / 10))
     out.append("")
     for text, ok in verdicts:
         out.append(f"{'ok    ' if ok else 'MISSED'} {text}")
@@ -726,6 +738,7 @@ def main():
     r.add_argument("--scale", default="", help="list_scale's output")
     r.add_argument("--capacity", default="", help="capacity's output")
     r.add_argument("--cold-path", default="", help="cold_path's output")
+    r.add_argument("--close", default="", help="close_scale's output")
     args = p.parse_args()
     if args.command == "measure":
         run(args)
@@ -748,7 +761,10 @@ def main():
     cold_path = ""
     if args.cold_path:
         cold_path = next((l for l in open(args.cold_path).read().splitlines() if l.startswith("median: ")), "")
-    text, all_ok = report(measured, overhead, arm, trips, scale, capacity, cold_path)
+    close = ""
+    if args.close:
+        close = next((l for l in open(args.close).read().splitlines() if l.startswith("close ")), "")
+    text, all_ok = report(measured, overhead, arm, trips, scale, capacity, cold_path, close)
     print(text)
     print()
     print("every budget met" if all_ok else "some budgets MISSED (see above)")

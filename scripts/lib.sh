@@ -142,7 +142,7 @@ sam_build() {
     tar -xf - -C "$src"
   (cd "$src" && sam build --build-dir "$STATE/sam-build" --cache-dir "$STATE/sam-cache" \
     --parameter-overrides "Architecture=$arch")
-  for fn in InviteFunction ListFunction WithdrawFunction RespondFunction PlatformFunction EventsFunction DeliveryFunction; do
+  for fn in InviteFunction ListFunction WithdrawFunction RespondFunction PlatformFunction EventsFunction ClosingFunction DeliveryFunction; do
     # e_machine in the ELF header: 0xb7 is aarch64, 0x3e is x86_64.
     machine="$(python3 -c 'import sys; d = open(sys.argv[1], "rb").read(20); assert d[:4] == b"\x7fELF"; print(hex(d[18]))' \
       "$STATE/sam-build/$fn/bootstrap")" || die "sam build made no bootstrap for $fn"
@@ -209,7 +209,7 @@ check_release_binaries() { # DIR DEV_BINARY
   local dir=$1 dev_binary=$2 fn needle
   local needles=("LOCAL_INSECURE_AUTH" "local-development-only-secret")
   grep -qa "${needles[0]}" "$dev_binary" || die "$dev_binary (a dev build) lacks ${needles[0]}: the release check below would prove nothing"
-  for fn in InviteFunction ListFunction WithdrawFunction RespondFunction PlatformFunction EventsFunction DeliveryFunction; do
+  for fn in InviteFunction ListFunction WithdrawFunction RespondFunction PlatformFunction EventsFunction ClosingFunction DeliveryFunction; do
     for needle in "${needles[@]}"; do
       if grep -qa "$needle" "$dir/$fn/bootstrap"; then
         die "$fn/bootstrap contains '$needle': development code reached a release function"

@@ -22,6 +22,7 @@ use crate::service::invitations::{Answering, Listing, Sending, Withdrawing};
 use crate::service::members::Members;
 use crate::service::teams::Teams;
 use crate::service::{Context, Settings};
+use crate::triggers::closing::ClosingTrigger;
 use crate::triggers::ses::{DeliveryTrigger, Origin};
 use crate::triggers::stream::EventsTrigger;
 
@@ -151,6 +152,12 @@ pub fn platform(config: &Config, sdk: &SdkConfig) -> Platform {
         auth: auth(config),
         principals: config.platform_principals.clone(),
     }
+}
+
+/// The `closing` function: the platform's use cases on teams, taking closed
+/// teams' closing steps from the table's stream.
+pub fn closing(config: &Config, sdk: &SdkConfig) -> ClosingTrigger<DynamoStore> {
+    ClosingTrigger::new(Teams::new(store(config, sdk), context(config)))
 }
 
 /// An HTTP function's instance. The configuration is read and checked at

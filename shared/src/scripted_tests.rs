@@ -26,6 +26,7 @@ use crate::ports::{MailError, Mailer, OutgoingEmail};
 use crate::service::invitations::{Answering, NewInvitation, Sending, Withdrawing};
 use crate::service::teams::Teams;
 use crate::service::{Caller, Context, Settings};
+use crate::triggers::closing::ClosingTrigger;
 
 struct NoMail;
 
@@ -84,6 +85,7 @@ struct Services {
     answering: Answering<DynamoStore, LinkKeys>,
     withdrawing: Withdrawing<DynamoStore>,
     platform: PlatformFunction<DynamoStore>,
+    closing: ClosingTrigger<DynamoStore>,
 }
 
 fn service(rules: &[&Rule]) -> Services {
@@ -113,6 +115,7 @@ fn service_with(mode: RuleMode, rules: &[&Rule], roles: RoleCatalog) -> Services
         sending: Sending::new(store.clone(), NoMail, keys(), ctx.clone()),
         answering: Answering::new(store.clone(), keys(), ctx.clone()),
         withdrawing: Withdrawing::new(store.clone(), ctx.clone()),
+        closing: ClosingTrigger::new(Teams::new(store.clone(), ctx.clone())),
         platform: PlatformFunction {
             teams: Teams::new(store, ctx),
             auth: AuthMode::Authorizer,
@@ -366,6 +369,7 @@ async fn closing_a_team_ends_its_memberships_in_requests_dynamodb_accepts() {
     use crate::domain::Membership;
     use aws_sdk_dynamodb::operation::query::QueryOutput;
     use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput;
+    use aws_sdk_dynamodb::types::AttributeValue;
     let inv = open_invitation();
     let team = Team { id: inv.team_id.clone(), name: inv.team_name.clone(), created_at: now() };
     let member = Membership {
@@ -375,39 +379,60 @@ async fn closing_a_team_ends_its_memberships_in_requests_dynamodb_accepts() {
         role: RoleName::parse("member").unwrap(),
         joined_at: now(),
     };
+    // The team as closed, its closing at the memberships (step 1).
     let mut closed = items::team_item(&team);
-    closed.insert("closedAt".into(), closed["createdAt"].clone());
+    let s = |v: &str| AttributeValue::S(v.into());
+    let n = |v: &str| AttributeValue::N(v.into());
+    for (name, value) in [
+        ("closedAt", closed["createdAt"].clone()),
+        ("closeStage", s("members")),
+        ("closeStep", n("1")),
+        ("closedBy", s("platform")),
+        ("closeWithdrawn", n("0")),
+        ("closeEnded", n("0")),
+    ] {
+        closed.insert(name.into(), value);
+    }
     let member_item = items::membership_item(&member);
-    // The mark and each membership's end; the counters' marks; the team as
-    // marked; no open invitation (the index queries); one member (the table's query).
+    // The mark, then the membership's end; the counters' marks and the step's
+    // advance; the team as marked; one member (the table's query).
     let writes =
         mock!(Client::transact_write_items).then_output(|| TransactWriteItemsOutput::builder().build());
-    let marks = mock!(Client::update_item)
+    let updates = mock!(Client::update_item)
         .then_output(|| aws_sdk_dynamodb::operation::update_item::UpdateItemOutput::builder().build());
-    let record = mock!(Client::get_item)
-        .then_output(move || GetItemOutput::builder().set_item(Some(closed.clone())).build());
-    let no_invitations = mock!(Client::query)
-        .match_requests(|q| q.index_name().is_some())
-        .then_output(|| QueryOutput::builder().build());
+    let record = {
+        let closed = closed.clone();
+        mock!(Client::get_item)
+            .then_output(move || GetItemOutput::builder().set_item(Some(closed.clone())).build())
+    };
     let members = mock!(Client::query)
         .match_requests(|q| q.index_name().is_none())
         .then_output(move || QueryOutput::builder().items(member_item.clone()).build());
-    let svc = service_with(
-        RuleMode::MatchAny,
-        &[&writes, &marks, &record, &no_invitations, &members],
-        RoleCatalog::builtin(),
-    );
+    let svc =
+        service_with(RuleMode::MatchAny, &[&writes, &updates, &record, &members], RoleCatalog::builtin());
     let close =
         crate::http::fixtures::ApiRequest::new("DELETE", "/platform/teams/{teamId}", "/platform/teams/acme")
             .path_param("teamId", "acme")
             .iam("arn:aws:sts::123456789012:assumed-role/platform/scripted")
             .request();
     let resp = svc.platform.handle(close).await;
-    let body: serde_json::Value = match resp.body() {
-        lambda_http::Body::Text(text) => serde_json::from_str(text).unwrap(),
-        other => panic!("{other:?}"),
-    };
-    assert_eq!(resp.status(), 200, "{body}");
-    assert_eq!(body["membershipsEnded"], 1, "{body}");
+    assert_eq!(resp.status(), 202);
+    assert_eq!(writes.num_calls(), 1, "the mark");
+    // The closing function, handed the step by the stream.
+    let image: serde_json::Map<String, serde_json::Value> = closed
+        .iter()
+        .map(|(k, v)| {
+            let v = match v {
+                AttributeValue::S(s) => serde_json::json!({ "S": s }),
+                AttributeValue::N(n) => serde_json::json!({ "N": n }),
+                other => panic!("{other:?}"),
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    let record =
+        serde_json::json!({"eventName": "MODIFY", "dynamodb": {"SequenceNumber": "1", "NewImage": image}});
+    let answer = svc.closing.handle(&serde_json::json!({ "Records": [record] })).await;
+    assert_eq!(answer, serde_json::json!({"batchItemFailures": []}));
     assert_eq!(writes.num_calls(), 2, "the mark, then the membership's end");
 }

@@ -38,8 +38,18 @@ fn call(target: &str, service: &str, body: Value) -> Value {
 /// The filter patterns of the events function's stream mapping
 /// (template.yaml, `EventsStreamMapping`), parsed.
 pub fn stream_filters() -> Vec<Value> {
+    mapping_filters("EventsStreamMapping")
+}
+
+/// The filter patterns of the closing function's stream mapping
+/// (`ClosingStreamMapping`), parsed.
+pub fn closing_filters() -> Vec<Value> {
+    mapping_filters("ClosingStreamMapping")
+}
+
+fn mapping_filters(mapping: &str) -> Vec<Value> {
     let template = crate::template::parsed();
-    let criteria = &template["Resources"]["EventsStreamMapping"]["Properties"]["FilterCriteria"]["Filters"];
+    let criteria = &template["Resources"][mapping]["Properties"]["FilterCriteria"]["Filters"];
     crate::template::list(criteria)
         .iter()
         .map(|f| serde_json::from_str(&crate::template::s(&f["Pattern"])).expect("a filter pattern is JSON"))
@@ -66,25 +76,47 @@ fn matches(pattern: &Value, value: &Value) -> bool {
     }
 }
 
+/// Which function's mapping a reader reads the stream through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mapping {
+    Events,
+    Closing,
+}
+
 /// Reads a table's change stream from where it last stopped.
 pub struct StreamReader {
     stream: String,
     /// The last sequence number read, per shard.
     read: std::collections::BTreeMap<String, String>,
     filters: Vec<Value>,
+    mapping: Mapping,
 }
 
 impl StreamReader {
-    /// From the stream's start.
+    /// From the stream's start, as the events function's mapping hands it over.
     pub async fn new(dynamo: &aws_sdk_dynamodb::Client, table: &str) -> Self {
+        Self::through(dynamo, table, Mapping::Events).await
+    }
+
+    /// From the stream's start, as the closing function's mapping hands it over.
+    pub async fn closing(dynamo: &aws_sdk_dynamodb::Client, table: &str) -> Self {
+        Self::through(dynamo, table, Mapping::Closing).await
+    }
+
+    async fn through(dynamo: &aws_sdk_dynamodb::Client, table: &str, mapping: Mapping) -> Self {
         let described = dynamo.describe_table().table_name(table).send().await.expect("the table exists");
         let stream = described.table().and_then(|t| t.latest_stream_arn()).expect("the table has a stream");
-        Self { stream: stream.to_owned(), read: Default::default(), filters: stream_filters() }
+        let filters = match mapping {
+            Mapping::Events => stream_filters(),
+            Mapping::Closing => closing_filters(),
+        };
+        Self { stream: stream.to_owned(), read: Default::default(), filters, mapping }
     }
 
     /// The records written since the last batch, as Lambda hands them over:
     /// `{"Records": [...]}`, those the mapping's filter lets through. A record
-    /// it drops must be one the events function would publish nothing for.
+    /// it drops must be one its function would do nothing with: publish no
+    /// event, take no closing step.
     pub fn batch(&mut self) -> Value {
         const T: &str = "DynamoDBStreams_20120810";
         let described = call(&format!("{T}.DescribeStream"), "dynamodb", json!({"StreamArn": self.stream}));
@@ -117,11 +149,22 @@ impl StreamReader {
         records.retain(|record| {
             let passed = passes(&self.filters, record);
             if !passed {
-                let committed = invitations_core::adapters::dynamo::stream::committed(record);
-                assert!(
-                    committed.as_ref().is_ok_and(Vec::is_empty),
-                    "the stream filter drops a record that publishes ({committed:?}): {record}"
-                );
+                match self.mapping {
+                    Mapping::Events => {
+                        let committed = invitations_core::adapters::dynamo::stream::committed(record);
+                        assert!(
+                            committed.as_ref().is_ok_and(Vec::is_empty),
+                            "the stream filter drops a record that publishes ({committed:?}): {record}"
+                        );
+                    }
+                    Mapping::Closing => {
+                        let step = invitations_core::adapters::dynamo::stream::closing_step(record);
+                        assert!(
+                            step.as_ref().is_ok_and(Option::is_none),
+                            "the closing filter drops a closing step ({step:?}): {record}"
+                        );
+                    }
+                }
             }
             passed
         });

@@ -24,6 +24,7 @@ use invitations_core::service::invitations::{Answering, Listing, Sending, Withdr
 use invitations_core::service::members::Members;
 use invitations_core::service::teams::Teams;
 use invitations_core::service::{Context, Settings};
+use invitations_core::triggers::closing::ClosingTrigger;
 use invitations_core::triggers::ses::{DeliveryTrigger, Origin};
 use invitations_core::triggers::stream::EventsTrigger;
 
@@ -247,6 +248,37 @@ impl World {
         )
     }
 
+    /// The closing function as Lambda runs it, on this world's table, with
+    /// pages of `page` items (the function's: 100).
+    pub fn closing_function(&self, page: usize) -> ClosingTrigger<DynamoStore> {
+        let store = DynamoStore::new(self.clients.dynamo.clone(), self.store.table_name());
+        ClosingTrigger::new(Teams::new(store, context(self.clock.clone(), &self.options)).with_page(page))
+    }
+
+    /// The closing steps the stream hands the closing function, from the
+    /// stream's start (a streamed world's).
+    pub async fn closing_stream(&self) -> StreamReader {
+        StreamReader::closing(&self.clients.dynamo, self.store.table_name()).await
+    }
+
+    /// Takes every closing step the stream hands over until it hands none
+    /// (as Lambda would, through the closing mapping's filter), with pages of
+    /// `page` items; returns the steps taken. No step may fail.
+    pub async fn run_closings(&self, stream: &mut StreamReader, page: usize) -> usize {
+        let function = self.closing_function(page);
+        let mut steps = 0;
+        loop {
+            let batch = stream.batch();
+            let records = batch["Records"].as_array().map_or(0, Vec::len);
+            if records == 0 {
+                return steps;
+            }
+            let answer = function.handle(&batch).await;
+            assert_eq!(answer, json!({"batchItemFailures": []}), "every closing step is taken");
+            steps += records;
+        }
+    }
+
     /// This world's table's change stream, from its start.
     pub async fn stream(&self) -> StreamReader {
         StreamReader::new(&self.clients.dynamo, self.store.table_name()).await
@@ -383,21 +415,7 @@ pub fn handlers(
         SecretsManagerKeys::new(clients.secrets.clone(), Some(link_secret_id.to_owned()))
             .with_min_refresh(options.keys_min_refresh)
     };
-    let ctx = Context::new(
-        clock,
-        RoleCatalog::builtin(),
-        Settings {
-            app_base_url: APP_BASE_URL.into(),
-            invitation_validity: options.validity,
-            history_retention: config::default_retention(),
-            resend_cooldown: config::default_resend_cooldown(),
-            branding: invitations_core::mail::Branding::default(),
-            trust_unverified_email: options.trust_unverified_email,
-            limits: options.limits,
-            emails_per_recipient_per_day: options.emails_per_recipient_per_day,
-            linkless_providers: options.linkless_providers.iter().map(|p| (*p).to_owned()).collect(),
-        },
-    );
+    let ctx = context(clock, options);
     let mailer = SesMailer::new(clients.ses.clone(), Email::parse(options.sender).unwrap(), None);
     let auth = AuthMode::Authorizer;
     Api {
@@ -419,6 +437,25 @@ pub fn handlers(
             principals: PlatformPrincipals::parse(crate::request::PLATFORM_ROLE).unwrap(),
         },
     }
+}
+
+/// What the functions share, with the test's clock and settings.
+fn context(clock: Arc<dyn Clock>, options: &Options) -> Arc<Context> {
+    Context::new(
+        clock,
+        RoleCatalog::builtin(),
+        Settings {
+            app_base_url: APP_BASE_URL.into(),
+            invitation_validity: options.validity,
+            history_retention: config::default_retention(),
+            resend_cooldown: config::default_resend_cooldown(),
+            branding: invitations_core::mail::Branding::default(),
+            trust_unverified_email: options.trust_unverified_email,
+            limits: options.limits,
+            emails_per_recipient_per_day: options.emails_per_recipient_per_day,
+            linkless_providers: options.linkless_providers.iter().map(|p| (*p).to_owned()).collect(),
+        },
+    )
 }
 
 /// The HTTP functions over given clients, on the wall clock, with the

@@ -137,14 +137,20 @@ pub(super) async fn rename<S: PlatformStore>(
     json_response(StatusCode::OK, views::renamed(&renamed))
 }
 
-/// `DELETE /platform/teams/{teamId}`
+/// `DELETE /platform/teams/{teamId}`: 202 with the team as closed while its
+/// closing goes on (its `closing` tells how far), 200 once that has finished.
 pub(super) async fn close<S: PlatformStore>(
     teams: &Teams<S>,
     access: Access<'_>,
     req: &Request,
 ) -> Result<Response<Body>, Error> {
     let (caller, team) = caller_and_team(req, access, Op::CloseTeam)?;
-    json_response(StatusCode::OK, views::closed(&teams.close_team(&caller, &team).await?))
+    let closed = teams.close_team(&caller, &team).await?;
+    let status = match closed.closing.as_ref().is_some_and(|c| c.done()) {
+        true => StatusCode::OK,
+        false => StatusCode::ACCEPTED,
+    };
+    json_response(status, views::team(&closed))
 }
 
 /// A team's name from a platform request body, or the 422 naming it.

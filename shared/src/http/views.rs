@@ -8,7 +8,7 @@ use crate::domain::{Change, Email, HistoryEntry, Invitation, Membership, Resolut
 use crate::ports::{MemberCursor, MemberPage, PageCursor, TeamRecord};
 use crate::service::invitations::{Accepted, InvitationPage, InvitationView, Withdrawn};
 use crate::service::members::{Removed, TeamRole};
-use crate::service::teams::{Closed, Renamed};
+use crate::service::teams::Renamed;
 use crate::time::format_timestamp;
 
 /// An invitation as a team's manager or member sees it.
@@ -376,6 +376,17 @@ pub struct TeamBody<'a> {
     closed_at: Option<String>,
     /// The team's own limits; null: the deployment's defaults apply.
     limits: Option<LimitsBody>,
+    /// How far its closing has gone; null: not closed.
+    closing: Option<ClosingBody>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClosingBody {
+    /// Every open invitation withdrawn and every membership ended.
+    done: bool,
+    invitations_withdrawn: u64,
+    memberships_ended: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -394,6 +405,11 @@ pub fn team(t: &TeamRecord) -> TeamBody<'_> {
         limits: t
             .limits
             .map(|l| LimitsBody { open_invitations: l.max_open, emails_per_hour: l.emails_per_hour }),
+        closing: t.closing.as_ref().map(|c| ClosingBody {
+            done: c.done(),
+            invitations_withdrawn: c.invitations_withdrawn,
+            memberships_ended: c.memberships_ended,
+        }),
     }
 }
 
@@ -407,23 +423,6 @@ pub struct RenamedBody<'a> {
 
 pub fn renamed(r: &Renamed) -> RenamedBody<'_> {
     RenamedBody { team: team(&r.team), invitations_renamed: r.invitations_renamed }
-}
-
-/// What a closing changed (a retry's counts are what was left).
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ClosedBody<'a> {
-    team: TeamBody<'a>,
-    invitations_withdrawn: usize,
-    memberships_ended: usize,
-}
-
-pub fn closed(c: &Closed) -> ClosedBody<'_> {
-    ClosedBody {
-        team: team(&c.team),
-        invitations_withdrawn: c.invitations_withdrawn,
-        memberships_ended: c.memberships_ended,
-    }
 }
 
 /// The answer to an acceptance: the invitation and the membership it created.

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use std::future::Future;
 
 use super::{CreateError, StoreError};
-use crate::domain::{Invitation, InvitationId, Membership, Team, TeamId, TeamLimits, TeamName};
+use crate::domain::{Invitation, InvitationId, Membership, Team, TeamId, TeamLimits, TeamName, UserId};
 
 /// A team as the platform sees it: a closed team is kept, so that its id is
 /// not reused and its history stays readable.
@@ -15,6 +15,70 @@ pub struct TeamRecord {
     /// The team's own limits, where the platform set them (None: the
     /// deployment's defaults).
     pub limits: Option<TeamLimits>,
+    /// Where its closing stands, once closed.
+    pub closing: Option<Closing>,
+}
+
+/// A closing goes on after the platform's call has been answered, a page at a
+/// time, each page a step that the store moves on from one to the next
+/// (`TeamStore::advance_closing`): the open invitations withdrawn, then the
+/// memberships ended, then the open invitations once more (an invitation
+/// committed just before the mark may show in the index only after the first
+/// pass).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closing {
+    pub stage: ClosingStage,
+    /// Where the stage's next page starts, as its query's cursor encodes it
+    /// (None: at the stage's start).
+    pub after: Option<String>,
+    /// The steps taken so far; each step is taken once, from the number it
+    /// read (a duplicate of a page finds it moved on).
+    pub step: u32,
+    /// Who closed the team: each withdrawal and end names them.
+    pub by: UserId,
+    pub invitations_withdrawn: u64,
+    pub memberships_ended: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClosingStage {
+    Invitations,
+    Members,
+    Recheck,
+    Done,
+}
+
+impl ClosingStage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Invitations => "invitations",
+            Self::Members => "members",
+            Self::Recheck => "recheck",
+            Self::Done => "done",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Invitations, Self::Members, Self::Recheck, Self::Done].into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+impl Closing {
+    /// A closing's first step, by `by`.
+    pub fn start(by: UserId) -> Self {
+        Self {
+            stage: ClosingStage::Invitations,
+            after: None,
+            step: 0,
+            by,
+            invitations_withdrawn: 0,
+            memberships_ended: 0,
+        }
+    }
+
+    pub fn done(&self) -> bool {
+        self.stage == ClosingStage::Done
+    }
 }
 
 /// Why a change to a team did not apply.
@@ -71,12 +135,28 @@ pub trait TeamStore: Send + Sync {
 
     /// Marks a team closed (at `now`, or when it was first closed), with its
     /// limits item, so that no invite, resend or acceptance in it commits
-    /// afterwards; returns the team as closed.
+    /// afterwards, and starts its closing by `by` (`Closing::start`); returns
+    /// the team as closed. Called again, it keeps the first time and closer,
+    /// and has a closing that has not finished take its current step again
+    /// (one cut short resumes).
     fn close_team(
         &self,
         id: &TeamId,
+        by: &UserId,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<TeamRecord, TeamChangeError>> + Send;
+
+    /// Where a team's closing stands now (a strongly consistent read).
+    fn closing(&self, id: &TeamId) -> impl Future<Output = Result<Option<Closing>, StoreError>> + Send;
+
+    /// Moves a team's closing on from step `from` to `to`, unless it is no
+    /// longer at `from` (a duplicate page); whether it did.
+    fn advance_closing(
+        &self,
+        id: &TeamId,
+        from: u32,
+        to: &Closing,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Withdraws invitation `withdrawn.id` as `withdrawn` says, if it is still
     /// open at `now`, without a permission check (its team is closing) or a

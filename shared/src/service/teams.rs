@@ -1,8 +1,9 @@
 //! The platform's machine interface: teams come from the platform that owns
 //! them, authorised as a service (API Gateway's IAM authorizer, SigV4), never
-//! as a user. Creating is idempotent on the team id; closing withdraws the
-//! team's open invitations and ends its memberships, each change atomic on its
-//! own item, and is safe to retry: a retry finds what is left.
+//! as a user. Creating is idempotent on the team id; closing marks the team
+//! closed at once and then, in the background (the `closing` function, one
+//! page per step), withdraws its open invitations and ends its memberships,
+//! each change atomic on its own item; every step is safe to take twice.
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 
@@ -15,7 +16,8 @@ use crate::domain::{
 };
 use crate::error::Error;
 use crate::ports::{
-    CreateError, InvitationStore, ListQuery, MemberQuery, MemberStore, TeamChangeError, TeamRecord, TeamStore,
+    Closing, ClosingStage, CreateError, InvitationStore, ListQuery, MemberCursor, MemberQuery, MemberStore,
+    PageCursor, TeamChangeError, TeamRecord, TeamStore,
 };
 
 /// The service that called, as IAM authenticated it (its ARN).
@@ -50,14 +52,6 @@ pub struct TeamChange {
     pub limits: Option<TeamLimits>,
 }
 
-/// What a closing did: the team as closed, and what this call changed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Closed {
-    pub team: TeamRecord,
-    pub invitations_withdrawn: usize,
-    pub memberships_ended: usize,
-}
-
 /// What a rename did: the team as renamed, and how many open invitations now
 /// show the new name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +63,22 @@ pub struct Renamed {
 /// Items a page of the closing or renaming reads, and writes at once.
 const PAGE: usize = 100;
 const PARALLELISM: usize = 8;
+
+/// Runs `changes`, `PARALLELISM` at once; how many changed something.
+async fn all<F>(changes: impl Iterator<Item = F>) -> Result<u64, Error>
+where
+    F: std::future::Future<Output = Result<bool, Error>>,
+{
+    stream::iter(changes)
+        .buffer_unordered(PARALLELISM)
+        .try_fold(0, |n, done| async move { Ok(n + u64::from(done)) })
+        .await
+}
+
+/// A closing step whose cursor does not read: only this code writes it.
+fn bad_step(team: &TeamId, after: &str) -> Error {
+    Error::internal(format!("team {team}: closing step with an unreadable cursor {after:?}"))
+}
 
 fn team_change(e: TeamChangeError) -> Error {
     match e {
@@ -82,11 +92,18 @@ fn team_change(e: TeamChangeError) -> Error {
 pub struct Teams<S> {
     store: S,
     ctx: Arc<Context>,
+    /// Items a page of a closing reads and changes.
+    page: usize,
 }
 
 impl<S: TeamStore + MemberStore + InvitationStore> Teams<S> {
     pub fn new(store: S, ctx: Arc<Context>) -> Self {
-        Self { store, ctx }
+        Self { store, ctx, page: PAGE }
+    }
+
+    /// With pages of `page` items (the tests' closings take several steps).
+    pub fn with_page(self, page: usize) -> Self {
+        Self { page: page.clamp(1, PAGE), ..self }
     }
 
     pub async fn platform_team(&self, _caller: &PlatformCaller, id: &TeamId) -> Result<TeamRecord, Error> {
@@ -155,48 +172,83 @@ impl<S: TeamStore + MemberStore + InvitationStore> Teams<S> {
         Ok(Renamed { team, invitations_renamed: renamed })
     }
 
-    /// Closes the team: first marked closed (no invite, resend or acceptance in
-    /// it commits after that), then every open invitation withdrawn, then every
-    /// membership ended. A retry of a closing cut short finishes it.
-    pub async fn close_team(&self, caller: &PlatformCaller, id: &TeamId) -> Result<Closed, Error> {
+    /// Closes the team: marks it closed (no invite, resend or acceptance in it
+    /// commits after that) and starts its closing, which withdraws every open
+    /// invitation and ends every membership after this answers, a page at a
+    /// time (`close_page`). A retry keeps the first closing's time and has one
+    /// cut short take its current page again.
+    pub async fn close_team(&self, caller: &PlatformCaller, id: &TeamId) -> Result<TeamRecord, Error> {
         let now = self.ctx.clock.now();
-        let team = self.store.close_team(id, now).await.map_err(team_change)?;
-        let by = caller.as_user();
-        let by = &by;
+        self.store.close_team(id, &caller.as_user(), now).await.map_err(team_change)
+    }
+
+    /// Takes a closing's step `at`: one page of the team's open invitations
+    /// withdrawn or of its memberships ended, then the closing moved on to the
+    /// next step. Returns that step, or None when `at` was taken already (a
+    /// duplicate) or the closing is done. Each change is conditional on its
+    /// own item, so a page taken twice changes nothing the second time.
+    pub async fn close_page(&self, id: &TeamId, at: &Closing) -> Result<Option<Closing>, Error> {
+        // A step handed over again after it was taken (Lambda's retry after a
+        // timeout; a retried DELETE's record behind the step's own) would take
+        // the next page uncounted: it stops here. Two copies of one step at the
+        // same moment can still both run; the changes stay right, and the one
+        // that loses the advance goes uncounted.
+        match self.store.closing(id).await? {
+            Some(current) if current.step == at.step => {}
+            _ => return Ok(None),
+        }
+        let now = self.ctx.clock.now();
         let purge_at = now + self.ctx.settings.history_retention;
-        let withdraw = |inv: Invitation| async move {
-            let inv = inv.withdraw(by.clone(), now)?;
-            self.store.withdraw_closing(&inv, now, purge_at).await.map_err(Error::from)
-        };
-        let mut withdrawn = 0;
-        self.each_open_invitation(id, withdraw, &mut withdrawn).await?;
-        // After the withdrawals: an acceptance that won its race against one has
-        // made its membership by now, and ends here with the others.
-        let mut ended = 0;
-        let mut after = None;
-        loop {
-            let page = self.store.members(id, &MemberQuery { limit: PAGE, after }).await?;
-            let ending = page.members.into_iter().map(|membership| async move {
-                let ended =
-                    EndedMembership { membership, reason: EndReason::TeamClosed, by: by.clone(), at: now };
-                self.store.end_membership(&ended, purge_at).await
-            });
-            ended += stream::iter(ending)
-                .buffer_unordered(PARALLELISM)
-                .try_fold(
-                    0,
-                    |n, done| async move { Ok::<_, crate::ports::StoreError>(n + usize::from(done)) },
-                )
-                .await?;
-            match page.next {
-                Some(next) => after = Some(next),
-                None => break,
+        let by = &at.by;
+        let mut next = Closing { step: at.step + 1, ..at.clone() };
+        match at.stage {
+            ClosingStage::Done => return Ok(None),
+            ClosingStage::Invitations | ClosingStage::Recheck => {
+                let after = at.after.as_deref().map(|a| PageCursor::decode(a).ok_or_else(|| bad_step(id, a)));
+                let query =
+                    ListQuery { status: Some(Status::Open), limit: self.page, after: after.transpose()? };
+                let page = self.store.list(id, &query, now).await?;
+                let withdraw = |inv: Invitation| async move {
+                    let inv = inv.withdraw(by.clone(), now)?;
+                    self.store.withdraw_closing(&inv, now, purge_at).await.map_err(Error::from)
+                };
+                next.invitations_withdrawn += all(page.invitations.into_iter().map(withdraw)).await?;
+                next.after = page.next.map(|c| c.encode());
+                if next.after.is_none() {
+                    next.stage = match at.stage {
+                        // After the withdrawals: an acceptance that won its race
+                        // against one has made its membership by now, and ends
+                        // with the others.
+                        ClosingStage::Invitations => ClosingStage::Members,
+                        _ => ClosingStage::Done,
+                    };
+                }
+            }
+            ClosingStage::Members => {
+                let after =
+                    at.after.as_deref().map(|a| MemberCursor::decode(a).ok_or_else(|| bad_step(id, a)));
+                let query = MemberQuery { limit: self.page, after: after.transpose()? };
+                let page = self.store.members(id, &query).await?;
+                let end = |membership: Membership| async move {
+                    let ended = EndedMembership {
+                        membership,
+                        reason: EndReason::TeamClosed,
+                        by: by.clone(),
+                        at: now,
+                    };
+                    self.store.end_membership(&ended, purge_at).await.map_err(Error::from)
+                };
+                next.memberships_ended += all(page.members.into_iter().map(end)).await?;
+                next.after = page.next.map(|c| c.encode());
+                if next.after.is_none() {
+                    // Once more: the index the first pass read lags the table by
+                    // a moment, so an invitation committed just before the mark
+                    // may only show now.
+                    next.stage = ClosingStage::Recheck;
+                }
             }
         }
-        // Once more: the index the first pass read lags the table by a moment,
-        // so an invitation committed just before the mark may only show now.
-        self.each_open_invitation(id, withdraw, &mut withdrawn).await?;
-        Ok(Closed { team, invitations_withdrawn: withdrawn, memberships_ended: ended })
+        Ok(self.store.advance_closing(id, at.step, &next).await?.then_some(next))
     }
 
     /// Runs `change` on each of the team's open invitations, a page at a time
@@ -216,10 +268,7 @@ impl<S: TeamStore + MemberStore + InvitationStore> Teams<S> {
         loop {
             let query = ListQuery { status: Some(Status::Open), limit: PAGE, after };
             let page = self.store.list(team, &query, now).await?;
-            *changed += stream::iter(page.invitations.into_iter().map(&change))
-                .buffer_unordered(PARALLELISM)
-                .try_fold(0, |n, done| async move { Ok::<_, Error>(n + usize::from(done)) })
-                .await?;
+            *changed += all(page.invitations.into_iter().map(&change)).await? as usize;
             match page.next {
                 Some(next) => after = Some(next),
                 None => return Ok(()),

@@ -3,7 +3,10 @@
 //! store directly.
 //!
 //! - `stream`: a batch of the table's change stream -> `service::events`;
+//! - `closing`: a closed team's next closing step, from the same stream ->
+//!   `service::teams`;
 //! - `ses`: SES's report on an email, from EventBridge -> `service::delivery`.
 
+pub mod closing;
 pub mod ses;
 pub mod stream;

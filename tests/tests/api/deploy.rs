@@ -11,7 +11,7 @@ use integration_tests::template::{functions, list, parsed, render, resources, ro
 
 /// Every resource a function may touch. Which actions each function gets is held
 /// to what its code does in tests/tests/api/round_trips.rs.
-const RESOURCES: [&str; 12] = [
+const RESOURCES: [&str; 13] = [
     "!GetAtt InvitationsTable.Arn",
     "!Sub ${InvitationsTable.Arn}/index/byTeam",
     "!Sub ${InvitationsTable.Arn}/index/byStatus",
@@ -30,6 +30,8 @@ const RESOURCES: [&str; 12] = [
     "!GetAtt EventsDeadLetterQueue.Arn",
     // The delivery function's dead-letter queue.
     "!GetAtt DeliveryDeadLetterQueue.Arn",
+    // The closing function's.
+    "!GetAtt ClosingDeadLetterQueue.Arn",
 ];
 const SES_CONDITION: &str = "{StringEquals: {ses:FromAddress: !Ref SenderEmail}}";
 
@@ -75,10 +77,17 @@ fn each_function_has_its_own_role_scoped_to_the_table_its_index_and_the_sender()
                         assert_eq!((action.as_str(), resource.as_str()), ("events:PutEvents", RESOURCES[7]));
                     } else if action.starts_with("sqs:") {
                         assert_eq!(action, "sqs:SendMessage");
-                        let own = if binary == "events" { RESOURCES[10] } else { RESOURCES[11] };
+                        let own = match binary.as_str() {
+                            "events" => RESOURCES[10],
+                            "closing" => RESOURCES[12],
+                            _ => RESOURCES[11],
+                        };
                         assert_eq!(resource, own, "{id}: its own dead-letter queue only");
                     } else if resource.contains("stream") {
-                        assert_eq!(binary, "events", "only the events function reads the stream");
+                        assert!(
+                            ["events", "closing"].contains(&binary.as_str()),
+                            "only the events and closing functions read the stream"
+                        );
                         let allowed: &[&str] = match resource.as_str() {
                             r if r == RESOURCES[9] => &["dynamodb:ListStreams"],
                             _ => &[
@@ -107,7 +116,7 @@ fn each_function_has_its_own_role_scoped_to_the_table_its_index_and_the_sender()
         }
         binaries.insert(binary);
     }
-    assert_eq!(binaries.len(), 7, "seven functions, seven roles");
+    assert_eq!(binaries.len(), 8, "eight functions, eight roles");
 }
 
 #[test]
@@ -250,15 +259,17 @@ fn every_function_logs_json_to_a_retained_group_and_has_error_and_throttle_alarm
         });
         assert_eq!(watching.count(), 1, "an alarm on {queue}");
     }
-    // Events later than the stream's retention are lost: how far behind the
-    // events function reads it has an alarm too.
-    let iterator_age = alarms.iter().filter(|(_, a)| {
-        let p = &a["Properties"];
-        p["Namespace"] == "AWS/Lambda"
-            && p["MetricName"] == "IteratorAge"
-            && render(&p["Dimensions"]) == "[{Name: FunctionName, Value: !Ref EventsFunction}]"
-    });
-    assert_eq!(iterator_age.count(), 1, "an alarm on the events function's iterator age");
+    // Changes later than the stream's retention are lost: how far behind each
+    // function reading it is has an alarm too.
+    for function in ["EventsFunction", "ClosingFunction"] {
+        let iterator_age = alarms.iter().filter(|(_, a)| {
+            let p = &a["Properties"];
+            p["Namespace"] == "AWS/Lambda"
+                && p["MetricName"] == "IteratorAge"
+                && render(&p["Dimensions"]) == format!("[{{Name: FunctionName, Value: !Ref {function}}}]")
+        });
+        assert_eq!(iterator_age.count(), 1, "an alarm on {function}'s iterator age");
+    }
     // Invitation links refused with 429 (the anonymous routes' shared throttle
     // used up, issue 20, L-4): counted from the access log, by route and status.
     let filters = resources(&t, "AWS::Logs::MetricFilter");
@@ -282,8 +293,8 @@ fn every_function_logs_json_to_a_retained_group_and_has_error_and_throttle_alarm
     assert_eq!(watching.count(), 1, "an alarm on the anonymous routes' 429s");
     assert_eq!(
         alarms.len(),
-        19,
-        "two per function, the API's 5xx rate, one per dead-letter queue, the stream's iterator age, the anonymous routes' 429s"
+        23,
+        "two per function, the API's 5xx rate, one per dead-letter queue, each stream reader's iterator age, the anonymous routes' 429s"
     );
     for (id, a) in &alarms {
         for key in ["AlarmActions", "OKActions"] {
@@ -350,6 +361,45 @@ fn changes_are_published_from_the_stream_with_retries_and_a_dead_letter_queue() 
     assert_eq!(t["Parameters"]["EventBusName"]["Default"], Yaml::String(String::new()));
     // (An empty string renders as nothing.)
     assert_eq!(render(&t["Conditions"]["CreateEventBus"]), "!Equals [!Ref EventBusName, ]");
+}
+
+/// A closing's steps reach the closing function one at a time, retried, then
+/// dead-lettered; nothing else of the stream does.
+#[test]
+fn a_closed_teams_steps_reach_the_closing_function_and_nothing_else_does() {
+    let t = parsed();
+    let r = &t["Resources"];
+    let mapping = &r["ClosingStreamMapping"]["Properties"];
+    assert_eq!(render(&mapping["FunctionName"]), "!Ref ClosingFunction");
+    assert_eq!(render(&mapping["EventSourceArn"]), "!GetAtt InvitationsTable.StreamArn");
+    assert_eq!(mapping["BatchSize"].as_u64(), Some(1), "a step per invocation");
+    assert_eq!(render(&mapping["FunctionResponseTypes"]), "[ReportBatchItemFailures]");
+    let retries = mapping["MaximumRetryAttempts"].as_u64().expect("bounded retries");
+    assert!((1..=10).contains(&retries));
+    assert_eq!(
+        render(&mapping["DestinationConfig"]["OnFailure"]["Destination"]),
+        "!GetAtt ClosingDeadLetterQueue.Arn"
+    );
+    assert!(r["ClosingFunction"]["Properties"]["Events"].is_null());
+    let filters = integration_tests::changes::closing_filters();
+    let team = |stage: Option<&str>| {
+        let mut image = json!({"pk": {"S": "TEAM#t"}, "sk": {"S": "TEAM"}, "entity": {"S": "team"}});
+        if let Some(stage) = stage {
+            image["closeStage"] = json!({"S": stage});
+        }
+        json!({"eventName": "MODIFY", "dynamodb": {"NewImage": image}})
+    };
+    for stage in ["invitations", "members", "recheck"] {
+        assert!(passes(&filters, &team(Some(stage))), "{stage} reaches the function");
+    }
+    assert!(!passes(&filters, &team(Some("done"))), "a finished closing does not");
+    assert!(!passes(&filters, &team(None)), "an open team does not");
+    let invitation =
+        json!({"eventName": "MODIFY", "dynamodb": {"NewImage": {"entity": {"S": "invitation"}}}});
+    assert!(!passes(&filters, &invitation));
+    // A step is taken well inside the function's time.
+    let timeout = r["ClosingFunction"]["Properties"]["Timeout"].as_u64().unwrap();
+    assert!(timeout >= 30, "{timeout}");
 }
 
 #[test]

@@ -35,7 +35,7 @@ const EXPECTED: [(&str, u16); 17] = [
     ("platform-get.json", 200),
     ("platform-create.json", 201),
     ("platform-rename.json", 200),
-    ("platform-close.json", 200),
+    ("platform-close.json", 202),
 ];
 
 fn request_files() -> BTreeMap<String, Value> {

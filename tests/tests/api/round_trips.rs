@@ -248,6 +248,7 @@ async fn each_function_is_granted_exactly_the_actions_its_code_performs() {
     let founder =
         serde_json::json!({"name": "P", "owner": {"userId": "founder", "email": w.email("founder")}});
     w.invited(&w.email("renamed"), "member").await;
+    let mut closing = w.closing_stream().await;
     w.dynamo_seen.take();
     w.ses_seen.take();
     w.secrets_seen.take();
@@ -255,8 +256,12 @@ async fn each_function_is_granted_exactly_the_actions_its_code_performs() {
     assert_eq!(call_handlers(&platform, signed("GET", &team)).await.status, 200);
     let rename = signed("PATCH", &w.team).json(serde_json::json!({"name": "Renamed"}));
     assert_eq!(call_handlers(&platform, rename).await.status, 200);
-    assert_eq!(call_handlers(&platform, signed("DELETE", &w.team)).await.status, 200);
+    assert_eq!(call_handlers(&platform, signed("DELETE", &w.team)).await.status, 202);
     record("platform", &w);
+    // The closing, in the background: the invitations withdrawn, the
+    // memberships ended.
+    assert!(w.run_closings(&mut closing, 100).await > 0);
+    record("closing", &w);
 
     // The change stream, published; an SES report applied.
     let sink = w.event_sink().await;

@@ -5,9 +5,7 @@
 //! Writes COUNT invitations, one a minute apart, with BatchWriteItem: the three
 //! newest open, the rest declined an hour after sending, like a team's history.
 
-use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use chrono::{TimeDelta, Utc};
-use tokio::task::JoinSet;
 
 use invitations_core::adapters::dynamo::{invitation_item, DynamoStore};
 use invitations_core::config;
@@ -45,7 +43,7 @@ async fn main() {
         .await
         .expect("create team");
 
-    let items: Vec<WriteRequest> = (0..count)
+    let items = (0..count)
         .map(|i| {
             let created = now - TimeDelta::minutes(i as i64);
             let mut inv = Invitation::new(
@@ -62,34 +60,9 @@ async fn main() {
                     .decline(None, created + TimeDelta::hours(1))
                     .expect("open until a week after sending");
             }
-            let item = invitation_item(&inv, inv.purge_at(config::default_retention()));
-            WriteRequest::builder()
-                .put_request(PutRequest::builder().set_item(Some(item)).build().unwrap())
-                .build()
+            invitation_item(&inv, inv.purge_at(config::default_retention()))
         })
         .collect();
-    // A few batches in flight at once; unprocessed items are sent again.
-    let mut batches = items.chunks(25).map(<[WriteRequest]>::to_vec).collect::<Vec<_>>().into_iter();
-    let mut running = JoinSet::new();
-    loop {
-        while running.len() < 4 {
-            let Some(mut batch) = batches.next() else { break };
-            let (client, table) = (client.clone(), table.clone());
-            running.spawn(async move {
-                while !batch.is_empty() {
-                    let out = client
-                        .batch_write_item()
-                        .request_items(&table, batch)
-                        .send()
-                        .await
-                        .expect("batch write");
-                    batch = out.unprocessed_items.and_then(|mut u| u.remove(&table)).unwrap_or_default();
-                }
-            });
-        }
-        if running.join_next().await.is_none() {
-            break;
-        }
-    }
+    bench_tools::load(&client, table, items).await;
     println!("seeded {count} invitations into team {} of {table}", team.id);
 }

@@ -185,3 +185,54 @@ fn a_corrupt_item_is_a_store_failure_naming_the_field() {
     item.remove("status");
     assert!(matches!(parse_invitation(&item), Err(StoreError::Other(why)) if why.contains("'status'")));
 }
+
+#[test]
+fn a_closed_teams_item_carries_its_closing_and_the_stream_hands_over_only_an_unfinished_one() {
+    let team = Team {
+        id: TeamId::parse("acme").unwrap(),
+        name: TeamName::parse("Acme").unwrap(),
+        created_at: t("2026-11-02T09:30:00Z"),
+    };
+    let mut closed = team_item(&team);
+    assert_eq!(parse_closing(&closed).unwrap(), None, "an open team");
+    for (name, value) in [
+        (CLOSED_AT, s("2026-11-02T10:00:00Z")),
+        (CLOSE_STAGE, s("members")),
+        (CLOSE_STEP, n(4)),
+        (CLOSED_BY, s("platform")),
+        (CLOSE_WITHDRAWN, n(120)),
+        (CLOSE_ENDED, n(200)),
+        (CLOSE_AFTER, s("bWVtYmVyfGFkYQ")),
+    ] {
+        closed.insert(name.into(), value);
+    }
+    let closing = Closing {
+        stage: ClosingStage::Members,
+        after: Some("bWVtYmVyfGFkYQ".into()),
+        step: 4,
+        by: UserId::parse("platform").unwrap(),
+        invitations_withdrawn: 120,
+        memberships_ended: 200,
+    };
+    assert_eq!(parse_team_record(&team.id, &closed).unwrap().closing, Some(closing.clone()));
+
+    // As the stream carries it: the step, then nothing once it is done.
+    let json = |item: &Item| -> serde_json::Value {
+        let image: serde_json::Map<String, serde_json::Value> = item
+            .iter()
+            .map(|(k, v)| match v {
+                AttributeValue::S(x) => (k.clone(), serde_json::json!({ "S": x })),
+                AttributeValue::N(x) => (k.clone(), serde_json::json!({ "N": x })),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        serde_json::json!({"eventName": "MODIFY", "dynamodb": {"NewImage": image}})
+    };
+    let step = super::super::stream::closing_step(&json(&closed)).unwrap();
+    assert_eq!(step, Some((team.id.clone(), closing)));
+    closed.insert(CLOSE_STAGE.into(), s("done"));
+    assert_eq!(super::super::stream::closing_step(&json(&closed)).unwrap(), None);
+    closed.insert(CLOSE_STAGE.into(), s("halfway"));
+    assert!(parse_closing(&closed).is_err(), "an unknown stage is corrupt, not skipped");
+    assert_eq!(super::super::stream::closing_step(&json(&team_item(&team))).unwrap(), None);
+}

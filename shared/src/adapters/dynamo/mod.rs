@@ -54,8 +54,8 @@ use crate::domain::{EndedMembership, InvitationId, Membership, RoleName, TeamId,
 use crate::ports::{ResolveError, StoreError};
 pub(crate) use errors::store_error;
 use errors::{build_error, Transact};
-pub use items::invitation_item;
 use items::*;
+pub use items::{invitation_item, membership_items, open_invitation_items, Item};
 
 /// Queries one page makes at most before handing back a cursor (DynamoDB caps a
 /// response at 1 MB, about 500 invitations: a page normally takes one).

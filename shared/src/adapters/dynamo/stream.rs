@@ -11,6 +11,9 @@
 //! Every other write (locks, limits, renames, releases) and every removal
 //! (the TTL purge included) commits nothing others hear of.
 //!
+//! A closed team's item hands its closing's next step to the `closing`
+//! function ([`closing_step`]).
+//!
 //! The batch itself is walked by the edge (`triggers::stream`); this module
 //! reads one record's images, which only the table's layout explains.
 
@@ -21,10 +24,11 @@ use base64::Engine;
 use serde_json::Value;
 
 use super::items::{
-    corrupt, get_s, parse_ended_membership, parse_history, parse_invitation, parse_membership, Item,
+    corrupt, get_s, parse_closing, parse_ended_membership, parse_history, parse_invitation, parse_membership,
+    Item,
 };
-use crate::domain::InvitationId;
-use crate::ports::{Committed, StoreError};
+use crate::domain::{InvitationId, TeamId};
+use crate::ports::{Closing, Committed, StoreError};
 
 /// What one stream record committed.
 pub fn committed(record: &Value) -> Result<Vec<Committed>, StoreError> {
@@ -68,6 +72,22 @@ pub fn committed(record: &Value) -> Result<Vec<Committed>, StoreError> {
         ("ended-membership", "INSERT") => Ok(vec![Committed::MembershipEnded(parse_ended_membership(&new)?)]),
         _ => Ok(Vec::new()),
     }
+}
+
+/// The closing step a stream record hands over: the team's, when the record
+/// is a closed team's item whose closing has not finished (None: any other).
+pub fn closing_step(record: &Value) -> Result<Option<(TeamId, Closing)>, StoreError> {
+    let Some(new) = record.pointer("/dynamodb/NewImage") else { return Ok(None) };
+    let new = image(new)?;
+    if new.get("entity").and_then(|e| e.as_s().ok()).map(String::as_str) != Some("team") {
+        return Ok(None);
+    }
+    let Some(closing) = parse_closing(&new)? else { return Ok(None) };
+    if closing.done() {
+        return Ok(None);
+    }
+    let team = TeamId::parse(get_s(&new, "team", "teamId")?).map_err(|_| corrupt("team", "teamId"))?;
+    Ok(Some((team, closing)))
 }
 
 /// An item image in DynamoDB's JSON (`{"name": {"S": "..."}}`).

@@ -11,8 +11,10 @@ use super::changes::Change;
 use super::errors::{build_error, store_error, Transact};
 use super::items::*;
 use super::{applied, DynamoStore};
-use crate::domain::{Invitation, InvitationId, Membership, Status, Team, TeamId, TeamLimits, TeamName};
-use crate::ports::{CreateError, StoreError, TeamChangeError, TeamRecord, TeamStore};
+use crate::domain::{
+    Invitation, InvitationId, Membership, Status, Team, TeamId, TeamLimits, TeamName, UserId,
+};
+use crate::ports::{Closing, CreateError, StoreError, TeamChangeError, TeamRecord, TeamStore};
 use crate::time::format_timestamp;
 
 impl DynamoStore {
@@ -38,6 +40,11 @@ impl DynamoStore {
         }
         Ok(TransactWriteItem::builder().update(update.build().map_err(build_error)?).build())
     }
+}
+
+/// A count as DynamoDB's number (counts never reach `i64::MAX`).
+fn clamp(count: u64) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
 }
 
 impl TeamStore for DynamoStore {
@@ -160,23 +167,55 @@ impl TeamStore for DynamoStore {
         applied(out)
     }
 
-    async fn close_team(&self, id: &TeamId, now: DateTime<Utc>) -> Result<TeamRecord, TeamChangeError> {
-        // The first closing's time stays: a retry changes nothing.
-        let closing = |sk: &str, condition: Option<&str>| {
-            let mut update = Update::builder()
-                .table_name(&self.table)
-                .key("pk", s(team_pk(id)))
-                .key("sk", s(sk))
-                .update_expression("SET #closed = if_not_exists(#closed, :now)")
-                .expression_attribute_names("#closed", CLOSED_AT)
-                .expression_attribute_values(":now", s(format_timestamp(now)));
-            if let Some(condition) = condition {
-                update = update.condition_expression(condition);
-            }
-            update.build().map_err(build_error).map(|u| TransactWriteItem::builder().update(u).build())
-        };
+    async fn close_team(
+        &self,
+        id: &TeamId,
+        by: &UserId,
+        now: DateTime<Utc>,
+    ) -> Result<TeamRecord, TeamChangeError> {
+        // The first closing's time, closer and progress stay; the count of
+        // asks changes on every call, so that the stream hands a closing's
+        // current step over again (a finished one is filtered out).
+        let start = Closing::start(by.clone());
+        let team = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(id)))
+            .key("sk", s(TEAM_SK))
+            .condition_expression("attribute_exists(pk)")
+            .update_expression(
+                "SET #closed = if_not_exists(#closed, :now), #stage = if_not_exists(#stage, :stage), \
+                 #step = if_not_exists(#step, :zero), #by = if_not_exists(#by, :by), \
+                 #withdrawn = if_not_exists(#withdrawn, :zero), #ended = if_not_exists(#ended, :zero) \
+                 ADD #asked :one",
+            )
+            .expression_attribute_names("#closed", CLOSED_AT)
+            .expression_attribute_names("#stage", CLOSE_STAGE)
+            .expression_attribute_names("#step", CLOSE_STEP)
+            .expression_attribute_names("#by", CLOSED_BY)
+            .expression_attribute_names("#withdrawn", CLOSE_WITHDRAWN)
+            .expression_attribute_names("#ended", CLOSE_ENDED)
+            .expression_attribute_names("#asked", CLOSE_ASKED)
+            .expression_attribute_values(":now", s(format_timestamp(now)))
+            .expression_attribute_values(":stage", s(start.stage.as_str()))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":by", s(by.as_str()))
+            .build()
+            .map_err(build_error)?;
         // The limits item refuses sends from here on.
-        let items = vec![closing(TEAM_SK, Some("attribute_exists(pk)"))?, closing(LIMITS_SK, None)?];
+        let limits = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(id)))
+            .key("sk", s(LIMITS_SK))
+            .update_expression("SET #closed = if_not_exists(#closed, :now)")
+            .expression_attribute_names("#closed", CLOSED_AT)
+            .expression_attribute_values(":now", s(format_timestamp(now)))
+            .build()
+            .map_err(build_error)?;
+        let items = vec![
+            TransactWriteItem::builder().update(team).build(),
+            TransactWriteItem::builder().update(limits).build(),
+        ];
         match self.send_transaction(items).await {
             Ok(()) => {}
             Err(Transact::Failed(e)) => return Err(e.into()),
@@ -202,6 +241,44 @@ impl TeamStore for DynamoStore {
         });
         futures_util::future::try_join_all(marks).await?;
         self.team_record(id).await?.ok_or(TeamChangeError::NotFound)
+    }
+
+    async fn closing(&self, id: &TeamId) -> Result<Option<Closing>, StoreError> {
+        match self.get(team_pk(id), TEAM_SK.into()).await? {
+            Some(item) => parse_closing(&item),
+            None => Ok(None),
+        }
+    }
+
+    async fn advance_closing(&self, id: &TeamId, from: u32, to: &Closing) -> Result<bool, StoreError> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(id)))
+            .key("sk", s(TEAM_SK))
+            .condition_expression("#step = :from")
+            .expression_attribute_names("#step", CLOSE_STEP)
+            .expression_attribute_names("#stage", CLOSE_STAGE)
+            .expression_attribute_names("#withdrawn", CLOSE_WITHDRAWN)
+            .expression_attribute_names("#ended", CLOSE_ENDED)
+            .expression_attribute_names("#after", CLOSE_AFTER)
+            .expression_attribute_values(":from", n(from.into()))
+            .expression_attribute_values(":to", n(to.step.into()))
+            .expression_attribute_values(":stage", s(to.stage.as_str()))
+            .expression_attribute_values(":withdrawn", n(clamp(to.invitations_withdrawn)))
+            .expression_attribute_values(":ended", n(clamp(to.memberships_ended)));
+        update = match &to.after {
+            Some(after) => update
+                .update_expression(
+                    "SET #step = :to, #stage = :stage, #withdrawn = :withdrawn, #ended = :ended, #after = :after",
+                )
+                .expression_attribute_values(":after", s(after)),
+            None => update.update_expression(
+                "SET #step = :to, #stage = :stage, #withdrawn = :withdrawn, #ended = :ended REMOVE #after",
+            ),
+        };
+        applied(update.send().await)
     }
 
     async fn withdraw_closing(
