@@ -86,6 +86,11 @@ mod tests {
         assert!(!report(Delivered).advances(Bounced));
         assert!(report(Bounced).advances(Delivered), "a late bounce after a delivery report still counts");
         assert!(report(Delayed).advances(Sent));
+        // SES delivers a report at least once: the same one again changes
+        // nothing (no second history entry, no second event).
+        for status in [Delayed, Delivered, Bounced, Complained] {
+            assert!(!report(status).advances(status), "{status:?} twice");
+        }
     }
 
     #[test]
