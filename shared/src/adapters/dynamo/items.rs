@@ -5,12 +5,13 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
+use super::teams::parse_closing;
 use crate::domain::{
     BounceType, Change, Email, EmailDelivery, EndReason, EndedMembership, HistoryEntry, Invitation,
     InvitationId, Locale, Membership, Resolution, RoleName, Status, Team, TeamId, TeamLimits, TeamName,
     UserId,
 };
-use crate::ports::{Closing, ClosingStage, PageCursor, StoreError, TeamRecord, Usage};
+use crate::ports::{PageCursor, StoreError, TeamRecord, Usage};
 use crate::time::{format_timestamp, parse_timestamp};
 
 pub type Item = HashMap<String, AttributeValue>;
@@ -140,18 +141,6 @@ pub(super) const MAILBOX_EMAILS: &str = "emails";
 
 /// On a closed team's item and its limits item.
 pub(super) const CLOSED_AT: &str = "closedAt";
-
-/// On a closed team's item: its closing's step (`ports::Closing`), and how
-/// often the platform asked for the closing (each ask changes the item, so
-/// the stream hands the current step over once more: DynamoDB writes no
-/// stream record for a write that changes nothing).
-pub(super) const CLOSE_STAGE: &str = "closeStage";
-pub(super) const CLOSE_AFTER: &str = "closeAfter";
-pub(super) const CLOSE_STEP: &str = "closeStep";
-pub(super) const CLOSED_BY: &str = "closedBy";
-pub(super) const CLOSE_WITHDRAWN: &str = "closeWithdrawn";
-pub(super) const CLOSE_ENDED: &str = "closeEnded";
-pub(super) const CLOSE_ASKED: &str = "closeAsks";
 
 /// Set on an expired invitation once it has left its team's open count.
 pub(super) const RELEASED_AT: &str = "limitReleasedAt";
@@ -464,32 +453,6 @@ pub(super) fn parse_team_record(id: &TeamId, item: &Item) -> Result<TeamRecord, 
         None => None,
     };
     Ok(TeamRecord { team: parse_team(id, item)?, closed_at, limits: None, closing: parse_closing(item)? })
-}
-
-/// A team's closing, from its item (None: not closed, or closed before
-/// closings went on in steps).
-pub(super) fn parse_closing(item: &Item) -> Result<Option<Closing>, StoreError> {
-    let Some(stage) = item.get(CLOSE_STAGE) else { return Ok(None) };
-    let stage =
-        stage.as_s().ok().and_then(|s| ClosingStage::parse(s)).ok_or_else(|| corrupt("team", CLOSE_STAGE))?;
-    let number = |field: &str| {
-        item.get(field)
-            .and_then(|v| v.as_n().ok())
-            .and_then(|n| n.parse::<u64>().ok())
-            .ok_or_else(|| corrupt("team", field))
-    };
-    let after = match item.get(CLOSE_AFTER) {
-        Some(_) => Some(get_s(item, "team", CLOSE_AFTER)?.to_owned()),
-        None => None,
-    };
-    Ok(Some(Closing {
-        stage,
-        after,
-        step: u32::try_from(number(CLOSE_STEP)?).map_err(|_| corrupt("team", CLOSE_STEP))?,
-        by: UserId::parse(get_s(item, "team", CLOSED_BY)?).map_err(|_| corrupt("team", CLOSED_BY))?,
-        invitations_withdrawn: number(CLOSE_WITHDRAWN)?,
-        memberships_ended: number(CLOSE_ENDED)?,
-    }))
 }
 
 pub(crate) fn membership_item(m: &Membership) -> Item {

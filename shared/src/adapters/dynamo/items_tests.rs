@@ -1,6 +1,8 @@
 //! `items`: every item round-trips, and lands where the table layout says.
 
 use super::*;
+use crate::adapters::dynamo::teams::*;
+use crate::ports::{Closing, ClosingStage};
 use chrono::TimeDelta;
 
 fn t(s: &str) -> DateTime<Utc> {

@@ -24,9 +24,9 @@ use base64::Engine;
 use serde_json::Value;
 
 use super::items::{
-    corrupt, get_s, parse_closing, parse_ended_membership, parse_history, parse_invitation, parse_membership,
-    Item,
+    corrupt, get_s, parse_ended_membership, parse_history, parse_invitation, parse_membership, Item,
 };
+use super::teams::parse_closing;
 use crate::domain::{InvitationId, TeamId};
 use crate::ports::{Closing, Committed, StoreError};
 

@@ -14,8 +14,46 @@ use super::{applied, DynamoStore};
 use crate::domain::{
     Invitation, InvitationId, Membership, Status, Team, TeamId, TeamLimits, TeamName, UserId,
 };
-use crate::ports::{Closing, CreateError, StoreError, TeamChangeError, TeamRecord, TeamStore};
+use crate::ports::{Closing, ClosingStage, CreateError, StoreError, TeamChangeError, TeamRecord, TeamStore};
 use crate::time::format_timestamp;
+
+/// On a closed team's item: its closing's step (`ports::Closing`), and how
+/// often the platform asked for the closing (each ask changes the item, so
+/// the stream hands the current step over once more: DynamoDB writes no
+/// stream record for a write that changes nothing).
+pub(super) const CLOSE_STAGE: &str = "closeStage";
+pub(super) const CLOSE_AFTER: &str = "closeAfter";
+pub(super) const CLOSE_STEP: &str = "closeStep";
+pub(super) const CLOSED_BY: &str = "closedBy";
+pub(super) const CLOSE_WITHDRAWN: &str = "closeWithdrawn";
+pub(super) const CLOSE_ENDED: &str = "closeEnded";
+pub(super) const CLOSE_ASKED: &str = "closeAsks";
+
+/// A team's closing, from its item (None: not closed, or closed before
+/// closings went on in steps).
+pub(super) fn parse_closing(item: &Item) -> Result<Option<Closing>, StoreError> {
+    let Some(stage) = item.get(CLOSE_STAGE) else { return Ok(None) };
+    let stage =
+        stage.as_s().ok().and_then(|s| ClosingStage::parse(s)).ok_or_else(|| corrupt("team", CLOSE_STAGE))?;
+    let number = |field: &str| {
+        item.get(field)
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse::<u64>().ok())
+            .ok_or_else(|| corrupt("team", field))
+    };
+    let after = match item.get(CLOSE_AFTER) {
+        Some(_) => Some(get_s(item, "team", CLOSE_AFTER)?.to_owned()),
+        None => None,
+    };
+    Ok(Some(Closing {
+        stage,
+        after,
+        step: u32::try_from(number(CLOSE_STEP)?).map_err(|_| corrupt("team", CLOSE_STEP))?,
+        by: UserId::parse(get_s(item, "team", CLOSED_BY)?).map_err(|_| corrupt("team", CLOSED_BY))?,
+        invitations_withdrawn: number(CLOSE_WITHDRAWN)?,
+        memberships_ended: number(CLOSE_ENDED)?,
+    }))
+}
 
 impl DynamoStore {
     /// The team's own limits, set on its limits item (which every invite and
