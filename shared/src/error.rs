@@ -49,7 +49,7 @@ pub enum Error {
     #[error("the team is closed")]
     TeamClosed,
     /// Removing this membership would leave the team without an owner.
-    #[error("the team's last owner cannot be removed")]
+    #[error("the team's last owner cannot be removed or leave")]
     LastOwner,
     #[error("the invitation is {0}")]
     NotOpen(Status),

@@ -1,7 +1,8 @@
 // The team's members: an owner removes a member behind a confirmation (kept once,
-// then removed), is refused removing the last owner (409 last_owner) and an
+// then removed), is refused leaving as the last owner (409 last_owner) and an
 // administrator removing an owner (403), both in words; a member without
-// members.manage sees the list without Remove; paging with the API's cursor.
+// members.manage sees the list without Remove, with Leave on their own row, and
+// leaves; paging with the API's cursor.
 import { expect, test, type Page } from "@playwright/test";
 import { checkA11y, shot, signIn } from "./browser";
 import { apiMembers, ensureMember, TEAM, TEAM_NAME, user } from "./stack";
@@ -12,7 +13,7 @@ function memberRow(page: Page, email: string) {
   return page.locator("tr", { has: page.getByRole("rowheader", { name: new RegExp(`^${email.replace(/[.+]/g, "\\$&")}`) }) });
 }
 
-test("an owner removes a member after a confirmation; the last owner cannot be removed", async ({ page }) => {
+test("an owner removes a member after a confirmation; the last owner cannot leave", async ({ page }) => {
   // A member who joined by accepting an invitation (the journey's, or one accepted now).
   await ensureMember("ada");
   const ada = user("ada").email;
@@ -50,13 +51,13 @@ test("an owner removes a member after a confirmation; the last owner cannot be r
   await expect(memberRow(page, ada)).toHaveCount(0);
   expect((await apiMembers()).map((m) => m.email)).not.toContain(ada);
 
-  // The owner removing themselves: the team's last owner stays (409 last_owner), said in words.
+  // The owner leaving: the team's last owner stays (409 last_owner), said in words.
   const owner = user("owner").email;
-  await memberRow(page, owner).getByRole("button", { name: `Remove ${owner} from the team` }).click();
+  await memberRow(page, owner).getByRole("button", { name: `Leave ${TEAM_NAME}` }).click();
   const leave = page.getByRole("dialog", { name: `Leave ${TEAM_NAME}?` });
   await leave.getByRole("button", { name: "Leave team" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "not removed" })).toHaveText(
-    `${owner} was not removed: a team always keeps at least one owner, and ${owner} is the only one.`,
+  await expect(page.getByRole("status").filter({ hasText: "did not leave" })).toHaveText(
+    `You did not leave ${TEAM_NAME}: a team always keeps at least one owner, and you are the only one. Invite someone else as an owner first.`,
   );
   await expect(memberRow(page, owner)).toBeVisible();
   await checkA11y(page, "the last owner refused");
@@ -81,7 +82,8 @@ test("a member without members.manage sees the members without Remove; paging wi
   await expect(memberRow(page, user("owner").email)).toBeVisible();
   await expect(memberRow(page, user("member").email)).toContainText("(you)");
   await expect(page.getByRole("button", { name: /^Remove/ })).toHaveCount(0);
-  await expect(page.getByRole("columnheader", { name: "Actions" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: /^Leave/ })).toHaveCount(1);
+  await expect(memberRow(page, user("member").email).getByRole("button", { name: `Leave ${TEAM_NAME}` })).toBeVisible();
   await checkA11y(page, "the team's members (member)");
   await shot(page, "members-member");
 
@@ -97,4 +99,29 @@ test("a member without members.manage sees the members without Remove; paging wi
   await page.getByRole("button", { name: "Previous page" }).click();
   await expect(page.getByText("Page 1", { exact: true })).toBeVisible();
   expect(await rows.locator("th").allTextContents()).toEqual(first);
+});
+
+test("a member leaves the team after a confirmation, and no longer sees it", async ({ page }) => {
+  await ensureMember("ada");
+  const ada = user("ada").email;
+  await signIn(page, "ada");
+  await page.goto(membersPath);
+  await expect(memberRow(page, ada)).toContainText("(you)");
+  await expect(page.getByRole("button", { name: /^Remove/ })).toHaveCount(0);
+  await memberRow(page, ada).getByRole("button", { name: `Leave ${TEAM_NAME}` }).click();
+  const dialog = page.getByRole("dialog", { name: `Leave ${TEAM_NAME}?` });
+  await expect(dialog).toContainText(`You lose access to ${TEAM_NAME} at once.`);
+  await dialog.getByRole("button", { name: "Stay" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "stays" })).toHaveText(`${ada} stays a member of ${TEAM_NAME}.`);
+
+  await memberRow(page, ada).getByRole("button", { name: `Leave ${TEAM_NAME}` }).click();
+  await dialog.getByRole("button", { name: "Leave team" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "You left" })).toHaveText(`You left ${TEAM_NAME}.`);
+  await expect(page.locator("table.members")).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "Back to the start page" })).toBeVisible();
+  await checkA11y(page, "a member who left");
+  await shot(page, "members-left");
+  expect((await apiMembers()).map((m) => m.email)).not.toContain(ada);
+  await page.reload();
+  await expect(page.getByText("You are not a member of this team")).toBeVisible();
 });

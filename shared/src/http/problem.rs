@@ -93,8 +93,8 @@ pub fn describe(err: &Error) -> Problem {
         Error::LastOwner => p(
             StatusCode::CONFLICT,
             "last_owner",
-            "The last owner cannot be removed",
-            "A team needs an owner: make someone else an owner first.",
+            "The last owner cannot be removed or leave",
+            "A team needs an owner: invite someone else as an owner first.",
         ),
         Error::NotOpen(status) => Problem {
             extra: vec![("invitationStatus", json!(status.as_str()))],

@@ -76,9 +76,11 @@ impl<S: MemberStore> Members<S> {
 
 /// Removing reaches the invitations too: what a removed manager sent goes.
 impl<S: MemberStore + InvitationStore> Members<S> {
-    /// Ends `user`'s membership; the person can be invited again at once. No one
-    /// removes a member whose role they could not grant, and a team keeps an
-    /// owner: removing one is conditioned on another still being an owner.
+    /// Ends `user`'s membership; the person can be invited again at once. Every
+    /// member may leave (`user` is the caller), whatever their role allows; no
+    /// one removes another member whose role they could not grant; and a team
+    /// keeps an owner: removing or leaving as one is conditioned on another
+    /// still being an owner.
     pub async fn remove_member(
         &self,
         caller: &Caller,
@@ -86,26 +88,34 @@ impl<S: MemberStore + InvitationStore> Members<S> {
         user: &UserId,
     ) -> Result<Removed, Error> {
         let now = self.ctx.clock.now();
-        let (mine, theirs) = tokio::join!(
-            self.store.membership(team_id, &caller.user_id),
-            self.store.membership(team_id, user)
-        );
-        let remover = self.ctx.authorize(mine?, Permission::MembersManage)?;
-        let removed = theirs?.ok_or(Error::MemberNotFound)?;
-        let grantable = self
-            .ctx
-            .roles
-            .get(removed.role.as_str())
-            .is_some_and(|r| self.ctx.roles.may_grant(&remover.role, r));
-        if !grantable {
-            return Err(Error::Forbidden);
-        }
+        let leaving = &caller.user_id == user;
+        let removed = match leaving {
+            // A stranger asking to leave learns nothing about the team.
+            true => self.store.membership(team_id, user).await?.ok_or(Error::Forbidden)?,
+            false => {
+                let (mine, theirs) = tokio::join!(
+                    self.store.membership(team_id, &caller.user_id),
+                    self.store.membership(team_id, user)
+                );
+                let remover = self.ctx.authorize(mine?, Permission::MembersManage)?;
+                let removed = theirs?.ok_or(Error::MemberNotFound)?;
+                let grantable = self
+                    .ctx
+                    .roles
+                    .get(removed.role.as_str())
+                    .is_some_and(|r| self.ctx.roles.may_grant(&remover.role, r));
+                if !grantable {
+                    return Err(Error::Forbidden);
+                }
+                removed
+            }
+        };
         let staying_owner = match removed.role.as_str() == RoleName::OWNER {
             true => Some(self.store.other_owner(team_id, user).await?.ok_or(Error::LastOwner)?),
             false => None,
         };
         let managers = self.ctx.roles.holding(Permission::MembersManage);
-        let reason = if &caller.user_id == user { EndReason::Left } else { EndReason::Removed };
+        let reason = if leaving { EndReason::Left } else { EndReason::Removed };
         let ended = EndedMembership { membership: removed, reason, by: caller.user_id.clone(), at: now };
         let purge_at = now + self.ctx.settings.history_retention;
         let could_invite = self.ctx.roles.allows(&ended.membership.role, Permission::MembersManage);

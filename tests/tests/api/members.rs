@@ -23,6 +23,8 @@ enum Route {
     Roles,
     /// Removing someone holding this role (the team's only owner for `owner`).
     Remove(&'static str),
+    /// The caller removing themselves.
+    Leave,
 }
 
 fn expected(route: Route, who: Who) -> u16 {
@@ -37,6 +39,10 @@ fn expected(route: Route, who: Who) -> u16 {
         (Route::Remove("owner"), _) => 403,
         (Route::Remove(_), Owner | Administrator) => 200,
         (Route::Remove(_), _) => 403,
+        // Every member may leave, but the team's only owner.
+        (Route::Leave, Owner) => 409,
+        (Route::Leave, Administrator | Member) => 200,
+        (Route::Leave, _) => 403,
     }
 }
 
@@ -62,6 +68,8 @@ async fn every_member_route_and_caller_answers_as_the_matrix_says() {
         Route::Remove("member"),
         Route::Remove("administrator"),
         Route::Remove("owner"),
+        // Last: whoever leaves is no longer a member for the routes above.
+        Route::Leave,
     ];
     let mut wrong = Vec::new();
     for (n, route) in routes.into_iter().enumerate() {
@@ -70,6 +78,14 @@ async fn every_member_route_and_caller_answers_as_the_matrix_says() {
                 Route::Members => (Call::members(&w.team), None),
                 Route::Roles => (Call::roles(&w.team), None),
                 Route::Remove("owner") => (Call::remove_member(&w.team, &w.owner.sub), Some(w.owner.clone())),
+                Route::Leave => match (caller(&w, who), who) {
+                    (Some(me), Who::Owner | Who::Administrator | Who::Member) => {
+                        (Call::remove_member(&w.team, &me.sub), Some(me))
+                    }
+                    // Not a member of this team: nothing of theirs to end here.
+                    (Some(me), _) => (Call::remove_member(&w.team, &me.sub), None),
+                    (None, _) => (Call::remove_member(&w.team, &w.member.sub), None),
+                },
                 Route::Remove(role) => {
                     let target = w.joined(&format!("target{n}-{m}"), role).await;
                     (Call::remove_member(&w.team, &target.sub), Some(target))
@@ -279,6 +295,52 @@ async fn a_team_keeps_an_owner() {
     assert_eq!(owners(&w, &co).await, std::slice::from_ref(&co.sub));
     let resp = w.remove_member(&co, &co).await;
     assert_eq!((resp.status, resp.code()), (409, "last_owner"));
+}
+
+/// Leaving needs no permission but membership (issue 21, item 2): a member
+/// whose role cannot remove anyone leaves, and is then refused the team.
+#[tokio::test]
+async fn any_member_may_leave_and_is_then_no_member() {
+    let w = World::new().await;
+    let resp = w.remove_member(&w.member, &w.member).await;
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    assert_eq!(resp.body["userId"], w.member.sub.as_str());
+    assert_eq!(resp.body["removedBy"], w.member.sub.as_str());
+    assert!(w.membership(&w.team, &w.member).await.is_none());
+    assert_eq!(w.call(Call::members(&w.team).by(&w.member)).await.status, 403, "no longer a member");
+    // Once gone, there is nothing of theirs to end: refused as any stranger is.
+    let again = w.remove_member(&w.member, &w.member).await;
+    assert_eq!((again.status, again.code()), (403, "forbidden"));
+    // Others stay; the one who left can be invited again at once.
+    assert_eq!(owners(&w, &w.owner).await, std::slice::from_ref(&w.owner.sub));
+    assert_eq!(w.invite(&w.owner, &w.member.email, "member").await.status, 201);
+}
+
+#[tokio::test]
+async fn two_owners_leaving_at_once_leave_one() {
+    let w = World::new().await;
+    let co = w.joined("co", "owner").await;
+    let (a, b) = tokio::join!(w.remove_member(&w.owner, &w.owner), w.remove_member(&co, &co));
+    let statuses = [a.status, b.status];
+    // The loser's transaction lost (503, retry), or it began after the winner
+    // committed and so finds itself the last owner (409 last_owner).
+    let refusals = [(409, "last_owner"), (503, "unavailable")];
+    for r in [&a, &b] {
+        assert!(
+            r.status == 200 || refusals.contains(&(r.status, r.code())),
+            "{statuses:?} {} {}",
+            a.body,
+            b.body
+        );
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "exactly one left: {statuses:?}");
+    let mut owners_left = 0;
+    for u in [&w.owner, &co] {
+        if w.membership(&w.team, u).await.is_some() {
+            owners_left += 1;
+        }
+    }
+    assert_eq!(owners_left, 1, "{statuses:?}");
 }
 
 #[tokio::test]

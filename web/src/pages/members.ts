@@ -1,5 +1,6 @@
 // /teams/{teamId}/members: the team's members (email, role, joined), paged with the
-// API's cursor; for managers, Remove behind a confirmation. Who may remove comes from
+// API's cursor; for every member, Leave on their own row, and for managers, Remove on
+// the others', each behind a confirmation. Who may remove comes from
 // the API: GET /teams/{teamId}/roles (a caller who may grant a role holds
 // members.manage, as does one whose own role's permissions say so); which removals the
 // API then refuses (403: a role the caller could not grant; 409 last_owner) it says,
@@ -100,8 +101,7 @@ export async function membersPage(ctx: PageContext): Promise<void> {
           h(
             "tr",
             null,
-            ["Email", "Role", "Joined"].map((t) => h("th", { scope: "col" }, t)),
-            manages ? h("th", { scope: "col" }, "Actions") : null,
+            ["Email", "Role", "Joined", "Actions"].map((t) => h("th", { scope: "col" }, t)),
           ),
         ),
         h("tbody", null, members.map(row)),
@@ -117,22 +117,29 @@ export async function membersPage(ctx: PageContext): Promise<void> {
       h("th", { scope: "row", class: "email" }, m.email, you ? h("span", { class: "sub you" }, "(you)") : null),
       h("td", null, roleName(m.role)),
       h("td", null, when(m.joinedAt)),
-      manages
-        ? h(
-            "td",
-            null,
-            h(
+      // Anyone may leave; only managers remove others (the API has the last word).
+      h(
+        "td",
+        null,
+        you
+          ? h(
               "button",
-              {
-                type: "button",
-                class: "button danger small",
-                "aria-label": `Remove ${m.email} from the team`,
-                onclick: () => void remove(m),
-              },
-              "Remove",
-            ),
-          )
-        : null,
+              { type: "button", class: "button danger small", "aria-label": `Leave ${teamName}`, onclick: () => void remove(m) },
+              "Leave",
+            )
+          : manages
+            ? h(
+                "button",
+                {
+                  type: "button",
+                  class: "button danger small",
+                  "aria-label": `Remove ${m.email} from the team`,
+                  onclick: () => void remove(m),
+                },
+                "Remove",
+              )
+            : null,
+      ),
     );
   }
 
@@ -151,6 +158,18 @@ export async function membersPage(ctx: PageContext): Promise<void> {
       return;
     }
     const res = await api.removeMember(teamId, m.userId);
+    if (res.ok && you) {
+      // No longer a member: nothing of the team's is shown any more.
+      members = [];
+      nextCursor = null;
+      replace(pager);
+      replace(tableArea, h("p", null, h("a", { href: "/" }, "Back to the start page")));
+      const n = res.data.invitationsWithdrawn;
+      const withdrawn = n ? ` The ${n === 1 ? "invitation" : `${n} invitations`} you had sent and nobody had answered yet ${n === 1 ? "was" : "were"} withdrawn.` : "";
+      live.say(`You left ${teamName}.${withdrawn}`);
+      listHeading.focus();
+      return;
+    }
     if (res.ok) {
       members = members.filter((x) => x.userId !== m.userId);
       const n = res.data.invitationsWithdrawn;
@@ -168,7 +187,9 @@ export async function membersPage(ctx: PageContext): Promise<void> {
   function refusal(p: Problem, m: Membership): string {
     switch (p.code) {
       case "last_owner":
-        return `${m.email} was not removed: a team always keeps at least one owner, and ${m.email} is the only one.`;
+        return m.email.toLowerCase() === me
+          ? `You did not leave ${teamName}: a team always keeps at least one owner, and you are the only one. Invite someone else as an owner first.`
+          : `${m.email} was not removed: a team always keeps at least one owner, and ${m.email} is the only one.`;
       case "forbidden":
         return `${m.email} was not removed: your role cannot remove a member who is ${article(roleName(m.role))}. You can remove only members whose role you could invite people into.`;
       case "not_found":
