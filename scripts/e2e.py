@@ -321,6 +321,12 @@ def main():
     grantable = {r["name"]: r["grantable"] for r in (body or {}).get("roles", [])}
     check("an administrator may invite administrators and members, not owners", status == 200 and grantable == {"administrator": True, "member": True, "owner": False}, f"{status} {body}")
     if ada_member:
+        # A role changed in place, within what the caller could grant.
+        ada_path = f"{members}/{ada_member['userId']}"
+        status, body, _ = api.call("PATCH", ada_path, tok["admin"], {"role": "owner"})
+        check("an administrator may not make an owner: 403", status == 403, f"{status} {body}")
+        status, body, _ = api.call("PATCH", ada_path, tok["owner"], {"role": "administrator"})
+        check("the owner makes ada an administrator: 200", status == 200 and (body.get("role"), body.get("previousRole")) == ("administrator", "member"), f"{status} {body}")
         status, body, _ = api.call("DELETE", f"{members}/{ada_member['userId']}", tok["member"])
         check("a member may not remove one: 403", status == 403, f"{status} {body}")
         status, body, _ = api.call("DELETE", f"{members}/{ada_member['userId']}", tok["admin"])
@@ -367,7 +373,8 @@ def main():
     typo = delivery_journey(api, s, tok, invitations) if s.get("delivery_invoke") else None
     if s.get("events_received"):
         expected = [("invitation.created", inv["id"]), ("invitation.accepted", inv["id"]),
-                    ("membership.created", u["ada"]["email"]), ("membership.revoked", u["ada"]["email"])]
+                    ("membership.created", u["ada"]["email"]), ("membership.role_changed", u["ada"]["email"]),
+                    ("membership.revoked", u["ada"]["email"])]
         if bo_inv:
             expected += [("invitation.created", bo_inv["id"]), ("invitation.declined", bo_inv["id"])]
         if eve_inv:
@@ -385,7 +392,7 @@ def main():
     check("preflight from the frontend's origin: allowed", status < 300 and allowed == s["frontend_origin"], f"{status} {allowed}")
     methods = (h.get("Access-Control-Allow-Methods") or "").upper()
     headers = (h.get("Access-Control-Allow-Headers") or "").lower()
-    check("with the methods and headers the frontend needs", "POST" in methods and "GET" in methods and "DELETE" in methods and "authorization" in headers and "content-type" in headers, f"{methods} / {headers}")
+    check("with the methods and headers the frontend needs", all(m in methods for m in ("GET", "POST", "PATCH", "DELETE")) and "authorization" in headers and "content-type" in headers, f"{methods} / {headers}")
     # The page sends the link's token to preview in a header of its own.
     pre_preview = {"Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "invitation-token"}
     status, _, h = api.call("OPTIONS", "/invitations/00000000-0000-4000-8000-000000000000", headers={"Origin": s["frontend_origin"], **pre_preview})

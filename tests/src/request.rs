@@ -116,6 +116,10 @@ impl Call {
         Self::op(Op::RemoveMember, &[("teamId", team), ("userId", user)])
     }
 
+    pub fn change_role(team: &str, user: &str, role: &str) -> Self {
+        Self::op(Op::ChangeRole, &[("teamId", team), ("userId", user)]).json(json!({ "role": role }))
+    }
+
     /// As the page sends it: the token in the `Invitation-Token` header.
     pub fn preview(id: &str, token: &str) -> Self {
         Self::op(Op::Preview, &[("invitationId", id)]).header("invitation-token", token)

@@ -82,6 +82,8 @@ export interface TeamRole {
   permissions: string[];
   /** Whether the caller may invite someone into this role. */
   grantable: boolean;
+  /** Whether the caller may give this role to a member, or take it from one (a role change). */
+  assignable: boolean;
 }
 
 export interface Withdrawn {
@@ -239,6 +241,9 @@ export const api = {
   },
   removeMember(teamId: string, userId: string): Promise<Result<Membership & { removedBy: string; removedAt: string; invitationsWithdrawn: number }>> {
     return call("DELETE", `/teams/${seg(teamId)}/members/${seg(userId)}`, { auth: true });
+  },
+  changeRole(teamId: string, userId: string, role: string): Promise<Result<Membership & { previousRole: string; invitationsWithdrawn: number }>> {
+    return call("PATCH", `/teams/${seg(teamId)}/members/${seg(userId)}`, { auth: true, body: { role } });
   },
   myInvitations(q: { limit?: number; cursor?: string }): Promise<Result<{ invitations: Preview[]; nextCursor: string | null }>> {
     const params = new URLSearchParams();

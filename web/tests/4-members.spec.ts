@@ -2,7 +2,8 @@
 // then removed), is refused leaving as the last owner (409 last_owner) and an
 // administrator removing an owner (403), both in words; a member without
 // members.manage sees the list without Remove, with Leave on their own row, and
-// leaves; paging with the API's cursor.
+// leaves; an owner changes a member's role in place and back, and is refused
+// stepping down as the last owner, in words; paging with the API's cursor.
 import { expect, test, type Page } from "@playwright/test";
 import { checkA11y, shot, signIn } from "./browser";
 import { apiMembers, ensureMember, TEAM, TEAM_NAME, user } from "./stack";
@@ -68,6 +69,8 @@ test("an administrator may not remove an owner (403), said in words", async ({ p
   const owner = user("owner").email;
   await signIn(page, "admin");
   await page.goto(membersPath);
+  // No role to choose where the administrator could not grant it.
+  await expect(memberRow(page, owner).getByRole("combobox")).toHaveCount(0);
   await memberRow(page, owner).getByRole("button", { name: `Remove ${owner} from the team` }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Remove member" }).click();
   await expect(page.getByRole("status").filter({ hasText: "not removed" })).toHaveText(
@@ -82,6 +85,7 @@ test("a member without members.manage sees the members without Remove; paging wi
   await expect(memberRow(page, user("owner").email)).toBeVisible();
   await expect(memberRow(page, user("member").email)).toContainText("(you)");
   await expect(page.getByRole("button", { name: /^Remove/ })).toHaveCount(0);
+  await expect(page.getByRole("combobox")).toHaveCount(0);
   await expect(page.getByRole("button", { name: /^Leave/ })).toHaveCount(1);
   await expect(memberRow(page, user("member").email).getByRole("button", { name: `Leave ${TEAM_NAME}` })).toBeVisible();
   await checkA11y(page, "the team's members (member)");
@@ -124,4 +128,28 @@ test("a member leaves the team after a confirmation, and no longer sees it", asy
   expect((await apiMembers()).map((m) => m.email)).not.toContain(ada);
   await page.reload();
   await expect(page.getByText("You are not a member of this team")).toBeVisible();
+});
+
+test("an owner changes a member's role in place and back; the last owner stays one, said in words", async ({ page }) => {
+  const member = user("member").email;
+  const owner = user("owner").email;
+  await signIn(page, "owner");
+  await page.goto(membersPath);
+  const select = memberRow(page, member).getByRole("combobox", { name: `Role of ${member}` });
+  await expect(select).toHaveValue("member");
+  await select.selectOption("administrator");
+  await expect(page.getByRole("status").filter({ hasText: "is now" })).toHaveText(`${member} is now an Administrator.`);
+  expect((await apiMembers()).find((m) => m.email === member)?.role).toBe("administrator");
+  await checkA11y(page, "a role changed");
+  await shot(page, "members-role-changed");
+  await select.selectOption("member");
+  await expect(page.getByRole("status").filter({ hasText: "is now" })).toHaveText(`${member} is now a Member.`);
+  expect((await apiMembers()).find((m) => m.email === member)?.role).toBe("member");
+
+  const own = memberRow(page, owner).getByRole("combobox", { name: `Role of ${owner}` });
+  await own.selectOption("administrator");
+  await expect(page.getByRole("status").filter({ hasText: "stays an Owner" })).toHaveText(
+    `${owner} stays an Owner: a team always keeps at least one owner, and ${owner} is the only one. Invite someone else as an owner first.`,
+  );
+  await expect(own).toHaveValue("owner");
 });

@@ -28,7 +28,7 @@ pub use limits::{
 pub use locale::{InvalidLocale, Locale};
 pub use principals::{InvalidPrincipal, PlatformPrincipals};
 pub use role::{InvalidRoleName, Permission, Role, RoleCatalog, RoleError, RoleName};
-pub use team::{EndReason, EndedMembership, InvalidTeamName, Membership, Team, TeamName};
+pub use team::{EndReason, EndedMembership, InvalidTeamName, Membership, RoleChange, Team, TeamName};
 pub use token::{LinkKeys, LinkSigner, LinkToken, MIN_SECRET_LEN};
 
 /// `str::parse` for every value type: the same rules as its `parse`.

@@ -76,6 +76,24 @@ pub struct EndedMembership {
     pub at: DateTime<Utc>,
 }
 
+/// A member's role changed in place: the membership as it was (its former
+/// role), the role it now has, who changed it and when. The stream turns it
+/// into `membership.role_changed`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleChange {
+    pub membership: Membership,
+    pub role: RoleName,
+    pub by: UserId,
+    pub at: DateTime<Utc>,
+}
+
+impl RoleChange {
+    /// The membership as the change leaves it.
+    pub fn changed(&self) -> Membership {
+        Membership { role: self.role.clone(), ..self.membership.clone() }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -75,6 +75,7 @@ impl<S: InvitationStore + MemberStore> WithdrawFunction<S> {
             match route.ok_or(Error::NoSuchRoute)?.op {
                 Op::Withdraw => invitations::withdraw(&self.withdrawing, auth, req).await,
                 Op::RemoveMember => members::remove_member(&self.members, auth, req).await,
+                Op::ChangeRole => members::change_role(&self.members, auth, req).await,
                 _ => Err(Error::NoSuchRoute),
             }
         })

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::domain::{Change, Email, HistoryEntry, Invitation, Membership, Resolution};
 use crate::ports::{MemberCursor, MemberPage, PageCursor, TeamRecord};
 use crate::service::invitations::{Accepted, InvitationPage, InvitationView, Withdrawn};
-use crate::service::members::{Removed, TeamRole};
+use crate::service::members::{Removed, RoleChanged, TeamRole};
 use crate::service::teams::Renamed;
 use crate::time::format_timestamp;
 
@@ -331,6 +331,25 @@ pub struct RemovedBody<'a> {
     invitations_withdrawn: usize,
 }
 
+/// The answer to a role change.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleChangedBody<'a> {
+    #[serde(flatten)]
+    membership: MembershipBody<'a>,
+    previous_role: &'a str,
+    /// The open invitations they had sent, withdrawn as they no longer manage.
+    invitations_withdrawn: usize,
+}
+
+pub fn role_changed(r: &RoleChanged) -> RoleChangedBody<'_> {
+    RoleChangedBody {
+        membership: membership(&r.membership),
+        previous_role: r.previous_role.as_str(),
+        invitations_withdrawn: r.invitations_withdrawn,
+    }
+}
+
 pub fn removed(r: &Removed) -> RemovedBody<'_> {
     RemovedBody {
         membership: membership(&r.membership),
@@ -346,6 +365,8 @@ pub struct RoleBody<'a> {
     permissions: Vec<&'static str>,
     /// Whether the caller may invite someone into this role.
     grantable: bool,
+    /// Whether the caller may give this role to a member, or take it from one.
+    assignable: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -361,6 +382,7 @@ pub fn roles(roles: &[TeamRole]) -> RolesBody<'_> {
                 name: r.role.name.as_str(),
                 permissions: r.role.permissions.iter().map(|p| p.as_str()).collect(),
                 grantable: r.grantable,
+                assignable: r.assignable,
             })
             .collect(),
     }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use std::future::Future;
 
-use crate::domain::{EndedMembership, HistoryEntry, Invitation, InvitationId, Membership};
+use crate::domain::{EndedMembership, HistoryEntry, Invitation, InvitationId, Membership, RoleChange};
 
 /// The `source` of every event this service publishes.
 pub const SOURCE: &str = "team-invitations";
@@ -24,6 +24,8 @@ pub enum Committed {
         invitation: Option<InvitationId>,
     },
     MembershipEnded(EndedMembership),
+    /// A member's role changed in place.
+    RoleChanged(RoleChange),
 }
 
 /// An event for the rest of the platform (`service::events`).

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use std::future::Future;
 
 use super::StoreError;
-use crate::domain::{EndedMembership, Membership, RoleName, TeamId, UserId};
+use crate::domain::{EndedMembership, Membership, RoleChange, RoleName, TeamId, UserId};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CreateError {
@@ -51,10 +51,10 @@ pub struct MemberPage {
     pub next: Option<MemberCursor>,
 }
 
-/// Why a membership was not removed.
+/// Why a membership was not removed, or its role not changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RemoveError {
-    /// The remover's membership did not hold a managing role at the write.
+    /// The caller's membership did not hold a managing role at the write.
     #[error("not permitted")]
     Forbidden,
     /// The membership changed (its role) or ended since it was read.
@@ -102,6 +102,19 @@ pub trait MemberStore: Send + Sync {
         manager_roles: &[RoleName],
         staying_owner: Option<&UserId>,
         purge_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), RemoveError>> + Send;
+
+    /// Gives `change.membership` its new role, in one transaction, only if its
+    /// role is unchanged since it was read, `change.by` holds one of
+    /// `manager_roles` at that moment (not checked when members change their
+    /// own role: the membership's own condition holds the role that was
+    /// authorized), and, when given, `staying_owner` is still an owner. Who
+    /// changed it and when are kept on the membership (the stream reads them).
+    fn change_role(
+        &self,
+        change: &RoleChange,
+        manager_roles: &[RoleName],
+        staying_owner: Option<&UserId>,
     ) -> impl Future<Output = Result<(), RemoveError>> + Send;
 
     /// Ends `ended.membership` and frees its email in the team, with the record

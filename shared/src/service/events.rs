@@ -63,6 +63,25 @@ pub fn events_of(committed: &Committed) -> Vec<OutgoingEvent> {
             });
             vec![event("membership.revoked", *at, detail)]
         }
+        Committed::RoleChanged(change) => {
+            let m = &change.membership;
+            let id = event_id(&[
+                "membership.role_changed",
+                m.team_id.as_str(),
+                m.user_id.as_str(),
+                &format_timestamp(change.at),
+            ]);
+            let detail = json!({
+                "version": SCHEMA_VERSION,
+                "eventId": id,
+                "occurredAt": format_timestamp(change.at),
+                "teamId": m.team_id.as_str(),
+                "actor": change.by.as_str(),
+                "previousRole": m.role.as_str(),
+                "membership": membership(&change.changed()),
+            });
+            vec![event("membership.role_changed", change.at, detail)]
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::{Caller, Context};
 use crate::domain::{
-    EndReason, EndedMembership, Membership, Permission, Role, RoleName, Status, TeamId, UserId,
+    EndReason, EndedMembership, Membership, Permission, Role, RoleChange, RoleName, Status, TeamId, UserId,
 };
 use crate::error::Error;
 use crate::ports::{InvitationStore, ListQuery, MemberPage, MemberQuery, MemberStore, RemoveError};
@@ -16,6 +16,9 @@ use crate::ports::{InvitationStore, ListQuery, MemberPage, MemberQuery, MemberSt
 pub struct TeamRole {
     pub role: Role,
     pub grantable: bool,
+    /// Whether the caller may give a member this role, or take it from one,
+    /// by a role change (owner included, which no invitation grants).
+    pub assignable: bool,
 }
 
 /// The answer to a membership's removal: what ended, by whom, when, and how
@@ -25,6 +28,16 @@ pub struct Removed {
     pub membership: Membership,
     pub by: UserId,
     pub at: DateTime<Utc>,
+    pub invitations_withdrawn: usize,
+}
+
+/// The answer to a role change: the membership as it now is, its former
+/// role, and how many of the open invitations the person had sent were
+/// withdrawn because they no longer manage the team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleChanged {
+    pub membership: Membership,
+    pub previous_role: RoleName,
     pub invitations_withdrawn: usize,
 }
 
@@ -42,6 +55,10 @@ impl<S: MemberStore> Members<S> {
         Self { store, ctx }
     }
 
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
     /// The team's roles with their permissions, and which of them the caller may
     /// invite people into.
     pub async fn team_roles(&self, caller: &Caller, team_id: &TeamId) -> Result<Vec<TeamRole>, Error> {
@@ -54,6 +71,8 @@ impl<S: MemberStore> Members<S> {
             .map(|role| TeamRole {
                 role: role.clone(),
                 grantable: self.ctx.roles.may_invite_as(&member.role, role),
+                assignable: self.ctx.roles.allows(&member.role, Permission::MembersManage)
+                    && self.ctx.roles.may_grant(&member.role, role),
             })
             .collect())
     }
@@ -124,32 +143,100 @@ impl<S: MemberStore + InvitationStore> Members<S> {
                 // A removed manager's invitations stop with their membership: an
                 // invitation of their own second address must not outlive it.
                 let invitations_withdrawn = match could_invite {
-                    true => self.withdraw_sent_by(&ended).await?,
+                    true => {
+                        let (m, by) = (&ended.membership, &ended.by);
+                        self.withdraw_sent_by(&m.team_id, &m.user_id, by).await?
+                    }
                     false => 0,
                 };
                 Ok(Removed { membership: ended.membership, by: ended.by, at: now, invitations_withdrawn })
             }
-            Err(RemoveError::Forbidden) => Err(Error::Forbidden),
-            // Gone meanwhile: as if it never was. Changed (a role) or the owner who
-            // was to stay is not one any more: the caller may retry, and is judged
-            // afresh.
-            Err(RemoveError::Changed) => match self.store.membership(team_id, user).await? {
-                None => Err(Error::MemberNotFound),
-                Some(_) => Err(Error::unavailable("the membership changed during its removal")),
-            },
-            Err(RemoveError::OwnersChanged) => Err(Error::unavailable("the team's owners changed meanwhile")),
-            Err(RemoveError::Store(e)) => Err(e.into()),
+            Err(e) => Err(self.refused(team_id, user, e).await),
         }
     }
 
-    /// Withdraws the open invitations `ended`'s member sent, a page at a time,
-    /// as the one who ended the membership; how many. After the removal's
+    /// Gives `user` the role `role` in place (`members.manage`): only from and
+    /// to roles the caller could grant, so an administrator never changes an
+    /// owner; and a team keeps an owner, decided in the write as for a
+    /// removal. A member who no longer manages loses the open invitations they
+    /// sent, as a removed one does. The same role again changes nothing.
+    pub async fn change_role(
+        &self,
+        caller: &Caller,
+        team_id: &TeamId,
+        user: &UserId,
+        role: &RoleName,
+    ) -> Result<RoleChanged, Error> {
+        let now = self.ctx.clock.now();
+        let (mine, theirs) = tokio::join!(
+            self.store.membership(team_id, &caller.user_id),
+            self.store.membership(team_id, user)
+        );
+        let manager = self.ctx.authorize(mine?, Permission::MembersManage)?;
+        let member = theirs?.ok_or(Error::MemberNotFound)?;
+        let may_grant = |name: &RoleName| {
+            self.ctx.roles.get(name.as_str()).is_some_and(|r| self.ctx.roles.may_grant(&manager.role, r))
+        };
+        if !may_grant(&member.role) || !may_grant(role) {
+            return Err(Error::Forbidden);
+        }
+        if &member.role == role {
+            return Ok(RoleChanged {
+                membership: member,
+                previous_role: role.clone(),
+                invitations_withdrawn: 0,
+            });
+        }
+        let staying_owner = match member.role.as_str() == RoleName::OWNER {
+            true => Some(self.store.other_owner(team_id, user).await?.ok_or(Error::LastOwner)?),
+            false => None,
+        };
+        let managers = self.ctx.roles.holding(Permission::MembersManage);
+        let change =
+            RoleChange { membership: member, role: role.clone(), by: caller.user_id.clone(), at: now };
+        match self.store.change_role(&change, &managers, staying_owner.as_ref()).await {
+            Ok(()) => {
+                let roles = &self.ctx.roles;
+                let stops_managing = roles.allows(&change.membership.role, Permission::MembersManage)
+                    && !roles.allows(role, Permission::MembersManage);
+                let invitations_withdrawn = match stops_managing {
+                    true => self.withdraw_sent_by(team_id, &change.membership.user_id, &change.by).await?,
+                    false => 0,
+                };
+                Ok(RoleChanged {
+                    membership: change.changed(),
+                    previous_role: change.membership.role,
+                    invitations_withdrawn,
+                })
+            }
+            Err(e) => Err(self.refused(team_id, user, e).await),
+        }
+    }
+
+    /// What the write of a removal or a role change refused, for the caller.
+    /// Gone meanwhile: as if it never was. Changed (a role) or the owner who
+    /// was to stay is not one any more: the caller may retry, and is judged
+    /// afresh.
+    async fn refused(&self, team_id: &TeamId, user: &UserId, e: RemoveError) -> Error {
+        match e {
+            RemoveError::Forbidden => Error::Forbidden,
+            RemoveError::Changed => match self.store.membership(team_id, user).await {
+                Ok(None) => Error::MemberNotFound,
+                Ok(Some(_)) => Error::unavailable("the membership changed meanwhile"),
+                Err(e) => e.into(),
+            },
+            RemoveError::OwnersChanged => Error::unavailable("the team's owners changed meanwhile"),
+            RemoveError::Store(e) => e.into(),
+        }
+    }
+
+    /// Withdraws the open invitations `sender` sent in `team`, a page at a time,
+    /// as `by`, who ended their membership or their say; how many. After that
     /// commit, no new invitation of theirs can commit (each invite is
     /// conditioned on its inviter's role); the team's list is an index, so one
     /// committed a moment before may show up in it a moment late.
-    async fn withdraw_sent_by(&self, ended: &EndedMembership) -> Result<usize, Error> {
+    async fn withdraw_sent_by(&self, team: &TeamId, sender: &UserId, by: &UserId) -> Result<usize, Error> {
         use futures_util::stream::{self, StreamExt, TryStreamExt};
-        let (team, sender, by) = (&ended.membership.team_id, &ended.membership.user_id, &ended.by);
         let now = self.ctx.clock.now();
         let mut withdrawn = 0;
         let mut after = None;

@@ -135,7 +135,7 @@ fn the_api_checks_jwts_allows_only_the_frontend_origin_is_throttled_and_logs_jso
     let cors = &api["CorsConfiguration"];
     assert_eq!(render(&cors["AllowOrigins"]), "[!Ref FrontendOrigin]");
     assert!(cors["AllowCredentials"].is_null() || cors["AllowCredentials"] == Yaml::Bool(false));
-    assert_eq!(render(&cors["AllowMethods"]), "[GET, POST, DELETE]");
+    assert_eq!(render(&cors["AllowMethods"]), "[GET, POST, PATCH, DELETE]");
 
     let limits = &stage["DefaultRouteSettings"];
     assert_eq!(render(&limits["ThrottlingRateLimit"]), "!Ref ApiThrottleRateLimit");

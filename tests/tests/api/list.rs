@@ -143,6 +143,10 @@ async fn the_status_filter_uses_the_status_as_of_now() {
     assert_filtered(&w, "declined", &[&taken]).await;
     assert_filtered(&w, "accepted", &[&joined]).await;
     assert_filtered(&w, "withdrawn", &[&pulled]).await;
+    // Empty, as an HTML form sends "any": every status (docs/openapi.yaml).
+    let all = w.list(&w.owner, &[("status", "")]).await;
+    assert_eq!(all.status, 200);
+    assert_eq!(ids(&all).len(), 5, "{}", all.body);
 }
 
 async fn assert_filtered(w: &World, status: &str, expected: &[&String]) {

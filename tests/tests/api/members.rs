@@ -188,6 +188,14 @@ async fn roles_list_their_permissions_and_which_the_caller_may_grant() {
     let as_member = w.call(Call::roles(&w.team).by(&w.member)).await;
     assert_eq!(grantable(&as_member), [g("administrator", false), g("member", false), g("owner", false)]);
 
+    // A role change may give and take owner too, but only an owner's.
+    let assignable = |resp: &integration_tests::Resp| -> Vec<bool> {
+        resp.body["roles"].as_array().unwrap().iter().map(|r| r["assignable"].as_bool().unwrap()).collect()
+    };
+    assert_eq!(assignable(&as_owner), [true, true, true]);
+    assert_eq!(assignable(&as_admin), [true, true, false]);
+    assert_eq!(assignable(&as_member), [false, false, false]);
+
     let member = &as_member.body["roles"][1];
     assert_eq!(member["permissions"], serde_json::json!(["members.read", "product.use"]));
     let admin = &as_member.body["roles"][0];
@@ -316,61 +324,130 @@ async fn any_member_may_leave_and_is_then_no_member() {
     assert_eq!(w.invite(&w.owner, &w.member.email, "member").await.status, 201);
 }
 
-#[tokio::test]
-async fn two_owners_leaving_at_once_leave_one() {
-    let w = World::new().await;
-    let co = w.joined("co", "owner").await;
-    let (a, b) = tokio::join!(w.remove_member(&w.owner, &w.owner), w.remove_member(&co, &co));
-    let statuses = [a.status, b.status];
-    // The loser's transaction lost (503, retry), or it began after the winner
-    // committed and so finds itself the last owner (409 last_owner).
-    let refusals = [(409, "last_owner"), (503, "unavailable")];
+/// Two racing requests by owners of `w.team`: each answers 200 or one of
+/// `refusals` (its transaction lost, 503; or it began after the winner
+/// committed and so met the new state); how many 200s, and how many of
+/// `users` are owners after both.
+async fn owners_after_race(
+    w: &World,
+    (a, b): (integration_tests::Resp, integration_tests::Resp),
+    refusals: &[(u16, &str)],
+    users: [&User; 2],
+) -> (usize, usize) {
     for r in [&a, &b] {
         assert!(
             r.status == 200 || refusals.contains(&(r.status, r.code())),
-            "{statuses:?} {} {}",
+            "{} {}: {} {}",
+            a.status,
+            b.status,
             a.body,
             b.body
         );
     }
-    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "exactly one left: {statuses:?}");
-    let mut owners_left = 0;
-    for u in [&w.owner, &co] {
-        if w.membership(&w.team, u).await.is_some() {
-            owners_left += 1;
+    let mut owners = 0;
+    for u in users {
+        if w.membership(&w.team, u).await.is_some_and(|m| m.role.as_str() == "owner") {
+            owners += 1;
         }
     }
-    assert_eq!(owners_left, 1, "{statuses:?}");
+    ([&a, &b].iter().filter(|r| r.status == 200).count(), owners)
+}
+
+#[tokio::test]
+async fn two_owners_leaving_at_once_leave_one() {
+    let w = World::new().await;
+    let co = w.joined("co", "owner").await;
+    let race = tokio::join!(w.remove_member(&w.owner, &w.owner), w.remove_member(&co, &co));
+    let refusals = [(409, "last_owner"), (503, "unavailable")];
+    let (done, owners) = owners_after_race(&w, race, &refusals, [&w.owner, &co]).await;
+    assert_eq!((done, owners), (1, 1), "exactly one left, one owner stays");
+}
+
+async fn change_role(w: &World, by: &User, member: &User, role: &str) -> integration_tests::Resp {
+    w.call(Call::change_role(&w.team, &member.sub, role).by(by)).await
+}
+
+/// A role changes in place (issue 21, item 1), only between roles the caller
+/// could grant: the subset rule, as for invitations and removals.
+#[tokio::test]
+async fn managers_change_a_members_role_in_place_within_what_they_could_grant() {
+    let w = World::new().await;
+    let resp = change_role(&w, &w.owner, &w.member, "administrator").await;
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    assert_eq!((&resp.body["role"], &resp.body["previousRole"]), (&"administrator".into(), &"member".into()));
+    assert_eq!(resp.body["userId"], w.member.sub.as_str());
+    assert_eq!(w.membership(&w.team, &w.member).await.unwrap().role.as_str(), "administrator");
+    // Now a manager: it may invite.
+    assert_eq!(w.invite(&w.member, &w.email("by-new-admin"), "member").await.status, 201);
+    // The same role again changes nothing.
+    let same = change_role(&w, &w.owner, &w.member, "administrator").await;
+    assert_eq!((same.status, &same.body["previousRole"]), (200, &"administrator".into()));
+
+    // An administrator moves members and administrators, never to or from owner.
+    let bo = w.joined("bo", "member").await;
+    assert_eq!(change_role(&w, &w.admin, &bo, "administrator").await.status, 200);
+    assert_eq!(change_role(&w, &w.admin, &bo, "member").await.status, 200);
+    for (target, role) in [(&bo, "owner"), (&w.owner, "member")] {
+        let refused = change_role(&w, &w.admin, target, role).await;
+        assert_eq!((refused.status, refused.code()), (403, "forbidden"), "{role}");
+    }
+    assert_eq!(w.membership(&w.team, &w.owner).await.unwrap().role.as_str(), "owner");
+    // A member manages nothing; strangers and unknown roles and members are refused.
+    let cy = w.joined("cy", "member").await;
+    assert_eq!(change_role(&w, &cy, &bo, "member").await.status, 403);
+    assert_eq!(change_role(&w, &w.outsider, &bo, "member").await.status, 403);
+    let unknown = change_role(&w, &w.owner, &bo, "emperor").await;
+    assert_eq!((unknown.status, unknown.code()), (422, "validation_failed"), "{}", unknown.body);
+    let nobody = User::new(&format!("nobody-{}", w.tag), &w.email("nobody"));
+    assert_eq!(change_role(&w, &w.owner, &nobody, "member").await.status, 404);
+    assert_eq!(w.membership(&w.team, &bo).await.unwrap().role.as_str(), "member");
+}
+
+/// The last owner keeps the role; with another owner, an owner steps down
+/// (issue 21, item 3); a manager made a member loses the invitations they sent.
+#[tokio::test]
+async fn the_last_owner_keeps_the_role_and_a_demoted_manager_loses_their_open_invitations() {
+    let w = World::new().await;
+    let resp = change_role(&w, &w.owner, &w.owner, "administrator").await;
+    assert_eq!((resp.status, resp.code()), (409, "last_owner"), "{}", resp.body);
+    let co = w.joined("co", "owner").await;
+    let down = change_role(&w, &w.owner, &w.owner, "administrator").await;
+    assert_eq!((down.status, &down.body["role"]), (200, &"administrator".into()), "{}", down.body);
+    assert_eq!(owners(&w, &co).await, std::slice::from_ref(&co.sub));
+    let resp = change_role(&w, &co, &co, "member").await;
+    assert_eq!((resp.status, resp.code()), (409, "last_owner"));
+
+    let (open, _) = w.invited(&w.email("sent-by-admin"), "member").await;
+    let sent = w.invite(&w.admin, &w.email("admins-own"), "member").await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let demoted = change_role(&w, &co, &w.admin, "member").await;
+    assert_eq!((demoted.status, &demoted.body["invitationsWithdrawn"]), (200, &1.into()), "{}", demoted.body);
+    assert_eq!(w.status_in_list(sent.body["id"].as_str().unwrap()).await, "withdrawn");
+    assert_eq!(w.status_in_list(&open).await, "open", "others' invitations stay");
+    assert_eq!(w.invite(&w.admin, &w.email("again"), "member").await.status, 403, "no longer a manager");
+}
+
+#[tokio::test]
+async fn two_owners_stepping_down_at_once_leave_one() {
+    let w = World::new().await;
+    let co = w.joined("co", "owner").await;
+    let race = tokio::join!(
+        change_role(&w, &w.owner, &w.owner, "administrator"),
+        change_role(&w, &co, &co, "administrator")
+    );
+    let refusals = [(409, "last_owner"), (503, "unavailable")];
+    let (done, owners) = owners_after_race(&w, race, &refusals, [&w.owner, &co]).await;
+    assert_eq!((done, owners), (1, 1), "exactly one stepped down, one owner stays");
 }
 
 #[tokio::test]
 async fn two_owners_removing_each_other_at_once_leave_one() {
     let w = World::new().await;
     let co = w.joined("co", "owner").await;
-    let (a, b) = tokio::join!(w.remove_member(&w.owner, &co), w.remove_member(&co, &w.owner));
-    let statuses = [a.status, b.status];
-    // The loser is refused whichever way the race went: its transaction lost
-    // (503, retry), or it began after the winner committed and so sees itself
-    // removed (403) or the other as the last owner (409 last_owner).
+    let race = tokio::join!(w.remove_member(&w.owner, &co), w.remove_member(&co, &w.owner));
+    // The loser may also see itself removed (403).
     let refusals = [(403, "forbidden"), (409, "last_owner"), (503, "unavailable")];
-    for r in [&a, &b] {
-        assert!(
-            r.status == 200 || refusals.contains(&(r.status, r.code())),
-            "{statuses:?} {} {}",
-            a.body,
-            b.body
-        );
-    }
-    let mut left = 0;
-    for u in [&w.owner, &co] {
-        if w.membership(&w.team, u).await.is_some() {
-            left += 1;
-        }
-    }
-    assert!(left >= 1, "no owner left: {statuses:?}");
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 200).count(),
-        2 - left,
-        "each 200 removed exactly one owner"
-    );
+    let (done, owners) = owners_after_race(&w, race, &refusals, [&w.owner, &co]).await;
+    assert!(owners >= 1, "no owner left");
+    assert_eq!(done, 2 - owners, "each 200 removed exactly one owner");
 }

@@ -129,6 +129,24 @@ async fn every_committed_change_is_published_once_as_its_documented_event() {
     assert_eq!(d[3]["membership"]["role"], "member");
     assert_eq!(d[3]["membership"]["email"], w.email("ada").as_str());
 
+    // A role changed in place.
+    let promoted = w.call(Call::change_role(&w.team, &w.member.sub, "administrator").by(&w.owner)).await;
+    assert_eq!(promoted.status, 200, "{}", promoted.body);
+    publish(&w, &mut stream, &sink.bus).await;
+    let events = received();
+    assert_eq!(kinds(&events), ["membership.role_changed"]);
+    assert_documented(&events[0]);
+    let d = detail(&events[0]);
+    assert_eq!(
+        (&d["actor"], &d["previousRole"], &d["membership"]["role"], &d["membership"]["userId"]),
+        (
+            &w.owner.sub.as_str().into(),
+            &"member".into(),
+            &"administrator".into(),
+            &w.member.sub.as_str().into()
+        )
+    );
+
     // Decline (anonymous), withdraw, a member removed, a member leaving.
     let (bo, bo_token) = w.invited(&w.email("bo"), "member").await;
     assert_eq!(w.decline(None, &bo, &bo_token).await.status, 200);

@@ -18,7 +18,7 @@ use invitations_core::dev::demo;
 use invitations_core::http::routes::{Function, ROUTES};
 
 /// Each example request and the status its function answers on fresh demo data.
-const EXPECTED: [(&str, u16); 17] = [
+const EXPECTED: [(&str, u16); 18] = [
     ("invite.json", 201),
     ("batch.json", 200),
     ("resend.json", 200),
@@ -26,6 +26,7 @@ const EXPECTED: [(&str, u16); 17] = [
     ("members.json", 200),
     ("me-invitations.json", 200),
     ("roles.json", 200),
+    ("change-role.json", 200),
     ("remove-member.json", 200),
     ("withdraw.json", 200),
     ("history.json", 200),

@@ -1,6 +1,7 @@
 // /teams/{teamId}/members: the team's members (email, role, joined), paged with the
 // API's cursor; for every member, Leave on their own row, and for managers, Remove on
-// the others', each behind a confirmation. Who may remove comes from
+// the others', each behind a confirmation, and a role to choose on each row whose role
+// they could grant (changed at once, said in words). Who may remove comes from
 // the API: GET /teams/{teamId}/roles (a caller who may grant a role holds
 // members.manage, as does one whose own role's permissions say so); which removals the
 // API then refuses (403: a role the caller could not grant; 409 last_owner) it says,
@@ -115,7 +116,7 @@ export async function membersPage(ctx: PageContext): Promise<void> {
       "tr",
       { "data-user": m.userId },
       h("th", { scope: "row", class: "email" }, m.email, you ? h("span", { class: "sub you" }, "(you)") : null),
-      h("td", null, roleName(m.role)),
+      h("td", null, changeable(m) ? roleSelect(m) : roleName(m.role)),
       h("td", null, when(m.joinedAt)),
       // Anyone may leave; only managers remove others (the API has the last word).
       h(
@@ -141,6 +142,57 @@ export async function membersPage(ctx: PageContext): Promise<void> {
             : null,
       ),
     );
+  }
+
+  /** Whether the caller may change this member's role: the roles it may give include theirs. */
+  function changeable(m: Membership): boolean {
+    return manages && (catalog ?? []).some((r) => r.assignable && r.name === m.role);
+  }
+
+  function roleSelect(m: Membership): HTMLSelectElement {
+    const select = h(
+      "select",
+      { "aria-label": `Role of ${m.email}`, onchange: () => void changeRole(m, select) },
+      (catalog ?? [])
+        .filter((r) => r.assignable)
+        .map((r) => h("option", { value: r.name, selected: r.name === m.role }, roleName(r.name))),
+    );
+    return select;
+  }
+
+  async function changeRole(m: Membership, select: HTMLSelectElement): Promise<void> {
+    const role = select.value;
+    select.disabled = true;
+    const res = await api.changeRole(teamId, m.userId, role);
+    select.disabled = false;
+    if (!res.ok) {
+      select.value = m.role;
+      live.say(roleRefusal(res.problem, m, role), "error");
+      if (res.problem.code === "not_found") await load();
+      return;
+    }
+    const n = res.data.invitationsWithdrawn;
+    const withdrawn = n ? ` The ${n === 1 ? "invitation" : `${n} invitations`} they had sent and nobody had answered yet ${n === 1 ? "was" : "were"} withdrawn.` : "";
+    live.say(`${m.email} is now ${article(roleName(res.data.role))}.${withdrawn}`);
+    // One's own role decides what this page offers: read it again.
+    if (m.email.toLowerCase() === me) {
+      await load();
+      return;
+    }
+    m.role = res.data.role;
+  }
+
+  function roleRefusal(p: Problem, m: Membership, role: string): string {
+    switch (p.code) {
+      case "last_owner":
+        return `${m.email} stays an Owner: a team always keeps at least one owner, and ${m.email} is the only one. Invite someone else as an owner first.`;
+      case "forbidden":
+        return `${m.email} was not made ${article(roleName(role))}: you can give and take only roles you could invite people into.`;
+      case "not_found":
+        return `${m.email} is no longer a member of ${teamName}.`;
+      default:
+        return `The role of ${m.email} was not changed: ${p.detail}`;
+    }
   }
 
   async function remove(m: Membership): Promise<void> {

@@ -210,7 +210,7 @@ pub(super) fn get_s<'a>(item: &'a Item, what: &str, field: &str) -> Result<&'a s
     item.get(field).and_then(|v| v.as_s().ok()).map(String::as_str).ok_or_else(|| corrupt(what, field))
 }
 
-fn get_time(item: &Item, what: &str, field: &str) -> Result<DateTime<Utc>, StoreError> {
+pub(super) fn get_time(item: &Item, what: &str, field: &str) -> Result<DateTime<Utc>, StoreError> {
     parse_timestamp(get_s(item, what, field)?).ok_or_else(|| corrupt(what, field))
 }
 

@@ -1,14 +1,48 @@
 //! Memberships, and the email item that makes "already a member" a condition.
 
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 
-use super::errors::{store_error, Transact};
+use super::errors::{build_error, store_error, Transact};
 use super::items::*;
 use super::{position, DynamoStore};
-use crate::domain::{EndedMembership, Membership, RoleName, TeamId, UserId};
+use crate::domain::{EndedMembership, Membership, RoleChange, RoleName, TeamId, UserId};
 use crate::ports::{
     CreateError, MemberCursor, MemberPage, MemberQuery, MemberStore, RemoveError, StoreError,
 };
+use crate::time::format_timestamp;
+
+impl DynamoStore {
+    /// The checks a removal or a role change of `m` by `by` adds to its
+    /// transaction: `by` still manages, and `staying_owner` is still an owner;
+    /// where each went (None: not added). One item per membership in a
+    /// transaction: when `by` is the member, or the owner who stays, the
+    /// stronger condition already on that item covers the permission.
+    fn manager_checks(
+        &self,
+        m: &Membership,
+        by: &UserId,
+        manager_roles: &[RoleName],
+        staying_owner: Option<&UserId>,
+        items: &mut Vec<TransactWriteItem>,
+    ) -> Result<(Option<usize>, Option<usize>), RemoveError> {
+        let mut permission_at = None;
+        if by != &m.user_id && staying_owner != Some(by) {
+            let Some(permitted) = self.holds_role(&m.team_id, by, manager_roles)? else {
+                return Err(RemoveError::Forbidden);
+            };
+            permission_at = Some(items.len());
+            items.push(permitted);
+        }
+        let mut owner_at = None;
+        if let Some(owner) = staying_owner {
+            owner_at = Some(items.len());
+            let values = item([(":owner", s(RoleName::OWNER))]);
+            items.push(self.member_check(&m.team_id, owner, "#role = :owner", values)?);
+        }
+        Ok((permission_at, owner_at))
+    }
+}
 
 impl MemberStore for DynamoStore {
     async fn membership(&self, team: &TeamId, user: &UserId) -> Result<Option<Membership>, StoreError> {
@@ -100,22 +134,8 @@ impl MemberStore for DynamoStore {
                 item([(":user", s(m.user_id.as_str()))]),
             )?,
         ];
-        // One item per membership in a transaction: when the remover is the owner
-        // who stays, "still an owner" is the stronger check and covers both.
-        let mut permission_at = None;
-        if by != &m.user_id && staying_owner != Some(by) {
-            let Some(permitted) = self.holds_role(&m.team_id, by, manager_roles)? else {
-                return Err(RemoveError::Forbidden);
-            };
-            permission_at = Some(items.len());
-            items.push(permitted);
-        }
-        let mut owner_at = None;
-        if let Some(owner) = staying_owner {
-            owner_at = Some(items.len());
-            let values = item([(":owner", s(RoleName::OWNER))]);
-            items.push(self.member_check(&m.team_id, owner, "#role = :owner", values)?);
-        }
+        let (permission_at, owner_at) =
+            self.manager_checks(m, by, manager_roles, staying_owner, &mut items)?;
         items.push(self.ended_record(ended, purge_at)?);
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
@@ -128,6 +148,46 @@ impl MemberStore for DynamoStore {
             {
                 Err(RemoveError::Changed)
             }
+            Err(Transact::Cancelled(c)) if owner_at.is_some_and(|at| c.failed(at)) => {
+                Err(RemoveError::OwnersChanged)
+            }
+            Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
+        }
+    }
+
+    async fn change_role(
+        &self,
+        change: &RoleChange,
+        manager_roles: &[RoleName],
+        staying_owner: Option<&UserId>,
+    ) -> Result<(), RemoveError> {
+        let (m, by) = (&change.membership, &change.by);
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(&m.team_id)))
+            .key("sk", s(member_sk(&m.user_id)))
+            // Unchanged since it was read: the role the caller was judged against.
+            .condition_expression("#role = :was")
+            .update_expression("SET #role = :role, roleChangedBy = :by, roleChangedAt = :at")
+            .expression_attribute_names("#role", "role")
+            .set_expression_attribute_values(Some(item([
+                (":was", s(m.role.as_str())),
+                (":role", s(change.role.as_str())),
+                (":by", s(by.as_str())),
+                (":at", s(format_timestamp(change.at))),
+            ])))
+            .build()
+            .map_err(build_error)?;
+        let mut items = vec![TransactWriteItem::builder().update(update).build()];
+        let (permission_at, owner_at) =
+            self.manager_checks(m, by, manager_roles, staying_owner, &mut items)?;
+        match self.send_transaction(items).await {
+            Ok(()) => Ok(()),
+            Err(Transact::Failed(e)) => Err(e.into()),
+            Err(Transact::Cancelled(c)) if permission_at.is_some_and(|at| c.failed(at)) => {
+                Err(RemoveError::Forbidden)
+            }
+            Err(Transact::Cancelled(c)) if c.failed(0) => Err(RemoveError::Changed),
             Err(Transact::Cancelled(c)) if owner_at.is_some_and(|at| c.failed(at)) => {
                 Err(RemoveError::OwnersChanged)
             }

@@ -4,7 +4,7 @@
 //!
 //! Which item changes are changes others hear of:
 //! - an invitation's history grew: each new entry (one per write);
-//! - a membership was created;
+//! - a membership was created, or its role changed;
 //! - a membership's end was recorded (its deletion itself says nothing: who
 //!   ended it, and why, is on the record written with it).
 //!
@@ -24,10 +24,10 @@ use base64::Engine;
 use serde_json::Value;
 
 use super::items::{
-    corrupt, get_s, parse_ended_membership, parse_history, parse_invitation, parse_membership, Item,
+    corrupt, get_s, get_time, parse_ended_membership, parse_history, parse_invitation, parse_membership, Item,
 };
 use super::teams::parse_closing;
-use crate::domain::{InvitationId, TeamId};
+use crate::domain::{InvitationId, RoleChange, TeamId, UserId};
 use crate::ports::{Closing, Committed, StoreError};
 
 /// What one stream record committed.
@@ -68,6 +68,22 @@ pub fn committed(record: &Value) -> Result<Vec<Committed>, StoreError> {
                 None => None,
             };
             Ok(vec![Committed::MembershipCreated { membership: parse_membership(&new)?, invitation }])
+        }
+        // A membership's other changes are its role's (`change_role`), each
+        // stamped with who made it.
+        ("membership", "MODIFY") => {
+            let Some(old) = old.filter(|old| old.get("role") != new.get("role")) else {
+                return Ok(Vec::new());
+            };
+            const W: &str = "membership";
+            let by =
+                UserId::parse(get_s(&new, W, "roleChangedBy")?).map_err(|_| corrupt(W, "roleChangedBy"))?;
+            Ok(vec![Committed::RoleChanged(RoleChange {
+                membership: parse_membership(&old)?,
+                role: parse_membership(&new)?.role,
+                by,
+                at: get_time(&new, W, "roleChangedAt")?,
+            })])
         }
         ("ended-membership", "INSERT") => Ok(vec![Committed::MembershipEnded(parse_ended_membership(&new)?)]),
         _ => Ok(Vec::new()),
