@@ -167,6 +167,13 @@ impl RoleCatalog {
             && self.may_grant(granter, role)
     }
 
+    /// Whether a member holding `granter` may give `role` to a member, or take
+    /// it from one, by a role change or a removal: a manager, within the
+    /// subset rule (owner included, which no invitation grants).
+    pub fn may_assign(&self, granter: &RoleName, role: &Role) -> bool {
+        self.allows(granter, Permission::MembersManage) && self.may_grant(granter, role)
+    }
+
     pub fn invitable_names(&self) -> Vec<&str> {
         self.roles.values().filter(|r| r.grantable_by_invitation).map(|r| r.name.as_str()).collect()
     }

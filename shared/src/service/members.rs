@@ -71,8 +71,7 @@ impl<S: MemberStore> Members<S> {
             .map(|role| TeamRole {
                 role: role.clone(),
                 grantable: self.ctx.roles.may_invite_as(&member.role, role),
-                assignable: self.ctx.roles.allows(&member.role, Permission::MembersManage)
-                    && self.ctx.roles.may_grant(&member.role, role),
+                assignable: self.ctx.roles.may_assign(&member.role, role),
             })
             .collect())
     }
@@ -174,10 +173,10 @@ impl<S: MemberStore + InvitationStore> Members<S> {
         );
         let manager = self.ctx.authorize(mine?, Permission::MembersManage)?;
         let member = theirs?.ok_or(Error::MemberNotFound)?;
-        let may_grant = |name: &RoleName| {
-            self.ctx.roles.get(name.as_str()).is_some_and(|r| self.ctx.roles.may_grant(&manager.role, r))
+        let may_assign = |name: &RoleName| {
+            self.ctx.roles.get(name.as_str()).is_some_and(|r| self.ctx.roles.may_assign(&manager.role, r))
         };
-        if !may_grant(&member.role) || !may_grant(role) {
+        if !may_assign(&member.role) || !may_assign(role) {
             return Err(Error::Forbidden);
         }
         if &member.role == role {
