@@ -35,8 +35,12 @@ pub fn default_limits() -> TeamLimits {
     TeamLimits {
         max_open: DEFAULT_MAX_OPEN_INVITATIONS as u32,
         emails_per_hour: DEFAULT_MAX_EMAILS_PER_HOUR as u32,
+        seats: None,
     }
 }
+
+/// The seat limits the platform may set on a team: at least its first owner.
+pub const SEATS_RANGE: std::ops::RangeInclusive<i64> = 1..=100_000;
 
 /// How long an invitation stays open unless configured otherwise: one week.
 pub fn default_validity() -> TimeDelta {
@@ -186,7 +190,9 @@ impl Config {
             MAX_EMAILS_PER_RECIPIENT_PER_DAY_RANGE,
         );
         let limits = match (max_open, per_hour) {
-            (Some(o), Some(h)) => Some(TeamLimits { max_open: o as u32, emails_per_hour: h as u32 }),
+            (Some(o), Some(h)) => {
+                Some(TeamLimits { max_open: o as u32, emails_per_hour: h as u32, seats: None })
+            }
             _ => None,
         };
         let mut branding = Branding::default();
@@ -320,7 +326,7 @@ mod tests {
         assert_eq!(c.invitation_validity, TimeDelta::days(7));
         assert_eq!(c.history_retention, TimeDelta::days(90));
         assert_eq!(c.resend_cooldown, TimeDelta::seconds(60));
-        assert_eq!(c.limits, TeamLimits { max_open: 500, emails_per_hour: 100 });
+        assert_eq!(c.limits, TeamLimits { max_open: 500, emails_per_hour: 100, seats: None });
         assert_eq!(c.emails_per_recipient_per_day, 10);
         assert!(c.linkless_providers.is_empty(), "the pool's own accounts only");
         assert_eq!(c.branding, Branding::default());
@@ -399,7 +405,7 @@ mod tests {
             (TimeDelta::days(30), TimeDelta::days(3650))
         );
         assert!(c.trust_unverified_email);
-        assert_eq!(c.limits, TeamLimits { max_open: 100_000, emails_per_hour: 1 });
+        assert_eq!(c.limits, TeamLimits { max_open: 100_000, emails_per_hour: 1, seats: None });
         assert_eq!(c.emails_per_recipient_per_day, 100);
         assert_eq!(c.linkless_providers, ["Google", "Corp SAML"]);
         assert!(!config(GOOD).unwrap().trust_unverified_email, "off unless set");

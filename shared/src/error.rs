@@ -48,6 +48,11 @@ pub enum Error {
     /// The team was closed by the platform: nothing more happens in it.
     #[error("the team is closed")]
     TeamClosed,
+    /// The team's seats are all taken (`domain::TeamLimits::seats`): by
+    /// members and open invitations, for an invite (`joining` false); by
+    /// members, for an acceptance. Waiting does not help; freeing a seat does.
+    #[error("the team has no free seat")]
+    SeatLimit { joining: bool },
     /// Removing this membership would leave the team without an owner.
     #[error("the team's last owner cannot be removed or leave")]
     LastOwner,

@@ -39,6 +39,9 @@ pub struct TeamLimits {
     /// The invitation emails a team may send an hour, sustained, in bursts of
     /// at most as many.
     pub emails_per_hour: u32,
+    /// The most members and open invitations the team may have together,
+    /// where the platform set a seat limit (the deployment sets none).
+    pub seats: Option<u32>,
 }
 
 /// Which limit refused a send.

@@ -8,7 +8,7 @@ use super::routes::{Function, Op};
 use super::{invitations, logged, members, resolve, teams, AuthMode};
 use crate::domain::PlatformPrincipals;
 use crate::error::Error;
-use crate::ports::{InvitationStore, LinkKeySource, Mailer, MemberStore, TeamStore};
+use crate::ports::{InvitationStore, LimitStore, LinkKeySource, Mailer, MemberStore, TeamStore};
 use crate::service::invitations::{Answering, Listing, Sending, SendingStore, Withdrawing};
 use crate::service::members::Members;
 use crate::service::teams::Teams;
@@ -42,7 +42,7 @@ pub struct ListFunction<S, K> {
     pub auth: AuthMode,
 }
 
-impl<S: InvitationStore + MemberStore, K: LinkKeySource> ListFunction<S, K> {
+impl<S: InvitationStore + MemberStore + LimitStore, K: LinkKeySource> ListFunction<S, K> {
     pub async fn handle(&self, req: Request) -> Response<Body> {
         let route = resolve(Function::List, &req);
         logged(route, req.method(), async {

@@ -7,11 +7,11 @@ use serde::Deserialize;
 use super::routes::Op;
 use super::{cursor, json_response, page_limit, request, require_caller, views, AuthMode};
 use crate::error::Error;
-use crate::ports::{InvitationStore, MemberCursor, MemberQuery, MemberStore};
+use crate::ports::{InvitationStore, LimitStore, MemberCursor, MemberQuery, MemberStore};
 use crate::service::members::Members;
 
 /// `GET /teams/{teamId}/members?limit=&cursor=`
-pub(super) async fn members<S: MemberStore>(
+pub(super) async fn members<S: MemberStore + LimitStore>(
     members: &Members<S>,
     auth: AuthMode,
     req: &Request,
@@ -21,7 +21,7 @@ pub(super) async fn members<S: MemberStore>(
     let after = cursor(req, MemberCursor::decode)?;
     let query = MemberQuery { limit: page_limit(req)?, after };
     let page = members.members(&caller, &team, &query).await?;
-    json_response(StatusCode::OK, views::member_list(&page))
+    json_response(StatusCode::OK, views::member_list(&page.page, page.seats))
 }
 
 /// `GET /teams/{teamId}/roles`

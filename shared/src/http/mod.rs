@@ -19,6 +19,7 @@ mod members;
 pub mod problem;
 pub mod request;
 pub mod routes;
+mod team_views;
 mod teams;
 pub mod views;
 

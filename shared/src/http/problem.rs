@@ -90,6 +90,15 @@ pub fn describe(err: &Error) -> Problem {
             "The team is closed",
             "The team was closed: nothing more can be invited, sent or accepted in it.",
         ),
+        Error::SeatLimit { joining } => p(
+            StatusCode::CONFLICT,
+            "seat_limit",
+            "No free seat",
+            match joining {
+                false => "Members and open invitations take every seat the team has. Withdraw an open invitation or remove a member to free one, or ask for more seats.",
+                true => "The team's members take every seat it has, so no one more can join now. Ask the team to free a seat, then accept again.",
+            },
+        ),
         Error::LastOwner => p(
             StatusCode::CONFLICT,
             "last_owner",
@@ -246,6 +255,8 @@ mod tests {
             (Error::AlreadyMember, 409, "already_member"),
             (Error::MemberNotFound, 404, "not_found"),
             (Error::LastOwner, 409, "last_owner"),
+            (Error::SeatLimit { joining: false }, 409, "seat_limit"),
+            (Error::SeatLimit { joining: true }, 409, "seat_limit"),
             (Error::NoSuchRoute, 404, "not_found"),
             (Error::TeamNotFound, 404, "not_found"),
             (Error::TeamClosed, 409, "team_closed"),
@@ -277,6 +288,7 @@ mod tests {
                 | Error::TeamNotFound
                 | Error::TeamClosed
                 | Error::LastOwner
+                | Error::SeatLimit { .. }
                 | Error::NotOpen(_)
                 | Error::Expired
                 | Error::ResendTooSoon(_)

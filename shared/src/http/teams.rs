@@ -6,8 +6,8 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
 use super::routes::Op;
-use super::{identity, json_response, request, views, AuthMode};
-use crate::config::{MAX_EMAILS_PER_HOUR_RANGE, MAX_OPEN_INVITATIONS_RANGE};
+use super::{identity, json_response, request, team_views, AuthMode};
+use crate::config::{MAX_EMAILS_PER_HOUR_RANGE, MAX_OPEN_INVITATIONS_RANGE, SEATS_RANGE};
 use crate::domain::{Email, PlatformPrincipals, TeamId, TeamLimits, TeamName, UserId};
 use crate::error::{Error, FieldError};
 use crate::ports::{InvitationStore, MemberStore, TeamStore};
@@ -37,6 +37,8 @@ struct LimitsBody {
     open_invitations: Option<i64>,
     #[serde(rename = "emailsPerHour")]
     emails_per_hour: Option<i64>,
+    /// Absent: no seat limit.
+    seats: Option<i64>,
 }
 
 /// A team's own limits from a platform request body, within the bounds the
@@ -58,7 +60,11 @@ fn team_limits(raw: Option<LimitsBody>, errors: &mut Vec<FieldError>) -> Option<
         };
     let max_open = bounded("limits.openInvitations", raw.open_invitations, MAX_OPEN_INVITATIONS_RANGE);
     let per_hour = bounded("limits.emailsPerHour", raw.emails_per_hour, MAX_EMAILS_PER_HOUR_RANGE);
-    Some(TeamLimits { max_open: max_open?, emails_per_hour: per_hour? })
+    let seats = match raw.seats {
+        Some(seats) => Some(bounded("limits.seats", Some(seats), SEATS_RANGE)?),
+        None => None,
+    };
+    Some(TeamLimits { max_open: max_open?, emails_per_hour: per_hour?, seats })
 }
 
 /// Who may call the platform's routes: how identity is read, and the
@@ -97,7 +103,7 @@ pub(super) async fn get<S: PlatformStore>(
     req: &Request,
 ) -> Result<Response<Body>, Error> {
     let (caller, team) = caller_and_team(req, access, Op::GetTeam)?;
-    json_response(StatusCode::OK, views::team(&teams.platform_team(&caller, &team).await?))
+    json_response(StatusCode::OK, team_views::team(&teams.platform_team(&caller, &team).await?))
 }
 
 /// `PUT /platform/teams/{teamId}` with `{"name", "owner": {"userId", "email"}}`:
@@ -112,7 +118,7 @@ pub(super) async fn create<S: PlatformStore>(
     let new = parse_new_team(team, body)?;
     let (record, created) = teams.create_team(&caller, new).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
-    json_response(status, views::team(&record))
+    json_response(status, team_views::team(&record))
 }
 
 /// `PATCH /platform/teams/{teamId}` with `{"name"}`, `{"limits"}`, or both
@@ -134,7 +140,7 @@ pub(super) async fn rename<S: PlatformStore>(
         return Err(Error::Validation(errors));
     }
     let renamed = teams.change_team(&caller, &team, TeamChange { name, limits }).await?;
-    json_response(StatusCode::OK, views::renamed(&renamed))
+    json_response(StatusCode::OK, team_views::renamed(&renamed))
 }
 
 /// `DELETE /platform/teams/{teamId}`: 202 with the team as closed while its
@@ -150,7 +156,7 @@ pub(super) async fn close<S: PlatformStore>(
         true => StatusCode::OK,
         false => StatusCode::ACCEPTED,
     };
-    json_response(status, views::team(&closed))
+    json_response(status, team_views::team(&closed))
 }
 
 /// A team's name from a platform request body, or the 422 naming it.

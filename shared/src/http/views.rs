@@ -5,10 +5,9 @@
 use serde::Serialize;
 
 use crate::domain::{Change, Email, HistoryEntry, Invitation, Membership, Resolution};
-use crate::ports::{MemberCursor, MemberPage, PageCursor, TeamRecord};
+use crate::ports::{MemberCursor, MemberPage, PageCursor};
 use crate::service::invitations::{Accepted, InvitationPage, InvitationView, Withdrawn};
-use crate::service::members::{Removed, RoleChanged, TeamRole};
-use crate::service::teams::Renamed;
+use crate::service::members::{Removed, RoleChanged, Seats, TeamRole};
 use crate::time::format_timestamp;
 
 /// An invitation as a team's manager or member sees it.
@@ -310,12 +309,30 @@ pub struct MemberListBody<'a> {
     members: Vec<MembershipBody<'a>>,
     /// Null on the last page.
     next_cursor: Option<String>,
+    /// The team's seats: on the first page, for a manager of a team with a
+    /// seat limit; else null.
+    seats: Option<SeatsBody>,
 }
 
-pub fn member_list(page: &MemberPage) -> MemberListBody<'_> {
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeatsBody {
+    limit: u32,
+    members: i64,
+    open_invitations: i64,
+    free: i64,
+}
+
+pub fn member_list(page: &MemberPage, seats: Option<Seats>) -> MemberListBody<'_> {
     MemberListBody {
         members: page.members.iter().map(membership).collect(),
         next_cursor: page.next.as_ref().map(MemberCursor::encode),
+        seats: seats.map(|s| SeatsBody {
+            limit: s.limit,
+            members: s.members,
+            open_invitations: s.open_invitations,
+            free: s.free,
+        }),
     }
 }
 
@@ -386,65 +403,6 @@ pub fn roles(roles: &[TeamRole]) -> RolesBody<'_> {
             })
             .collect(),
     }
-}
-
-/// A team, as the platform routes show it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TeamBody<'a> {
-    id: &'a str,
-    name: &'a str,
-    created_at: String,
-    closed_at: Option<String>,
-    /// The team's own limits; null: the deployment's defaults apply.
-    limits: Option<LimitsBody>,
-    /// How far its closing has gone; null: not closed.
-    closing: Option<ClosingBody>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ClosingBody {
-    /// Every open invitation withdrawn and every membership ended.
-    done: bool,
-    invitations_withdrawn: u64,
-    memberships_ended: u64,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LimitsBody {
-    open_invitations: u32,
-    emails_per_hour: u32,
-}
-
-pub fn team(t: &TeamRecord) -> TeamBody<'_> {
-    TeamBody {
-        id: t.team.id.as_str(),
-        name: t.team.name.as_str(),
-        created_at: format_timestamp(t.team.created_at),
-        closed_at: t.closed_at.map(format_timestamp),
-        limits: t
-            .limits
-            .map(|l| LimitsBody { open_invitations: l.max_open, emails_per_hour: l.emails_per_hour }),
-        closing: t.closing.as_ref().map(|c| ClosingBody {
-            done: c.done(),
-            invitations_withdrawn: c.invitations_withdrawn,
-            memberships_ended: c.memberships_ended,
-        }),
-    }
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RenamedBody<'a> {
-    team: TeamBody<'a>,
-    /// Open invitations that now show the new name.
-    invitations_renamed: usize,
-}
-
-pub fn renamed(r: &Renamed) -> RenamedBody<'_> {
-    RenamedBody { team: team(&r.team), invitations_renamed: r.invitations_renamed }
 }
 
 /// The answer to an acceptance: the invitation and the membership it created.

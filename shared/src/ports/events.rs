@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use std::future::Future;
 
-use crate::domain::{EndedMembership, HistoryEntry, Invitation, InvitationId, Membership, RoleChange};
+use crate::domain::{
+    EndedMembership, HistoryEntry, Invitation, InvitationId, Membership, RoleChange, TeamId,
+};
 
 /// The `source` of every event this service publishes.
 pub const SOURCE: &str = "team-invitations";
@@ -26,6 +28,16 @@ pub enum Committed {
     MembershipEnded(EndedMembership),
     /// A member's role changed in place.
     RoleChanged(RoleChange),
+    /// A team's members came to fill its seat limit (an acceptance took the
+    /// last seat, or the platform set a limit its members already fill).
+    /// `change`: the stream's position of the write, which names it.
+    SeatsFilled {
+        team: TeamId,
+        seats: u32,
+        members: i64,
+        at: DateTime<Utc>,
+        change: String,
+    },
 }
 
 /// An event for the rest of the platform (`service::events`).

@@ -19,12 +19,17 @@ pub enum LimitRefusal {
     /// The address was sent its most emails of the day (by every team together).
     #[error("the address was sent its most emails of the day")]
     RecipientDaily,
+    /// The team's members fill its seats: no acceptance adds one more.
+    #[error("the team's members fill its seats")]
+    Seats,
 }
 
 /// Which of a team's limits leaves no room now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exceeded {
     OpenInvitations,
+    /// Members and open invitations take every seat.
+    Seats,
     /// Room for one more send after this long.
     EmailsPerHour(TimeDelta),
 }
@@ -76,6 +81,11 @@ pub struct Usage {
     pub closed: bool,
     /// The team's own limits, where the platform set them.
     pub limits: Option<TeamLimits>,
+    /// The team's members, as counted on its seats item.
+    pub members: i64,
+    /// The team's seat limit, where the platform set one: members and open
+    /// invitations together stay within it.
+    pub seats: Option<u32>,
     /// Where the release of expired invitations resumes: every expired
     /// invitation before it was released (the store's own position).
     pub release_from: Option<String>,
@@ -89,26 +99,47 @@ impl Usage {
         self.opened - self.left
     }
 
-    /// The limits the team is held to: its own, or the deployment's `defaults`.
-    pub fn limits_or(&self, defaults: TeamLimits) -> TeamLimits {
-        self.limits.unwrap_or(defaults)
+    /// Seats neither a member nor an open invitation takes, where the team
+    /// has a seat limit (none when a lowered limit is already exceeded).
+    pub fn seats_free(&self) -> Option<i64> {
+        self.seats.map(|seats| (i64::from(seats) - self.members - self.open()).max(0))
     }
 
-    /// Up to `wanted` new invitations with their emails (as many as both
+    /// The limits the team is held to: its own, or the deployment's `defaults`.
+    pub fn limits_or(&self, defaults: TeamLimits) -> TeamLimits {
+        TeamLimits { seats: self.seats, ..self.limits.unwrap_or(defaults) }
+    }
+
+    /// Up to `wanted` new invitations with their emails (as many as the
     /// limits leave room for, at least one), or with none a resend's one
     /// email; or the limit that leaves no room.
+    ///
+    /// The write is conditioned on the opened count alone: an acceptance
+    /// meanwhile adds a member and takes an invitation out of the count
+    /// (seats taken stay the same), and any other change frees room, so a
+    /// count as read is never short of the seats taken.
     pub fn places(&self, limits: TeamLimits, now: DateTime<Utc>, wanted: u32) -> Result<Places, Exceeded> {
         let sends = match wanted {
             0 => 1,
-            _ => match open_places(self.open(), limits.max_open, wanted) {
-                0 => return Err(Exceeded::OpenInvitations),
-                fit => fit,
-            },
+            _ => {
+                let seat_fit = limits
+                    .seats
+                    .map_or(wanted, |seats| open_places(self.members + self.open(), seats, wanted));
+                match (open_places(self.open(), limits.max_open, wanted), seat_fit) {
+                    (_, 0) => return Err(Exceeded::Seats),
+                    (0, _) => return Err(Exceeded::OpenInvitations),
+                    (open_fit, seat_fit) => open_fit.min(seat_fit),
+                }
+            }
         };
         let claim = SendClaim::take(self.sends_until, now, limits.emails_per_hour, sends)
             .map_err(Exceeded::EmailsPerHour)?;
         let invitations = if wanted == 0 { 0 } else { claim.count };
-        let opened_at_most = i64::from(limits.max_open) + self.left - i64::from(invitations);
+        let mut opened_at_most = i64::from(limits.max_open) + self.left - i64::from(invitations);
+        if let Some(seats) = limits.seats {
+            let seat_most = i64::from(seats) + self.left - self.members - i64::from(invitations);
+            opened_at_most = opened_at_most.min(seat_most);
+        }
         Ok(Places { invitations, opened_at_most, sends: claim })
     }
 }
@@ -162,7 +193,7 @@ mod tests {
         DateTime::from_timestamp(1_800_000_000, 0).unwrap() + TimeDelta::minutes(minutes)
     }
 
-    const LIMITS: TeamLimits = TeamLimits { max_open: 5, emails_per_hour: 4 };
+    const LIMITS: TeamLimits = TeamLimits { max_open: 5, emails_per_hour: 4, seats: None };
 
     #[test]
     fn new_invitations_take_what_both_limits_leave() {
@@ -181,5 +212,23 @@ mod tests {
         assert_eq!(full.places(LIMITS, at(0), 0).map(|p| p.invitations), Ok(0), "a resend opens nothing");
         let busy = Usage { sends_until: Some(at(60)), ..Usage::default() };
         assert_eq!(busy.places(LIMITS, at(0), 0), Err(Exceeded::EmailsPerHour(TimeDelta::minutes(15))));
+    }
+
+    #[test]
+    fn members_and_open_invitations_share_the_seats() {
+        // 3 seats: 1 member and 1 open invitation leave one.
+        let usage = Usage { opened: 4, left: 3, members: 1, seats: Some(3), ..Usage::default() };
+        assert_eq!(usage.seats_free(), Some(1));
+        let limits = usage.limits_or(LIMITS);
+        assert_eq!(limits.seats, Some(3), "the seats item's limit, whatever the others");
+        let places = usage.places(limits, at(0), 9).unwrap();
+        assert_eq!(places.invitations, 1, "one seat left");
+        assert_eq!(places.opened_at_most, 3 + 3 - 1 - 1, "the seats bind before the open limit");
+        let full = Usage { members: 2, ..usage.clone() };
+        assert_eq!(full.places(limits, at(0), 1), Err(Exceeded::Seats));
+        assert_eq!(full.places(limits, at(0), 0).map(|p| p.invitations), Ok(0), "a resend takes no seat");
+        let over = Usage { members: 5, ..usage };
+        assert_eq!(over.seats_free(), Some(0), "a lowered limit leaves none, never fewer");
+        assert_eq!(Usage::default().seats_free(), None, "no limit, no seats to count");
     }
 }

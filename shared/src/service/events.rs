@@ -82,6 +82,18 @@ pub fn events_of(committed: &Committed) -> Vec<OutgoingEvent> {
             });
             vec![event("membership.role_changed", change.at, detail)]
         }
+        Committed::SeatsFilled { team, seats, members, at, change } => {
+            let detail = json!({
+                "version": SCHEMA_VERSION,
+                "eventId": event_id(&["team.seat_limit_reached", team.as_str(), change]),
+                "occurredAt": format_timestamp(*at),
+                "teamId": team.as_str(),
+                "actor": null,
+                "seatLimit": seats,
+                "members": members,
+            });
+            vec![event("team.seat_limit_reached", *at, detail)]
+        }
     }
 }
 

@@ -9,7 +9,9 @@ use crate::domain::{
     EndReason, EndedMembership, Membership, Permission, Role, RoleChange, RoleName, Status, TeamId, UserId,
 };
 use crate::error::Error;
-use crate::ports::{InvitationStore, ListQuery, MemberPage, MemberQuery, MemberStore, RemoveError};
+use crate::ports::{
+    InvitationStore, LimitStore, ListQuery, MemberPage, MemberQuery, MemberStore, RemoveError,
+};
 
 /// A role of the team's catalog, and whether the caller may invite into it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,20 +77,56 @@ impl<S: MemberStore> Members<S> {
             })
             .collect())
     }
+}
 
-    /// A page of the team's members. The permission check and the query run
-    /// together: a page is one bounded query.
+/// A team's seats as its managers see them, where it has a seat limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seats {
+    pub limit: u32,
+    pub members: i64,
+    /// Open invitations, each holding a seat (those expired until released).
+    pub open_invitations: i64,
+    pub free: i64,
+}
+
+/// The members' page, and on the first page, for whoever may manage the
+/// members, the team's seats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MembersPage {
+    pub page: MemberPage,
+    pub seats: Option<Seats>,
+}
+
+impl<S: MemberStore + LimitStore> Members<S> {
+    /// A page of the team's members. The permission check comes first; the
+    /// query and (for a manager's first page) the seats read run together.
     pub async fn members(
         &self,
         caller: &Caller,
         team_id: &TeamId,
         query: &MemberQuery,
-    ) -> Result<MemberPage, Error> {
+    ) -> Result<MembersPage, Error> {
         // Authorised first: a stranger's request reads nothing of the team's, and
         // its refusal cannot take longer for a bigger team.
         let member = self.store.membership(team_id, &caller.user_id).await?;
-        self.ctx.authorize(member, Permission::MembersRead)?;
-        Ok(self.store.members(team_id, query).await?)
+        let member = self.ctx.authorize(member, Permission::MembersRead)?;
+        let manages = self.ctx.roles.allows(&member.role, Permission::MembersManage);
+        let usage = async {
+            match manages && query.after.is_none() {
+                true => self.store.usage(team_id).await.map(Some),
+                false => Ok(None),
+            }
+        };
+        let (page, usage) = tokio::join!(self.store.members(team_id, query), usage);
+        let seats = usage?.and_then(|usage| {
+            Some(Seats {
+                limit: usage.seats?,
+                members: usage.members,
+                open_invitations: usage.open(),
+                free: usage.seats_free()?,
+            })
+        });
+        Ok(MembersPage { page: page?, seats })
     }
 }
 

@@ -227,7 +227,7 @@ async fn the_store_refuses_an_invitation_whose_inviter_holds_no_managing_role_at
     );
     let managers = RoleCatalog::builtin().holding(Permission::MembersManage);
     let places = invitations_core::ports::Usage::default()
-        .places(invitations_core::domain::TeamLimits { max_open: 1, emails_per_hour: 1 }, now, 1)
+        .places(invitations_core::domain::TeamLimits { max_open: 1, emails_per_hour: 1, seats: None }, now, 1)
         .unwrap();
     let taken = invitations_core::ports::Taken::Now(places);
     let quota = invitations_core::ports::SendQuota { taken, per_recipient_per_day: 10 };

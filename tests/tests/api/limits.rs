@@ -10,7 +10,11 @@ use serde_json::{json, Value};
 use integration_tests::{sent_emails, Call, Options, Resp, User, World};
 
 async fn world(max_open: u32, emails_per_hour: u32) -> World {
-    World::with(Options { limits: TeamLimits { max_open, emails_per_hour }, ..Options::default() }).await
+    World::with(Options {
+        limits: TeamLimits { max_open, emails_per_hour, seats: None },
+        ..Options::default()
+    })
+    .await
 }
 
 fn refused(resp: &Resp, limit: &str, retry_after: u64) {
@@ -194,7 +198,7 @@ async fn a_count_that_drifted_from_its_invitations_is_corrected_when_the_limit_i
 /// A batch takes its places in two writes of the team's limits item (the
 /// reservation, and what its refused entries give back); its entries only
 /// check that item, and the team's answers write neither it nor anything a
-/// batch touches. The emulators serialise requests, so the proof is in the
+/// batch touches (an acceptance writes the team's seats item instead). The emulators serialise requests, so the proof is in the
 /// items each request writes.
 #[tokio::test]
 async fn a_batch_and_the_teams_answers_share_no_item() {
@@ -226,7 +230,9 @@ async fn a_batch_and_the_teams_answers_share_no_item() {
     // (Another manager: each request of one manager checks its membership.)
     assert_eq!(w.withdraw(&w.admin, &c).await.status, 200);
     let answers = w.dynamo_seen.take();
-    assert_eq!(answers.written.iter().filter(|(_, sk)| sk.starts_with("LIMITS#LEFT#")).count(), 3);
+    let left_on = |prefix: &str| answers.written.iter().filter(|(_, sk)| sk.starts_with(prefix)).count();
+    assert_eq!(left_on("LIMITS#LEFT#"), 2, "the decline and the withdrawal, each on its counter");
+    assert_eq!(left_on("LIMITS#SEATS"), 1, "the acceptance, on the seats it counts");
     let touched: std::collections::BTreeSet<_> = batch.written.iter().chain(&batch.checked).collect();
     let shared: Vec<_> =
         answers.written.iter().chain(&answers.checked).filter(|key| touched.contains(key)).collect();

@@ -24,6 +24,7 @@ mod resend;
 mod respond;
 mod round_trips;
 mod routes;
+mod seats;
 mod secrets;
 mod storage;
 mod strict;

@@ -292,7 +292,7 @@ async fn the_platform_sets_a_teams_own_limits_and_its_invites_are_held_to_them()
     body["limits"] = json!({"openInvitations": 1, "emailsPerHour": 2});
     let created = platform(&w, "PUT", &team, Some(body)).await;
     assert_eq!(created.status, 201, "{}", created.body);
-    assert_eq!(created.body["limits"], json!({"openInvitations": 1, "emailsPerHour": 2}));
+    assert_eq!(created.body["limits"], json!({"openInvitations": 1, "emailsPerHour": 2, "seats": null}));
     assert!(platform(&w, "GET", &w.team, None).await.body["limits"].is_null(), "others: the defaults");
 
     let invite = |n: &str| {

@@ -351,3 +351,43 @@ async fn an_unreadable_record_stops_the_batch_at_it() {
     assert_eq!(answer["batchItemFailures"], serde_json::json!([{ "itemIdentifier": bad }]));
     assert_eq!(sink.received().len(), 4, "the seeded memberships before it are published");
 }
+
+/// Billing hears when a team's members fill its seats (issue 21, item 4):
+/// once, from the acceptance that took the last seat.
+#[tokio::test]
+async fn the_acceptance_that_takes_a_teams_last_seat_is_published() {
+    let w = World::streamed().await;
+    let sink = w.event_sink().await;
+    let mut stream = w.stream().await;
+    let (id, token) = w.invited(&w.email("last"), "member").await;
+    let limits = serde_json::json!({"limits": {"openInvitations": 10, "emailsPerHour": 10, "seats": 4}});
+    let call = Call::platform("PATCH", &w.team).signed_by(integration_tests::request::PLATFORM_SESSION);
+    assert_eq!(w.call(call.json(limits)).await.status, 200, "three members and one invitation");
+    publish(&w, &mut stream, &sink.bus).await;
+    let before: Vec<String> = kinds(&sink.received());
+    assert!(!before.iter().any(|k| k == "team.seat_limit_reached"), "{before:?}");
+
+    let last = User::new(&format!("last-{}", w.tag), &w.email("last"));
+    assert_eq!(w.accept(&last, &id, &token).await.status, 200);
+    publish(&w, &mut stream, &sink.bus).await;
+    let events = sink.received();
+    let filled: Vec<&Value> =
+        events.iter().filter(|e| e["detail-type"] == "team.seat_limit_reached").collect();
+    assert_eq!(filled.len(), 1, "{:?}", kinds(&events));
+    assert_documented(filled[0]);
+    let d = detail(filled[0]);
+    assert_eq!(
+        (&d["teamId"], &d["seatLimit"], &d["members"]),
+        (&w.team.as_str().into(), &4.into(), &4.into())
+    );
+    assert!(d["actor"].is_null());
+
+    // A member leaving and another joining fills it again: a second event.
+    assert_eq!(w.remove_member(&w.member, &w.member).await.status, 200);
+    let (id, token) = w.invited(&w.email("next"), "member").await;
+    let next = User::new(&format!("next-{}", w.tag), &w.email("next"));
+    assert_eq!(w.accept(&next, &id, &token).await.status, 200);
+    publish(&w, &mut stream, &sink.bus).await;
+    let again = kinds(&sink.received());
+    assert_eq!(again.iter().filter(|k| *k == "team.seat_limit_reached").count(), 1, "{again:?}");
+}

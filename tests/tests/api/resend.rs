@@ -216,7 +216,8 @@ async fn no_resend_after_a_permanent_bounce_or_a_complaint_even_one_arriving_dur
     w.delivery_function().handle(&ses_report("Bounce", &id, &w.email("typo"), 0)).await.unwrap();
     let managers = RoleCatalog::builtin().holding(Permission::MembersManage);
     let usage = w.store.usage(&read.team_id).await.unwrap();
-    let places = usage.places(TeamLimits { max_open: 100, emails_per_hour: 100 }, now, 0).unwrap();
+    let places =
+        usage.places(TeamLimits { max_open: 100, emails_per_hour: 100, seats: None }, now, 0).unwrap();
     let quota = SendQuota { taken: Taken::Now(places), per_recipient_per_day: 10 };
     let owner = UserId::parse(&w.owner.sub).unwrap();
     let refused = w.store.resend(&resent, &owner, &managers, now, resent.expires_at, quota).await;

@@ -147,7 +147,7 @@ fn granted() -> BTreeMap<String, BTreeSet<(String, String)>> {
 async fn each_function_is_granted_exactly_the_actions_its_code_performs() {
     let w = World::streamed().await;
     let failing_mail = World::with(Options { sender: "unverified@example.com", ..Options::default() }).await;
-    let limits = invitations_core::domain::TeamLimits { max_open: 1, emails_per_hour: 100 };
+    let limits = invitations_core::domain::TeamLimits { max_open: 1, emails_per_hour: 100, seats: None };
     let full = World::with(Options { limits, ..Options::default() }).await;
     let mut used: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
     let mut record = |function: &str, world: &World| {

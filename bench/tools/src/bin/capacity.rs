@@ -84,7 +84,7 @@ fn row(op: &str, u: Units) -> String {
 
 #[tokio::main]
 async fn main() {
-    let limits = TeamLimits { max_open: 100_000, emails_per_hour: 100_000 };
+    let limits = TeamLimits { max_open: 100_000, emails_per_hour: 100_000, seats: None };
     let b = Bench::new(Options { limits, stream: true, ..Default::default() }).await;
     let w = &b.w;
     let owner = w.owner.clone();
@@ -172,7 +172,7 @@ async fn main() {
 
     // Refusals at a team's limits: 60 open invitations, and 60 more that
     // expired and were released (they stay in the index, as history).
-    let limits = TeamLimits { max_open: 60, emails_per_hour: 100_000 };
+    let limits = TeamLimits { max_open: 60, emails_per_hour: 100_000, seats: None };
     let r = Bench::new(Options { limits, ..Default::default() }).await;
     for round in 0..2 {
         if round == 1 {
@@ -186,7 +186,7 @@ async fn main() {
         || Call::invite(&r.w.team, json!({"email": r.w.email("c"), "role": "member"})).by(&r.w.owner);
     let (recounted, _) = r.call(refused(), 429).await;
     let (open_refused, _) = r.call(refused(), 429).await;
-    let limits = TeamLimits { max_open: 100, emails_per_hour: 2 };
+    let limits = TeamLimits { max_open: 100, emails_per_hour: 2, seats: None };
     let h = Bench::new(Options { limits, ..Default::default() }).await;
     h.invite(&h.w.email("a")).await;
     h.invite(&h.w.email("b")).await;

@@ -40,7 +40,8 @@ async fn main() {
     invitations_core::bootstrap::init_tracing();
     let n: usize = std::env::args().nth(1).map(|a| a.parse().expect("ITERATIONS is a number")).unwrap_or(300);
     // Hundreds of invitations in one team: the per-team limits would refuse most.
-    let limits = invitations_core::domain::TeamLimits { max_open: 100_000, emails_per_hour: 1_000 };
+    let limits =
+        invitations_core::domain::TeamLimits { max_open: 100_000, emails_per_hour: 1_000, seats: None };
     let w = World::with(integration_tests::Options { limits, ..Default::default() }).await;
     let mut results: Vec<(&str, Vec<Duration>)> = Vec::new();
     let mut invited = Vec::new();

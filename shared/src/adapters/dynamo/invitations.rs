@@ -236,7 +236,7 @@ impl InvitationStore for DynamoStore {
         let mut items =
             vec![TransactWriteItem::builder().update(change.into_update(&self.table, accepted.id)?).build()];
         items.extend(self.membership_writes(membership, Some(accepted.id))?);
-        items.push(self.left_update(&accepted.team_id, left_sk_of(accepted.id), 1, true)?);
+        items.push(self.seats_accept(&accepted.team_id)?);
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
             Err(Transact::Failed(e)) => Err(e.into()),
@@ -248,8 +248,8 @@ impl InvitationStore for DynamoStore {
             {
                 Err(ResolveError::AlreadyMember)
             }
-            Err(Transact::Cancelled(c)) if c.failed(position::ACCEPT_LIMITS) => {
-                Err(ResolveError::Limit(LimitRefusal::TeamClosed))
+            Err(Transact::Cancelled(c)) if c.failed(position::ACCEPT_SEATS) => {
+                Err(ResolveError::Limit(Self::seats_refusal(&c, position::ACCEPT_SEATS)))
             }
             // Lost a race to another transaction on the same items: let the caller
             // re-read and report whatever won.
@@ -269,7 +269,7 @@ impl InvitationStore for DynamoStore {
         let change = Change::resolve(id, &declined.resolution, now, purge_at, None, Some(generation))?;
         let items = vec![
             TransactWriteItem::builder().update(change.into_update(&self.table, id)?).build(),
-            self.left_update(&declined.team_id, left_sk_of(id), 1, false)?,
+            self.left_update(&declined.team_id, left_sk_of(id), 1)?,
         ];
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
@@ -299,7 +299,7 @@ impl InvitationStore for DynamoStore {
         let items = vec![
             TransactWriteItem::builder().update(change.into_update(&self.table, id)?).build(),
             permitted,
-            self.left_update(team, left_sk_of(id), 1, false)?,
+            self.left_update(team, left_sk_of(id), 1)?,
         ];
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
@@ -329,7 +329,7 @@ impl InvitationStore for DynamoStore {
         let change = Change::resolve(id, &resolution, now, purge_at, Some(team), None)?.sent_by(sender);
         let items = vec![
             TransactWriteItem::builder().update(change.into_update(&self.table, id)?).build(),
-            self.left_update(team, left_sk_of(id), 1, false)?,
+            self.left_update(team, left_sk_of(id), 1)?,
         ];
         match self.send_transaction(items).await {
             Ok(()) => Ok(true),

@@ -132,6 +132,16 @@ pub(super) fn left_sk_of(id: InvitationId) -> String {
     left_sk(id.shard(LEFT_SHARDS))
 }
 
+/// A team's seats item, beside its counters: its members (every membership
+/// created or ended in the team changes the count in the same transaction,
+/// except a closing's ends), its seat limit where the platform set one, and
+/// the invitations accepted, which leave the open count here rather than on a
+/// counter of leaving. One item, so that an acceptance's condition "a seat is
+/// free" is decided in its write (`domain::limits`, seats).
+pub(super) const SEATS_SK: &str = "LIMITS#SEATS";
+pub(super) const MEMBERS_COUNT: &str = "members";
+pub(super) const SEAT_LIMIT: &str = "seatLimit";
+
 /// A mailbox's invitation emails on one UTC day (`domain::Limit::EmailsPerRecipientPerDay`).
 pub(super) fn mailbox_day_key(email: &Email, day: chrono::NaiveDate) -> (String, String) {
     (format!("MAILBOX#{}", email.mailbox()), format!("DAY#{day}"))
@@ -162,7 +172,17 @@ pub(super) fn parse_usage(items: &[Item]) -> Result<Usage, StoreError> {
     let mut usage = Usage::default();
     for item in items {
         let count = |field: &str| item.get(field).map_or(Ok(0), |v| number(field, v));
-        if item.get("sk").and_then(|v| v.as_s().ok()).is_some_and(|sk| sk != LIMITS_SK) {
+        let sk = item.get("sk").and_then(|v| v.as_s().ok());
+        if sk.is_some_and(|sk| sk == SEATS_SK) {
+            usage.members = count(MEMBERS_COUNT)?;
+            usage.seats = match item.get(SEAT_LIMIT) {
+                Some(v) => {
+                    Some(u32::try_from(number(SEAT_LIMIT, v)?).map_err(|_| corrupt("seats", SEAT_LIMIT))?)
+                }
+                None => None,
+            };
+        }
+        if sk.is_some_and(|sk| sk != LIMITS_SK) {
             usage.left += count(LEFT_COUNT)?;
             if let Some(through) = item.get(RELEASED_THROUGH) {
                 let through = through.as_s().map_err(|_| corrupt("limits", RELEASED_THROUGH))?;
@@ -195,7 +215,9 @@ pub(super) fn parse_usage(items: &[Item]) -> Result<Usage, StoreError> {
             None => Ok(None),
         };
         usage.limits = match (own(MAX_OPEN)?, own(EMAILS_PER_HOUR)?) {
-            (Some(max_open), Some(emails_per_hour)) => Some(TeamLimits { max_open, emails_per_hour }),
+            (Some(max_open), Some(emails_per_hour)) => {
+                Some(TeamLimits { max_open, emails_per_hour, seats: None })
+            }
             _ => None,
         };
     }

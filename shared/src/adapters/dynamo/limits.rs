@@ -89,28 +89,70 @@ impl DynamoStore {
     }
 
     /// `count` invitations leaving the team's open count, on the counter of
-    /// `sk` (`left_sk_of`); an acceptance also needs the team open (closing
-    /// marks every counter).
+    /// `sk` (`left_sk_of`).
     pub(super) fn left_update(
         &self,
         team: &TeamId,
         sk: String,
         count: usize,
-        refuse_if_closed: bool,
     ) -> Result<TransactWriteItem, StoreError> {
-        let mut update = Update::builder()
+        let update = Update::builder()
             .table_name(&self.table)
             .key("pk", s(team_pk(team)))
             .key("sk", s(sk))
             .update_expression("ADD #left :count")
             .expression_attribute_names("#left", LEFT_COUNT)
-            .expression_attribute_values(":count", n(count as i64));
-        if refuse_if_closed {
-            update = update
-                .condition_expression("attribute_not_exists(#closed)")
-                .expression_attribute_names("#closed", CLOSED_AT);
+            .expression_attribute_values(":count", n(count as i64))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// An acceptance's write of its team's seats item: one more member, and
+    /// the invitation out of the open count, while the team is open and,
+    /// where it has a seat limit, a seat is free: decided here, so concurrent
+    /// acceptances never add one member too many.
+    pub(super) fn seats_accept(&self, team: &TeamId) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(team)))
+            .key("sk", s(SEATS_SK))
+            .condition_expression(
+                "attribute_not_exists(#closed) AND (attribute_not_exists(#limit) OR #members < #limit)",
+            )
+            .update_expression("ADD #members :one, #left :one")
+            .expression_attribute_names("#closed", CLOSED_AT)
+            .expression_attribute_names("#limit", SEAT_LIMIT)
+            .expression_attribute_names("#members", MEMBERS_COUNT)
+            .expression_attribute_names("#left", LEFT_COUNT)
+            .expression_attribute_values(":one", n(1))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Why an acceptance's seats write was refused, from the item as it was.
+    pub(super) fn seats_refusal(c: &errors::Cancelled, position: usize) -> LimitRefusal {
+        match c.item(position) {
+            Some(item) if item.contains_key(CLOSED_AT) => LimitRefusal::TeamClosed,
+            _ => LimitRefusal::Seats,
         }
-        Ok(TransactWriteItem::builder().update(update.build().map_err(build_error)?).build())
+    }
+
+    /// `delta` members more (or fewer) on the team's seats item, for a
+    /// membership created or ended outside an acceptance.
+    pub(super) fn members_count(&self, team: &TeamId, delta: i64) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(team)))
+            .key("sk", s(SEATS_SK))
+            .update_expression("ADD #members :delta")
+            .expression_attribute_names("#members", MEMBERS_COUNT)
+            .expression_attribute_values(":delta", n(delta))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 
     /// One more email to `email`'s mailbox today, within `per_day` (every
@@ -150,7 +192,7 @@ impl DynamoStore {
 
     /// The team's limits items, read consistently in one query (they share the
     /// team's key and begin with `LIMITS_SK`).
-    async fn limits_items(&self, team: &TeamId) -> Result<Vec<Item>, StoreError> {
+    pub(super) async fn limits_items(&self, team: &TeamId) -> Result<Vec<Item>, StoreError> {
         let out = self
             .client
             .query()

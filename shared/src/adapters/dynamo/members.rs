@@ -137,6 +137,7 @@ impl MemberStore for DynamoStore {
         let (permission_at, owner_at) =
             self.manager_checks(m, by, manager_roles, staying_owner, &mut items)?;
         items.push(self.ended_record(ended, purge_at)?);
+        items.push(self.members_count(&m.team_id, -1)?);
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
             Err(Transact::Failed(e)) => Err(e.into()),
@@ -221,7 +222,8 @@ impl MemberStore for DynamoStore {
     }
 
     async fn add_member(&self, membership: &Membership) -> Result<(), CreateError> {
-        let items = self.membership_writes(membership, None)?.to_vec();
+        let mut items = self.membership_writes(membership, None)?.to_vec();
+        items.push(self.members_count(&membership.team_id, 1)?);
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
             Err(Transact::Failed(e)) => Err(e.into()),

@@ -86,7 +86,7 @@ mod position {
     pub const ACCEPT_INVITATION: usize = 0;
     pub const ACCEPT_MEMBERSHIP: usize = 1;
     pub const ACCEPT_MEMBER_EMAIL: usize = 2;
-    pub const ACCEPT_LIMITS: usize = 3;
+    pub const ACCEPT_SEATS: usize = 3;
     /// decline: the invitation's update, then the team's open count.
     pub const DECLINE_INVITATION: usize = 0;
     /// withdraw: the invitation's update, the caller's permission.

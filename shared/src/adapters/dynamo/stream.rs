@@ -6,7 +6,8 @@
 //! - an invitation's history grew: each new entry (one per write);
 //! - a membership was created, or its role changed;
 //! - a membership's end was recorded (its deletion itself says nothing: who
-//!   ended it, and why, is on the record written with it).
+//!   ended it, and why, is on the record written with it);
+//! - a team's members came to fill its seat limit (its seats item).
 //!
 //! Every other write (locks, limits, renames, releases) and every removal
 //! (the TTL purge included) commits nothing others hear of.
@@ -21,10 +22,12 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use chrono::DateTime;
 use serde_json::Value;
 
 use super::items::{
-    corrupt, get_s, get_time, parse_ended_membership, parse_history, parse_invitation, parse_membership, Item,
+    corrupt, get_s, get_time, parse_ended_membership, parse_history, parse_invitation, parse_membership,
+    parse_usage, Item, SEATS_SK,
 };
 use super::teams::parse_closing;
 use crate::domain::{InvitationId, RoleChange, TeamId, UserId};
@@ -45,7 +48,10 @@ pub fn committed(record: &Value) -> Result<Vec<Committed>, StoreError> {
         Some(old) => Some(image(old)?),
         None => None,
     };
-    // Items without an entity (the limits item) are bookkeeping.
+    if new.get("sk").and_then(|sk| sk.as_s().ok()).is_some_and(|sk| sk == SEATS_SK) {
+        return seats_filled(record, old.as_ref(), &new);
+    }
+    // Items without an entity (the limits items) are bookkeeping.
     let Some(entity) = new.get("entity").and_then(|e| e.as_s().ok()) else { return Ok(Vec::new()) };
     match (entity.as_str(), event) {
         ("invitation", _) => {
@@ -88,6 +94,35 @@ pub fn committed(record: &Value) -> Result<Vec<Committed>, StoreError> {
         ("ended-membership", "INSERT") => Ok(vec![Committed::MembershipEnded(parse_ended_membership(&new)?)]),
         _ => Ok(Vec::new()),
     }
+}
+
+/// A write of a team's seats item that brought its members to its seat limit
+/// (from below, or with the limit newly set at or under them).
+fn seats_filled(record: &Value, old: Option<&Item>, new: &Item) -> Result<Vec<Committed>, StoreError> {
+    let usage = parse_usage(std::slice::from_ref(new))?;
+    let Some(seats) = usage.seats.filter(|seats| usage.members >= i64::from(*seats)) else {
+        return Ok(Vec::new());
+    };
+    let before = old.map(|old| parse_usage(std::slice::from_ref(old))).transpose()?;
+    if before.is_some_and(|b| b.seats.is_some_and(|limit| b.members >= i64::from(limit))) {
+        return Ok(Vec::new());
+    }
+    let bad = |what: &str| StoreError::Other(format!("unreadable stream record: {what}"));
+    let team = get_s(new, "seats", "pk")?
+        .strip_prefix("TEAM#")
+        .and_then(|id| TeamId::parse(id).ok())
+        .ok_or_else(|| corrupt("seats", "pk"))?;
+    let at = record
+        .pointer("/dynamodb/ApproximateCreationDateTime")
+        .and_then(Value::as_f64)
+        .and_then(|secs| DateTime::from_timestamp_millis((secs * 1000.0) as i64))
+        .ok_or_else(|| bad("no ApproximateCreationDateTime"))?;
+    let change = record
+        .pointer("/dynamodb/SequenceNumber")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("no SequenceNumber"))?
+        .to_owned();
+    Ok(vec![Committed::SeatsFilled { team, seats, members: usage.members, at, change }])
 }
 
 /// The closing step a stream record hands over: the team's, when the record

@@ -80,6 +80,87 @@ impl DynamoStore {
     }
 }
 
+/// How often setting a seat limit counts the members again when memberships
+/// change under the count, before it answers 503.
+const SEAT_COUNT_ATTEMPTS: usize = 3;
+
+impl DynamoStore {
+    /// The team's memberships, counted from their items (consistently).
+    async fn count_members(&self, id: &TeamId) -> Result<i64, StoreError> {
+        let (mut count, mut start) = (0, None);
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :member)")
+                .expression_attribute_values(":pk", s(team_pk(id)))
+                .expression_attribute_values(":member", s(MEMBER_SK_PREFIX))
+                .select(aws_sdk_dynamodb::types::Select::Count)
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| store_error(&e))?;
+            count += i64::from(out.count);
+            match out.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return Ok(count),
+            }
+        }
+    }
+
+    /// The seats item's write for a team's new limits: the seat limit set,
+    /// with the members counted again from their items (so a team from before
+    /// the count, or one whose count drifted, starts right), on the condition
+    /// that no membership changed since the count began; or the limit removed.
+    async fn seats_limit(&self, id: &TeamId, seats: Option<u32>) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(id)))
+            .key("sk", s(SEATS_SK))
+            .expression_attribute_names("#closed", CLOSED_AT)
+            .expression_attribute_names("#limit", SEAT_LIMIT);
+        let update = match seats {
+            None => update
+                .condition_expression("attribute_not_exists(#closed)")
+                .update_expression("REMOVE #limit"),
+            Some(seats) => {
+                let before = self.get(team_pk(id), SEATS_SK.into()).await?;
+                let before = parse_usage(before.as_slice())?.members;
+                let counted = self.count_members(id).await?;
+                let unchanged = match before {
+                    0 => "(attribute_not_exists(#members) OR #members = :before)",
+                    _ => "#members = :before",
+                };
+                update
+                    .condition_expression(format!("attribute_not_exists(#closed) AND {unchanged}"))
+                    .update_expression("SET #limit = :limit, #members = :counted")
+                    .expression_attribute_names("#members", MEMBERS_COUNT)
+                    .set_expression_attribute_values(Some(item([
+                        (":before", n(before)),
+                        (":limit", n(seats.into())),
+                        (":counted", n(counted)),
+                    ])))
+            }
+        };
+        let update = update
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// A new team's seats item: its first owner, and its seat limit if set.
+    fn first_seats(&self, id: &TeamId, seats: Option<u32>) -> Result<TransactWriteItem, StoreError> {
+        let mut seats_item = item([("pk", s(team_pk(id))), ("sk", s(SEATS_SK)), (MEMBERS_COUNT, n(1))]);
+        if let Some(seats) = seats {
+            seats_item.insert(SEAT_LIMIT.into(), n(seats.into()));
+        }
+        self.put_if_absent(seats_item)
+    }
+}
+
 /// A count as DynamoDB's number (counts never reach `i64::MAX`).
 fn clamp(count: u64) -> i64 {
     i64::try_from(count).unwrap_or(i64::MAX)
@@ -94,14 +175,15 @@ impl TeamStore for DynamoStore {
     }
 
     async fn team_record(&self, id: &TeamId) -> Result<Option<TeamRecord>, StoreError> {
-        let (team, limits) =
-            tokio::join!(self.get(team_pk(id), TEAM_SK.into()), self.get(team_pk(id), LIMITS_SK.into()));
+        let (team, limits, seats) = tokio::join!(
+            self.get(team_pk(id), TEAM_SK.into()),
+            self.get(team_pk(id), LIMITS_SK.into()),
+            self.get(team_pk(id), SEATS_SK.into())
+        );
         let Some(item) = team? else { return Ok(None) };
         let mut record = parse_team_record(id, &item)?;
-        record.limits = match limits? {
-            Some(limits) => parse_usage(&[limits])?.limits,
-            None => None,
-        };
+        let usage = parse_usage(&limits?.into_iter().chain(seats?).collect::<Vec<_>>())?;
+        record.limits = usage.limits.map(|own| TeamLimits { seats: usage.seats, ..own });
         Ok(Some(record))
     }
 
@@ -113,6 +195,7 @@ impl TeamStore for DynamoStore {
     ) -> Result<(), CreateError> {
         let mut items = vec![self.put_if_absent(team_item(team))?];
         items.extend(self.membership_writes(owner, None)?);
+        items.push(self.first_seats(&team.id, limits.and_then(|l| l.seats))?);
         if let Some(limits) = limits {
             items.push(self.own_limits(&team.id, limits, None)?);
         }
@@ -126,30 +209,42 @@ impl TeamStore for DynamoStore {
     }
 
     async fn set_team_limits(&self, id: &TeamId, limits: TeamLimits) -> Result<(), TeamChangeError> {
-        // The team must exist and be open; its limits item may not exist yet.
-        let team = ConditionCheck::builder()
-            .table_name(&self.table)
-            .key("pk", s(team_pk(id)))
-            .key("sk", s(TEAM_SK))
-            .condition_expression("attribute_exists(pk) AND attribute_not_exists(#closed)")
-            .expression_attribute_names("#closed", CLOSED_AT)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .build()
-            .map_err(build_error)?;
-        let items = vec![
-            TransactWriteItem::builder().condition_check(team).build(),
-            self.own_limits(id, limits, Some("attribute_not_exists(#closed)"))?,
-        ];
-        match self.send_transaction(items).await {
-            Ok(()) => Ok(()),
-            Err(Transact::Failed(e)) => Err(e.into()),
-            Err(Transact::Cancelled(c)) if c.failed(0) => match c.item(0) {
-                Some(_) => Err(TeamChangeError::Closed),
-                None => Err(TeamChangeError::NotFound),
-            },
-            Err(Transact::Cancelled(c)) if c.failed(1) => Err(TeamChangeError::Closed),
-            Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
+        for _ in 0..SEAT_COUNT_ATTEMPTS {
+            // The team must exist and be open; its limits items may not exist yet.
+            let team = ConditionCheck::builder()
+                .table_name(&self.table)
+                .key("pk", s(team_pk(id)))
+                .key("sk", s(TEAM_SK))
+                .condition_expression("attribute_exists(pk) AND attribute_not_exists(#closed)")
+                .expression_attribute_names("#closed", CLOSED_AT)
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                .build()
+                .map_err(build_error)?;
+            let items = vec![
+                TransactWriteItem::builder().condition_check(team).build(),
+                self.own_limits(id, limits, Some("attribute_not_exists(#closed)"))?,
+                self.seats_limit(id, limits.seats).await?,
+            ];
+            match self.send_transaction(items).await {
+                Ok(()) => return Ok(()),
+                Err(Transact::Failed(e)) => return Err(e.into()),
+                Err(Transact::Cancelled(c)) if c.failed(0) => {
+                    return match c.item(0) {
+                        Some(_) => Err(TeamChangeError::Closed),
+                        None => Err(TeamChangeError::NotFound),
+                    }
+                }
+                Err(Transact::Cancelled(c)) if c.failed(1) => return Err(TeamChangeError::Closed),
+                Err(Transact::Cancelled(c)) if c.failed(2) => match c.item(2) {
+                    Some(seats) if seats.contains_key(CLOSED_AT) => return Err(TeamChangeError::Closed),
+                    // A membership began or ended while they were counted.
+                    _ => continue,
+                },
+                Err(Transact::Cancelled(c)) => return Err(c.unexpected().into()),
+            }
         }
+        Err(StoreError::Unavailable("set limits: memberships kept changing while they were counted".into())
+            .into())
     }
 
     async fn rename_team(&self, id: &TeamId, name: &TeamName) -> Result<Team, TeamChangeError> {
@@ -260,24 +355,20 @@ impl TeamStore for DynamoStore {
             Err(Transact::Cancelled(c)) if c.failed(0) => return Err(TeamChangeError::NotFound),
             Err(Transact::Cancelled(c)) => return Err(c.unexpected().into()),
         }
-        // Each counter of leaving refuses acceptances, before the closing
-        // answers (one cut short fails, and its retry marks them): concurrent
-        // single writes, as an acceptance committed meanwhile ends with the
-        // team's other memberships.
-        let marks = (0..LEFT_SHARDS).map(|shard| async move {
-            self.client
-                .update_item()
-                .table_name(&self.table)
-                .key("pk", s(team_pk(id)))
-                .key("sk", s(left_sk(shard)))
-                .update_expression("SET #closed = if_not_exists(#closed, :now)")
-                .expression_attribute_names("#closed", CLOSED_AT)
-                .expression_attribute_values(":now", s(format_timestamp(now)))
-                .send()
-                .await
-                .map_err(|e| store_error(&e))
-        });
-        futures_util::future::try_join_all(marks).await?;
+        // The seats item refuses acceptances, before the closing answers (one
+        // cut short fails, and its retry marks it): an acceptance committed
+        // meanwhile ends with the team's other memberships.
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(id)))
+            .key("sk", s(SEATS_SK))
+            .update_expression("SET #closed = if_not_exists(#closed, :now)")
+            .expression_attribute_names("#closed", CLOSED_AT)
+            .expression_attribute_values(":now", s(format_timestamp(now)))
+            .send()
+            .await
+            .map_err(|e| store_error(&e))?;
         self.team_record(id).await?.ok_or(TeamChangeError::NotFound)
     }
 

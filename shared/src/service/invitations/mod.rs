@@ -138,6 +138,7 @@ async fn refusal<S: InvitationStore>(
         ResolveError::Forbidden => return Error::Forbidden,
         ResolveError::AlreadyMember => return Error::AlreadyMember,
         ResolveError::Limit(LimitRefusal::TeamClosed) => return Error::TeamClosed,
+        ResolveError::Limit(LimitRefusal::Seats) => return Error::SeatLimit { joining: true },
         ResolveError::Limit(_) => return Error::internal("an answer refused by a limit"),
         ResolveError::Store(e) => return e.into(),
         ResolveError::NotOpen { current: Some(inv) } => Some(*inv),

@@ -57,6 +57,7 @@ fn insert_refusal(error: InsertError, now: DateTime<Utc>) -> Error {
         InsertError::Store(e) => e.into(),
         InsertError::Limit(LimitRefusal::TeamClosed) => Error::TeamClosed,
         InsertError::Limit(LimitRefusal::RecipientDaily) => recipient_daily(now),
+        InsertError::Limit(LimitRefusal::Seats) => Error::SeatLimit { joining: false },
         InsertError::Limit(LimitRefusal::Changed) => {
             Error::unavailable("invite: the team's limits changed under every attempt")
         }
@@ -320,19 +321,25 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
     /// Releases the team's expired invitations from its open count (once per
     /// request) and reads its usage again; a team with nothing to release is
     /// refused at once.
+    /// `exceeded`: the limit that left no room, which a refusal names.
     async fn release(
         &self,
         team: &TeamId,
         usage: &Usage,
         released: &mut Option<Released>,
+        exceeded: Exceeded,
         now: DateTime<Utc>,
     ) -> Result<Usage, Error> {
+        let refused = |found: &Released| match exceeded {
+            Exceeded::Seats => Error::SeatLimit { joining: false },
+            _ => open_full(found, now),
+        };
         if let Some(found) = released {
-            return Err(open_full(found, now));
+            return Err(refused(found));
         }
         let found = self.store.release_expired(team, usage, now).await?;
         if !found.freed {
-            return Err(open_full(&found, now));
+            return Err(refused(&found));
         }
         *released = Some(found);
         Ok(self.store.usage(team).await?)
@@ -353,8 +360,8 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
             let places = match usage.places(inviting.limits, now, 1) {
                 Ok(places) => places,
                 Err(Exceeded::EmailsPerHour(wait)) => return Err(hourly(wait)),
-                Err(Exceeded::OpenInvitations) => {
-                    usage = self.release(team, &usage, &mut released, now).await?;
+                Err(exceeded @ (Exceeded::OpenInvitations | Exceeded::Seats)) => {
+                    usage = self.release(team, &usage, &mut released, exceeded, now).await?;
                     continue;
                 }
             };
@@ -383,7 +390,9 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
         let mut usage = inviting.usage.clone();
         let mut released: Option<Released> = None;
         for _ in 0..limit_attempts(limits) {
-            let open_fit = open_places(usage.open(), limits.max_open, wanted);
+            let seat_fit =
+                limits.seats.map_or(wanted, |seats| open_places(usage.members + usage.open(), seats, wanted));
+            let open_fit = open_places(usage.open(), limits.max_open, wanted).min(seat_fit);
             // Short of places: expired invitations may be holding some (once).
             if open_fit < wanted && released.is_none() {
                 let found = self.store.release_expired(team, &usage, now).await?;
@@ -395,13 +404,14 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
                 }
             }
             let full = || match &released {
+                Some(_) if seat_fit == open_fit => Error::SeatLimit { joining: false },
                 Some(found) => open_full(found, now),
                 None => Error::internal("the open limit binds before any release"),
             };
             let places = match usage.places(limits, now, wanted) {
                 Ok(places) => places,
                 Err(Exceeded::EmailsPerHour(wait)) => return Ok((0, Some(hourly(wait)))),
-                Err(Exceeded::OpenInvitations) => return Ok((0, Some(full()))),
+                Err(Exceeded::OpenInvitations | Exceeded::Seats) => return Ok((0, Some(full()))),
             };
             match self.store.reserve(team, places).await {
                 Ok(()) => {}
@@ -480,7 +490,9 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
         loop {
             let places = usage.places(limits, now, 0).map_err(|exceeded| match exceeded {
                 Exceeded::EmailsPerHour(wait) => hourly(wait),
-                Exceeded::OpenInvitations => Error::internal("a resend refused by the open limit"),
+                Exceeded::OpenInvitations | Exceeded::Seats => {
+                    Error::internal("a resend refused by the open or the seat limit")
+                }
             })?;
             match self
                 .store

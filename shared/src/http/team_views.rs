@@ -1,0 +1,70 @@
+//! The platform routes' answers: a team as the platform sees it.
+
+use serde::Serialize;
+
+use crate::ports::TeamRecord;
+use crate::service::teams::Renamed;
+use crate::time::format_timestamp;
+
+/// A team, as the platform routes show it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamBody<'a> {
+    id: &'a str,
+    name: &'a str,
+    created_at: String,
+    closed_at: Option<String>,
+    /// The team's own limits; null: the deployment's defaults apply.
+    limits: Option<LimitsBody>,
+    /// How far its closing has gone; null: not closed.
+    closing: Option<ClosingBody>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClosingBody {
+    /// Every open invitation withdrawn and every membership ended.
+    done: bool,
+    invitations_withdrawn: u64,
+    memberships_ended: u64,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LimitsBody {
+    open_invitations: u32,
+    emails_per_hour: u32,
+    /// Null: no seat limit.
+    seats: Option<u32>,
+}
+
+pub fn team(t: &TeamRecord) -> TeamBody<'_> {
+    TeamBody {
+        id: t.team.id.as_str(),
+        name: t.team.name.as_str(),
+        created_at: format_timestamp(t.team.created_at),
+        closed_at: t.closed_at.map(format_timestamp),
+        limits: t.limits.map(|l| LimitsBody {
+            open_invitations: l.max_open,
+            emails_per_hour: l.emails_per_hour,
+            seats: l.seats,
+        }),
+        closing: t.closing.as_ref().map(|c| ClosingBody {
+            done: c.done(),
+            invitations_withdrawn: c.invitations_withdrawn,
+            memberships_ended: c.memberships_ended,
+        }),
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RenamedBody<'a> {
+    team: TeamBody<'a>,
+    /// Open invitations that now show the new name.
+    invitations_renamed: usize,
+}
+
+pub fn renamed(r: &Renamed) -> RenamedBody<'_> {
+    RenamedBody { team: team(&r.team), invitations_renamed: r.invitations_renamed }
+}
