@@ -31,6 +31,9 @@ commands:
                  LINK_SIGNING_SECRET_ID with the key their links are signed with)
   expire-invitation --invitation-id ID
                 (local development: an open invitation's week passes now)
+  set-seats     --team-id ID --seats N|none
+                (a team's seat limit alone, its other limits kept; the
+                 platform's route sets them all at once)
 
 environment: TABLE_NAME (required), AWS_REGION, AWS_ENDPOINT_URL, AWS credentials";
 
@@ -172,6 +175,25 @@ async fn run(args: &[String]) -> Result<String, String> {
             let expired =
                 store().await?.expire_now(id, SystemClock.now()).await.map_err(|e| e.to_string())?;
             Ok(format!("invitation {id} ({}) expired at {}", expired.email, expired.expires_at))
+        }
+        "set-seats" => {
+            let o = options(rest, &["team-id", "seats"])?;
+            let team = TeamId::parse(&o["team-id"]).map_err(|e| e.to_string())?;
+            let seats = match o["seats"].as_str() {
+                "none" => None,
+                n => Some(
+                    n.parse::<i64>()
+                        .ok()
+                        .filter(|n| config::SEATS_RANGE.contains(n))
+                        .ok_or_else(|| format!("--seats: a number from 1 to 100000, or none: {n:?}"))?
+                        as u32,
+                ),
+            };
+            store().await?.set_seats(&team, seats).await.map_err(|e| e.to_string())?;
+            Ok(match seats {
+                Some(n) => format!("team {team} has {n} seats"),
+                None => format!("team {team} has no seat limit"),
+            })
         }
         "-h" | "--help" | "help" => Ok(USAGE.to_owned()),
         other => Err(format!("unknown command {other:?}\n\n{USAGE}")),

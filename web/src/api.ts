@@ -94,6 +94,14 @@ export interface Withdrawn {
   withdrawnAt: string;
 }
 
+/** A team's seat limit and what takes its seats (managers, when the team has one). */
+export interface Seats {
+  limit: number;
+  members: number;
+  openInvitations: number;
+  free: number;
+}
+
 export interface Membership {
   teamId: string;
   userId: string;
@@ -232,7 +240,7 @@ export const api = {
   withdraw(teamId: string, id: string): Promise<Result<Withdrawn>> {
     return call("POST", `/teams/${seg(teamId)}/invitations/${seg(id)}/withdraw`, { auth: true });
   },
-  members(teamId: string, q: { limit?: number; cursor?: string }): Promise<Result<{ members: Membership[]; nextCursor: string | null }>> {
+  members(teamId: string, q: { limit?: number; cursor?: string }): Promise<Result<{ members: Membership[]; nextCursor: string | null; seats?: Seats | null }>> {
     const params = new URLSearchParams();
     if (q.limit) params.set("limit", String(q.limit));
     if (q.cursor) params.set("cursor", q.cursor);

@@ -75,6 +75,9 @@ const en = {
   thisAccount: "This account",
   sessionEnded: "Your session has ended. Press Accept invitation to sign in again.",
   acceptFailed: (detail: string) => `The invitation could not be accepted: ${detail}`,
+  noSeatTitle: (team: string) => `${team} has no free seat`,
+  noSeat: (team: string) =>
+    `Every seat of ${team} is taken by its members, so you cannot join right now. Ask someone there to free a seat, then accept again: the invitation stays open.`,
 
   mismatchTitle: "This invitation is for someone else",
   mismatchUnverified: (email: string) =>
@@ -166,6 +169,9 @@ const de: Messages = {
   thisAccount: "Dieses Konto",
   sessionEnded: "Ihre Sitzung ist abgelaufen. Wählen Sie „Einladung annehmen“, um sich erneut anzumelden.",
   acceptFailed: (detail) => `Die Einladung konnte nicht angenommen werden: ${detail}`,
+  noSeatTitle: (team) => `${team} hat keinen freien Platz`,
+  noSeat: (team) =>
+    `Alle Plätze von ${team} sind von Mitgliedern belegt, daher können Sie gerade nicht beitreten. Bitten Sie dort jemanden, einen Platz freizugeben, und nehmen Sie dann erneut an: Die Einladung bleibt offen.`,
 
   mismatchTitle: "Diese Einladung ist für jemand anderen",
   mismatchUnverified: (email) =>

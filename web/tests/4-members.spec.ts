@@ -3,10 +3,11 @@
 // administrator removing an owner (403), both in words; a member without
 // members.manage sees the list without Remove, with Leave on their own row, and
 // leaves; an owner changes a member's role in place and back, and is refused
-// stepping down as the last owner, in words; paging with the API's cursor.
+// stepping down as the last owner, in words; paging with the API's cursor; a team's
+// seats shown to its manager, and an invite beyond them refused in words.
 import { expect, test, type Page } from "@playwright/test";
 import { checkA11y, shot, signIn } from "./browser";
-import { apiMembers, ensureMember, TEAM, TEAM_NAME, user } from "./stack";
+import { apiMembers, ensureMember, freshAddress, seatsTaken, setSeats, TEAM, TEAM_NAME, user } from "./stack";
 
 const membersPath = `/teams/${TEAM}/members`;
 
@@ -152,4 +153,39 @@ test("an owner changes a member's role in place and back; the last owner stays o
     `${owner} stays an Owner: a team always keeps at least one owner, and ${owner} is the only one. Invite someone else as an owner first.`,
   );
   await expect(own).toHaveValue("owner");
+});
+
+test("a manager sees the team's seats, and an invite beyond them is refused in words", async ({ page }) => {
+  const taken = await seatsTaken();
+  setSeats(taken + 1);
+  try {
+    await signIn(page, "owner");
+    await page.goto(membersPath);
+    const seats = page.locator(".seats p");
+    await expect(seats).toContainText(`Seats: ${taken} of ${taken + 1} taken`);
+    await expect(seats).toContainText("1 seat free.");
+    await checkA11y(page, "the members page with seats");
+
+    // The last seat goes to an invitation; the next invite is refused.
+    await page.goto(`/teams/${TEAM}`);
+    const email = page.getByLabel("Email address");
+    const send = page.getByRole("button", { name: "Send invitation", exact: true });
+    await email.fill(freshAddress("last-seat"));
+    await send.click();
+    await expect(page.getByRole("status").filter({ hasText: "Invitation sent" })).toBeVisible();
+    const beyond = freshAddress("no-seat");
+    await email.fill(beyond);
+    await send.click();
+    await expect(page.getByRole("alert")).toHaveText(
+      `Every seat of this team is taken by its members and open invitations, so ${beyond} cannot be invited. Withdraw an open invitation or remove a member to free a seat, or ask for more seats.`,
+    );
+    await checkA11y(page, "an invite beyond the seats");
+
+    await page.goto(membersPath);
+    await expect(seats).toContainText(`Seats: ${taken + 1} of ${taken + 1} taken`);
+    await expect(seats).toContainText("none free.");
+    await shot(page, "members-seats");
+  } finally {
+    setSeats("none");
+  }
 });

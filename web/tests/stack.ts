@@ -128,6 +128,22 @@ export async function apiMembers(): Promise<Member[]> {
   return all;
 }
 
+/** The seats taken in the team (members and open invitations, as its seats item counts them, an
+ * expired invitation until released): a limit set far above them, read back, then removed. */
+export async function seatsTaken(): Promise<number> {
+  setSeats(100_000);
+  try {
+    const res = await fetch(`${stack.api}/teams/${TEAM}/members`, {
+      headers: { Authorization: `Bearer ${await idToken("owner")}` },
+    });
+    const seats = ((await res.json()) as { seats: { members: number; openInvitations: number } | null }).seats;
+    if (res.status !== 200 || !seats) throw new Error(`members: ${res.status} ${JSON.stringify(seats)}`);
+    return seats.members + seats.openInvitations;
+  } finally {
+    setSeats("none");
+  }
+}
+
 async function members(): Promise<Set<string>> {
   return new Set((await apiMembers()).map((m) => m.email));
 }
@@ -175,6 +191,22 @@ export const ADMIN = process.env.INVITATIONS_ADMIN || join(here, "..", "..", "ta
 /** Makes an open invitation's week pass now: `invitations-admin expire-invitation`, against the stack's table. */
 export function expireInvitation(id: string): void {
   execFileSync(ADMIN, ["expire-invitation", "--invitation-id", id], {
+    env: {
+      ...process.env,
+      TABLE_NAME: stack.table,
+      AWS_ENDPOINT_URL: stack.endpoint,
+      AWS_REGION: stack.region,
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 30_000,
+  });
+}
+
+/** Sets the team's seat limit alone (`invitations-admin set-seats`), or removes it. */
+export function setSeats(seats: number | "none"): void {
+  execFileSync(ADMIN, ["set-seats", "--team-id", TEAM, "--seats", String(seats)], {
     env: {
       ...process.env,
       TABLE_NAME: stack.table,

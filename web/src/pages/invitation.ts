@@ -187,6 +187,11 @@ export async function invitationPage(ctx: PageContext): Promise<void> {
           h("p", { class: "notice", role: "status" }, t.alreadyMember(session()?.email ?? t.thisAccount, preview.teamName)),
           h("p", null, teamLink()),
         );
+      case "seat_limit":
+        return page(
+          t.noSeatTitle(preview.teamName),
+          h("p", { class: "notice", role: "status" }, t.noSeat(preview.teamName)),
+        );
       case "invitation_not_open":
       case "invitation_expired":
       case "not_found":

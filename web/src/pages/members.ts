@@ -5,10 +5,11 @@
 // the API: GET /teams/{teamId}/roles (a caller who may grant a role holds
 // members.manage, as does one whose own role's permissions say so); which removals the
 // API then refuses (403: a role the caller could not grant; 409 last_owner) it says,
-// and the page explains in words.
+// and the page explains in words. A manager of a team with a seat limit sees its seats
+// above the list (members and open invitations share them).
 
 import type { PageContext } from "../main";
-import { api, type Membership, type Problem, type TeamRole } from "../api";
+import { api, type Membership, type Problem, type Seats, type TeamRole } from "../api";
 import { session } from "../auth";
 import { config } from "../config";
 import { confirmDialog } from "../dialog";
@@ -44,7 +45,11 @@ export async function membersPage(ctx: PageContext): Promise<void> {
   const listHeading = h("h2", { id: "members-heading", tabindex: "-1" }, "Members");
   const tableArea = h("div", { class: "table-area" });
   const pager = h("nav", { "aria-label": "Pages of members", class: "pager" });
-  append(ctx.main, [live, h("section", { "aria-labelledby": "members-heading" }, listHeading, tableArea, pager)]);
+  const seatsArea = h("div", { class: "seats" });
+  append(ctx.main, [
+    live,
+    h("section", { "aria-labelledby": "members-heading" }, listHeading, seatsArea, tableArea, pager),
+  ]);
 
   async function load(): Promise<void> {
     tableArea.setAttribute("aria-busy", "true");
@@ -73,6 +78,8 @@ export async function membersPage(ctx: PageContext): Promise<void> {
     }
     members = res.data.members;
     nextCursor = res.data.nextCursor;
+    // Only the first page carries the seats; later pages keep what it said.
+    if (pageIndex === 0) renderSeats(res.data.seats ?? null);
     if (!catalog) {
       const r = await rolesAnswer;
       catalog = r.ok && Array.isArray(r.data?.roles) ? r.data.roles : [];
@@ -83,6 +90,26 @@ export async function membersPage(ctx: PageContext): Promise<void> {
       !!(mine && catalog.find((r) => r.name === mine.role)?.permissions.includes("members.manage"));
     renderTable();
     renderPager();
+  }
+
+  function renderSeats(seats: Seats | null): void {
+    if (!seats) {
+      replace(seatsArea);
+      return;
+    }
+    const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+    const taken = `${plural(seats.members, "member", "members")} and ${plural(seats.openInvitations, "open invitation", "open invitations")}`;
+    replace(
+      seatsArea,
+      h(
+        "p",
+        { class: seats.free ? "notice" : "notice notice-info", "data-seats": String(seats.free) },
+        `Seats: ${seats.limit - Math.min(seats.free, seats.limit)} of ${seats.limit} taken (${taken}); `,
+        seats.free
+          ? `${plural(seats.free, "seat", "seats")} free.`
+          : "none free. Withdraw an open invitation or remove a member to invite someone else.",
+      ),
+    );
   }
 
   function renderTable(): void {

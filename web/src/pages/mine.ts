@@ -190,6 +190,8 @@ function refusal(p: Problem, inv: Preview): string {
   switch (p.code) {
     case "already_member":
       return `You are already a member of ${inv.teamName}, so there is nothing to accept.`;
+    case "seat_limit":
+      return `Every seat of ${inv.teamName} is taken by its members, so you cannot join right now. Ask someone there to free a seat; the invitation stays open.`;
     case "invitation_not_open":
       return `The invitation to ${inv.teamName} can no longer be accepted: it was ${p.invitationStatus ?? "answered"}.`;
     case "invitation_expired":

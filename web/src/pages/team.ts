@@ -293,6 +293,11 @@ export async function teamPage(ctx: PageContext): Promise<void> {
         );
         break;
       }
+      case "seat_limit":
+        showFormError(
+          `Every seat of this team is taken by its members and open invitations, so ${address} cannot be invited. Withdraw an open invitation or remove a member to free a seat, or ask for more seats.`,
+        );
+        break;
       case "team_closed":
         showFormError("This team has been closed: nobody can be invited to it any more.");
         break;
