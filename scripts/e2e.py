@@ -72,11 +72,25 @@ def platform_journey(api, s, tok):
     check("creating it again changes nothing: 200", status == 200 and again == body, f"{status} {again}")
     status, body, _ = api.call("PATCH", path, body={"name": "Renamed Team"}, signed_by=creds)
     check("the platform renames it: 200", status == 200 and body["team"]["name"] == "Renamed Team", f"{status} {body}")
-    plan = {"openInvitations": 3, "emailsPerHour": 7}
+    plan = {"openInvitations": 3, "emailsPerHour": 7, "seats": 2}
     status, body, _ = api.call("PATCH", path, body={"limits": plan}, signed_by=creds)
-    check("the platform gives it limits of its own: 200", status == 200 and body["team"]["limits"] == plan and body["team"]["name"] == "Renamed Team", f"{status} {body}")
+    check("the platform gives it limits of its own, two seats among them: 200", status == 200 and body["team"]["limits"] == plan and body["team"]["name"] == "Renamed Team", f"{status} {body}")
+    invite = lambda who: api.call("POST", f"/teams/{team}/invitations", tok["owner"], {"email": f"{who}.{team}@example.com", "role": "member"})
+    status, body, _ = invite("seat")
+    check("an invitation takes the second seat: 201", status == 201, f"{status} {body}")
+    status, body, _ = invite("no-seat")
+    check("an invite beyond the seats: 409 seat_limit", (status, (body or {}).get("code")) == (409, "seat_limit"), f"{status} {body}")
     status, body, _ = api.call("GET", f"/teams/{team}/members", tok["owner"])
-    check("its owner sees its members", status == 200 and len(body.get("members", [])) == 1, f"{status} {body}")
+    seats = {"limit": 2, "members": 1, "openInvitations": 1, "free": 0}
+    check("its owner sees its members and its seats", status == 200 and len(body.get("members", [])) == 1 and body.get("seats") == seats, f"{status} {body}")
+    # The platform's recovery path: it names an owner, whatever the seats.
+    heir = f"heir-{team}"
+    owner_path = f"{path}/owners/{heir}"
+    check("naming an owner with a user's token: 403", api.call("PUT", owner_path, tok["owner"], {})[0] == 403)
+    status, body, _ = api.call("PUT", owner_path, body={"email": f"{heir}@example.com"}, signed_by=creds)
+    check("the platform names someone new an owner: 201", status == 201 and body.get("role") == "owner" and body.get("previousRole") is None, f"{status} {body}")
+    status, body, _ = api.call("PUT", owner_path, body={}, signed_by=creds)
+    check("naming them again changes nothing: 200, previousRole owner", status == 200 and body.get("previousRole") == "owner", f"{status} {body}")
     status, body, _ = api.call("DELETE", path, signed_by=creds)
     check("the platform closes it: 202, its closing under way", status == 202 and body["closedAt"] and body["closing"]["done"] is False, f"{status} {body}")
     status, body, _ = api.call("PUT", path, body=new, signed_by=creds)
@@ -91,7 +105,7 @@ def platform_journey(api, s, tok):
         if (body or {}).get("closing", {}).get("done") or time.monotonic() > deadline:
             break
         time.sleep(1)
-    check("its closing finishes in the background: the owner's membership ended", status == 200 and body["closing"] == {"done": True, "invitationsWithdrawn": 0, "membershipsEnded": 1}, f"{status} {body}")
+    check("its closing finishes in the background: its invitation withdrawn, both owners' memberships ended", status == 200 and body["closing"] == {"done": True, "invitationsWithdrawn": 1, "membershipsEnded": 2}, f"{status} {body}")
     check("its owner no longer sees it: 403", api.call("GET", f"/teams/{team}/members", tok["owner"])[0] == 403)
 
 

@@ -205,6 +205,9 @@ def create(name, base, pool_size=0):
         # A team for the platform's DELETE to close, apart from the one its
         # other routes act on (closed, that one would refuse every rename).
         expect(api.call("PUT", f"/platform/teams/{run}-closing", body=new, signed_by=s["platform"]), 201, "the team to close")
+        # The team the platform's other routes act on, made now so that naming
+        # an owner (which does not create a team) finds it from the start.
+        expect(api.call("PUT", f"/platform/teams/{run}-platform", body=new, signed_by=s["platform"]), 201, "the platform's team")
     return s
 
 

@@ -124,6 +124,7 @@ impl<S: TeamStore + MemberStore + InvitationStore> PlatformFunction<S> {
                 Op::CreateTeam => teams::create(t, access, req).await,
                 Op::RenameTeam => teams::rename(t, access, req).await,
                 Op::CloseTeam => teams::close(t, access, req).await,
+                Op::NameOwner => teams::name_owner(t, access, req).await,
                 _ => Err(Error::NoSuchRoute),
             }
         })

@@ -57,6 +57,7 @@ pub enum Op {
     CreateTeam,
     RenameTeam,
     CloseTeam,
+    NameOwner,
 }
 
 /// One route: `method` and `template` as API Gateway's route key states them.
@@ -92,6 +93,7 @@ pub const ROUTES: &[Route] = &[
     route("PUT", "/platform/teams/{teamId}", Function::Platform, Op::CreateTeam),
     route("PATCH", "/platform/teams/{teamId}", Function::Platform, Op::RenameTeam),
     route("DELETE", "/platform/teams/{teamId}", Function::Platform, Op::CloseTeam),
+    route("PUT", "/platform/teams/{teamId}/owners/{userId}", Function::Platform, Op::NameOwner),
 ];
 
 impl Route {

@@ -2,8 +2,9 @@
 
 use serde::Serialize;
 
+use super::views::{membership, MembershipBody};
 use crate::ports::TeamRecord;
-use crate::service::teams::Renamed;
+use crate::service::teams::{NamedOwner, Renamed};
 use crate::time::format_timestamp;
 
 /// A team, as the platform routes show it.
@@ -67,4 +68,20 @@ pub struct RenamedBody<'a> {
 
 pub fn renamed(r: &Renamed) -> RenamedBody<'_> {
     RenamedBody { team: team(&r.team), invitations_renamed: r.invitations_renamed }
+}
+
+/// A membership the platform made an owner's, and its role before (null: new).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NamedOwnerBody<'a> {
+    #[serde(flatten)]
+    membership: MembershipBody<'a>,
+    previous_role: Option<&'a str>,
+}
+
+pub fn named_owner(n: &NamedOwner) -> NamedOwnerBody<'_> {
+    NamedOwnerBody {
+        membership: membership(&n.membership),
+        previous_role: n.previous_role.as_ref().map(|r| r.as_str()),
+    }
 }

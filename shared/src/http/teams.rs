@@ -159,6 +159,38 @@ pub(super) async fn close<S: PlatformStore>(
     json_response(status, team_views::team(&closed))
 }
 
+#[derive(Deserialize)]
+struct OwnerBody {
+    email: Option<String>,
+}
+
+/// `PUT /platform/teams/{teamId}/owners/{userId}` `{"email"?}`: the platform
+/// names an owner (its recovery path). 201 with the new membership when the
+/// person was no member, else 200 with the membership as an owner now; both
+/// with `previousRole`.
+pub(super) async fn name_owner<S: PlatformStore>(
+    teams: &Teams<S>,
+    access: Access<'_>,
+    req: &Request,
+) -> Result<Response<Body>, Error> {
+    let (caller, team) = caller_and_team(req, access, Op::NameOwner)?;
+    let user = request::user_id(req, Op::NameOwner)?;
+    let body: OwnerBody = request::json_body(req)?;
+    let email = match body.email.as_deref().map(Email::parse) {
+        None => None,
+        Some(Ok(email)) => Some(email),
+        Some(Err(e)) => {
+            return Err(Error::Validation(vec![FieldError { field: "email", message: e.to_string() }]))
+        }
+    };
+    let named = teams.name_owner(&caller, &team, &user, email).await?;
+    let status = match named.previous_role {
+        Some(_) => StatusCode::OK,
+        None => StatusCode::CREATED,
+    };
+    json_response(status, team_views::named_owner(&named))
+}
+
 /// A team's name from a platform request body, or the 422 naming it.
 fn team_name(raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<TeamName> {
     match raw.map(TeamName::parse) {

@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use std::future::Future;
 
 use super::{CreateError, StoreError};
-use crate::domain::{Invitation, InvitationId, Membership, Team, TeamId, TeamLimits, TeamName, UserId};
+use crate::domain::{
+    Invitation, InvitationId, Membership, RoleChange, Team, TeamId, TeamLimits, TeamName, UserId,
+};
 
 /// A team as the platform sees it: a closed team is kept, so that its id is
 /// not reused and its history stays readable.
@@ -92,6 +94,21 @@ pub enum TeamChangeError {
     Store(#[from] StoreError),
 }
 
+/// Why the platform's naming of a new owner did not apply.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OwnerError {
+    #[error("the team is closed")]
+    Closed,
+    /// Another member joined with the address.
+    #[error("the address is another member's")]
+    EmailTaken,
+    /// The user became a member meanwhile: read again.
+    #[error("the membership changed meanwhile")]
+    Changed,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Teams, as the platform creates, renames and closes them, and what a rename or a closing changes in their open invitations.
 pub trait TeamStore: Send + Sync {
     fn team(&self, id: &TeamId) -> impl Future<Output = Result<Option<Team>, StoreError>> + Send;
@@ -108,6 +125,16 @@ pub trait TeamStore: Send + Sync {
         owner: &Membership,
         limits: Option<TeamLimits>,
     ) -> impl Future<Output = Result<(), CreateError>> + Send;
+
+    /// Makes `owner` (not a member yet) a member of its open team as an
+    /// owner, in one transaction: the platform's recovery of a team whose
+    /// owners are gone. No seat limit refuses it.
+    fn add_owner(&self, owner: &Membership) -> impl Future<Output = Result<(), OwnerError>> + Send;
+
+    /// Makes a member an owner, as `change` says (made by the platform: no
+    /// permission to check, no owner to keep), unless their role changed or
+    /// their membership ended since it was read; whether it did.
+    fn make_owner(&self, change: &RoleChange) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Sets an existing, open team's own limits (what its next invites and
     /// resends are held to).

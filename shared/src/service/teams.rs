@@ -11,13 +11,13 @@ use std::sync::Arc;
 
 use super::Context;
 use crate::domain::{
-    Email, EndReason, EndedMembership, Invitation, Membership, RoleName, Status, Team, TeamId, TeamLimits,
-    TeamName, UserId,
+    Email, EndReason, EndedMembership, Invitation, Membership, RoleChange, RoleName, Status, Team, TeamId,
+    TeamLimits, TeamName, UserId,
 };
-use crate::error::Error;
+use crate::error::{Error, FieldError};
 use crate::ports::{
     Closing, ClosingStage, CreateError, InvitationStore, ListQuery, MemberCursor, MemberQuery, MemberStore,
-    PageCursor, TeamChangeError, TeamRecord, TeamStore,
+    OwnerError, PageCursor, TeamChangeError, TeamRecord, TeamStore,
 };
 
 /// The service that called, as IAM authenticated it (its ARN).
@@ -87,6 +87,18 @@ fn team_change(e: TeamChangeError) -> Error {
         TeamChangeError::Store(e) => e.into(),
     }
 }
+
+/// What naming an owner did: the membership as it now is, and its role
+/// before (None: the person was no member, and the membership is new).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedOwner {
+    pub membership: Membership,
+    pub previous_role: Option<RoleName>,
+}
+
+/// How often naming an owner reads the membership again when it changed
+/// under the write (joined, left, or its role changed meanwhile).
+const OWNER_ATTEMPTS: usize = 3;
 
 /// The platform's use cases on teams.
 pub struct Teams<S> {
@@ -177,6 +189,59 @@ impl<S: TeamStore + MemberStore + InvitationStore> Teams<S> {
     /// invitation and ends every membership after this answers, a page at a
     /// time (`close_page`). A retry keeps the first closing's time and has one
     /// cut short take its current page again.
+    /// Makes `user` an owner of the open team `id`: the platform's recovery of
+    /// a team whose owners are gone. A member's role changes in place (the
+    /// change names the platform's caller); someone not yet a member joins as
+    /// an owner with `email`, whatever the team's seats; an owner stays one.
+    pub async fn name_owner(
+        &self,
+        caller: &PlatformCaller,
+        id: &TeamId,
+        user: &UserId,
+        email: Option<Email>,
+    ) -> Result<NamedOwner, Error> {
+        let record = self.store.team_record(id).await?.ok_or(Error::TeamNotFound)?;
+        if record.closed_at.is_some() {
+            return Err(Error::TeamClosed);
+        }
+        let owner = RoleName::parse(RoleName::OWNER).expect("owner is a role name");
+        for _ in 0..OWNER_ATTEMPTS {
+            let now = self.ctx.clock.now();
+            let Some(member) = self.store.membership(id, user).await? else {
+                let email = email.clone().ok_or_else(|| {
+                    Error::Validation(vec![FieldError {
+                        field: "email",
+                        message: "email is required to name someone who is not a member".into(),
+                    }])
+                })?;
+                let membership = Membership {
+                    team_id: id.clone(),
+                    user_id: user.clone(),
+                    email,
+                    role: owner.clone(),
+                    joined_at: now,
+                };
+                match self.store.add_owner(&membership).await {
+                    Ok(()) => return Ok(NamedOwner { membership, previous_role: None }),
+                    Err(OwnerError::Changed) => continue,
+                    Err(OwnerError::EmailTaken) => return Err(Error::AlreadyMember),
+                    Err(OwnerError::Closed) => return Err(Error::TeamClosed),
+                    Err(OwnerError::Store(e)) => return Err(e.into()),
+                }
+            };
+            if member.role == owner {
+                return Ok(NamedOwner { previous_role: Some(owner), membership: member });
+            }
+            let change =
+                RoleChange { membership: member, role: owner.clone(), by: caller.as_user(), at: now };
+            if self.store.make_owner(&change).await? {
+                let previous_role = Some(change.membership.role.clone());
+                return Ok(NamedOwner { membership: change.changed(), previous_role });
+            }
+        }
+        Err(Error::unavailable("naming an owner: the membership kept changing"))
+    }
+
     pub async fn close_team(&self, caller: &PlatformCaller, id: &TeamId) -> Result<TeamRecord, Error> {
         let now = self.ctx.clock.now();
         self.store.close_team(id, &caller.as_user(), now).await.map_err(team_change)

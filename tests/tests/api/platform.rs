@@ -341,3 +341,62 @@ async fn the_platform_sets_a_teams_own_limits_and_its_invites_are_held_to_them()
             .await;
     assert_eq!((closed.status, closed.code()), (409, "team_closed"));
 }
+
+async fn name_owner(w: &World, team: &str, user: &str, body: Value) -> Resp {
+    let call = Call::op(invitations_core::http::routes::Op::NameOwner, &[("teamId", team), ("userId", user)]);
+    w.call(call.signed_by(PLATFORM).json(body)).await
+}
+
+/// The platform's recovery path (issue 21, item 3): it names an owner of a
+/// team whose owners are gone, a member in place or someone new, whatever
+/// the team's seats; the new owner then acts as one.
+#[tokio::test]
+async fn the_platform_names_an_owner_of_a_team_whose_owners_are_gone() {
+    let w = World::new().await;
+    let named = name_owner(&w, &w.team, &w.member.sub, json!({})).await;
+    assert_eq!(named.status, 200, "{}", named.body);
+    assert_eq!((&named.body["role"], &named.body["previousRole"]), (&json!("owner"), &json!("member")));
+    assert_eq!(w.membership(&w.team, &w.member).await.unwrap().role.as_str(), "owner");
+    // Now the former owner may leave: another owner stays.
+    assert_eq!(w.remove_member(&w.owner, &w.owner).await.status, 200);
+    assert_eq!(w.invite(&w.member, &w.email("by-new-owner"), "administrator").await.status, 201);
+    let again = name_owner(&w, &w.team, &w.member.sub, json!({})).await;
+    assert_eq!((again.status, &again.body["previousRole"]), (200, &json!("owner")), "an owner stays one");
+
+    // Someone new joins as an owner, with their address, whatever the seats.
+    let limits = json!({"limits": {"openInvitations": 10, "emailsPerHour": 10, "seats": 1}});
+    assert_eq!(platform(&w, "PATCH", &w.team, Some(limits)).await.status, 200);
+    let newcomer = User::new(&format!("newcomer-{}", w.tag), &w.email("newcomer"));
+    let missing = name_owner(&w, &w.team, &newcomer.sub, json!({})).await;
+    assert_eq!(
+        (missing.status, &missing.body["errors"][0]["field"]),
+        (422, &json!("email")),
+        "{}",
+        missing.body
+    );
+    let joined = name_owner(&w, &w.team, &newcomer.sub, json!({"email": newcomer.email})).await;
+    assert_eq!(joined.status, 201, "{}", joined.body);
+    assert!(joined.body["previousRole"].is_null());
+    assert_eq!(w.membership(&w.team, &newcomer).await.unwrap().role.as_str(), "owner");
+    let seats = w.call(Call::members(&w.team).by(&newcomer)).await.body["seats"].clone();
+    assert_eq!(seats["members"], 3, "counted as every member: {seats}");
+
+    // Another member's address; a closed or unknown team; anyone but the platform.
+    let stranger = User::new(&format!("stranger-{}", w.tag), &w.admin.email);
+    let taken = name_owner(&w, &w.team, &stranger.sub, json!({"email": w.admin.email})).await;
+    assert_eq!((taken.status, taken.code()), (409, "already_member"), "{}", taken.body);
+    let unknown = name_owner(&w, &format!("nope-{}", w.tag), &newcomer.sub, json!({})).await;
+    assert_eq!((unknown.status, unknown.code()), (404, "not_found"));
+    let call = Call::op(
+        invitations_core::http::routes::Op::NameOwner,
+        &[("teamId", &w.team), ("userId", &w.admin.sub)],
+    );
+    assert_eq!(
+        w.call(call.json(json!({})).by(&w.member)).await.status,
+        403,
+        "a user's token is no credential"
+    );
+    assert_eq!(platform(&w, "DELETE", &w.team, None).await.status, 202);
+    let closed = name_owner(&w, &w.team, &w.admin.sub, json!({})).await;
+    assert_eq!((closed.status, closed.code()), (409, "team_closed"));
+}

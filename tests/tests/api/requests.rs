@@ -18,7 +18,7 @@ use invitations_core::dev::demo;
 use invitations_core::http::routes::{Function, ROUTES};
 
 /// Each example request and the status its function answers on fresh demo data.
-const EXPECTED: [(&str, u16); 18] = [
+const EXPECTED: [(&str, u16); 19] = [
     ("invite.json", 201),
     ("batch.json", 200),
     ("resend.json", 200),
@@ -36,6 +36,7 @@ const EXPECTED: [(&str, u16); 18] = [
     ("platform-get.json", 200),
     ("platform-create.json", 201),
     ("platform-rename.json", 200),
+    ("platform-name-owner.json", 200),
     ("platform-close.json", 202),
 ];
 

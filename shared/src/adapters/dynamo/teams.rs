@@ -12,9 +12,11 @@ use super::errors::{build_error, store_error, Transact};
 use super::items::*;
 use super::{applied, DynamoStore};
 use crate::domain::{
-    Invitation, InvitationId, Membership, Status, Team, TeamId, TeamLimits, TeamName, UserId,
+    Invitation, InvitationId, Membership, RoleChange, Status, Team, TeamId, TeamLimits, TeamName, UserId,
 };
-use crate::ports::{Closing, ClosingStage, CreateError, StoreError, TeamChangeError, TeamRecord, TeamStore};
+use crate::ports::{
+    Closing, ClosingStage, CreateError, OwnerError, StoreError, TeamChangeError, TeamRecord, TeamStore,
+};
 use crate::time::format_timestamp;
 
 /// On a closed team's item: its closing's step (`ports::Closing`), and how
@@ -208,43 +210,56 @@ impl TeamStore for DynamoStore {
         }
     }
 
-    async fn set_team_limits(&self, id: &TeamId, limits: TeamLimits) -> Result<(), TeamChangeError> {
-        for _ in 0..SEAT_COUNT_ATTEMPTS {
-            // The team must exist and be open; its limits items may not exist yet.
-            let team = ConditionCheck::builder()
-                .table_name(&self.table)
-                .key("pk", s(team_pk(id)))
-                .key("sk", s(TEAM_SK))
-                .condition_expression("attribute_exists(pk) AND attribute_not_exists(#closed)")
-                .expression_attribute_names("#closed", CLOSED_AT)
-                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-                .build()
-                .map_err(build_error)?;
-            let items = vec![
-                TransactWriteItem::builder().condition_check(team).build(),
-                self.own_limits(id, limits, Some("attribute_not_exists(#closed)"))?,
-                self.seats_limit(id, limits.seats).await?,
-            ];
-            match self.send_transaction(items).await {
-                Ok(()) => return Ok(()),
-                Err(Transact::Failed(e)) => return Err(e.into()),
-                Err(Transact::Cancelled(c)) if c.failed(0) => {
-                    return match c.item(0) {
-                        Some(_) => Err(TeamChangeError::Closed),
-                        None => Err(TeamChangeError::NotFound),
-                    }
-                }
-                Err(Transact::Cancelled(c)) if c.failed(1) => return Err(TeamChangeError::Closed),
-                Err(Transact::Cancelled(c)) if c.failed(2) => match c.item(2) {
-                    Some(seats) if seats.contains_key(CLOSED_AT) => return Err(TeamChangeError::Closed),
-                    // A membership began or ended while they were counted.
-                    _ => continue,
-                },
-                Err(Transact::Cancelled(c)) => return Err(c.unexpected().into()),
-            }
+    async fn add_owner(&self, owner: &Membership) -> Result<(), OwnerError> {
+        let mut items = self.membership_writes(owner, None)?.to_vec();
+        // Counted as every membership is; refused once the team is closed.
+        let seats = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(&owner.team_id)))
+            .key("sk", s(SEATS_SK))
+            .condition_expression("attribute_not_exists(#closed)")
+            .update_expression("ADD #members :one")
+            .expression_attribute_names("#closed", CLOSED_AT)
+            .expression_attribute_names("#members", MEMBERS_COUNT)
+            .expression_attribute_values(":one", n(1))
+            .build()
+            .map_err(build_error)?;
+        items.push(TransactWriteItem::builder().update(seats).build());
+        match self.send_transaction(items).await {
+            Ok(()) => Ok(()),
+            Err(Transact::Failed(e)) => Err(e.into()),
+            Err(Transact::Cancelled(c)) if c.failed(0) => Err(OwnerError::Changed),
+            Err(Transact::Cancelled(c)) if c.failed(1) => Err(OwnerError::EmailTaken),
+            Err(Transact::Cancelled(c)) if c.failed(2) => Err(OwnerError::Closed),
+            Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
         }
-        Err(StoreError::Unavailable("set limits: memberships kept changing while they were counted".into())
-            .into())
+    }
+
+    async fn make_owner(&self, change: &RoleChange) -> Result<bool, StoreError> {
+        let m = &change.membership;
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(&m.team_id)))
+            .key("sk", s(member_sk(&m.user_id)))
+            // Unchanged since it was read (and not ended: the role is there).
+            .condition_expression("#role = :was")
+            .update_expression("SET #role = :role, roleChangedBy = :by, roleChangedAt = :at")
+            .expression_attribute_names("#role", "role")
+            .set_expression_attribute_values(Some(item([
+                (":was", s(m.role.as_str())),
+                (":role", s(change.role.as_str())),
+                (":by", s(change.by.as_str())),
+                (":at", s(format_timestamp(change.at))),
+            ])))
+            .send()
+            .await;
+        applied(out)
+    }
+
+    async fn set_team_limits(&self, id: &TeamId, limits: TeamLimits) -> Result<(), TeamChangeError> {
+        self.change_limits(id, Some(limits), limits.seats).await
     }
 
     async fn rename_team(&self, id: &TeamId, name: &TeamName) -> Result<Team, TeamChangeError> {
@@ -437,5 +452,60 @@ impl TeamStore for DynamoStore {
             .send()
             .await;
         applied(out)
+    }
+}
+
+impl DynamoStore {
+    /// Sets a team's seat limit alone (None: removes it), keeping its other
+    /// limits: the operator's command (`invitations-admin set-seats`), where
+    /// the platform's route sets every limit at once.
+    pub async fn set_seats(&self, id: &TeamId, seats: Option<u32>) -> Result<(), TeamChangeError> {
+        self.change_limits(id, None, seats).await
+    }
+
+    /// One transaction: the team exists and is open, its own limits (when
+    /// given) on its limits item, and its seat limit on its seats item.
+    async fn change_limits(
+        &self,
+        id: &TeamId,
+        own: Option<TeamLimits>,
+        seats: Option<u32>,
+    ) -> Result<(), TeamChangeError> {
+        for _ in 0..SEAT_COUNT_ATTEMPTS {
+            // The team must exist and be open; its limits items may not exist yet.
+            let team = ConditionCheck::builder()
+                .table_name(&self.table)
+                .key("pk", s(team_pk(id)))
+                .key("sk", s(TEAM_SK))
+                .condition_expression("attribute_exists(pk) AND attribute_not_exists(#closed)")
+                .expression_attribute_names("#closed", CLOSED_AT)
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                .build()
+                .map_err(build_error)?;
+            let mut items = vec![TransactWriteItem::builder().condition_check(team).build()];
+            items.push(self.seats_limit(id, seats).await?);
+            if let Some(limits) = own {
+                items.push(self.own_limits(id, limits, Some("attribute_not_exists(#closed)"))?);
+            }
+            match self.send_transaction(items).await {
+                Ok(()) => return Ok(()),
+                Err(Transact::Failed(e)) => return Err(e.into()),
+                Err(Transact::Cancelled(c)) if c.failed(0) => {
+                    return match c.item(0) {
+                        Some(_) => Err(TeamChangeError::Closed),
+                        None => Err(TeamChangeError::NotFound),
+                    }
+                }
+                Err(Transact::Cancelled(c)) if c.failed(1) => match c.item(1) {
+                    Some(seats) if seats.contains_key(CLOSED_AT) => return Err(TeamChangeError::Closed),
+                    // A membership began or ended while they were counted.
+                    _ => continue,
+                },
+                Err(Transact::Cancelled(c)) if c.failed(2) => return Err(TeamChangeError::Closed),
+                Err(Transact::Cancelled(c)) => return Err(c.unexpected().into()),
+            }
+        }
+        Err(StoreError::Unavailable("set limits: memberships kept changing while they were counted".into())
+            .into())
     }
 }
