@@ -280,10 +280,13 @@ def main():
         check("another app's audience: 401", api.call("GET", invitations, token=s["other_audience_token"])[0] == 401)
 
     # Invite, as the owner; a member may not.
-    status, inv, _ = api.call("POST", invitations, tok["owner"], {"email": u["ada"]["email"], "role": "member"})
-    if not check("the owner invites ada: 201 with the link, open", status == 201 and "link" in (inv or {})
+    note = "Welcome, Ada! <b>See you Monday.</b>"
+    status, inv, _ = api.call("POST", invitations, tok["owner"], {"email": u["ada"]["email"], "role": "member", "expiresInDays": 3, "note": note})
+    if not check("the owner invites ada, open for three days, with a note: 201 with the link, open", status == 201 and "link" in (inv or {})
                  and inv.get("status") == "open", f"{status} {inv}"):
         return finish()
+    lasts = datetime.datetime.fromisoformat(inv["expiresAt"].replace("Z", "+00:00")) - datetime.datetime.fromisoformat(inv["createdAt"].replace("Z", "+00:00"))
+    check("it expires three days after it was sent", lasts == datetime.timedelta(days=3), f"{lasts}")
     if emulated_mail(s):
         # In AWS's SES sandbox an unverified invitee's email fails: the field says so.
         check("the email went out", inv.get("emailDelivery") == "sent", f"{inv.get('emailDelivery')}")
@@ -309,6 +312,7 @@ def main():
     status, preview, _ = preview_of(api, inv["id"], token)
     check("preview without signing in: 200, open, as member", status == 200 and preview.get("teamName") == s["team_name"]
           and (preview.get("status"), preview.get("role")) == ("open", "member") and "invitedBy" not in preview, f"{status} {preview}")
+    check("the preview shows the inviter's note as written", preview.get("note") == note, f"{preview}")
     status, old, _ = api.call("GET", f"{inv_path}?token={token}")
     check("the query form of links sent before still previews (deprecated)", status == 200 and old == preview, f"{status} {old}")
     status, body, _ = preview_of(api, inv["id"], "forged")

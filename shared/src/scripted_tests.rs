@@ -186,6 +186,8 @@ async fn a_manager_cannot_grant_a_role_with_permissions_their_own_role_lacks() {
         email: Email::parse("bo@example.com").unwrap(),
         role: RoleName::parse("administrator").unwrap(),
         locale: Default::default(),
+        valid_days: None,
+        note: None,
     };
     let err = svc.sending.invite(&owner_of(&inv), &inv.team_id, new, None).await.unwrap_err();
     assert!(matches!(&err, Error::Validation(f) if f[0].field == "role"), "{err:?}");
@@ -255,6 +257,8 @@ fn new_invitation(email: &str) -> NewInvitation {
         email: Email::parse(email).unwrap(),
         role: RoleName::parse("member").unwrap(),
         locale: Default::default(),
+        valid_days: None,
+        note: None,
     }
 }
 

@@ -19,6 +19,8 @@ export interface Preview {
   locale?: string;
   /** Who invited, as the email named them (absent on old invitations). */
   invitedByEmail?: string;
+  /** The inviter's personal note, where there is one. */
+  note?: string;
 }
 
 /**
@@ -223,8 +225,14 @@ export const api = {
     const qs = params.toString();
     return call("GET", `/teams/${seg(teamId)}/invitations${qs ? `?${qs}` : ""}`, { auth: true });
   },
-  invite(teamId: string, email: string, role: string, locale?: string): Promise<Result<Invitation>> {
-    const body = locale ? { email, role, locale } : { email, role };
+  invite(
+    teamId: string,
+    email: string,
+    role: string,
+    opts: { locale?: string; expiresInDays?: number; note?: string } = {},
+  ): Promise<Result<Invitation>> {
+    // Only what was chosen: the API's defaults stand for the rest.
+    const body = Object.fromEntries(Object.entries({ email, role, ...opts }).filter(([, v]) => v !== undefined && v !== ""));
     return call("POST", `/teams/${seg(teamId)}/invitations`, { auth: true, body });
   },
   roles(teamId: string): Promise<Result<{ roles: TeamRole[] }>> {

@@ -1,9 +1,10 @@
 // The team's page beyond the journey: withdrawing behind a confirmation, the invite
 // form's answers, a member without members.manage, the filter and paging, the
-// failed-email warning, keyboard use, CORS from the frontend's origin, signing out.
+// failed-email warning, keyboard use, CORS from the frontend's origin, signing out; an invitation with
+// its own expiry and a personal note, which its page shows.
 import { expect, test } from "@playwright/test";
 import { checkA11y, eventually, rowOf, shot, signIn } from "./browser";
-import { APP, apiInvite, apiList, freshAddress, idToken, stack, TEAM, TEAM_NAME, user } from "./stack";
+import { APP, apiInvite, apiList, apiListAll, emailTo, freshAddress, idToken, stack, TEAM, TEAM_NAME, user } from "./stack";
 
 const teamPath = `/teams/${TEAM}`;
 
@@ -228,7 +229,8 @@ test("keyboard only: skip link, invite, and the withdraw dialog with Escape; foc
       return s.outlineStyle !== "none" && s.outlineWidth !== "0px";
     });
 
-  // From the main content, Tab reaches the team's pages, the email field, the role, the language, the button.
+  // From the main content, Tab reaches the team's pages, the email field, the role, the language, how long it
+  // stays open, the note, the button.
   const address = freshAddress("keyboard");
   const nav = page.getByRole("navigation", { name: "Team" });
   await page.keyboard.press("Tab");
@@ -245,6 +247,12 @@ test("keyboard only: skip link, invite, and the withdraw dialog with Escape; foc
   expect(await focusRing()).toBe(true);
   await page.keyboard.press("Tab");
   await expect(page.getByLabel("Language (optional)")).toBeFocused();
+  expect(await focusRing()).toBe(true);
+  await page.keyboard.press("Tab");
+  await expect(page.getByLabel("Open for")).toBeFocused();
+  expect(await focusRing()).toBe(true);
+  await page.keyboard.press("Tab");
+  await expect(page.getByLabel("Personal note (optional)")).toBeFocused();
   expect(await focusRing()).toBe(true);
   await page.keyboard.press("Tab");
   await expect(page.getByRole("button", { name: "Send invitation", exact: true })).toBeFocused();
@@ -322,4 +330,34 @@ test("signing out ends the session here and at the identity provider", async ({ 
   await page.goto(teamPath);
   await expect(page.getByText("Sign in to see this team's invitations.")).toBeVisible();
   await expect(page.locator("table.invitations")).toHaveCount(0);
+});
+
+test("an invitation open for three days with a personal note: the email and the invitation page show both", async ({ page, browser }) => {
+  await signIn(page, "owner");
+  await page.goto(teamPath);
+  const address = freshAddress("noted");
+  await page.getByLabel("Email address").fill(address);
+  await page.getByLabel("Open for").selectOption("3");
+  const note = "Welcome aboard!\nWe start on Monday at <b>nine</b>.";
+  await page.getByLabel("Personal note (optional)").fill(note);
+  await checkA11y(page, "the invite form with a note");
+  await shot(page, "team-invite-note");
+  await page.getByRole("button", { name: "Send invitation", exact: true }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Invitation sent" })).toHaveText(`Invitation sent to ${address} as Member.`);
+  await expect(page.getByLabel("Personal note (optional)")).toHaveValue("");
+  const inv = (await apiListAll("owner", "status=open")).find((i) => i.email === address);
+  expect(inv).toBeDefined();
+  const days = (Date.parse(inv!.expiresAt) - Date.parse(inv!.createdAt)) / 86_400_000;
+  expect(days).toBe(3);
+
+  const mail = await emailTo(address);
+  expect(mail.text).toContain("added a note:\n> Welcome aboard!\n> We start on Monday at <b>nine</b>.");
+  const invitee = await (await browser.newContext()).newPage();
+  await invitee.goto(mail.link);
+  const figure = invitee.locator("figure.note");
+  await expect(figure.locator("figcaption")).toHaveText(`A note from ${user("owner").email}:`);
+  await expect(figure.locator("blockquote")).toHaveText(note.replace("\n", "\n"), { useInnerText: true });
+  await expect(figure.locator("b")).toHaveCount(0);
+  await checkA11y(invitee, "the invitation page with a note");
+  await shot(invitee, "invitation-note");
 });

@@ -62,6 +62,7 @@ export interface Invitation {
   email: string;
   status: string;
   createdAt: string;
+  expiresAt: string;
   locale: string;
   link: string;
   linkToken: string;

@@ -8,7 +8,9 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use std::fmt;
 
-use super::{BounceType, Email, InvitationId, Locale, RoleName, Team, TeamId, TeamName, UserId};
+use super::{
+    BounceType, Email, InvitationId, Locale, Note, RoleName, Team, TeamId, TeamName, UserId, ValidDays,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
@@ -185,6 +187,11 @@ pub struct Invitation {
     /// The inviter's address, as the email and the preview name them (None on
     /// invitations made before it was kept).
     pub invited_by_email: Option<Email>,
+    /// How long it stays open, where the inviter chose (None: the deployment's
+    /// validity): each send opens it for as long.
+    pub valid_days: Option<ValidDays>,
+    /// The inviter's personal note, shown in the email and on its page.
+    pub note: Option<Note>,
 }
 
 /// The most emails one invitation sends over its life: the first and four
@@ -271,16 +278,24 @@ impl Invitation {
             link_generation: 0,
             locale: Locale::default(),
             invited_by_email: None,
+            valid_days: None,
+            note: None,
         }
     }
 
+    /// How long each send keeps it open: its own days, else `default`.
+    pub fn validity(&self, default: TimeDelta) -> TimeDelta {
+        self.valid_days.map_or(default, ValidDays::duration)
+    }
+
     /// The invitation sent again at `now`: a new link (the old one stops
-    /// working) and a new validity period. Only while open, and not within
-    /// `cooldown` of the last send.
+    /// working) and a new validity period, its own (`validity`, else
+    /// `default_validity`). Only while open, and not within `cooldown` of the
+    /// last send.
     pub fn resend(
         &self,
         now: DateTime<Utc>,
-        valid_for: TimeDelta,
+        default_validity: TimeDelta,
         cooldown: TimeDelta,
     ) -> Result<Self, ResendError> {
         self.ensure_open(now)?;
@@ -296,7 +311,7 @@ impl Invitation {
         }
         Ok(Self {
             sent_at: now,
-            expires_at: now + valid_for,
+            expires_at: now + self.validity(default_validity),
             link_generation: self.link_generation + 1,
             email_delivery: EmailDelivery::Sent,
             bounce: None,

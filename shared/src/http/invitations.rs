@@ -11,7 +11,7 @@ use super::{
     cursor, identity, invocation_deadline, json_response, list_query, page_limit, request, require_caller,
     views, AuthMode,
 };
-use crate::domain::{Email, Locale, RoleCatalog};
+use crate::domain::{Email, Locale, Note, RoleCatalog, ValidDays};
 use crate::error::{Error, FieldError};
 use crate::ports::{InvitationStore, LinkKeySource, Mailer, MemberStore, PageCursor};
 use crate::service::invitations::{
@@ -23,6 +23,9 @@ pub(super) struct InviteBody {
     pub(super) email: Option<String>,
     pub(super) role: Option<String>,
     pub(super) locale: Option<String>,
+    #[serde(rename = "expiresInDays")]
+    pub(super) expires_in_days: Option<i64>,
+    pub(super) note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -128,8 +131,26 @@ fn parse_invitation(roles: &RoleCatalog, body: InviteBody) -> Result<NewInvitati
             None
         }
     };
-    match (email, role, locale) {
-        (Some(email), Some(role), Some(locale)) => Ok(NewInvitation { email, role, locale }),
+    let valid_days = match body.expires_in_days.map(ValidDays::parse) {
+        None => Some(None),
+        Some(Ok(days)) => Some(Some(days)),
+        Some(Err(e)) => {
+            errors.push(FieldError { field: "expiresInDays", message: e.to_string() });
+            None
+        }
+    };
+    let note = match body.note.as_deref().map(Note::parse) {
+        None => Some(None),
+        Some(Ok(note)) => Some(note),
+        Some(Err(e)) => {
+            errors.push(FieldError { field: "note", message: e.to_string() });
+            None
+        }
+    };
+    match (email, role, locale, valid_days, note) {
+        (Some(email), Some(role), Some(locale), Some(valid_days), Some(note)) => {
+            Ok(NewInvitation { email, role, locale, valid_days, note })
+        }
         _ => Err(Error::Validation(errors)),
     }
 }

@@ -218,6 +218,10 @@ pub struct PreviewBody<'a> {
     /// Who invited, as the email named them (absent on old invitations).
     #[serde(skip_serializing_if = "Option::is_none")]
     invited_by_email: Option<&'a str>,
+    /// The inviter's note, where there is one (read from the invitation
+    /// itself: the link's preview, not the lists, whose indexes omit it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
 }
 
 pub fn preview(view: &InvitationView) -> PreviewBody<'_> {
@@ -233,6 +237,7 @@ pub fn preview(view: &InvitationView) -> PreviewBody<'_> {
         expires_at: format_timestamp(inv.expires_at),
         locale: inv.locale.as_str(),
         invited_by_email: inv.invited_by_email.as_ref().map(Email::as_str),
+        note: inv.note.as_ref().map(|n| n.as_str()),
     }
 }
 

@@ -13,6 +13,8 @@ pub struct Messages {
     pub button: &'static str,
     pub copy_link: &'static str,
     pub expires: &'static str,
+    /// Introduces the inviter's personal note, when there is one.
+    pub note: &'static str,
     pub why: &'static str,
     /// `{weekday}`, `{day}`, `{month}`, `{year}`, `{time}`: the expiry in words.
     pub date: &'static str,
@@ -30,6 +32,7 @@ pub const EN: Messages = Messages {
     button: "Accept or decline",
     copy_link: "Or copy this link into your browser:",
     expires: "The invitation expires on {date} ({utc}).",
+    note: "{inviter} added a note:",
     why: "You received this email because {inviter} invited {invitee} to a team on {product}. \
           If you were not expecting it, you can ignore it: nothing happens unless you accept.",
     date: "{weekday} {day} {month} {year}, {time} UTC",
@@ -59,6 +62,7 @@ pub const DE: Messages = Messages {
     button: "Annehmen oder ablehnen",
     copy_link: "Oder kopieren Sie diesen Link in Ihren Browser:",
     expires: "Die Einladung läuft am {date} ab ({utc}).",
+    note: "{inviter} schreibt dazu:",
     why: "Sie erhalten diese E-Mail, weil {inviter} {invitee} in ein Team auf {product} eingeladen hat. \
           Wenn Sie sie nicht erwartet haben, können Sie sie ignorieren: Ohne Ihre Zustimmung geschieht nichts.",
     date: "{weekday}, {day}. {month} {year}, {time} UTC",

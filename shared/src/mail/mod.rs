@@ -36,6 +36,8 @@ struct Html<'a> {
     accent: &'a str,
     heading: Vec<Segment<'a>>,
     invited: Vec<Segment<'a>>,
+    note_intro: Vec<Segment<'a>>,
+    note: Option<&'a str>,
     button: &'a str,
     copy_link: &'a str,
     link: &'a str,
@@ -48,6 +50,9 @@ struct Html<'a> {
 struct Text<'a> {
     heading: &'a str,
     invited: &'a str,
+    note_intro: &'a str,
+    /// The note, each line quoted.
+    note: Option<String>,
     button: &'a str,
     link: &'a str,
     expires: &'a str,
@@ -83,9 +88,13 @@ pub fn invitation_email(
     let (heading, invited, expires, why) =
         (fill(m.heading, &values), fill(m.invited, &values), fill(m.expires, &values), fill(m.why, &values));
     let subject = single_line(&plain(&fill(m.subject, &values)));
+    let note_intro = fill(m.note, &values);
+    let note = invitation.note.as_ref().map(|n| n.as_str());
     let text = Text {
         heading: &plain(&heading),
         invited: &plain(&invited),
+        note_intro: &plain(&note_intro),
+        note: note.map(|n| n.lines().map(|l| format!("> {l}")).collect::<Vec<_>>().join("\n")),
         button: m.button,
         link,
         expires: &plain(&expires),
@@ -101,6 +110,8 @@ pub fn invitation_email(
         accent: &brand.accent,
         heading,
         invited,
+        note_intro,
+        note,
         button: m.button,
         copy_link: m.copy_link,
         link,
@@ -231,6 +242,31 @@ mod tests {
         assert!(!mail.html.contains("\"Co\""), "quotes are escaped too");
         assert!(!mail.html.contains("?a=1&b=2"), "so is the link's ampersand");
         assert!(mail.text.contains("<script>alert('x')</script>"), "the text part is text");
+    }
+
+    #[test]
+    fn the_inviters_note_is_quoted_and_escaped_and_absent_without_one() {
+        let mut inv = invitation("Acme", "en");
+        let plain = invitation_email(&inv, &grace(), LINK, &Branding::default());
+        assert!(!plain.text.contains("added a note") && !plain.html.contains("<blockquote"));
+        inv.note = crate::domain::Note::parse("Welcome <b>aboard</b>!\nSee you Monday.").unwrap();
+        let mail = invitation_email(&inv, &grace(), LINK, &Branding::default());
+        assert!(
+            mail.text
+                .contains("grace@example.com added a note:\n> Welcome <b>aboard</b>!\n> See you Monday.\n"),
+            "{}",
+            mail.text
+        );
+        assert!(
+            mail.html.contains("Welcome &#60;b&#62;aboard&#60;/b&#62;!")
+                || mail.html.contains("Welcome &lt;b&gt;aboard&lt;/b&gt;!"),
+            "{}",
+            mail.html
+        );
+        assert!(!mail.html.contains("<b>aboard"), "markup in a note is text");
+        inv.locale = crate::domain::Locale::parse("de").unwrap();
+        let german = invitation_email(&inv, &grace(), LINK, &Branding::default());
+        assert!(german.text.contains("grace@example.com schreibt dazu:"), "{}", german.text);
     }
 
     #[test]

@@ -139,6 +139,8 @@ async fn a_stranger_is_refused_an_invite_or_resend_without_waiting_for_the_link_
         email: Email::parse("ada@example.com").unwrap(),
         role: RoleName::parse("member").unwrap(),
         locale: Locale::default(),
+        valid_days: None,
+        note: None,
     };
     let invite = answered("invite", sending.invite(&stranger(), &team, new, None)).await;
     assert!(matches!(invite, Err(Error::Forbidden)), "{invite:?}");

@@ -10,6 +10,7 @@ mod delivery;
 mod deploy;
 mod email_flow;
 mod faults;
+mod fitting;
 mod hostile;
 mod invite;
 mod limits;

@@ -146,6 +146,15 @@ export async function invitationPage(ctx: PageContext): Promise<void> {
         h("strong", null, roleName(preview.role)),
         after,
       ),
+      // The inviter's own words: text, never markup (h() sets text content).
+      preview.note
+        ? h(
+            "figure",
+            { class: "note" },
+            h("figcaption", null, t.noteFrom(preview.invitedByEmail ?? t.theInviter)),
+            h("blockquote", null, preview.note),
+          )
+        : null,
       details(preview),
       h(
         "p",

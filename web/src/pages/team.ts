@@ -149,6 +149,22 @@ export async function teamPage(ctx: PageContext): Promise<void> {
     h("option", { value: "en", selected: true }, "English"),
     h("option", { value: "de", lang: "de" }, "Deutsch"),
   );
+  const daysId = uid("invite-days");
+  const days = h(
+    "select",
+    { id: daysId, name: "expiresInDays", "aria-describedby": `${daysId}-hint` },
+    h("option", { value: "", selected: true }, "The usual week"),
+    [1, 3, 14, 30].map((d) => h("option", { value: String(d) }, d === 1 ? "1 day" : `${d} days`)),
+  );
+  const noteId = uid("invite-note");
+  const noteError = h("p", { id: `${noteId}-error`, class: "field-error", hidden: true });
+  const note = h("textarea", {
+    id: noteId,
+    name: "note",
+    rows: "3",
+    maxlength: "500",
+    "aria-describedby": `${noteId}-hint ${noteId}-error`,
+  });
   const roleHint = h(
     "p",
     { id: `${roleId}-hint`, class: "hint" },
@@ -182,6 +198,7 @@ export async function teamPage(ctx: PageContext): Promise<void> {
   function clearErrors(): void {
     fieldError(email, emailError, null);
     fieldError(role, roleError, null);
+    fieldError(note, noteError, null);
     formError.hidden = true;
     formError.textContent = "";
   }
@@ -211,6 +228,21 @@ export async function teamPage(ctx: PageContext): Promise<void> {
       locale,
       h("p", { id: `${localeId}-hint`, class: "hint" }, "Of the email and of the page its link opens."),
     ),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: daysId }, "Open for"),
+      days,
+      h("p", { id: `${daysId}-hint`, class: "hint" }, "Until it expires; sending it again opens it for as long."),
+    ),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: noteId }, "Personal note (optional)"),
+      note,
+      h("p", { id: `${noteId}-hint`, class: "hint" }, "Shown in the email and on the invitation page; up to 500 characters."),
+      noteError,
+    ),
     submit,
   );
 
@@ -235,13 +267,18 @@ export async function teamPage(ctx: PageContext): Promise<void> {
     }
     submit.disabled = true;
     submit.textContent = "Sending…";
-    const res = await api.invite(teamId, address, role.value, locale.value);
+    const res = await api.invite(teamId, address, role.value, {
+      locale: locale.value,
+      expiresInDays: days.value ? Number(days.value) : undefined,
+      note: note.value.trim() || undefined,
+    });
     submit.disabled = false;
     submit.textContent = "Send invitation";
     if (res.ok) {
       const inv = res.data;
       manages = true;
       email.value = "";
+      note.value = "";
       live.say(
         inv.emailDelivery === "failed"
           ? `Invitation created for ${inv.email} as ${roleName(inv.role)}, but the email could not be sent. Copy its link from the list and send it yourself.`
@@ -267,6 +304,7 @@ export async function teamPage(ctx: PageContext): Promise<void> {
         for (const err of p.errors ?? []) {
           if (err.field === "email") fieldError(email, emailError, capitalise(err.message));
           else if (err.field === "role") fieldError(role, roleError, capitalise(err.message));
+          else if (err.field === "note") fieldError(note, noteError, capitalise(err.message));
           else other.push(`${err.field}: ${err.message}`);
         }
         if (other.length || !(p.errors ?? []).length) showFormError(other.join("; ") || p.detail);

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use super::teams::parse_closing;
 use crate::domain::{
     BounceType, Change, Email, EmailDelivery, EndReason, EndedMembership, HistoryEntry, Invitation,
-    InvitationId, Locale, Membership, Resolution, RoleName, Status, Team, TeamId, TeamLimits, TeamName,
-    UserId,
+    InvitationId, Locale, Membership, Note, Resolution, RoleName, Status, Team, TeamId, TeamLimits, TeamName,
+    UserId, ValidDays,
 };
 use crate::ports::{PageCursor, StoreError, TeamRecord, Usage};
 use crate::time::{format_timestamp, parse_timestamp};
@@ -287,6 +287,12 @@ pub fn invitation_item(inv: &Invitation, purge_at: DateTime<Utc>) -> Item {
     if let Some(email) = &inv.invited_by_email {
         attrs.insert("invitedByEmail".into(), s(email.as_str()));
     }
+    if let Some(days) = inv.valid_days {
+        attrs.insert("validDays".into(), n(days.days().into()));
+    }
+    if let Some(note) = &inv.note {
+        attrs.insert("note".into(), s(note.as_str()));
+    }
     match inv.resolution.at() {
         Some(at) => attrs.insert("resolvedAt".into(), s(format_timestamp(at))),
         None => attrs.insert("gsi3pk".into(), s(by_email_pk(&inv.email))),
@@ -347,6 +353,20 @@ pub(super) fn parse_invitation(item: &Item) -> Result<Invitation, StoreError> {
             Some(_) => Some(
                 Email::parse(get_s(item, W, "invitedByEmail")?).map_err(|_| corrupt(W, "invitedByEmail"))?,
             ),
+            None => None,
+        },
+        valid_days: match item.get("validDays") {
+            Some(v) => Some(
+                v.as_n()
+                    .ok()
+                    .and_then(|d| d.parse().ok())
+                    .and_then(|d| ValidDays::parse(d).ok())
+                    .ok_or_else(|| corrupt(W, "validDays"))?,
+            ),
+            None => None,
+        },
+        note: match item.get("note") {
+            Some(_) => Note::parse(get_s(item, W, "note")?).map_err(|_| corrupt(W, "note"))?,
             None => None,
         },
         link_generation: match item.get("linkGeneration") {

@@ -15,7 +15,8 @@ use super::{failed_send, link, purge_at, view, InvitationView};
 use crate::config::AWS_ATTEMPT_TIMEOUT;
 use crate::domain::{
     open_places, retry_after_seconds, until_next_day, Email, EmailDelivery, Invitation, InvitationId, Limit,
-    LinkKeys, Locale, Membership, Permission, RoleName, SendClaim, Team, TeamId, TeamLimits, RELEASE_GRACE,
+    LinkKeys, Locale, Membership, Note, Permission, RoleName, SendClaim, Team, TeamId, TeamLimits, ValidDays,
+    RELEASE_GRACE,
 };
 use crate::error::Error;
 use crate::mail;
@@ -113,6 +114,10 @@ pub struct NewInvitation {
     pub role: RoleName,
     /// The language of its email and page; English unless given.
     pub locale: Locale,
+    /// How many days it stays open (None: the deployment's validity).
+    pub valid_days: Option<ValidDays>,
+    /// The inviter's personal note.
+    pub note: Option<Note>,
 }
 
 pub struct Sending<S, M, K> {
@@ -274,10 +279,12 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
             new.role,
             inviter.user_id.clone(),
             now,
-            self.ctx.settings.invitation_validity,
+            new.valid_days.map_or(self.ctx.settings.invitation_validity, ValidDays::duration),
         );
         invitation.locale = new.locale;
         invitation.invited_by_email = Some(inviter.email.clone());
+        invitation.valid_days = new.valid_days;
+        invitation.note = new.note;
         Ok(invitation)
     }
 
