@@ -48,6 +48,10 @@ pub enum Error {
     /// The team was closed by the platform: nothing more happens in it.
     #[error("the team is closed")]
     TeamClosed,
+    /// An expired invitation cannot be renewed: its address was invited again
+    /// since; the newer invitation is the one to act on.
+    #[error("the address was invited again since")]
+    Superseded,
     /// The team's seats are all taken (`domain::TeamLimits::seats`): by
     /// members and open invitations, for an invite (`joining` false); by
     /// members, for an acceptance. Waiting does not help; freeing a seat does.

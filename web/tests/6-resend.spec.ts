@@ -2,10 +2,11 @@
 // (global-setup.ts), so its cooldown has passed by now and the API offers `resend`.
 // Two managers have the list open; one resends (a new link by email, the old link
 // stops working); the other, whose page still offers it, is told it is too soon,
-// with the wait the API gives (429 resend_too_soon, Retry-After).
+// with the wait the API gives (429 resend_too_soon, Retry-After). An expired invitation
+// is renewed from its row: open again, with a new link.
 import { expect, test } from "@playwright/test";
 import { checkA11y, rowOf, shot, signIn } from "./browser";
-import { apiInvite, apiList, emailTo, freshAddress, TEAM, TEAM_NAME } from "./stack";
+import { apiInvite, apiList, emailTo, expireInvitation, freshAddress, TEAM, TEAM_NAME } from "./stack";
 
 test("resend: asked first, a new link by email, the old one stops working; too soon is explained with the wait", async ({ page, browser }) => {
   test.setTimeout(150_000);
@@ -67,4 +68,35 @@ test("resend: asked first, a new link by email, the old one stops working; too s
   await invitee.goto(renewed);
   await expect(invitee.getByRole("heading", { level: 1 })).toHaveText(`Join ${TEAM_NAME}`);
   await invitee.context().close();
+});
+
+test("an expired invitation is renewed from its row: asked first, then open again with a new link by email", async ({ page }) => {
+  test.setTimeout(150_000);
+  const made: { id: string; email: string; link: string } =
+    JSON.parse(process.env.RENEW_INVITATION ?? "null") ?? (await apiInvite(freshAddress("renew")));
+  const address = made.email;
+  expireInvitation(made.id);
+  // Until the API offers it (run alone, this waits out the cooldown of its first email).
+  await expect(async () => {
+    const inv = (await apiList("owner", "status=expired&limit=100")).find((i) => i.id === made.id);
+    expect(inv?.actions).toEqual(["resend"]);
+  }).toPass({ timeout: 100_000, intervals: [1000] });
+
+  await signIn(page, "owner");
+  await page.goto(`/teams/${TEAM}?status=expired&limit=100`);
+  const renew = rowOf(page, address).getByRole("button", { name: `Renew invitation to ${address}` });
+  await renew.click();
+  const dialog = page.getByRole("dialog", { name: "Renew this invitation?" });
+  await expect(dialog).toContainText("Its history stays.");
+  await checkA11y(page, "the renew confirmation");
+  await shot(page, "team-renew-dialog", { viewport: true });
+  await dialog.getByRole("button", { name: "Renew invitation" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "open again" })).toHaveText(
+    `The invitation to ${address} is open again, with a new link sent by email.`,
+  );
+  const open = (await apiList("owner", "status=open&limit=100")).find((i) => i.id === made.id);
+  expect(open?.status).toBe("open");
+  const mailed = (await emailTo(address)).link;
+  expect(mailed).not.toBe(made.link);
+  expect(mailed).toBe(open?.link);
 });

@@ -290,15 +290,19 @@ impl Invitation {
 
     /// The invitation sent again at `now`: a new link (the old one stops
     /// working) and a new validity period, its own (`validity`, else
-    /// `default_validity`). Only while open, and not within `cooldown` of the
-    /// last send.
+    /// `default_validity`). While open, or once expired (a renewal: the same
+    /// invitation, open again); never once answered or withdrawn, nor within
+    /// `cooldown` of the last send.
     pub fn resend(
         &self,
         now: DateTime<Utc>,
         default_validity: TimeDelta,
         cooldown: TimeDelta,
     ) -> Result<Self, ResendError> {
-        self.ensure_open(now)?;
+        match self.status_at(now) {
+            Status::Open | Status::Expired => {}
+            answered => return Err(TransitionError::NotOpen(answered).into()),
+        }
         if let Some(why) = self.unreachable() {
             return Err(ResendError::Unreachable(why));
         }
@@ -447,7 +451,7 @@ mod tests {
     }
 
     #[test]
-    fn a_resend_renews_the_link_and_the_week_but_not_too_often_and_only_while_open() {
+    fn a_resend_renews_the_link_and_the_week_but_not_too_often_and_never_once_answered() {
         let sent = t("2026-03-01T12:00:00Z");
         let inv = invitation(sent);
         let cooldown = TimeDelta::seconds(60);
@@ -462,8 +466,12 @@ mod tests {
         assert_eq!(again.resend(later, week(), cooldown), Err(ResendError::TooSoon(cooldown)));
         assert_eq!(again.resend(later + cooldown, week(), cooldown).unwrap().link_generation, 2);
 
-        let expired = t("2026-03-08T12:00:00Z");
-        assert_eq!(inv.resend(expired, week(), cooldown), Err(TransitionError::Expired.into()));
+        // Expired, it is renewed: the same invitation, open for a new week.
+        let expired = t("2026-03-09T12:00:00Z");
+        let renewed = inv.resend(expired, week(), cooldown).unwrap();
+        assert_eq!((renewed.id, renewed.link_generation), (inv.id, 1));
+        assert_eq!(renewed.status_at(expired), Status::Open);
+        assert_eq!(renewed.expires_at, t("2026-03-16T12:00:00Z"));
         let declined = inv.decline(None, later).unwrap();
         assert_eq!(
             declined.resend(later + cooldown, week(), cooldown),

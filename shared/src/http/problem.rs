@@ -90,6 +90,12 @@ pub fn describe(err: &Error) -> Problem {
             "The team is closed",
             "The team was closed: nothing more can be invited, sent or accepted in it.",
         ),
+        Error::Superseded => p(
+            StatusCode::CONFLICT,
+            "invitation_superseded",
+            "Invited again since",
+            "This address was invited to the team again after this invitation expired: act on the newer invitation instead.",
+        ),
         Error::SeatLimit { joining } => p(
             StatusCode::CONFLICT,
             "seat_limit",
@@ -256,6 +262,7 @@ mod tests {
             (Error::MemberNotFound, 404, "not_found"),
             (Error::LastOwner, 409, "last_owner"),
             (Error::SeatLimit { joining: false }, 409, "seat_limit"),
+            (Error::Superseded, 409, "invitation_superseded"),
             (Error::SeatLimit { joining: true }, 409, "seat_limit"),
             (Error::NoSuchRoute, 404, "not_found"),
             (Error::TeamNotFound, 404, "not_found"),
@@ -289,6 +296,7 @@ mod tests {
                 | Error::TeamClosed
                 | Error::LastOwner
                 | Error::SeatLimit { .. }
+                | Error::Superseded
                 | Error::NotOpen(_)
                 | Error::Expired
                 | Error::ResendTooSoon(_)

@@ -37,6 +37,10 @@ pub enum ResolveError {
     /// Accepting would create a second membership.
     #[error("already a member")]
     AlreadyMember,
+    /// Renewing an expired invitation: the address was invited again since
+    /// (its lock names another invitation).
+    #[error("the address was invited again since")]
+    Superseded,
     /// The caller's membership did not hold a required role (withdraw).
     #[error("not permitted")]
     Forbidden,

@@ -88,6 +88,8 @@ fn expected(route: Route, who: Who, state: State) -> u16 {
         (Route::List, Invitee) if state == State::Accepted => 200,
         (Route::List, _) => 403,
         // The permission is checked before anything about the invitation is told.
+        // Expired, a resend renews it (open again).
+        (Route::Resend, Owner | Administrator) if state == State::Expired => 200,
         (Route::Resend, Owner | Administrator) => by_state(state, 200),
         (Route::Resend, _) => 403,
         (Route::Withdraw, Owner | Administrator) => by_state(state, 200),

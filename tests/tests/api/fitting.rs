@@ -73,3 +73,89 @@ async fn the_inviters_note_reaches_the_email_and_the_invitations_page_as_text() 
         assert_eq!((resp.status, &resp.body["errors"][0]["field"]), (422, &json!("note")));
     }
 }
+
+async fn open_count(w: &World) -> i64 {
+    use invitations_core::ports::LimitStore;
+    w.store.usage(&invitations_core::domain::TeamId::parse(&w.team).unwrap()).await.unwrap().open()
+}
+
+/// Renewing (issue 21, item 5): a manager resends an expired invitation, which
+/// opens again with a new link and period; same id, same history.
+#[tokio::test]
+async fn an_expired_invitation_is_renewed_in_one_action_with_a_new_link_and_its_history() {
+    let w = World::new().await;
+    let body = json!({"email": w.email("late"), "role": "member", "expiresInDays": 2});
+    let first = w.call(Call::invite(&w.team, body).by(&w.owner)).await;
+    let id = first.body["id"].as_str().unwrap().to_owned();
+    let old_token = token_of(first.body["link"].as_str().unwrap());
+    w.clock.advance(TimeDelta::days(3));
+    let listed = w.list(&w.owner, &[("status", "expired")]).await;
+    let row = listed.body["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(row["actions"], json!(["resend"]), "a manager may renew it: {row}");
+    let seen = w.list(&w.member, &[("status", "expired")]).await;
+    assert_eq!(seen.body["invitations"][0]["actions"], json!([]), "a member may not");
+    assert_eq!(open_count(&w).await, 1, "not released yet: it still holds its place");
+
+    let renewed = w.call(Call::resend(&w.team, &id).by(&w.admin)).await;
+    assert_eq!(renewed.status, 200, "{}", renewed.body);
+    assert_eq!((&renewed.body["id"], &renewed.body["status"]), (&json!(id), &json!("open")));
+    assert_eq!(expires_in(&renewed.body, w.clock.now()), TimeDelta::days(2), "its own period again");
+    assert_eq!(open_count(&w).await, 1, "its old place given back, a new one taken");
+    assert_eq!(w.preview(&id, &old_token).await.status, 404, "the old link stays dead");
+    let history = w.call(Call::history(&w.team, &id).by(&w.owner)).await;
+    let kinds: Vec<_> =
+        history.body["history"].as_array().unwrap().iter().map(|e| e["type"].clone()).collect();
+    assert_eq!(
+        kinds,
+        [json!("invitation.created"), json!("invitation.resent")],
+        "the same history, one entry more"
+    );
+    let late = integration_tests::User::new(&format!("late-{}", w.tag), &w.email("late"));
+    let token = token_of(renewed.body["link"].as_str().unwrap());
+    assert_eq!(w.accept(&late, &id, &token).await.status, 200, "the new link works");
+
+    // Released from the count before it is renewed: it takes its place anew.
+    let second = w.invite(&w.owner, &w.email("later"), "member").await;
+    let second_id = second.body["id"].as_str().unwrap().to_owned();
+    w.clock.advance(TimeDelta::days(8));
+    use invitations_core::ports::LimitStore;
+    let team = invitations_core::domain::TeamId::parse(&w.team).unwrap();
+    let usage = w.store.usage(&team).await.unwrap();
+    assert!(w.store.release_expired(&team, &usage, w.clock.now()).await.unwrap().freed);
+    assert_eq!(open_count(&w).await, 0);
+    assert_eq!(w.call(Call::resend(&w.team, &second_id).by(&w.owner)).await.status, 200);
+    assert_eq!(open_count(&w).await, 1);
+}
+
+#[tokio::test]
+async fn a_renewal_is_refused_once_the_address_was_invited_again_or_joined() {
+    let w = World::new().await;
+    let expired = |n: &str| {
+        let body = json!({"email": w.email(n), "role": "member", "expiresInDays": 1});
+        w.call(Call::invite(&w.team, body).by(&w.owner))
+    };
+    let (again, joined) = (expired("again").await, expired("joined").await);
+    let answered = expired("answered").await;
+    w.clock.advance(TimeDelta::days(2));
+    // Invited again since: the newer invitation is the one to act on.
+    assert_eq!(w.invite(&w.owner, &w.email("again"), "member").await.status, 201);
+    let refused = w.call(Call::resend(&w.team, again.body["id"].as_str().unwrap()).by(&w.owner)).await;
+    assert_eq!((refused.status, refused.code()), (409, "invitation_superseded"), "{}", refused.body);
+    // Joined since (as an operator adds a member): nothing to renew.
+    w.joined("joined", "member").await;
+    let refused = w.call(Call::resend(&w.team, joined.body["id"].as_str().unwrap()).by(&w.owner)).await;
+    assert_eq!((refused.status, refused.code()), (409, "already_member"), "{}", refused.body);
+    // Answered before it expired: never reopened.
+    let id = answered.body["id"].as_str().unwrap();
+    w.clock.advance(TimeDelta::days(-2));
+    assert_eq!(w.decline(None, id, &token_of(answered.body["link"].as_str().unwrap())).await.status, 200);
+    w.clock.advance(TimeDelta::days(2));
+    let refused = w.call(Call::resend(&w.team, id).by(&w.owner)).await;
+    assert_eq!((refused.status, refused.code()), (409, "invitation_not_open"), "{}", refused.body);
+}

@@ -494,10 +494,10 @@ export async function teamPage(ctx: PageContext): Promise<void> {
                     {
                       type: "button",
                       class: "button secondary small",
-                      "aria-label": `Resend invitation to ${inv.email}`,
+                      "aria-label": `${inv.status === "expired" ? "Renew" : "Resend"} invitation to ${inv.email}`,
                       onclick: () => void resend(inv),
                     },
-                    "Resend",
+                    inv.status === "expired" ? "Renew" : "Resend",
                   )
                 : null,
               acts.withdraw
@@ -614,12 +614,23 @@ export async function teamPage(ctx: PageContext): Promise<void> {
   }
 
   async function resend(inv: Invitation): Promise<void> {
-    const sure = await confirmDialog({
-      title: "Send this invitation again?",
-      body: `${inv.email} gets a new email with a new link, valid from now. The link sent before stops working.`,
-      confirm: "Resend invitation",
-      cancel: "Cancel",
-    });
+    // An expired invitation is renewed: the same invitation, open again.
+    const renewing = inv.status === "expired";
+    const sure = await confirmDialog(
+      renewing
+        ? {
+            title: "Renew this invitation?",
+            body: `It opens again for ${inv.email}: a new email with a new link, valid from now, as long as it was before. Its history stays.`,
+            confirm: "Renew invitation",
+            cancel: "Cancel",
+          }
+        : {
+            title: "Send this invitation again?",
+            body: `${inv.email} gets a new email with a new link, valid from now. The link sent before stops working.`,
+            confirm: "Resend invitation",
+            cancel: "Cancel",
+          },
+    );
     if (!sure) return;
     const res = await api.resend(teamId, inv.id);
     if (res.ok) {
@@ -630,7 +641,9 @@ export async function teamPage(ctx: PageContext): Promise<void> {
       live.say(
         res.data.emailDelivery === "failed"
           ? `A new link was made for ${inv.email}, but the email could not be sent. Copy the link and send it yourself; the link sent before no longer works.`
-          : `The invitation was sent again to ${inv.email} with a new link. The link sent before no longer works.`,
+          : renewing
+            ? `The invitation to ${inv.email} is open again, with a new link sent by email.`
+            : `The invitation was sent again to ${inv.email} with a new link. The link sent before no longer works.`,
         res.data.emailDelivery === "failed" ? "error" : "info",
       );
       return;
@@ -777,10 +790,18 @@ function resendRefusal(p: Problem, email: string): string | null {
       return p.reason === "complained"
         ? `${email} marked the last invitation email as spam, so no more are sent to them. If they still want to join, copy the link and send it another way.`
         : `The last email to ${email} bounced: the address does not accept mail, so it is not sent again. Withdraw this invitation and invite the correct address.`;
+    case "invitation_superseded":
+      return `${email} was invited again after this invitation expired. Act on the newer invitation instead.`;
+    case "already_member":
+      return `${email} has joined the team since this invitation expired: there is nothing to renew.`;
+    case "seat_limit":
+      return `Every seat of this team is taken by its members and open invitations, so this invitation cannot open again. Withdraw an open invitation or remove a member to free a seat.`;
     case "rate_limited":
       return p.limit === "emailsPerRecipientPerDay"
         ? `${email} has been sent as many invitation emails today as anyone may be. Try again tomorrow, or copy the link.`
-        : `This team has sent as many invitation emails as it may in an hour. Try again later, or copy the link.`;
+        : p.limit === "openInvitations"
+          ? `This team has as many open invitations as it may have. Withdraw those no longer needed, then renew this one.`
+          : `This team has sent as many invitation emails as it may in an hour. Try again later, or copy the link.`;
     default:
       return null;
   }

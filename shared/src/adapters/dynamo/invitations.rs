@@ -7,14 +7,14 @@ use aws_sdk_dynamodb::types::{
 };
 use chrono::{DateTime, Utc};
 
-use super::changes::{self, Change, STILL_OPEN};
+use super::changes::Change;
 use super::errors::{build_error, store_error, Transact};
 use super::items::*;
+use super::renew::Again;
 use super::table::{GSI_BY_EMAIL, GSI_BY_STATUS, GSI_BY_TEAM};
 use super::{not_open, position, DynamoStore, MAX_QUERIES_PER_PAGE};
 use crate::domain::{
-    BounceType, Change as Recorded, Email, EmailDelivery, HistoryEntry, Invitation, InvitationId, Membership,
-    Resolution, RoleName, Status, TeamId, UserId,
+    Email, HistoryEntry, Invitation, InvitationId, Membership, Resolution, RoleName, Status, TeamId, UserId,
 };
 use crate::ports::{
     InsertError, InvitationStore, LimitRefusal, ListQuery, Page, PageCursor, ResolveError, SendQuota,
@@ -359,56 +359,11 @@ impl InvitationStore for DynamoStore {
         let Taken::Now(places) = quota.taken else {
             return Err(StoreError::Other("a resend takes its send in its own write".into()).into());
         };
+        if places.invitations > 0 {
+            return self.renew(resent, by, permitted, previous, (now, purge_at), quota).await;
+        }
         let expires_ms = n(resent.expires_at.timestamp_millis());
-        let invitation = Update::builder()
-            .table_name(&self.table)
-            .key("pk", s(invitation_pk(resent.id)))
-            .key("sk", s(INVITATION_SK))
-            // The cap on sends is checked on the generation read, which the
-            // condition holds; the last email's fate may have arrived since.
-            .condition_expression(format!(
-                "{STILL_OPEN} AND teamId = :team{} AND NOT emailDelivery = :complained \
-                 AND NOT (emailDelivery = :bounced AND {BOUNCE} = :permanent)",
-                changes::generation_condition(previous)
-            ))
-            // A new send: its delivery starts again from "sent".
-            .update_expression(format!(
-                "SET linkGeneration = :next, sentAt = :sent, expiresAt = :exp, expiresAtMs = :expms, \
-                 gsi2sk = :sk2, emailDelivery = :delivery, purgeAt = :purge, {DELIVERY_RANK} = :rank, \
-                 {HISTORY_APPEND} REMOVE {BOUNCE}"
-            ))
-            .expression_attribute_names("#status", "status")
-            .set_expression_attribute_values(Some(
-                item([
-                    (":open", s(Status::Open.as_str())),
-                    (":now", n(now.timestamp_millis())),
-                    (":team", s(resent.team_id.as_str())),
-                    (":gen", n(previous.into())),
-                    (":next", n(resent.link_generation.into())),
-                    (":sent", s(format_timestamp(resent.sent_at))),
-                    (":exp", s(format_timestamp(resent.expires_at))),
-                    (":expms", expires_ms.clone()),
-                    (":sk2", s(by_status_sk(Status::Open, resent.expires_at, resent.id))),
-                    (":delivery", s(resent.email_delivery.as_str())),
-                    (":purge", n(purge_at.timestamp())),
-                    (":rank", n(resent.email_delivery.rank().into())),
-                    (":complained", s(EmailDelivery::Complained.as_str())),
-                    (":bounced", s(EmailDelivery::Bounced.as_str())),
-                    (":permanent", s(BounceType::Permanent.as_str())),
-                ])
-                .into_iter()
-                .chain(
-                    history_values(HistoryEntry {
-                        at: resent.sent_at,
-                        change: Recorded::Resent { by: by.clone() },
-                    })
-                    .map(|(k, v)| (k.to_owned(), v)),
-                )
-                .collect(),
-            ))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .build()
-            .map_err(build_error)?;
+        let invitation = self.send_again(resent, by, previous, now, purge_at, Again::Open)?;
         // The email's lock carries the holder's expiry: it moves with it, or a new
         // invite could take the lock over while this invitation is still open.
         let lock = Update::builder()

@@ -39,6 +39,7 @@ mod invitations;
 pub(crate) mod items;
 mod limits;
 mod members;
+mod renew;
 pub mod stream;
 #[cfg(any(test, feature = "dev"))]
 pub mod strict;
@@ -100,6 +101,10 @@ mod position {
     pub const RESEND_PERMISSION: usize = 2;
     pub const RESEND_LIMITS: usize = 3;
     pub const RESEND_MAILBOX: usize = 4;
+    /// renew (a resend of an expired invitation): as resend, the lock taken
+    /// back instead of moved, then "no member has the address".
+    pub const RENEW_LOCK: usize = 1;
+    pub const RENEW_NOT_MEMBER: usize = 5;
     pub const REMOVE_MEMBER_EMAIL: usize = 1;
 }
 

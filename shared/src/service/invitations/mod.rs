@@ -71,14 +71,16 @@ fn view(
         .filter(|_| status == Status::Open)
         .map(|keys| keys.sign(invitation.id, invitation.link_generation));
     let link = token.as_ref().map(|t| link(ctx, invitation.id, t));
-    // A manager (the only caller given keys) may act on it while it is open;
-    // resend when the domain would allow it now (past the cooldown, under the
+    // A manager (the only caller given keys) may act on it while it is open,
+    // and renew it once expired; resend when the domain would allow it now (past the cooldown, under the
     // cap on sends, the last email neither bounced for good nor spam).
     let resendable =
         || invitation.resend(now, ctx.settings.invitation_validity, ctx.settings.resend_cooldown).is_ok();
     let actions = match token {
         Some(_) if resendable() => vec![Action::Resend, Action::Withdraw, Action::CopyLink],
         Some(_) => vec![Action::Withdraw, Action::CopyLink],
+        // Expired, a manager may renew it: a resend opens it again.
+        None if keys.is_some() && status == Status::Expired && resendable() => vec![Action::Resend],
         None => vec![],
     };
     InvitationView { invitation, status, link, link_token: token.map(|t| t.as_str().to_owned()), actions }
@@ -137,6 +139,7 @@ async fn refusal<S: InvitationStore>(
     let current = match error {
         ResolveError::Forbidden => return Error::Forbidden,
         ResolveError::AlreadyMember => return Error::AlreadyMember,
+        ResolveError::Superseded => return Error::internal("an answer refused as superseded"),
         ResolveError::Limit(LimitRefusal::TeamClosed) => return Error::TeamClosed,
         ResolveError::Limit(LimitRefusal::Seats) => return Error::SeatLimit { joining: true },
         ResolveError::Limit(_) => return Error::internal("an answer refused by a limit"),

@@ -15,8 +15,8 @@ use super::{failed_send, link, purge_at, view, InvitationView};
 use crate::config::AWS_ATTEMPT_TIMEOUT;
 use crate::domain::{
     open_places, retry_after_seconds, until_next_day, Email, EmailDelivery, Invitation, InvitationId, Limit,
-    LinkKeys, Locale, Membership, Note, Permission, RoleName, SendClaim, Team, TeamId, TeamLimits, ValidDays,
-    RELEASE_GRACE,
+    LinkKeys, Locale, Membership, Note, Permission, RoleName, SendClaim, Status, Team, TeamId, TeamLimits,
+    ValidDays, RELEASE_GRACE,
 };
 use crate::error::Error;
 use crate::mail;
@@ -490,17 +490,23 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
         }
         let (validity, cooldown) = (self.ctx.settings.invitation_validity, self.ctx.settings.resend_cooldown);
         let mut resent = invitation.resend(now, validity, cooldown)?;
+        // Renewing an expired invitation opens it again: it takes a place in
+        // the open count and a seat, as a new one does (the store gives back
+        // the place it still held, if any).
+        let renewing = u32::from(invitation.status_at(now) == Status::Expired);
         let managers = self.ctx.roles.holding(Permission::MembersManage);
         let mut usage = usage?;
         let limits = usage.limits_or(self.ctx.settings.limits);
-        let mut attempts = 0;
+        let (mut attempts, mut released) = (0, None);
         loop {
-            let places = usage.places(limits, now, 0).map_err(|exceeded| match exceeded {
-                Exceeded::EmailsPerHour(wait) => hourly(wait),
-                Exceeded::OpenInvitations | Exceeded::Seats => {
-                    Error::internal("a resend refused by the open or the seat limit")
+            let places = match usage.places(limits, now, renewing) {
+                Ok(places) => places,
+                Err(Exceeded::EmailsPerHour(wait)) => return Err(hourly(wait)),
+                Err(exceeded @ (Exceeded::OpenInvitations | Exceeded::Seats)) => {
+                    usage = self.release(team_id, &usage, &mut released, exceeded, now).await?;
+                    continue;
                 }
-            })?;
+            };
             match self
                 .store
                 .resend(
@@ -544,7 +550,9 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
     ) -> Error {
         let current = match error {
             ResolveError::Forbidden => return Error::Forbidden,
-            ResolveError::AlreadyMember => return Error::internal("a resend refused as already a member"),
+            // A renewal: the address joined the team, or was invited again, since.
+            ResolveError::AlreadyMember => return Error::AlreadyMember,
+            ResolveError::Superseded => return Error::Superseded,
             ResolveError::Limit(LimitRefusal::TeamClosed) => return Error::TeamClosed,
             ResolveError::Limit(LimitRefusal::RecipientDaily) => return recipient_daily(now),
             ResolveError::Limit(_) => {
