@@ -2,7 +2,6 @@
 //! many days it stays open.
 
 use chrono::TimeDelta;
-use std::fmt;
 
 /// A personal note from the inviter: plain text, shown in the email (escaped)
 /// and on the invitation page. Trimmed; at most `Note::MAX_CHARS` characters;
@@ -39,12 +38,6 @@ impl Note {
 
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-impl fmt::Display for Note {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 
