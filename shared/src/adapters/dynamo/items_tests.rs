@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::adapters::dynamo::teams::*;
-use crate::ports::{Closing, ClosingStage};
+use crate::ports::{Closing, ClosingStage, Usage};
 use chrono::TimeDelta;
 
 fn t(s: &str) -> DateTime<Utc> {

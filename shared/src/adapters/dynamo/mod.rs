@@ -38,6 +38,7 @@ mod errors;
 mod invitations;
 pub(crate) mod items;
 mod limits;
+mod limits_items;
 mod members;
 mod renew;
 pub mod stream;
