@@ -44,6 +44,30 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// `change` written on its membership, conditioned on the role being the
+    /// one read (what the caller was judged against, or the platform saw).
+    pub(super) fn role_update(&self, change: &RoleChange) -> Result<TransactWriteItem, StoreError> {
+        let m = &change.membership;
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(&m.team_id)))
+            .key("sk", s(member_sk(&m.user_id)))
+            .condition_expression("#role = :was")
+            .update_expression("SET #role = :role, roleChangedBy = :by, roleChangedAt = :at")
+            .expression_attribute_names("#role", "role")
+            .set_expression_attribute_values(Some(item([
+                (":was", s(m.role.as_str())),
+                (":role", s(change.role.as_str())),
+                (":by", s(change.by.as_str())),
+                (":at", s(format_timestamp(change.at))),
+            ])))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+}
+
 impl MemberStore for DynamoStore {
     async fn membership(&self, team: &TeamId, user: &UserId) -> Result<Option<Membership>, StoreError> {
         match self.get(team_pk(team), member_sk(user)).await? {
@@ -163,23 +187,7 @@ impl MemberStore for DynamoStore {
         staying_owner: Option<&UserId>,
     ) -> Result<(), RemoveError> {
         let (m, by) = (&change.membership, &change.by);
-        let update = Update::builder()
-            .table_name(&self.table)
-            .key("pk", s(team_pk(&m.team_id)))
-            .key("sk", s(member_sk(&m.user_id)))
-            // Unchanged since it was read: the role the caller was judged against.
-            .condition_expression("#role = :was")
-            .update_expression("SET #role = :role, roleChangedBy = :by, roleChangedAt = :at")
-            .expression_attribute_names("#role", "role")
-            .set_expression_attribute_values(Some(item([
-                (":was", s(m.role.as_str())),
-                (":role", s(change.role.as_str())),
-                (":by", s(by.as_str())),
-                (":at", s(format_timestamp(change.at))),
-            ])))
-            .build()
-            .map_err(build_error)?;
-        let mut items = vec![TransactWriteItem::builder().update(update).build()];
+        let mut items = vec![self.role_update(change)?];
         let (permission_at, owner_at) =
             self.manager_checks(m, by, manager_roles, staying_owner, &mut items)?;
         match self.send_transaction(items).await {

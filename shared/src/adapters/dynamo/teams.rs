@@ -236,26 +236,14 @@ impl TeamStore for DynamoStore {
     }
 
     async fn make_owner(&self, change: &RoleChange) -> Result<bool, StoreError> {
-        let m = &change.membership;
-        let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(team_pk(&m.team_id)))
-            .key("sk", s(member_sk(&m.user_id)))
-            // Unchanged since it was read (and not ended: the role is there).
-            .condition_expression("#role = :was")
-            .update_expression("SET #role = :role, roleChangedBy = :by, roleChangedAt = :at")
-            .expression_attribute_names("#role", "role")
-            .set_expression_attribute_values(Some(item([
-                (":was", s(m.role.as_str())),
-                (":role", s(change.role.as_str())),
-                (":by", s(change.by.as_str())),
-                (":at", s(format_timestamp(change.at))),
-            ])))
-            .send()
-            .await;
-        applied(out)
+        // The role change's own write, without a manager's checks.
+        match self.send_transaction(vec![self.role_update(change)?]).await {
+            Ok(()) => Ok(true),
+            Err(Transact::Failed(e)) => Err(e),
+            // Its role changed, or it ended, since it was read.
+            Err(Transact::Cancelled(c)) if c.failed(0) => Ok(false),
+            Err(Transact::Cancelled(c)) => Err(c.unexpected()),
+        }
     }
 
     async fn set_team_limits(&self, id: &TeamId, limits: TeamLimits) -> Result<(), TeamChangeError> {
