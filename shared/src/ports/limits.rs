@@ -110,6 +110,15 @@ impl Usage {
         TeamLimits { seats: self.seats, ..self.limits.unwrap_or(defaults) }
     }
 
+    /// How many of `wanted` new invitations fit under the open limit, and
+    /// how many under the seats (all of them without a seat limit).
+    pub fn fits(&self, limits: TeamLimits, wanted: u32) -> (u32, u32) {
+        let open = open_places(self.open(), limits.max_open, wanted);
+        let seats =
+            limits.seats.map_or(wanted, |seats| open_places(self.members + self.open(), seats, wanted));
+        (open, seats)
+    }
+
     /// Up to `wanted` new invitations with their emails (as many as the
     /// limits leave room for, at least one), or with none a resend's one
     /// email; or the limit that leaves no room.
@@ -121,16 +130,11 @@ impl Usage {
     pub fn places(&self, limits: TeamLimits, now: DateTime<Utc>, wanted: u32) -> Result<Places, Exceeded> {
         let sends = match wanted {
             0 => 1,
-            _ => {
-                let seat_fit = limits
-                    .seats
-                    .map_or(wanted, |seats| open_places(self.members + self.open(), seats, wanted));
-                match (open_places(self.open(), limits.max_open, wanted), seat_fit) {
-                    (_, 0) => return Err(Exceeded::Seats),
-                    (0, _) => return Err(Exceeded::OpenInvitations),
-                    (open_fit, seat_fit) => open_fit.min(seat_fit),
-                }
-            }
+            _ => match self.fits(limits, wanted) {
+                (_, 0) => return Err(Exceeded::Seats),
+                (0, _) => return Err(Exceeded::OpenInvitations),
+                (open_fit, seat_fit) => open_fit.min(seat_fit),
+            },
         };
         let claim = SendClaim::take(self.sends_until, now, limits.emails_per_hour, sends)
             .map_err(Exceeded::EmailsPerHour)?;

@@ -14,9 +14,9 @@ use std::time::Instant;
 use super::{failed_send, link, purge_at, view, InvitationView};
 use crate::config::AWS_ATTEMPT_TIMEOUT;
 use crate::domain::{
-    open_places, retry_after_seconds, until_next_day, Email, EmailDelivery, Invitation, InvitationId, Limit,
-    LinkKeys, Locale, Membership, Note, Permission, RoleName, SendClaim, Status, Team, TeamId, TeamLimits,
-    ValidDays, RELEASE_GRACE,
+    retry_after_seconds, until_next_day, Email, EmailDelivery, Invitation, InvitationId, Limit, LinkKeys,
+    Locale, Membership, Note, Permission, RoleName, SendClaim, Status, Team, TeamId, TeamLimits, ValidDays,
+    RELEASE_GRACE,
 };
 use crate::error::Error;
 use crate::mail;
@@ -397,9 +397,8 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
         let mut usage = inviting.usage.clone();
         let mut released: Option<Released> = None;
         for _ in 0..limit_attempts(limits) {
-            let seat_fit =
-                limits.seats.map_or(wanted, |seats| open_places(usage.members + usage.open(), seats, wanted));
-            let open_fit = open_places(usage.open(), limits.max_open, wanted).min(seat_fit);
+            let (open_fit, seat_fit) = usage.fits(limits, wanted);
+            let open_fit = open_fit.min(seat_fit);
             // Short of places: expired invitations may be holding some (once).
             if open_fit < wanted && released.is_none() {
                 let found = self.store.release_expired(team, &usage, now).await?;
