@@ -191,7 +191,12 @@ export const ADMIN = process.env.INVITATIONS_ADMIN || join(here, "..", "..", "ta
 
 /** Makes an open invitation's week pass now: `invitations-admin expire-invitation`, against the stack's table. */
 export function expireInvitation(id: string): void {
-  execFileSync(ADMIN, ["expire-invitation", "--invitation-id", id], {
+  admin(["expire-invitation", "--invitation-id", id]);
+}
+
+/** Runs the admin command against the stack's table. */
+function admin(args: string[]): void {
+  execFileSync(ADMIN, args, {
     env: {
       ...process.env,
       TABLE_NAME: stack.table,
@@ -207,18 +212,7 @@ export function expireInvitation(id: string): void {
 
 /** Sets the team's seat limit alone (`invitations-admin set-seats`), or removes it. */
 export function setSeats(seats: number | "none"): void {
-  execFileSync(ADMIN, ["set-seats", "--team-id", TEAM, "--seats", String(seats)], {
-    env: {
-      ...process.env,
-      TABLE_NAME: stack.table,
-      AWS_ENDPOINT_URL: stack.endpoint,
-      AWS_REGION: stack.region,
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-    timeout: 30_000,
-  });
+  admin(["set-seats", "--team-id", TEAM, "--seats", String(seats)]);
 }
 
 /** Who accepts in the journey and who tries to with the wrong account: ada and bo
