@@ -109,6 +109,7 @@ async fn run(args: &[String]) -> Result<String, String> {
                 email: Email::parse(&o["owner-email"]).map_err(|e| e.to_string())?,
                 role: RoleName::parse(RoleName::OWNER).expect("built-in role name"),
                 joined_at: now,
+                metadata: None,
             };
             store().await?.create_team(&team, &owner, None).await.map_err(|e| match e {
                 CreateError::AlreadyExists => format!("team {} already exists", team.id),
@@ -126,6 +127,7 @@ async fn run(args: &[String]) -> Result<String, String> {
                 email: Email::parse(&o["email"]).map_err(|e| e.to_string())?,
                 role: role.name.clone(),
                 joined_at: SystemClock.now(),
+                metadata: None,
             };
             let store = store().await?;
             if store.team(&membership.team_id).await.map_err(|e| e.to_string())?.is_none() {

@@ -188,6 +188,7 @@ async fn a_manager_cannot_grant_a_role_with_permissions_their_own_role_lacks() {
         locale: Default::default(),
         valid_days: None,
         note: None,
+        metadata: None,
     };
     let err = svc.sending.invite(&owner_of(&inv), &inv.team_id, new, None).await.unwrap_err();
     assert!(matches!(&err, Error::Validation(f) if f[0].field == "role"), "{err:?}");
@@ -205,6 +206,7 @@ fn invite_reads(inv: &Invitation, role: &str) -> (Rule, Rule, Rule) {
         email: Email::parse("inviter@example.com").unwrap(),
         role: RoleName::parse(role).unwrap(),
         joined_at: now(),
+        metadata: None,
     };
     let (member_item, team_item) = (items::membership_item(&inviter), items::team_item(&team));
     let sk = |req: &aws_sdk_dynamodb::operation::get_item::GetItemInput| {
@@ -259,6 +261,7 @@ fn new_invitation(email: &str) -> NewInvitation {
         locale: Default::default(),
         valid_days: None,
         note: None,
+        metadata: None,
     }
 }
 
@@ -322,6 +325,7 @@ async fn only_a_failed_condition_means_a_team_already_exists() {
         email: Email::parse("owner@example.com").unwrap(),
         role: RoleName::parse("owner").unwrap(),
         joined_at: now(),
+        metadata: None,
     };
     let store = |codes: &'static [&'static str]| {
         let rule = mock!(Client::transact_write_items).then_error(move || cancelled(codes, None));
@@ -382,6 +386,7 @@ async fn closing_a_team_ends_its_memberships_in_requests_dynamodb_accepts() {
         email: Email::parse("ada@example.com").unwrap(),
         role: RoleName::parse("member").unwrap(),
         joined_at: now(),
+        metadata: None,
     };
     // The team as closed, its closing at the memberships (step 1).
     let mut closed = items::team_item(&team);

@@ -482,5 +482,6 @@ fn membership(team: &str, user: &User, role: &str, now: DateTime<Utc>) -> Member
         email: Email::parse(&user.email).unwrap(),
         role: RoleName::parse(role).unwrap(),
         joined_at: now,
+        metadata: None,
     }
 }

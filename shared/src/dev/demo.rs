@@ -61,6 +61,7 @@ pub async fn seed<S: InvitationStore + MemberStore + TeamStore + LimitStore>(
         email: Email::parse(email).expect("valid demo email"),
         role: RoleName::parse(role).expect("valid demo role"),
         joined_at: now,
+        metadata: None,
     };
     let owner = member(MEMBERS[0]);
     let exists = |e: CreateError| match e {

@@ -9,7 +9,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use std::fmt;
 
 use super::{
-    BounceType, Email, InvitationId, Locale, Note, RoleName, Team, TeamId, TeamName, UserId, ValidDays,
+    BounceType, Email, InvitationId, Locale, Metadata, Note, RoleName, Team, TeamId, TeamName, UserId,
+    ValidDays,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -192,6 +193,8 @@ pub struct Invitation {
     pub valid_days: Option<ValidDays>,
     /// The inviter's personal note, shown in the email and on its page.
     pub note: Option<Note>,
+    /// The platform's or the frontend's own data, never shown to the invitee.
+    pub metadata: Option<Metadata>,
 }
 
 /// The most emails one invitation sends over its life: the first and four
@@ -280,6 +283,7 @@ impl Invitation {
             invited_by_email: None,
             valid_days: None,
             note: None,
+            metadata: None,
         }
     }
 

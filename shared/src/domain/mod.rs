@@ -8,6 +8,7 @@ mod ids;
 mod invitation;
 mod limits;
 mod locale;
+mod metadata;
 mod note;
 mod principals;
 mod role;
@@ -27,6 +28,7 @@ pub use limits::{
     RECOUNT_EVERY, RELEASE_GRACE, SEND_WINDOW,
 };
 pub use locale::{InvalidLocale, Locale};
+pub use metadata::{InvalidMetadata, Metadata};
 pub use note::{InvalidNote, InvalidValidDays, Note, ValidDays};
 pub use principals::{InvalidPrincipal, PlatformPrincipals};
 pub use role::{InvalidRoleName, Permission, Role, RoleCatalog, RoleError, RoleName};

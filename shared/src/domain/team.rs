@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 
-use super::{Email, RoleName, TeamId, UserId};
+use super::{Email, Metadata, RoleName, TeamId, UserId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Team {
@@ -38,6 +38,8 @@ pub struct Membership {
     pub email: Email,
     pub role: RoleName,
     pub joined_at: DateTime<Utc>,
+    /// Its invitation's metadata, where it joined by one that had some.
+    pub metadata: Option<Metadata>,
 }
 
 /// Why a membership ended.

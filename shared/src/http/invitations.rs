@@ -11,7 +11,7 @@ use super::{
     cursor, identity, invocation_deadline, json_response, list_query, page_limit, request, require_caller,
     views, AuthMode,
 };
-use crate::domain::{Email, Locale, Note, RoleCatalog, ValidDays};
+use crate::domain::{Email, Locale, Metadata, Note, RoleCatalog, ValidDays};
 use crate::error::{Error, FieldError};
 use crate::ports::{InvitationStore, LinkKeySource, Mailer, MemberStore, PageCursor};
 use crate::service::invitations::{
@@ -26,6 +26,8 @@ pub(super) struct InviteBody {
     #[serde(rename = "expiresInDays")]
     pub(super) expires_in_days: Option<i64>,
     pub(super) note: Option<String>,
+    /// Null reads as absent.
+    pub(super) metadata: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -49,7 +51,7 @@ pub(super) async fn invite<S: SendingStore, M: Mailer, K: LinkKeySource>(
     let body: InviteBody = request::json_body(req)?;
     let new = parse_invitation(&sending.context().roles, body)?;
     let view = sending.invite(&caller, &team, new, invocation_deadline(req)).await?;
-    json_response(StatusCode::CREATED, views::invitation(&view))
+    json_response(StatusCode::CREATED, views::sent(&view))
 }
 
 /// `POST /teams/{teamId}/invitations/batch` with `{"invitations": [{"email",
@@ -94,7 +96,7 @@ pub(super) async fn resend<S: SendingStore, M: Mailer, K: LinkKeySource>(
     let team = request::team_id(req, Op::Resend)?;
     let id = request::invitation_id(req, Op::Resend)?;
     let view = sending.resend(&caller, &team, id, invocation_deadline(req)).await?;
-    json_response(StatusCode::OK, views::invitation(&view))
+    json_response(StatusCode::OK, views::sent(&view))
 }
 
 /// An invite request's fields; every bad one named at once.
@@ -147,9 +149,17 @@ fn parse_invitation(roles: &RoleCatalog, body: InviteBody) -> Result<NewInvitati
             None
         }
     };
-    match (email, role, locale, valid_days, note) {
-        (Some(email), Some(role), Some(locale), Some(valid_days), Some(note)) => {
-            Ok(NewInvitation { email, role, locale, valid_days, note })
+    let metadata = match body.metadata.as_ref().map(Metadata::parse) {
+        None => Some(None),
+        Some(Ok(metadata)) => Some(metadata),
+        Some(Err(e)) => {
+            errors.push(FieldError { field: "metadata", message: e.to_string() });
+            None
+        }
+    };
+    match (email, role, locale, valid_days, note, metadata) {
+        (Some(email), Some(role), Some(locale), Some(valid_days), Some(note), Some(metadata)) => {
+            Ok(NewInvitation { email, role, locale, valid_days, note, metadata })
         }
         _ => Err(Error::Validation(errors)),
     }

@@ -34,6 +34,10 @@ pub struct InvitationBody<'a> {
     link_token: Option<&'a str>,
     /// What the caller may do with it now (`withdraw`, `copyLink`).
     actions: Vec<&'static str>,
+    /// The metadata, where given: only in the answers to its sending (invite,
+    /// batch, resend), which go to the team's managers; never to the invitee.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Serialize)]
@@ -77,7 +81,14 @@ pub fn invitation(view: &InvitationView) -> InvitationBody<'_> {
         link: view.link.as_deref(),
         link_token: view.link_token.as_deref(),
         actions: view.actions.iter().map(|a| a.as_str()).collect(),
+        metadata: None,
     }
+}
+
+/// An invitation as the answer to its sending (invite, batch, resend) shows
+/// it to the manager who sent it: with its metadata.
+pub fn sent(view: &InvitationView) -> InvitationBody<'_> {
+    InvitationBody { metadata: view.invitation.metadata.as_ref().map(|m| m.to_value()), ..invitation(view) }
 }
 
 /// One entry of an invitation's history.
@@ -154,7 +165,7 @@ pub fn batch<'a>(emails: &'a [String], results: &'a [Result<InvitationView, crat
                 Ok(view) => BatchResultBody {
                     email: view.invitation.email.as_str(),
                     status: "created",
-                    invitation: Some(invitation(view)),
+                    invitation: Some(sent(view)),
                     problem: None,
                 },
                 Err(e) => BatchResultBody {

@@ -123,6 +123,7 @@ fn invitation_event(inv: &Invitation, position: usize, entry: &HistoryEntry) -> 
             "linkGeneration": inv.link_generation,
             "emailDelivery": delivery.as_str(),
             "bounceType": bounce.map(|b| b.as_str()),
+            "metadata": inv.metadata.as_ref().map(|m| m.to_value()),
         },
     });
     event(kind, entry.at, detail)
@@ -134,6 +135,7 @@ fn membership(m: &Membership) -> Value {
         "email": m.email.as_str(),
         "role": m.role.as_str(),
         "joinedAt": format_timestamp(m.joined_at),
+        "metadata": m.metadata.as_ref().map(|m| m.to_value()),
     })
 }
 

@@ -138,6 +138,7 @@ impl<S: TeamStore + MemberStore + InvitationStore> Teams<S> {
             email: new.owner_email,
             role: RoleName::parse(RoleName::OWNER).expect("owner is a role name"),
             joined_at: now,
+            metadata: None,
         };
         let created = match self.store.create_team(&team, &owner, new.limits).await {
             Ok(()) => true,
@@ -220,6 +221,7 @@ impl<S: TeamStore + MemberStore + InvitationStore> Teams<S> {
                     email,
                     role: owner.clone(),
                     joined_at: now,
+                    metadata: None,
                 };
                 match self.store.add_owner(&membership).await {
                     Ok(()) => return Ok(NamedOwner { membership, previous_role: None }),

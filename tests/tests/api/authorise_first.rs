@@ -141,6 +141,7 @@ async fn a_stranger_is_refused_an_invite_or_resend_without_waiting_for_the_link_
         locale: Locale::default(),
         valid_days: None,
         note: None,
+        metadata: None,
     };
     let invite = answered("invite", sending.invite(&stranger(), &team, new, None)).await;
     assert!(matches!(invite, Err(Error::Forbidden)), "{invite:?}");

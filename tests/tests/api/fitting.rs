@@ -1,6 +1,7 @@
 //! Invitations that fit the case (issue 21, item 5): an expiry of its own,
 //! 1 to 30 days, which a resend renews for as long again; a personal note,
-//! shown in the email and on the invitation's page.
+//! shown in the email and on the invitation's page; metadata, kept for the
+//! platform and never shown to the invitee.
 
 use chrono::TimeDelta;
 use invitations_core::clock::Clock;
@@ -158,4 +159,53 @@ async fn a_renewal_is_refused_once_the_address_was_invited_again_or_joined() {
     w.clock.advance(TimeDelta::days(2));
     let refused = w.call(Call::resend(&w.team, id).by(&w.owner)).await;
     assert_eq!((refused.status, refused.code()), (409, "invitation_not_open"), "{}", refused.body);
+}
+
+#[tokio::test]
+async fn metadata_is_kept_for_the_team_and_the_membership_and_never_shown_to_the_invitee() {
+    use invitations_core::domain::{TeamId, UserId};
+    use invitations_core::ports::MemberStore;
+    let w = World::new().await;
+    let metadata = json!({"plan": "pro", "crm": {"account": "A-17", "tags": ["q4", 2]}});
+    let body = json!({"email": w.email("ada"), "role": "member", "metadata": metadata});
+    let resp = w.call(Call::invite(&w.team, body).by(&w.owner)).await;
+    assert_eq!(resp.status, 201, "{}", resp.body);
+    assert_eq!(resp.body["metadata"], metadata, "the inviter's answer carries it");
+    let id = resp.body["id"].as_str().unwrap().to_owned();
+    w.clock.advance(TimeDelta::minutes(5));
+    let resent = w.call(Call::resend(&w.team, &id).by(&w.owner)).await;
+    assert_eq!((resent.status, &resent.body["metadata"]), (200, &metadata), "a resend keeps it");
+    let token = token_of(resent.body["link"].as_str().unwrap());
+
+    // The invitee sees neither the metadata nor any of its values.
+    let ada = integration_tests::User::new(&format!("ada-{}", w.tag), &w.email("ada"));
+    let preview = w.preview(&id, &token).await;
+    let mine = w.call(Call::my_invitations().by(&ada)).await;
+    assert_eq!(mine.body["invitations"].as_array().map(Vec::len), Some(1), "{}", mine.body);
+    let accepted = w.accept(&ada, &id, &token).await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    for (what, seen) in [("preview", &preview), ("my invitations", &mine), ("accept", &accepted)] {
+        let text = seen.body.to_string();
+        assert!(!text.contains("metadata") && !text.contains("A-17"), "{what}: {text}");
+    }
+    assert!(!sent_emails(&w.email("ada")).iter().any(|e| e.body.contains("A-17")), "nor the email");
+    let membership = w
+        .store
+        .membership(&TeamId::parse(&w.team).unwrap(), &UserId::parse(&ada.sub).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(membership.metadata.map(|m| m.to_value()), Some(metadata), "copied to the membership");
+
+    // A batch entry may carry its own; what is not a small object is refused.
+    let entries =
+        json!({"invitations": [{"email": w.email("bo"), "role": "member", "metadata": {"seat": 3}}]});
+    let batch = w.call(Call::batch(&w.team, entries).by(&w.owner)).await;
+    assert_eq!(batch.body["results"][0]["invitation"]["metadata"], json!({"seat": 3}), "{}", batch.body);
+    let big = json!({"blob": "x".repeat(2100)});
+    for bad in [json!(["a"]), json!("text"), big, json!({"a": {"b": {"c": {"d": {"e": {}}}}}})] {
+        let body = json!({"email": w.email("cy"), "role": "member", "metadata": bad});
+        let resp = w.call(Call::invite(&w.team, body).by(&w.owner)).await;
+        assert_eq!((resp.status, &resp.body["errors"][0]["field"]), (422, &json!("metadata")), "{bad}");
+    }
 }

@@ -94,8 +94,12 @@ async fn every_committed_change_is_published_once_as_its_documented_event() {
     assert_eq!(kinds(&seeded), ["membership.created"; 4], "the two owners, the administrator and the member");
     assert!(seeded.iter().all(|e| detail(e)["actor"].is_null() && detail(e)["invitationId"].is_null()));
 
-    // Invite, resend, accept.
-    let (id, _) = w.invited(&w.email("ada"), "member").await;
+    // Invite (with the platform's metadata), resend, accept.
+    let metadata = serde_json::json!({"plan": "pro", "source": {"campaign": "q4"}});
+    let body = serde_json::json!({"email": w.email("ada"), "role": "member", "metadata": metadata});
+    let invited = w.call(Call::invite(&w.team, body).by(&w.owner)).await;
+    assert_eq!(invited.status, 201, "{}", invited.body);
+    let id = invited.body["id"].as_str().unwrap().to_owned();
     w.clock.advance(chrono::TimeDelta::minutes(5));
     let resent = w.call(Call::resend(&w.team, &id).by(&w.admin)).await;
     assert_eq!(resent.status, 200, "{}", resent.body);
@@ -128,6 +132,10 @@ async fn every_committed_change_is_published_once_as_its_documented_event() {
     assert_eq!(d[3]["invitationId"], id.as_str());
     assert_eq!(d[3]["membership"]["role"], "member");
     assert_eq!(d[3]["membership"]["email"], w.email("ada").as_str());
+    for e in &d[..3] {
+        assert_eq!(e["invitation"]["metadata"], metadata, "every event of the invitation carries it");
+    }
+    assert_eq!(d[3]["membership"]["metadata"], metadata, "copied to the membership");
 
     // A role changed in place.
     let promoted = w.call(Call::change_role(&w.team, &w.member.sub, "administrator").by(&w.owner)).await;
@@ -174,6 +182,8 @@ async fn every_committed_change_is_published_once_as_its_documented_event() {
     assert_eq!(d[3]["invitation"]["role"], "administrator");
     assert_eq!((&d[4]["reason"], &d[4]["actor"]), (&"removed".into(), &w.owner.sub.as_str().into()));
     assert_eq!(d[4]["membership"]["userId"], ada.sub.as_str());
+    assert_eq!(d[4]["membership"]["metadata"], metadata, "kept to the membership's end");
+    assert!(d[0]["invitation"]["metadata"].is_null(), "none given, none carried");
     assert_eq!((&d[5]["reason"], &d[5]["actor"]), (&"left".into(), &w.admin.sub.as_str().into()));
 
     // The email's fate, from SES.

@@ -37,6 +37,7 @@ async fn main() {
         email: Email::parse(&format!("owner@{}.example.com", team.id)).unwrap(),
         role: RoleName::parse(RoleName::OWNER).unwrap(),
         joined_at: now,
+        metadata: None,
     };
     DynamoStore::new(client.clone(), table.clone())
         .create_team(&team, &owner, None)

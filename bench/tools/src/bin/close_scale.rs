@@ -52,6 +52,7 @@ async fn main() {
         email: Email::parse(&format!("user{i}@big.example.com")).unwrap(),
         role: RoleName::parse(if i == 0 { RoleName::OWNER } else { "member" }).unwrap(),
         joined_at: now,
+        metadata: None,
     };
     store.create_team(&team, &member(0), None).await.expect("create the team");
 

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use super::teams::parse_closing;
 use crate::domain::{
     BounceType, Change, Email, EmailDelivery, EndReason, EndedMembership, HistoryEntry, Invitation,
-    InvitationId, Locale, Membership, Note, Resolution, RoleName, Status, Team, TeamId, TeamName, UserId,
-    ValidDays,
+    InvitationId, Locale, Membership, Metadata, Note, Resolution, RoleName, Status, Team, TeamId, TeamName,
+    UserId, ValidDays,
 };
 use crate::ports::{PageCursor, StoreError, TeamRecord};
 use crate::time::{format_timestamp, parse_timestamp};
@@ -178,6 +178,7 @@ pub fn invitation_item(inv: &Invitation, purge_at: DateTime<Utc>) -> Item {
     if let Some(note) = &inv.note {
         attrs.insert("note".into(), s(note.as_str()));
     }
+    let mut attrs = with_metadata(attrs, inv.metadata.as_ref());
     match inv.resolution.at() {
         Some(at) => attrs.insert("resolvedAt".into(), s(format_timestamp(at))),
         None => attrs.insert("gsi3pk".into(), s(by_email_pk(&inv.email))),
@@ -254,6 +255,7 @@ pub(super) fn parse_invitation(item: &Item) -> Result<Invitation, StoreError> {
             Some(_) => Note::parse(get_s(item, W, "note")?).map_err(|_| corrupt(W, "note"))?,
             None => None,
         },
+        metadata: parse_metadata(item, W)?,
         link_generation: match item.get("linkGeneration") {
             Some(v) => {
                 v.as_n().ok().and_then(|g| g.parse().ok()).ok_or_else(|| corrupt(W, "linkGeneration"))?
@@ -383,16 +385,38 @@ pub(super) fn parse_team_record(id: &TeamId, item: &Item) -> Result<TeamRecord, 
 }
 
 pub(crate) fn membership_item(m: &Membership) -> Item {
-    item([
-        ("pk", s(team_pk(&m.team_id))),
-        ("sk", s(member_sk(&m.user_id))),
-        ("entity", s("membership")),
-        ("teamId", s(m.team_id.as_str())),
-        ("userId", s(m.user_id.as_str())),
-        ("email", s(m.email.as_str())),
-        ("role", s(m.role.as_str())),
-        ("joinedAt", s(format_timestamp(m.joined_at))),
-    ])
+    with_metadata(
+        item([
+            ("pk", s(team_pk(&m.team_id))),
+            ("sk", s(member_sk(&m.user_id))),
+            ("entity", s("membership")),
+            ("teamId", s(m.team_id.as_str())),
+            ("userId", s(m.user_id.as_str())),
+            ("email", s(m.email.as_str())),
+            ("role", s(m.role.as_str())),
+            ("joinedAt", s(format_timestamp(m.joined_at))),
+        ]),
+        m.metadata.as_ref(),
+    )
+}
+
+/// Where it is kept: its JSON text, as given (`domain::Metadata`).
+const METADATA: &str = "metadata";
+
+fn with_metadata(mut attrs: Item, metadata: Option<&Metadata>) -> Item {
+    if let Some(metadata) = metadata {
+        attrs.insert(METADATA.into(), s(metadata.as_json()));
+    }
+    attrs
+}
+
+fn parse_metadata(item: &Item, what: &str) -> Result<Option<Metadata>, StoreError> {
+    match item.get(METADATA) {
+        Some(_) => {
+            Ok(Some(Metadata::from_json(get_s(item, what, METADATA)?).map_err(|_| corrupt(what, METADATA))?))
+        }
+        None => Ok(None),
+    }
 }
 
 /// The record of an ended membership, kept (until `purge_at`) so that the
@@ -402,7 +426,7 @@ pub(super) const ENDED_SK_PREFIX: &str = "ENDED#";
 
 pub(super) fn ended_membership_item(e: &EndedMembership, purge_at: DateTime<Utc>) -> Item {
     let m = &e.membership;
-    item([
+    let ended = item([
         ("pk", s(team_pk(&m.team_id))),
         ("sk", s(format!("{ENDED_SK_PREFIX}{}#{}", format_timestamp(e.at), m.user_id))),
         ("entity", s("ended-membership")),
@@ -415,7 +439,8 @@ pub(super) fn ended_membership_item(e: &EndedMembership, purge_at: DateTime<Utc>
         ("endedBy", s(e.by.as_str())),
         ("reason", s(e.reason.as_str())),
         ("purgeAt", n(purge_at.timestamp())),
-    ])
+    ]);
+    with_metadata(ended, m.metadata.as_ref())
 }
 
 pub(super) fn parse_ended_membership(item: &Item) -> Result<EndedMembership, StoreError> {
@@ -446,6 +471,7 @@ pub(super) fn parse_membership(item: &Item) -> Result<Membership, StoreError> {
         email: Email::parse(get_s(item, W, "email")?).map_err(|_| corrupt(W, "email"))?,
         role: RoleName::parse(get_s(item, W, "role")?).map_err(|_| corrupt(W, "role"))?,
         joined_at: get_time(item, W, "joinedAt")?,
+        metadata: parse_metadata(item, W)?,
     })
 }
 

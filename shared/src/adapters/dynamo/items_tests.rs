@@ -106,6 +106,17 @@ fn every_state_of_an_invitation_survives_the_round_trip() {
         assert_eq!(item["purgeAt"], n(t("2027-02-01T00:00:00Z").timestamp()));
         assert_eq!(item["expiresAtMs"], n(state.expires_at.timestamp_millis()));
     }
+    // What the inviter adds for the invitee and for the platform is kept on
+    // the item, and not copied into the indexes (the lists leave it out).
+    let added = Invitation {
+        note: Note::parse("See you Monday").unwrap(),
+        metadata: Metadata::parse(&serde_json::json!({"plan": "pro", "seats": [1, 2]})).unwrap(),
+        ..inv.clone()
+    };
+    let item = invitation_item(&added, t("2027-02-01T00:00:00Z"));
+    assert_eq!(parse_invitation(&item).unwrap(), added);
+    let listed = parse_invitation(&indexed(&item)).unwrap();
+    assert_eq!((listed.note, listed.metadata), (None, None));
 }
 
 #[test]
@@ -131,8 +142,12 @@ fn memberships_teams_and_cursors_round_trip() {
         email: Email::parse("u1@example.com").unwrap(),
         role: RoleName::parse("administrator").unwrap(),
         joined_at: t("2026-11-02T09:30:00Z"),
+        metadata: None,
     };
     assert_eq!(parse_membership(&membership_item(&m)).unwrap(), m);
+    let joined =
+        Membership { metadata: Metadata::parse(&serde_json::json!({"plan": "pro"})).unwrap(), ..m.clone() };
+    assert_eq!(parse_membership(&membership_item(&joined)).unwrap(), joined);
     assert_eq!(member_email_item(&m)["sk"], s("EMAIL#u1@example.com"));
     let team =
         Team { id: m.team_id.clone(), name: TeamName::parse("Acme").unwrap(), created_at: m.joined_at };

@@ -84,6 +84,7 @@ impl<S: InvitationStore, K: LinkKeySource> Answering<S, K> {
             email: accepted.email.clone(),
             role: accepted.role.clone(),
             joined_at: now,
+            metadata: accepted.metadata.clone(),
         };
         if let Err(e) = self.store.accept(&accepted, &membership, now, purge_at(&self.ctx, &accepted)).await {
             return Err(refusal(&self.store, e, id, None, generation, now).await);

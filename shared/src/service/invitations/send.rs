@@ -15,8 +15,8 @@ use super::{failed_send, link, purge_at, view, InvitationView};
 use crate::config::AWS_ATTEMPT_TIMEOUT;
 use crate::domain::{
     retry_after_seconds, until_next_day, Email, EmailDelivery, Invitation, InvitationId, Limit, LinkKeys,
-    Locale, Membership, Note, Permission, RoleName, SendClaim, Status, Team, TeamId, TeamLimits, ValidDays,
-    RELEASE_GRACE,
+    Locale, Membership, Metadata, Note, Permission, RoleName, SendClaim, Status, Team, TeamId, TeamLimits,
+    ValidDays, RELEASE_GRACE,
 };
 use crate::error::Error;
 use crate::mail;
@@ -118,6 +118,8 @@ pub struct NewInvitation {
     pub valid_days: Option<ValidDays>,
     /// The inviter's personal note.
     pub note: Option<Note>,
+    /// The platform's or the frontend's own data, never shown to the invitee.
+    pub metadata: Option<Metadata>,
 }
 
 pub struct Sending<S, M, K> {
@@ -285,6 +287,7 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
         invitation.invited_by_email = Some(inviter.email.clone());
         invitation.valid_days = new.valid_days;
         invitation.note = new.note;
+        invitation.metadata = new.metadata;
         Ok(invitation)
     }
 
