@@ -22,6 +22,10 @@ frontend origin and, for each person, an email and a token:
   delivery_invoke (optional): a URL that invokes the delivery function with
   an EventBridge event (the emulator's Lambda API), where the journey sends
   SES's report of a bounce;
+  remind_invoke and remind_now (optional): a URL that runs the reminders
+  function (the emulator's Lambda API), and a command (a list, the
+  invitation's id appended) that makes an invitation's reminder due now; the
+  journey then checks a reminder is delivered, as the emulator's SES shows it;
   events_received (optional): a URL listing the messages a queue subscribed
   to the stack's bus holds; the journey then checks every change it made was
   published, once, and saves the events to $E2E_EVENTS_OUT when set.
@@ -37,6 +41,7 @@ import json
 import os
 import re
 import secrets
+import subprocess
 import sys
 import time
 import urllib.request
@@ -149,6 +154,48 @@ def delivery_journey(api, s, tok, invitations):
     check("nor is it resent: 409 recipient_unreachable, bounced", (status, (body or {}).get("code"), (body or {}).get("reason")) == (409, "recipient_unreachable", "bounced"), f"{status} {body}")
     status, _, _ = api.call("POST", f"{invitations}/{inv['id']}/withdraw", tok["owner"])
     check("the manager withdraws it (to invite the right address)", status == 200)
+    return inv["id"]
+
+
+def emailed(s, to):
+    """The (subject, text) of each email to `to` the emulator shows (MiniStack's)."""
+    with urllib.request.urlopen(s["ses_messages"], timeout=30) as r:
+        data = json.load(r)
+    return [(m.get("Subject", ""), m.get("BodyText") or m.get("BodyHtml") or "")
+            for messages in (data.get("messages") or {}).values() for m in messages if to in m.get("To", [])]
+
+
+def reminder_journey(api, s, tok, invitations):
+    """A reminder before expiry: an invitation open for three days gets one
+    (48 hours before it expires, made due now), with its current link, once.
+    Returns the invitation's id."""
+    to = f"remind.{s['team']}@example.com"
+    status, inv, _ = api.call("POST", invitations, tok["owner"], {"email": to, "role": "member", "expiresInDays": 3})
+    if not check("the owner invites someone for three days: 201", status == 201, f"{status} {inv}"):
+        return None
+    env = dict(os.environ, TABLE_NAME=s["table"], AWS_ENDPOINT_URL=s["endpoint"], AWS_REGION=s["region"],
+               AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
+    due = subprocess.run([*s["remind_now"], inv["id"]], env=env, capture_output=True, text=True)
+    if not check("its reminder is made due now (the emulator's clock cannot move on)", due.returncode == 0, due.stderr):
+        return None
+
+    def run():
+        req = urllib.request.Request(s["remind_invoke"], data=b'{"source": "aws.events", "detail-type": "Scheduled Event"}',
+                                     method="POST", headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, r.headers.get("X-Amz-Function-Error"), json.loads(r.read() or b"null")
+    status, failed, tally = run()
+    # The emulator's schedule may have run it a moment before: either run sent it.
+    check("a run of the reminders function succeeds", status == 200 and not failed and isinstance(tally, dict), f"{status} {failed} {tally}")
+    reminders = [(subject, text) for subject, text in emailed(s, to) if subject.startswith("Reminder:")]
+    check("the reminder is delivered: one email, the invitation's current link", len(reminders) == 1 and inv["link"] in reminders[0][1], f"{reminders}")
+    status, _, _ = run()
+    check("a second run sends it no second time", status == 200 and len([1 for subject, _ in emailed(s, to) if subject.startswith("Reminder:")]) == 1)
+    status, body, _ = api.call("GET", f"{invitations}/{inv['id']}/history", tok["owner"])
+    kinds = [(h["type"], h["actor"]) for h in (body or {}).get("history", [])]
+    check("its history: invited, then reminded (by no one)", kinds == [("invitation.created", s["users"]["owner"]["sub"]), ("invitation.reminded", None)], f"{status} {body}")
+    status, _, _ = api.call("POST", f"{invitations}/{inv['id']}/withdraw", tok["owner"])
+    check("the owner withdraws it", status == 200)
     return inv["id"]
 
 
@@ -389,6 +436,7 @@ def main():
         platform_journey(api, s, tok)
 
     typo = delivery_journey(api, s, tok, invitations) if s.get("delivery_invoke") else None
+    reminded = reminder_journey(api, s, tok, invitations) if s.get("remind_invoke") and s.get("ses_messages") else None
     if s.get("events_received"):
         expected = [("invitation.created", inv["id"]), ("invitation.accepted", inv["id"]),
                     ("membership.created", u["ada"]["email"]), ("membership.role_changed", u["ada"]["email"]),
@@ -399,6 +447,8 @@ def main():
             expected += [("invitation.created", eve_inv["id"]), ("invitation.withdrawn", eve_inv["id"])]
         if typo:
             expected += [("invitation.created", typo), ("invitation.delivery_changed", typo), ("invitation.withdrawn", typo)]
+        if reminded:
+            expected += [("invitation.created", reminded), ("invitation.reminded", reminded), ("invitation.withdrawn", reminded)]
         events_journey(s, expected)
 
     if not gateway:

@@ -120,6 +120,10 @@ check_template() {
   (cd "$ROOT" && "$VENV/bin/sam" validate --lint --region "${AWS_REGION:-eu-west-1}")
 }
 
+# The template's functions, by logical id (a test holds the template to the
+# workspace's binaries: tests/tests/api/template.rs).
+TEMPLATE_FUNCTIONS="InviteFunction ListFunction WithdrawFunction RespondFunction PlatformFunction EventsFunction ClosingFunction DeliveryFunction RemindFunction"
+
 # `sam build` exactly as an operator runs it (cargo-lambda through SAM), of a
 # copy of the sources, into .local/sam-build; then checks there is one
 # bootstrap per function for the architecture built. Builds arm64 (the template's default) when the Rust target
@@ -142,7 +146,7 @@ sam_build() {
     tar -xf - -C "$src"
   (cd "$src" && sam build --build-dir "$STATE/sam-build" --cache-dir "$STATE/sam-cache" \
     --parameter-overrides "Architecture=$arch")
-  for fn in InviteFunction ListFunction WithdrawFunction RespondFunction PlatformFunction EventsFunction ClosingFunction DeliveryFunction; do
+  for fn in $TEMPLATE_FUNCTIONS; do
     # e_machine in the ELF header: 0xb7 is aarch64, 0x3e is x86_64.
     machine="$(python3 -c 'import sys; d = open(sys.argv[1], "rb").read(20); assert d[:4] == b"\x7fELF"; print(hex(d[18]))' \
       "$STATE/sam-build/$fn/bootstrap")" || die "sam build made no bootstrap for $fn"
@@ -209,7 +213,7 @@ check_release_binaries() { # DIR DEV_BINARY
   local dir=$1 dev_binary=$2 fn needle
   local needles=("LOCAL_INSECURE_AUTH" "local-development-only-secret")
   grep -qa "${needles[0]}" "$dev_binary" || die "$dev_binary (a dev build) lacks ${needles[0]}: the release check below would prove nothing"
-  for fn in InviteFunction ListFunction WithdrawFunction RespondFunction PlatformFunction EventsFunction ClosingFunction DeliveryFunction; do
+  for fn in $TEMPLATE_FUNCTIONS; do
     for needle in "${needles[@]}"; do
       if grep -qa "$needle" "$dir/$fn/bootstrap"; then
         die "$fn/bootstrap contains '$needle': development code reached a release function"

@@ -8,7 +8,7 @@ writes what a client needs to call it to a JSON file.
 (A fresh ID token for one of its users: scripts/suite.py token USER.)
 
 DIR holds one binary per function (invite, list, withdraw, respond, platform,
-events, closing, delivery), built for this machine without the `dev` feature. AWS_ENDPOINT_URL names the emulator. scripts/stack runs
+events, closing, delivery, remind), built for this machine without the `dev` feature. AWS_ENDPOINT_URL names the emulator. scripts/stack runs
 this; run it through that.
 
 Outside the stack, as in AWS: a Cognito user pool (the JWT issuer) with an app
@@ -52,7 +52,7 @@ SENDER = "invitations@example.com"
 FRONTEND = os.environ.get("APP_BASE_URL", "http://localhost:3000")
 FUNCTIONS = {"InviteFunction": "invite", "ListFunction": "list", "WithdrawFunction": "withdraw", "RespondFunction": "respond",
              "PlatformFunction": "platform", "EventsFunction": "events", "ClosingFunction": "closing",
-             "DeliveryFunction": "delivery"}
+             "DeliveryFunction": "delivery", "RemindFunction": "remind"}
 # name -> (email, verified, role in the demo team or None)
 USERS = {
     "owner": ("owner@example.com", True, "owner"),
@@ -301,6 +301,11 @@ def main():
         "account": platform_arn.split(":")[4],
         "ses_configuration_set": outputs["EmailConfigurationSetName"],
         "delivery_invoke": f"{endpoint}/2015-03-31/functions/{outputs['DeliveryFunctionName']}/invocations",
+        # Where a run of the reminders is started (as the schedule does), and
+        # the admin command that makes an invitation's reminder due now (the
+        # emulator's clock cannot be moved two days on).
+        "remind_invoke": f"{endpoint}/2015-03-31/functions/{outputs['RemindFunctionName']}/invocations",
+        "remind_now": [os.path.abspath(args.admin), "remind-now", "--invitation-id"],
     }
     with open(args.out, "w") as f:
         json.dump(out, f, indent=2)

@@ -31,6 +31,9 @@ commands:
                  LINK_SIGNING_SECRET_ID with the key their links are signed with)
   expire-invitation --invitation-id ID
                 (local development: an open invitation's week passes now)
+  remind-now    --invitation-id ID
+                (local development: an open invitation's pending reminder
+                 falls due now; the remind function's next run sends it)
   set-seats     --team-id ID --seats N|none
                 (a team's seat limit alone, its other limits kept; the
                  platform's route sets them all at once)
@@ -177,6 +180,12 @@ async fn run(args: &[String]) -> Result<String, String> {
             let expired =
                 store().await?.expire_now(id, SystemClock.now()).await.map_err(|e| e.to_string())?;
             Ok(format!("invitation {id} ({}) expired at {}", expired.email, expired.expires_at))
+        }
+        "remind-now" => {
+            let o = options(rest, &["invitation-id"])?;
+            let id = InvitationId::parse(&o["invitation-id"]).map_err(|e| e.to_string())?;
+            store().await?.remind_now(id, SystemClock.now()).await.map_err(|e| e.to_string())?;
+            Ok(format!("invitation {id}: its reminder is due now"))
         }
         "set-seats" => {
             let o = options(rest, &["team-id", "seats"])?;

@@ -18,11 +18,12 @@ use crate::domain::RoleCatalog;
 use crate::http::{
     AuthMode, InviteFunction, ListFunction, PlatformFunction, RespondFunction, WithdrawFunction,
 };
-use crate::service::invitations::{Answering, Listing, Sending, Withdrawing};
+use crate::service::invitations::{Answering, Listing, Reminding, Sending, Withdrawing};
 use crate::service::members::Members;
 use crate::service::teams::Teams;
 use crate::service::{Context, Settings};
 use crate::triggers::closing::ClosingTrigger;
+use crate::triggers::reminders::RemindersTrigger;
 use crate::triggers::ses::{DeliveryTrigger, Origin};
 use crate::triggers::stream::EventsTrigger;
 
@@ -77,6 +78,7 @@ pub fn context(config: &Config) -> Arc<Context> {
         invitation_validity: config.invitation_validity,
         history_retention: config.history_retention,
         resend_cooldown: config.resend_cooldown,
+        reminder_lead: config.reminder_lead,
         branding: config.branding.clone(),
         trust_unverified_email: config.trust_unverified_email,
         limits: config.limits,
@@ -111,12 +113,7 @@ fn keys(config: &Config, sdk: &SdkConfig) -> SecretsManagerKeys {
 }
 
 pub fn invite(config: &Config, sdk: &SdkConfig) -> Invite {
-    let mailer = SesMailer::new(
-        aws_sdk_sesv2::Client::new(sdk),
-        config.sender_email.clone(),
-        config.ses_configuration_set.clone(),
-    );
-    let sending = Sending::new(store(config, sdk), mailer, keys(config, sdk), context(config));
+    let sending = Sending::new(store(config, sdk), mailer(config, sdk), keys(config, sdk), context(config));
     InviteFunction { sending, auth: auth(config) }
 }
 
@@ -158,6 +155,27 @@ pub fn platform(config: &Config, sdk: &SdkConfig) -> Platform {
 /// teams' closing steps from the table's stream.
 pub fn closing(config: &Config, sdk: &SdkConfig) -> ClosingTrigger<DynamoStore> {
     ClosingTrigger::new(Teams::new(store(config, sdk), context(config)))
+}
+
+/// The `remind` function: the reminders before expiry, sent by the schedule.
+pub fn remind(
+    config: &Config,
+    sdk: &SdkConfig,
+) -> RemindersTrigger<DynamoStore, SesMailer, SecretsManagerKeys> {
+    RemindersTrigger::new(Reminding::new(
+        store(config, sdk),
+        mailer(config, sdk),
+        keys(config, sdk),
+        context(config),
+    ))
+}
+
+fn mailer(config: &Config, sdk: &SdkConfig) -> SesMailer {
+    SesMailer::new(
+        aws_sdk_sesv2::Client::new(sdk),
+        config.sender_email.clone(),
+        config.ses_configuration_set.clone(),
+    )
 }
 
 /// An HTTP function's instance. The configuration is read and checked at

@@ -19,6 +19,9 @@ pub const AWS_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_s
 pub const EXPIRY_SECONDS_RANGE: std::ops::RangeInclusive<i64> = 60..=30 * 24 * 60 * 60;
 pub const RETENTION_DAYS_RANGE: std::ops::RangeInclusive<i64> = 1..=3650;
 pub const RESEND_COOLDOWN_SECONDS_RANGE: std::ops::RangeInclusive<i64> = 0..=24 * 60 * 60;
+/// How long before expiry an open invitation's reminder goes out; 0: none.
+pub const DEFAULT_REMINDER_LEAD_SECONDS: i64 = 48 * 60 * 60;
+pub const REMINDER_LEAD_SECONDS_RANGE: std::ops::RangeInclusive<i64> = 0..=29 * 24 * 60 * 60;
 /// Per-team limits (`domain::limits`). The hourly limit is one stored slot per
 /// email, so it is bounded by what one item holds comfortably.
 pub const DEFAULT_MAX_OPEN_INVITATIONS: i64 = 500;
@@ -81,6 +84,9 @@ pub struct Config {
     pub history_retention: TimeDelta,
     /// `RESEND_COOLDOWN_SECONDS`: the least time between two sends of one invitation.
     pub resend_cooldown: TimeDelta,
+    /// `REMINDER_LEAD_SECONDS`: how long before expiry the reminder goes out
+    /// (None: `0`, no reminders).
+    pub reminder_lead: Option<TimeDelta>,
     /// `PRODUCT_NAME`, `LOGO_URL` (https), `ACCENT_COLOR` (`#rrggbb`): how the
     /// emails present the product.
     pub branding: Branding,
@@ -181,6 +187,8 @@ impl Config {
             DEFAULT_RESEND_COOLDOWN_SECONDS,
             RESEND_COOLDOWN_SECONDS_RANGE,
         );
+        let lead =
+            bounded("REMINDER_LEAD_SECONDS", DEFAULT_REMINDER_LEAD_SECONDS, REMINDER_LEAD_SECONDS_RANGE);
         let max_open =
             bounded("MAX_OPEN_INVITATIONS", DEFAULT_MAX_OPEN_INVITATIONS, MAX_OPEN_INVITATIONS_RANGE);
         let per_hour = bounded("MAX_EMAILS_PER_HOUR", DEFAULT_MAX_EMAILS_PER_HOUR, MAX_EMAILS_PER_HOUR_RANGE);
@@ -266,6 +274,7 @@ impl Config {
             expiry,
             retention,
             cooldown,
+            lead,
             trust_unverified_email,
             limits,
             per_recipient,
@@ -277,6 +286,7 @@ impl Config {
                 Some(e),
                 Some(r),
                 Some(c),
+                Some(lead),
                 Some(trust_unverified_email),
                 Some(limits),
                 Some(per_recipient),
@@ -288,6 +298,7 @@ impl Config {
                 invitation_validity: TimeDelta::seconds(e),
                 history_retention: TimeDelta::days(r),
                 resend_cooldown: TimeDelta::seconds(c),
+                reminder_lead: (lead > 0).then(|| TimeDelta::seconds(lead)),
                 branding,
                 trust_unverified_email,
                 limits,
@@ -326,6 +337,7 @@ mod tests {
         assert_eq!(c.invitation_validity, TimeDelta::days(7));
         assert_eq!(c.history_retention, TimeDelta::days(90));
         assert_eq!(c.resend_cooldown, TimeDelta::seconds(60));
+        assert_eq!(c.reminder_lead, Some(TimeDelta::hours(48)));
         assert_eq!(c.limits, TeamLimits { max_open: 500, emails_per_hour: 100, seats: None });
         assert_eq!(c.emails_per_recipient_per_day, 10);
         assert!(c.linkless_providers.is_empty(), "the pool's own accounts only");
@@ -363,6 +375,8 @@ mod tests {
             ("HISTORY_RETENTION_DAYS", "3651"),
             ("RESEND_COOLDOWN_SECONDS", "-1"),
             ("RESEND_COOLDOWN_SECONDS", "86401"),
+            ("REMINDER_LEAD_SECONDS", "-1"),
+            ("REMINDER_LEAD_SECONDS", "2505601"),
             ("PRODUCT_NAME", "two\nlines"),
             ("LOGO_URL", "http://cdn.example.com/logo.png"),
             ("LOGO_URL", "https://x\"onerror=\"alert(1)"),

@@ -104,6 +104,7 @@ fn service_with(mode: RuleMode, rules: &[&Rule], roles: RoleCatalog) -> Services
             invitation_validity: TimeDelta::days(7),
             history_retention: TimeDelta::days(90),
             resend_cooldown: TimeDelta::seconds(60),
+            reminder_lead: Some(TimeDelta::hours(48)),
             branding: crate::mail::Branding::default(),
             trust_unverified_email: false,
             limits: crate::config::default_limits(),

@@ -20,11 +20,12 @@ use invitations_core::http::{
     AuthMode, InviteFunction, ListFunction, PlatformFunction, RespondFunction, WithdrawFunction,
 };
 use invitations_core::ports::{MemberStore, TeamStore};
-use invitations_core::service::invitations::{Answering, Listing, Sending, Withdrawing};
+use invitations_core::service::invitations::{Answering, Listing, Reminding, Sending, Withdrawing};
 use invitations_core::service::members::Members;
 use invitations_core::service::teams::Teams;
 use invitations_core::service::{Context, Settings};
 use invitations_core::triggers::closing::ClosingTrigger;
+use invitations_core::triggers::reminders::RemindersTrigger;
 use invitations_core::triggers::ses::{DeliveryTrigger, Origin};
 use invitations_core::triggers::stream::EventsTrigger;
 
@@ -233,6 +234,20 @@ impl World {
             ses_seen,
             events_seen,
         }
+    }
+
+    /// The remind function as the schedule runs it, on the world's clock.
+    pub fn reminders_function(&self) -> RemindersTrigger<DynamoStore, SesMailer, SecretsManagerKeys> {
+        let store = DynamoStore::new(self.clients.dynamo.clone(), self.store.table_name());
+        let keys = SecretsManagerKeys::new(self.clients.secrets.clone(), Some(self.link_secret_id.clone()));
+        let mailer =
+            SesMailer::new(self.clients.ses.clone(), Email::parse(self.options.sender).unwrap(), None);
+        RemindersTrigger::new(Reminding::new(store, mailer, keys, context(self.clock.clone(), &self.options)))
+    }
+
+    /// One run of the remind function: its tally (`sent`, `dropped`, ...).
+    pub async fn run_reminders(&self) -> Value {
+        self.reminders_function().handle(&json!({})).await.expect("the run succeeds")
     }
 
     /// The events function as Lambda runs it, publishing to bus `bus`.
@@ -449,6 +464,7 @@ fn context(clock: Arc<dyn Clock>, options: &Options) -> Arc<Context> {
             invitation_validity: options.validity,
             history_retention: config::default_retention(),
             resend_cooldown: config::default_resend_cooldown(),
+            reminder_lead: Some(chrono::TimeDelta::seconds(config::DEFAULT_REMINDER_LEAD_SECONDS)),
             branding: invitations_core::mail::Branding::default(),
             trust_unverified_email: options.trust_unverified_email,
             limits: options.limits,

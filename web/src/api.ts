@@ -61,13 +61,14 @@ export type HistoryType =
   | "invitation.accepted"
   | "invitation.declined"
   | "invitation.withdrawn"
+  | "invitation.reminded"
   | "invitation.delivery_changed";
 
 /** One change to an invitation (GET .../history), oldest first. */
 export interface HistoryEntry {
   type: HistoryType;
   at: string;
-  /** A user id; null for the email's fate and anonymous declines. */
+  /** A user id; null for a reminder, the email's fate and anonymous declines. */
   actor: string | null;
   /** Only on `invitation.delivery_changed`. */
   emailDelivery?: EmailDelivery;

@@ -26,6 +26,8 @@ pub enum Change {
     Withdrawn {
         by: UserId,
     },
+    /// The reminder before expiry went out (the service's own doing).
+    Reminded,
     /// What SES said of the email (or that it refused it).
     Delivery {
         delivery: EmailDelivery,
@@ -42,11 +44,12 @@ impl Change {
             Change::Accepted { .. } => "invitation.accepted",
             Change::Declined { .. } => "invitation.declined",
             Change::Withdrawn { .. } => "invitation.withdrawn",
+            Change::Reminded => "invitation.reminded",
             Change::Delivery { .. } => "invitation.delivery_changed",
         }
     }
 
-    /// Who made the change; None for the email's fate and anonymous declines.
+    /// Who made the change; None for a reminder, the email's fate and anonymous declines.
     pub fn actor(&self) -> Option<&UserId> {
         match self {
             Change::Created { by }
@@ -54,7 +57,7 @@ impl Change {
             | Change::Accepted { by }
             | Change::Withdrawn { by } => Some(by),
             Change::Declined { by } => by.as_ref(),
-            Change::Delivery { .. } => None,
+            Change::Reminded | Change::Delivery { .. } => None,
         }
     }
 }

@@ -195,6 +195,9 @@ pub struct Invitation {
     pub note: Option<Note>,
     /// The platform's or the frontend's own data, never shown to the invitee.
     pub metadata: Option<Metadata>,
+    /// When the reminder of the current send is due, while it is pending
+    /// (scheduled, and neither sent nor dropped): see `with_reminder`.
+    pub remind_at: Option<DateTime<Utc>>,
 }
 
 /// The most emails one invitation sends over its life: the first and four
@@ -284,7 +287,29 @@ impl Invitation {
             valid_days: None,
             note: None,
             metadata: None,
+            remind_at: None,
         }
+    }
+
+    /// The current send with its reminder scheduled `lead` before it expires;
+    /// none without a lead, or when the send keeps it open for `lead` or less
+    /// (a reminder as early as the email itself would say nothing new).
+    pub fn with_reminder(self, lead: Option<TimeDelta>) -> Self {
+        let remind_at = lead
+            .filter(|lead| *lead > TimeDelta::zero() && self.expires_at - self.sent_at > *lead)
+            .map(|lead| self.expires_at - lead);
+        Self { remind_at, ..self }
+    }
+
+    /// Whether the reminder scheduled for `due` goes out at `now`: it is still
+    /// the current send's (not answered, withdrawn, resent or renewed since,
+    /// nor sent already), due, the invitation unexpired, and its last email
+    /// not refused for good (a reminder would not reach the person either).
+    pub fn remindable(&self, due: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        self.remind_at == Some(due)
+            && due <= now
+            && self.status_at(now) == Status::Open
+            && self.unreachable().is_none()
     }
 
     /// How long each send keeps it open: its own days, else `default`.
@@ -323,6 +348,8 @@ impl Invitation {
             link_generation: self.link_generation + 1,
             email_delivery: EmailDelivery::Sent,
             bounce: None,
+            // The last send's reminder goes with it (`with_reminder` schedules the new one's).
+            remind_at: None,
             ..self.clone()
         })
     }

@@ -9,6 +9,10 @@ pub struct Messages {
     pub language: &'static str,
     pub subject: &'static str,
     pub heading: &'static str,
+    /// The reminder before expiry's subject and heading; the rest is the
+    /// invitation's own.
+    pub reminder_subject: &'static str,
+    pub reminder_heading: &'static str,
     pub invited: &'static str,
     pub button: &'static str,
     pub copy_link: &'static str,
@@ -28,6 +32,8 @@ pub const EN: Messages = Messages {
     language: "en",
     subject: "{inviter} invited you to join {team} on {product}",
     heading: "Join {team} on {product}",
+    reminder_subject: "Reminder: {inviter} invited you to join {team} on {product}",
+    reminder_heading: "Your invitation to {team} expires soon",
     invited: "{inviter} invited you ({invitee}) to join the team {team} as {role}.",
     button: "Accept or decline",
     copy_link: "Or copy this link into your browser:",
@@ -58,6 +64,8 @@ pub const DE: Messages = Messages {
     language: "de",
     subject: "{inviter} hat Sie eingeladen, {team} auf {product} beizutreten",
     heading: "Treten Sie {team} auf {product} bei",
+    reminder_subject: "Erinnerung: {inviter} hat Sie eingeladen, {team} auf {product} beizutreten",
+    reminder_heading: "Ihre Einladung zu {team} läuft bald ab",
     invited: "{inviter} hat Sie ({invitee}) eingeladen, dem Team {team} als {role} beizutreten.",
     button: "Annehmen oder ablehnen",
     copy_link: "Oder kopieren Sie diesen Link in Ihren Browser:",
@@ -130,10 +138,12 @@ mod tests {
         message.split('{').skip(1).map(|p| p.split('}').next().unwrap()).collect()
     }
 
-    fn messages(m: &Messages) -> [(&'static str, &'static str); 8] {
+    fn messages(m: &Messages) -> [(&'static str, &'static str); 10] {
         [
             ("subject", m.subject),
             ("heading", m.heading),
+            ("reminder_subject", m.reminder_subject),
+            ("reminder_heading", m.reminder_heading),
             ("invited", m.invited),
             ("button", m.button),
             ("copy_link", m.copy_link),

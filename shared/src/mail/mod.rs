@@ -68,7 +68,38 @@ pub fn invitation_email(
     link: &str,
     brand: &Branding,
 ) -> OutgoingEmail {
+    compose(invitation, inviter, link, brand, Kind::Invitation)
+}
+
+/// The reminder before expiry: the invitation's email, with the current link,
+/// under a subject and heading that say it expires soon.
+pub fn reminder_email(
+    invitation: &Invitation,
+    inviter: &Email,
+    link: &str,
+    brand: &Branding,
+) -> OutgoingEmail {
+    compose(invitation, inviter, link, brand, Kind::Reminder)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Invitation,
+    Reminder,
+}
+
+fn compose(
+    invitation: &Invitation,
+    inviter: &Email,
+    link: &str,
+    brand: &Branding,
+    kind: Kind,
+) -> OutgoingEmail {
     let m = messages::for_language(invitation.locale.language());
+    let (subject, heading) = match kind {
+        Kind::Invitation => (m.subject, m.heading),
+        Kind::Reminder => (m.reminder_subject, m.reminder_heading),
+    };
     let role = m
         .roles
         .iter()
@@ -86,8 +117,8 @@ pub fn invitation_email(
         ("utc", utc.as_str()),
     ];
     let (heading, invited, expires, why) =
-        (fill(m.heading, &values), fill(m.invited, &values), fill(m.expires, &values), fill(m.why, &values));
-    let subject = single_line(&plain(&fill(m.subject, &values)));
+        (fill(heading, &values), fill(m.invited, &values), fill(m.expires, &values), fill(m.why, &values));
+    let subject = single_line(&plain(&fill(subject, &values)));
     let note_intro = fill(m.note, &values);
     let note = invitation.note.as_ref().map(|n| n.as_str());
     let text = Text {
@@ -267,6 +298,27 @@ mod tests {
         inv.locale = crate::domain::Locale::parse("de").unwrap();
         let german = invitation_email(&inv, &grace(), LINK, &Branding::default());
         assert!(german.text.contains("grace@example.com schreibt dazu:"), "{}", german.text);
+    }
+
+    #[test]
+    fn a_reminder_is_the_invitation_under_a_subject_that_says_it_expires_soon() {
+        let inv = invitation("Acme", "en");
+        let mail = reminder_email(&inv, &grace(), LINK, &Branding::default());
+        assert_eq!(mail.subject, "Reminder: grace@example.com invited you to join Acme on Team invitations");
+        assert!(mail.text.starts_with("Your invitation to Acme expires soon\n"), "{}", mail.text);
+        for body in [&mail.text, &mail.html] {
+            for part in ["expires soon", LINK, "Sunday 8 March 2026, 12:00 UTC"] {
+                assert!(body.contains(part), "{part:?} missing from {body}");
+            }
+        }
+        assert_eq!(
+            mail.tags,
+            invitation_email(&inv, &grace(), LINK, &Branding::default()).tags,
+            "SES reports name the invitation's send"
+        );
+        let german = reminder_email(&invitation("Acme", "de"), &grace(), LINK, &Branding::default());
+        assert!(german.subject.starts_with("Erinnerung: "), "{}", german.subject);
+        assert!(german.text.contains("Ihre Einladung zu Acme läuft bald ab"), "{}", german.text);
     }
 
     #[test]

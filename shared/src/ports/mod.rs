@@ -10,6 +10,7 @@ mod keys;
 mod limits;
 mod mail;
 mod members;
+mod reminders;
 mod teams;
 
 pub use delivery::*;
@@ -19,6 +20,7 @@ pub use keys::*;
 pub use limits::*;
 pub use mail::*;
 pub use members::*;
+pub use reminders::*;
 pub use teams::*;
 
 /// A failure of the store itself (not a business outcome). The text is for logs.

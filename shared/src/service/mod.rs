@@ -33,6 +33,9 @@ pub struct Settings {
     pub history_retention: TimeDelta,
     /// The least time between two sends of one invitation.
     pub resend_cooldown: TimeDelta,
+    /// How long before an invitation expires its reminder goes out (None: no
+    /// reminders).
+    pub reminder_lead: Option<TimeDelta>,
     /// How the emails present the product.
     pub branding: mail::Branding,
     /// Count an identity without an `email_verified` claim as verified.

@@ -82,6 +82,7 @@ fn context() -> Arc<Context> {
             invitation_validity: TimeDelta::days(7),
             history_retention: config::default_retention(),
             resend_cooldown: config::default_resend_cooldown(),
+            reminder_lead: Some(chrono::TimeDelta::seconds(config::DEFAULT_REMINDER_LEAD_SECONDS)),
             branding: invitations_core::mail::Branding::default(),
             trust_unverified_email: false,
             limits: config::default_limits(),

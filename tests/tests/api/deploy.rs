@@ -11,7 +11,7 @@ use integration_tests::template::{functions, list, parsed, render, resources, ro
 
 /// Every resource a function may touch. Which actions each function gets is held
 /// to what its code does in tests/tests/api/round_trips.rs.
-const RESOURCES: [&str; 13] = [
+const RESOURCES: [&str; 14] = [
     "!GetAtt InvitationsTable.Arn",
     "!Sub ${InvitationsTable.Arn}/index/byTeam",
     "!Sub ${InvitationsTable.Arn}/index/byStatus",
@@ -32,6 +32,8 @@ const RESOURCES: [&str; 13] = [
     "!GetAtt DeliveryDeadLetterQueue.Arn",
     // The closing function's.
     "!GetAtt ClosingDeadLetterQueue.Arn",
+    // The schedule of reminders (the remind function).
+    "!Sub ${InvitationsTable.Arn}/index/byReminder",
 ];
 const SES_CONDITION: &str = "{StringEquals: {ses:FromAddress: !Ref SenderEmail}}";
 
@@ -68,7 +70,10 @@ fn each_function_has_its_own_role_scoped_to_the_table_its_index_and_the_sender()
                     let resource = render(&resource);
                     assert!(RESOURCES.contains(&resource.as_str()), "{id}: {action} on {resource}");
                     if action.starts_with("ses:") {
-                        assert_eq!(binary, "invite", "only invite sends email");
+                        assert!(
+                            ["invite", "remind"].contains(&binary.as_str()),
+                            "only invite and remind send email"
+                        );
                         assert_eq!(action, "ses:SendEmail");
                         assert!([RESOURCES[4], RESOURCES[6]].contains(&resource.as_str()), "{resource}");
                         assert_eq!(render(&st["Condition"]), SES_CONDITION, "only from the sender address");
@@ -116,7 +121,7 @@ fn each_function_has_its_own_role_scoped_to_the_table_its_index_and_the_sender()
         }
         binaries.insert(binary);
     }
-    assert_eq!(binaries.len(), 8, "eight functions, eight roles");
+    assert_eq!(binaries.len(), 9, "nine functions, nine roles");
 }
 
 #[test]
@@ -208,7 +213,11 @@ fn the_link_secret_is_read_at_run_time_by_the_functions_that_sign_or_verify_link
             with_id.insert(binary);
         }
     }
-    assert_eq!(with_id, ["invite", "list", "respond"].map(String::from).into(), "withdraw gets no secret");
+    assert_eq!(
+        with_id,
+        ["invite", "list", "respond", "remind"].map(String::from).into(),
+        "withdraw gets no secret"
+    );
     let samconfig = std::fs::read_to_string(root().join("samconfig.toml")).unwrap();
     assert!(!samconfig.contains("LINK_SIGNING_SECRET") && !samconfig.contains("LinkSigningSecretVersionId"));
 }
@@ -293,7 +302,7 @@ fn every_function_logs_json_to_a_retained_group_and_has_error_and_throttle_alarm
     assert_eq!(watching.count(), 1, "an alarm on the anonymous routes' 429s");
     assert_eq!(
         alarms.len(),
-        23,
+        25,
         "two per function, the API's 5xx rate, one per dead-letter queue, each stream reader's iterator age, the anonymous routes' 429s"
     );
     for (id, a) in &alarms {

@@ -20,6 +20,7 @@ mod members;
 mod mine;
 mod platform;
 mod published;
+mod reminders;
 mod requests;
 mod resend;
 mod respond;

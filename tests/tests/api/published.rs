@@ -195,6 +195,23 @@ async fn every_committed_change_is_published_once_as_its_documented_event() {
     assert_eq!(detail(&events[0])["invitation"]["emailDelivery"], "delivered");
     assert!(detail(&events[0])["actor"].is_null());
 
+    // A reminder before expiry: the service's own change, with no actor.
+    let (dee, _) = w.invited(&w.email("dee"), "member").await;
+    w.clock.advance(chrono::TimeDelta::days(5) + chrono::TimeDelta::minutes(1));
+    assert_eq!(w.run_reminders().await["sent"], 1);
+    publish(&w, &mut stream, &sink.bus).await;
+    let events = received();
+    assert_eq!(kinds(&events), ["invitation.created", "invitation.reminded"]);
+    events.iter().for_each(assert_documented);
+    let reminded = detail(&events[1]);
+    assert!(reminded["actor"].is_null(), "{reminded}");
+    assert_eq!((&reminded["invitation"]["id"], &reminded["sequence"]), (&dee.as_str().into(), &1.into()));
+    assert_eq!(
+        reminded["invitation"]["expiresAt"],
+        detail(&events[0])["invitation"]["expiresAt"],
+        "unchanged"
+    );
+
     // Writes that change nothing a consumer hears of publish nothing: the
     // expiry (a moment, not a write) and the TTL's purge of an invitation.
     w.clock.advance(chrono::TimeDelta::days(30));

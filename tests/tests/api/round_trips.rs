@@ -193,6 +193,11 @@ async fn each_function_is_granted_exactly_the_actions_its_code_performs() {
     full.clock.advance(chrono::TimeDelta::days(8));
     assert_eq!(full.invite(&full.owner, &full.email("y"), "member").await.status, 201);
     record("invite", &full);
+    // The reminders' run: the schedule, the due invitation, its write, its
+    // email with the link.
+    full.clock.advance(chrono::TimeDelta::days(5) + chrono::TimeDelta::minutes(1));
+    assert_eq!(full.run_reminders().await["sent"], 1);
+    record("remind", &full);
     let batch = serde_json::json!({"invitations": [{"email": w.email("b1"), "role": "member"}]});
     assert_eq!(call_handlers(&invite, Call::batch(&w.team, batch).by(&w.owner)).await.status, 200);
     record("invite", &w);

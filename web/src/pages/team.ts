@@ -822,6 +822,8 @@ function historyText(e: HistoryEntry, names: Map<string, string>): string {
       return by("Declined");
     case "invitation.withdrawn":
       return by("Withdrawn");
+    case "invitation.reminded":
+      return "Reminded before expiry";
     case "invitation.delivery_changed":
       return deliveryEvent(e.emailDelivery, e.bounceType);
     default:

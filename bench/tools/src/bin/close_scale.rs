@@ -83,6 +83,7 @@ async fn main() {
             invitation_validity: config::default_validity(),
             history_retention: config::default_retention(),
             resend_cooldown: config::default_resend_cooldown(),
+            reminder_lead: Some(chrono::TimeDelta::seconds(config::DEFAULT_REMINDER_LEAD_SECONDS)),
             branding: Default::default(),
             trust_unverified_email: false,
             limits: config::default_limits(),

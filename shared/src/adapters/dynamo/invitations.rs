@@ -20,7 +20,6 @@ use crate::ports::{
     InsertError, InvitationStore, LimitRefusal, ListQuery, Page, PageCursor, ResolveError, SendQuota,
     StoreError, Taken,
 };
-use crate::time::format_timestamp;
 
 impl DynamoStore {
     /// One transaction: the invitation, the email's lock (free, expired, or held
@@ -154,7 +153,7 @@ impl DynamoStore {
             .expression_attribute_names("#status", "status")
             .set_expression_attribute_values(Some(item([
                 (":open", s(Status::Open.as_str())),
-                (":exp", s(format_timestamp(now))),
+                (":exp", s(crate::time::format_timestamp(now))),
                 (":ms", ms.clone()),
                 (":sk2", s(by_status_sk(Status::Open, now, id))),
             ])))

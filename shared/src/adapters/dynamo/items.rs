@@ -179,6 +179,9 @@ pub fn invitation_item(inv: &Invitation, purge_at: DateTime<Utc>) -> Item {
         attrs.insert("note".into(), s(note.as_str()));
     }
     let mut attrs = with_metadata(attrs, inv.metadata.as_ref());
+    if let Some(due) = inv.remind_at {
+        attrs.extend(reminder_keys(due));
+    }
     match inv.resolution.at() {
         Some(at) => attrs.insert("resolvedAt".into(), s(format_timestamp(at))),
         None => attrs.insert("gsi3pk".into(), s(by_email_pk(&inv.email))),
@@ -256,6 +259,10 @@ pub(super) fn parse_invitation(item: &Item) -> Result<Invitation, StoreError> {
             None => None,
         },
         metadata: parse_metadata(item, W)?,
+        remind_at: match item.get(REMIND_AT) {
+            Some(_) => Some(get_time(item, W, REMIND_AT)?),
+            None => None,
+        },
         link_generation: match item.get("linkGeneration") {
             Some(v) => {
                 v.as_n().ok().and_then(|g| g.parse().ok()).ok_or_else(|| corrupt(W, "linkGeneration"))?
@@ -263,6 +270,22 @@ pub(super) fn parse_invitation(item: &Item) -> Result<Invitation, StoreError> {
             None => 0,
         },
     })
+}
+
+/// A pending reminder (`Invitation::remind_at`), as the `byReminder` index
+/// keys it: the hour it falls due in (the partition a run of the reminders
+/// reads), and the instant.
+pub(super) const REMIND_HOUR: &str = "remindHour";
+pub(super) const REMIND_AT: &str = "remindAt";
+
+/// The `byReminder` partition of the hour `at` falls in.
+pub(super) fn reminder_hour(at: DateTime<Utc>) -> String {
+    format!("REMIND#{}", at.format("%Y-%m-%dT%H"))
+}
+
+/// The attributes that put a reminder due at `due` on the schedule.
+pub(super) fn reminder_keys(due: DateTime<Utc>) -> [(String, AttributeValue); 2] {
+    [(REMIND_HOUR.into(), s(reminder_hour(due))), (REMIND_AT.into(), s(format_timestamp(due)))]
 }
 
 /// An invitation's history (`domain::history`): a list of entries, each
@@ -319,6 +342,7 @@ pub(super) fn parse_history(item: &Item) -> Result<Vec<HistoryEntry>, StoreError
                     Change::Declined { by: if entry.contains_key("by") { Some(by()?) } else { None } }
                 }
                 "invitation.withdrawn" => Change::Withdrawn { by: by()? },
+                "invitation.reminded" => Change::Reminded,
                 "invitation.delivery_changed" => Change::Delivery {
                     delivery: EmailDelivery::parse(get_s(entry, W, "delivery")?)
                         .map_err(|_| corrupt(W, "delivery"))?,

@@ -10,7 +10,7 @@
 //! | counter of leaving | `TEAM#{team}` | `LIMITS#LEFT#{0-7}` | invitations that left the open count, by `InvitationId::shard` (`ports::Usage`) |
 //! | mailbox day | `MAILBOX#{mailbox}` | `DAY#{date}` | invitation emails to one mailbox (`Email::mailbox`) that UTC day, by every team; purged by TTL |
 //! | ended membership | `TEAM#{team}` | `ENDED#{endedAt}#{user}` | who ended it and why, for the change stream; purged by TTL |
-//! | invitation | `INV#{id}` | `INV` | with its `history` (one entry per change, written by that change); `byTeam` index: `gsi1pk` `TEAM#{team}#INV` / `gsi1sk` `{createdAt}#{id}`; `byStatus` index: `gsi1pk` / `gsi2sk` `{status}#{expiresAt or answeredAt}#{id}` |
+//! | invitation | `INV#{id}` | `INV` | with its `history` (one entry per change, written by that change); `byTeam` index: `gsi1pk` `TEAM#{team}#INV` / `gsi1sk` `{createdAt}#{id}`; `byStatus` index: `gsi1pk` / `gsi2sk` `{status}#{expiresAt or answeredAt}#{id}`; with a pending reminder, `byReminder` index: `remindHour` `REMIND#{hour}` / `remindAt` (`reminders`) |
 //!
 //! Every write that depends on current state is a conditional write or a
 //! transaction; no business decision rests on an earlier read.
@@ -23,7 +23,8 @@
 //! - `strict` (tests and `dev` only): DynamoDB's request rules, checked on
 //!   every request a test sends, and what each would cost (`strict::capacity`);
 //! - one file per resource, each implementing its port: `invitations`,
-//!   `members`, `teams`, `limits` (the team's limits item), `delivery`;
+//!   `members`, `teams`, `limits` (the team's limits item), `delivery`,
+//!   `reminders` (the schedule of reminders before expiry);
 //! - here: the store and the transaction items its resources share.
 //!
 //! The lock names the invitation holding it and carries its expiry. Answering or
@@ -40,6 +41,7 @@ pub(crate) mod items;
 mod limits;
 mod limits_items;
 mod members;
+mod reminders;
 mod renew;
 pub mod stream;
 #[cfg(any(test, feature = "dev"))]

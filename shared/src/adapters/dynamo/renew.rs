@@ -59,10 +59,18 @@ impl DynamoStore {
             }
         };
         // Open again, it counts again: a later release takes it anew.
-        let remove = match again {
-            Again::Open => "",
-            Again::Expired { .. } => ", #released",
+        let mut remove = match again {
+            Again::Open => String::new(),
+            Again::Expired { .. } => ", #released".to_owned(),
         };
+        // The last send's reminder gives way to this one's, if it has one.
+        let (remind, reminder) = match resent.remind_at {
+            Some(due) => (format!(", {REMIND_HOUR} = :rhour, {REMIND_AT} = :rat"), Some(due)),
+            None => (String::new(), None),
+        };
+        if reminder.is_none() {
+            remove.push_str(&format!(", {REMIND_HOUR}, {REMIND_AT}"));
+        }
         let mut update = Update::builder()
             .table_name(&self.table)
             .key("pk", s(invitation_pk(resent.id)))
@@ -78,7 +86,7 @@ impl DynamoStore {
             .update_expression(format!(
                 "SET linkGeneration = :next, sentAt = :sent, expiresAt = :exp, expiresAtMs = :expms, \
                  gsi2sk = :sk2, emailDelivery = :delivery, purgeAt = :purge, {DELIVERY_RANK} = :rank, \
-                 {HISTORY_APPEND} REMOVE {BOUNCE}{remove}"
+                 {HISTORY_APPEND}{remind} REMOVE {BOUNCE}{remove}"
             ))
             .expression_attribute_names("#status", "status")
             .set_expression_attribute_values(Some(
@@ -100,6 +108,10 @@ impl DynamoStore {
                     (":permanent", s(BounceType::Permanent.as_str())),
                 ])
                 .into_iter()
+                .chain(reminder.into_iter().flat_map(|due| {
+                    let [(_, hour), (_, at)] = reminder_keys(due);
+                    [(":rhour".to_owned(), hour), (":rat".to_owned(), at)]
+                }))
                 .chain(
                     history_values(HistoryEntry {
                         at: resent.sent_at,

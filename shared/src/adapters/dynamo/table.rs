@@ -14,6 +14,18 @@ pub struct IndexSpec {
     pub name: &'static str,
     pub hash_key: &'static str,
     pub range_key: &'static str,
+    /// The attributes it copies besides the keys (`INDEX_ATTRIBUTES`), or none.
+    pub projection: &'static [&'static str],
+}
+
+impl IndexSpec {
+    /// `KEYS_ONLY`, or `INCLUDE` with its attributes.
+    pub fn projection_type(&self) -> ProjectionType {
+        match self.projection {
+            [] => ProjectionType::KeysOnly,
+            _ => ProjectionType::Include,
+        }
+    }
 }
 
 /// What every index copies of an invitation besides the keys: what
@@ -59,15 +71,34 @@ pub const GSI_BY_TEAM: &str = "byTeam";
 pub const GSI_BY_STATUS: &str = "byStatus";
 /// A person's open invitations across teams (`items::by_email_pk`).
 pub const GSI_BY_EMAIL: &str = "byEmail";
+/// The reminders due, by the hour they fall due in (`items::reminder_hour`):
+/// only invitations with a pending reminder are in it, keys only.
+pub const GSI_BY_REMINDER: &str = "byReminder";
 
 pub const TABLE: TableSpec = TableSpec {
     hash_key: "pk",
     range_key: "sk",
-    string_attributes: &["pk", "sk", "gsi1pk", "gsi1sk", "gsi2sk", "gsi3pk"],
+    string_attributes: &["pk", "sk", "gsi1pk", "gsi1sk", "gsi2sk", "gsi3pk", "remindHour", "remindAt"],
     indexes: &[
-        IndexSpec { name: GSI_BY_TEAM, hash_key: "gsi1pk", range_key: "gsi1sk" },
-        IndexSpec { name: GSI_BY_STATUS, hash_key: "gsi1pk", range_key: "gsi2sk" },
-        IndexSpec { name: GSI_BY_EMAIL, hash_key: "gsi3pk", range_key: "gsi2sk" },
+        IndexSpec {
+            name: GSI_BY_TEAM,
+            hash_key: "gsi1pk",
+            range_key: "gsi1sk",
+            projection: INDEX_ATTRIBUTES,
+        },
+        IndexSpec {
+            name: GSI_BY_STATUS,
+            hash_key: "gsi1pk",
+            range_key: "gsi2sk",
+            projection: INDEX_ATTRIBUTES,
+        },
+        IndexSpec {
+            name: GSI_BY_EMAIL,
+            hash_key: "gsi3pk",
+            range_key: "gsi2sk",
+            projection: INDEX_ATTRIBUTES,
+        },
+        IndexSpec { name: GSI_BY_REMINDER, hash_key: "remindHour", range_key: "remindAt", projection: &[] },
     ],
     ttl_attribute: "purgeAt",
     billing_mode: "PAY_PER_REQUEST",
@@ -128,10 +159,11 @@ async fn create(client: &Client, table_name: &str, stream: bool) -> Result<(), S
                 .key_schema(key(index.range_key, KeyType::Range)?)
                 .projection(
                     Projection::builder()
-                        .projection_type(ProjectionType::Include)
-                        .set_non_key_attributes(Some(
-                            INDEX_ATTRIBUTES.iter().map(|a| (*a).to_owned()).collect(),
-                        ))
+                        .projection_type(index.projection_type())
+                        .set_non_key_attributes(
+                            (!index.projection.is_empty())
+                                .then(|| index.projection.iter().map(|a| (*a).to_owned()).collect()),
+                        )
                         .build(),
                 )
                 .build()

@@ -1,14 +1,17 @@
-//! Invitations: sending them (`send`), the invitee's answers (`answer`), and
-//! what a team's managers see and do with them (`manage`). What these share:
+//! Invitations: sending them (`send`), the invitee's answers (`answer`),
+//! what a team's managers see and do with them (`manage`), and the reminders
+//! before expiry (`remind`). What these share:
 //! how an invitation is shown to a caller, and how a refused write is
 //! explained.
 
 mod answer;
 mod manage;
+mod remind;
 mod send;
 
 pub use answer::{Accepted, Answering};
 pub use manage::{InvitationPage, Listing, Withdrawing, Withdrawn};
+pub use remind::{Reminded, RemindersRun, Reminding, RemindingStore, LOOKBACK, MAX_PER_RUN};
 pub use send::{NewInvitation, Sending, SendingStore, BATCH_PARALLELISM, MAX_BATCH};
 
 use chrono::{DateTime, Utc};

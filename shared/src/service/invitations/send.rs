@@ -288,7 +288,7 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
         invitation.valid_days = new.valid_days;
         invitation.note = new.note;
         invitation.metadata = new.metadata;
-        Ok(invitation)
+        Ok(invitation.with_reminder(self.ctx.settings.reminder_lead))
     }
 
     /// Emails a written invitation. From here on the invitation exists: a
@@ -491,7 +491,8 @@ impl<S: SendingStore, M: Mailer, K: LinkKeySource> Sending<S, M, K> {
             return Err(Error::Forbidden);
         }
         let (validity, cooldown) = (self.ctx.settings.invitation_validity, self.ctx.settings.resend_cooldown);
-        let mut resent = invitation.resend(now, validity, cooldown)?;
+        let mut resent =
+            invitation.resend(now, validity, cooldown)?.with_reminder(self.ctx.settings.reminder_lead);
         // Renewing an expired invitation opens it again: it takes a place in
         // the open count and a seat, as a new one does (the store gives back
         // the place it still held, if any).

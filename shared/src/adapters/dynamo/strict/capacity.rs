@@ -30,7 +30,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
 
 use super::stored_size;
-use crate::adapters::dynamo::table::{IndexSpec, INDEX_ATTRIBUTES, TABLE};
+use crate::adapters::dynamo::table::{IndexSpec, TABLE};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -129,7 +129,7 @@ pub fn index_entry(index: &IndexSpec, item: &Item) -> Option<Item> {
     let keep = [TABLE.hash_key, TABLE.range_key, index.hash_key, index.range_key];
     Some(
         item.iter()
-            .filter(|(name, _)| keep.contains(&name.as_str()) || INDEX_ATTRIBUTES.contains(&name.as_str()))
+            .filter(|(name, _)| keep.contains(&name.as_str()) || index.projection.contains(&name.as_str()))
             .map(|(name, value)| (name.clone(), value.clone()))
             .collect(),
     )
