@@ -4,10 +4,11 @@
 // delivery function through Lambda's Invoke on the emulator). The team's list says
 // so in words, with what to do; the invitation's history lists the invitation and
 // the bounce; a delivery report arriving after the bounce changes nothing (reports
-// never move the status back).
+// never move the status back). A reminder before expiry, sent by the stack's
+// remind function, reaches the invitee with the same link and shows in the history.
 import { expect, test } from "@playwright/test";
 import { checkA11y, eventually, rowOf, shot, signIn } from "./browser";
-import { apiList, freshAddress, sesReport, TEAM, user } from "./stack";
+import { apiList, emailTo, freshAddress, remindNow, sesReport, TEAM, TEAM_NAME, user } from "./stack";
 
 const teamPath = `/teams/${TEAM}`;
 
@@ -74,4 +75,32 @@ test("a bounced email: in words on its row with what to do, in the invitation's 
   await expect(dialog).not.toContainText("Email delivered");
   await dialog.getByRole("button", { name: "Close" }).click();
   await expect(dialog).toBeHidden();
+});
+
+test("a reminder before expiry: emailed with the invitation's own link, and in its history", async ({ page }) => {
+  test.setTimeout(120_000);
+  const address = freshAddress("remind");
+  await signIn(page, "owner");
+  await page.goto(teamPath);
+  await page.getByLabel("Email address").fill(address);
+  await page.getByRole("button", { name: "Send invitation", exact: true }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Invitation sent" })).toBeVisible();
+  const id = await rowOf(page, address).getAttribute("data-invitation");
+  expect(id).toMatch(/^[0-9a-f-]{36}$/);
+  const invited = await emailTo(address);
+
+  await remindNow(id!);
+  const reminder = await emailTo(address);
+  expect(reminder.subject).toBe(`Reminder: ${user("owner").email} invited you to join ${TEAM_NAME} on Team invitations`);
+  expect(reminder.text).toContain(`Your invitation to ${TEAM_NAME} expires soon`);
+  expect(reminder.link, "the same link: a reminder is not a resend").toBe(invited.link);
+
+  await page.reload();
+  const historyButton = rowOf(page, address).getByRole("button", { name: `History of the invitation for ${address}` });
+  await historyButton.click();
+  const dialog = page.getByRole("dialog", { name: `History of the invitation for ${address}` });
+  await expect(dialog.getByRole("listitem").last()).toContainText("Reminded before expiry");
+  await checkA11y(page, "an invitation's history with its reminder");
+  await dialog.getByRole("button", { name: "Close" }).click();
+  await expect(rowOf(page, address)).toContainText("Open");
 });

@@ -210,6 +210,14 @@ function admin(args: string[]): void {
   });
 }
 
+/** Sends an open invitation's reminder before expiry now: its reminder made
+ * due (`invitations-admin remind-now`; the emulator's clock cannot move two days
+ * on), then a run of the stack's remind function, as its schedule starts one. */
+export async function remindNow(id: string): Promise<void> {
+  admin(["remind-now", "--invitation-id", id]);
+  await invokeFunction(await stackOutput("RemindFunctionName"), { source: "aws.events", "detail-type": "Scheduled Event" });
+}
+
 /** Sets the team's seat limit alone (`invitations-admin set-seats`), or removes it. */
 export function setSeats(seats: number | "none"): void {
   admin(["set-seats", "--team-id", TEAM, "--seats", String(seats)]);

@@ -461,13 +461,15 @@ fn ses_reports_each_emails_fate_to_the_delivery_function() {
 fn the_templates_bounds_on_settings_are_the_ones_the_functions_enforce() {
     use invitations_core::config::{
         EXPIRY_SECONDS_RANGE, MAX_EMAILS_PER_HOUR_RANGE, MAX_EMAILS_PER_RECIPIENT_PER_DAY_RANGE,
-        MAX_OPEN_INVITATIONS_RANGE, RESEND_COOLDOWN_SECONDS_RANGE, RETENTION_DAYS_RANGE,
+        MAX_OPEN_INVITATIONS_RANGE, REMINDER_LEAD_SECONDS_RANGE, RESEND_COOLDOWN_SECONDS_RANGE,
+        RETENTION_DAYS_RANGE,
     };
     let t = parsed();
     for (name, range) in [
         ("InvitationExpirySeconds", EXPIRY_SECONDS_RANGE),
         ("HistoryRetentionDays", RETENTION_DAYS_RANGE),
         ("ResendCooldownSeconds", RESEND_COOLDOWN_SECONDS_RANGE),
+        ("ReminderLeadSeconds", REMINDER_LEAD_SECONDS_RANGE),
         ("MaxOpenInvitations", MAX_OPEN_INVITATIONS_RANGE),
         ("MaxEmailsPerHour", MAX_EMAILS_PER_HOUR_RANGE),
         ("MaxEmailsPerRecipientPerDay", MAX_EMAILS_PER_RECIPIENT_PER_DAY_RANGE),
@@ -476,6 +478,12 @@ fn the_templates_bounds_on_settings_are_the_ones_the_functions_enforce() {
         assert_eq!(p["MinValue"].as_i64(), Some(*range.start()), "{name} MinValue");
         assert_eq!(p["MaxValue"].as_i64(), Some(*range.end()), "{name} MaxValue");
     }
+    let lead = &t["Parameters"]["ReminderLeadSeconds"]["Default"];
+    assert_eq!(
+        lead.as_i64(),
+        Some(invitations_core::config::DEFAULT_REMINDER_LEAD_SECONDS),
+        "the code's default"
+    );
     // Trusting an absent email_verified claim is an explicit, documented opt-in.
     let trust = &t["Parameters"]["TrustUnverifiedEmail"];
     assert_eq!(trust["Default"].as_str(), Some("false"));
