@@ -22,10 +22,12 @@ frontend origin and, for each person, an email and a token:
   delivery_invoke (optional): a URL that invokes the delivery function with
   an EventBridge event (the emulator's Lambda API), where the journey sends
   SES's report of a bounce;
-  remind_invoke and remind_now (optional): a URL that runs the reminders
-  function (the emulator's Lambda API), and a command (a list, the
-  invitation's id appended) that makes an invitation's reminder due now; the
-  journey then checks a reminder is delivered, as the emulator's SES shows it;
+  admin (optional): the invitations-admin binary, run against the stack's
+  table (`table`, `endpoint`, `region`) to move an invitation on in time where
+  the emulator's clock cannot: the journey then renews an expired invitation;
+  remind_invoke (optional, with admin): a URL that runs the reminders function
+  (the emulator's Lambda API); the journey then checks a reminder is
+  delivered, as the emulator's SES shows it;
   events_received (optional): a URL listing the messages a queue subscribed
   to the stack's bus holds; the journey then checks every change it made was
   published, once, and saves the events to $E2E_EVENTS_OUT when set.
@@ -165,6 +167,44 @@ def emailed(s, to):
             for messages in (data.get("messages") or {}).values() for m in messages if to in m.get("To", [])]
 
 
+def admin(s, *args):
+    """The operator's command against the stack's table (the emulator's)."""
+    env = dict(os.environ, TABLE_NAME=s["table"], AWS_ENDPOINT_URL=s["endpoint"], AWS_REGION=s["region"],
+               AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
+    return subprocess.run([s["admin"], *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+def renewal_journey(api, s, tok, invitations):
+    """An expired invitation renewed in one action: open again, a new link and
+    period, the same id and history. Returns the invitation's id."""
+    to = f"renew.{s['team']}@example.com"
+    status, inv, _ = api.call("POST", invitations, tok["owner"], {"email": to, "role": "member", "expiresInDays": 2})
+    if not check("the owner invites someone for two days: 201", status == 201, f"{status} {inv}"):
+        return None
+    expired = admin(s, "expire-invitation", "--invitation-id", inv["id"])
+    if not check("its two days pass (the emulator's clock cannot move on)", expired.returncode == 0, expired.stderr):
+        return None
+    status, page, _ = api.call("GET", invitations + "?status=expired&limit=100", tok["owner"])
+    row = next((i for i in (page or {}).get("invitations", []) if i["id"] == inv["id"]), {})
+    check("the list shows it expired, to renew", row.get("status") == "expired" and row.get("actions") == ["resend"], f"{row}")
+    status, renewed, _ = api.call("POST", f"{invitations}/{inv['id']}/resend", tok["admin"])
+    ok = status == 200 and (renewed.get("id"), renewed.get("status")) == (inv["id"], "open") and renewed.get("link") != inv["link"]
+    if not check("an administrator renews it: 200, the same invitation, open, with a new link", ok, f"{status} {renewed}"):
+        return inv["id"]
+    lasts = datetime.datetime.fromisoformat(renewed["expiresAt"].replace("Z", "+00:00")) - datetime.datetime.now(datetime.timezone.utc)
+    check("open for its own two days again", datetime.timedelta(days=2) - datetime.timedelta(minutes=5) < lasts <= datetime.timedelta(days=2), f"{lasts}")
+    status, body, _ = preview_of(api, inv["id"], token_of(inv["link"]))
+    check("the old link stays dead: 404", status == 404, f"{status} {body}")
+    status, body, _ = preview_of(api, inv["id"], token_of(renewed["link"]))
+    check("the new one opens it", status == 200 and body.get("status") == "open", f"{status} {body}")
+    status, body, _ = api.call("GET", f"{invitations}/{inv['id']}/history", tok["owner"])
+    kinds = [h["type"] for h in (body or {}).get("history", [])]
+    check("its history: invited, then sent again", kinds == ["invitation.created", "invitation.resent"], f"{status} {body}")
+    status, _, _ = api.call("POST", f"{invitations}/{inv['id']}/withdraw", tok["owner"])
+    check("the owner withdraws it", status == 200)
+    return inv["id"]
+
+
 def reminder_journey(api, s, tok, invitations):
     """A reminder before expiry: an invitation open for three days gets one
     (48 hours before it expires, made due now), with its current link, once.
@@ -173,9 +213,7 @@ def reminder_journey(api, s, tok, invitations):
     status, inv, _ = api.call("POST", invitations, tok["owner"], {"email": to, "role": "member", "expiresInDays": 3})
     if not check("the owner invites someone for three days: 201", status == 201, f"{status} {inv}"):
         return None
-    env = dict(os.environ, TABLE_NAME=s["table"], AWS_ENDPOINT_URL=s["endpoint"], AWS_REGION=s["region"],
-               AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
-    due = subprocess.run([*s["remind_now"], inv["id"]], env=env, capture_output=True, text=True)
+    due = admin(s, "remind-now", "--invitation-id", inv["id"])
     if not check("its reminder is made due now (the emulator's clock cannot move on)", due.returncode == 0, due.stderr):
         return None
 
@@ -436,7 +474,8 @@ def main():
         platform_journey(api, s, tok)
 
     typo = delivery_journey(api, s, tok, invitations) if s.get("delivery_invoke") else None
-    reminded = reminder_journey(api, s, tok, invitations) if s.get("remind_invoke") and s.get("ses_messages") else None
+    renewed = renewal_journey(api, s, tok, invitations) if s.get("admin") else None
+    reminded = reminder_journey(api, s, tok, invitations) if s.get("admin") and s.get("remind_invoke") and s.get("ses_messages") else None
     if s.get("events_received"):
         expected = [("invitation.created", inv["id"]), ("invitation.accepted", inv["id"]),
                     ("membership.created", u["ada"]["email"]), ("membership.role_changed", u["ada"]["email"]),
@@ -447,6 +486,8 @@ def main():
             expected += [("invitation.created", eve_inv["id"]), ("invitation.withdrawn", eve_inv["id"])]
         if typo:
             expected += [("invitation.created", typo), ("invitation.delivery_changed", typo), ("invitation.withdrawn", typo)]
+        if renewed:
+            expected += [("invitation.created", renewed), ("invitation.resent", renewed), ("invitation.withdrawn", renewed)]
         if reminded:
             expected += [("invitation.created", reminded), ("invitation.reminded", reminded), ("invitation.withdrawn", reminded)]
         events_journey(s, expected)

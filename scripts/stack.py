@@ -138,10 +138,14 @@ def template_for_emulator(code):
 
 
 def deploy(template_body, parameters):
+    # From S3, as `sam deploy` (resolve_s3) passes it: CloudFormation takes at
+    # most 51,200 bytes of template inline, and the template is larger.
+    bucket, key = "team-invitations-local-code", "template.json"
+    client("s3").put_object(Bucket=bucket, Key=key, Body=template_body.encode())
     cfn = client("cloudformation")
     cfn.create_stack(
         StackName=STACK,
-        TemplateBody=template_body,
+        TemplateURL=f"{os.environ['AWS_ENDPOINT_URL'].rstrip('/')}/{bucket}/{key}",
         Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
         Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
     )
@@ -302,10 +306,10 @@ def main():
         "ses_configuration_set": outputs["EmailConfigurationSetName"],
         "delivery_invoke": f"{endpoint}/2015-03-31/functions/{outputs['DeliveryFunctionName']}/invocations",
         # Where a run of the reminders is started (as the schedule does), and
-        # the admin command that makes an invitation's reminder due now (the
-        # emulator's clock cannot be moved two days on).
+        # the operator's command, which moves an invitation on in time where
+        # the emulator's clock cannot (a reminder due now, an expiry passed).
         "remind_invoke": f"{endpoint}/2015-03-31/functions/{outputs['RemindFunctionName']}/invocations",
-        "remind_now": [os.path.abspath(args.admin), "remind-now", "--invitation-id"],
+        "admin": os.path.abspath(args.admin),
     }
     with open(args.out, "w") as f:
         json.dump(out, f, indent=2)

@@ -291,27 +291,6 @@ impl Invitation {
         }
     }
 
-    /// The current send with its reminder scheduled `lead` before it expires;
-    /// none without a lead, or when the send keeps it open for `lead` or less
-    /// (a reminder as early as the email itself would say nothing new).
-    pub fn with_reminder(self, lead: Option<TimeDelta>) -> Self {
-        let remind_at = lead
-            .filter(|lead| *lead > TimeDelta::zero() && self.expires_at - self.sent_at > *lead)
-            .map(|lead| self.expires_at - lead);
-        Self { remind_at, ..self }
-    }
-
-    /// Whether the reminder scheduled for `due` goes out at `now`: it is still
-    /// the current send's (not answered, withdrawn, resent or renewed since,
-    /// nor sent already), due, the invitation unexpired, and its last email
-    /// not refused for good (a reminder would not reach the person either).
-    pub fn remindable(&self, due: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-        self.remind_at == Some(due)
-            && due <= now
-            && self.status_at(now) == Status::Open
-            && self.unreachable().is_none()
-    }
-
     /// How long each send keeps it open: its own days, else `default`.
     pub fn validity(&self, default: TimeDelta) -> TimeDelta {
         self.valid_days.map_or(default, ValidDays::duration)

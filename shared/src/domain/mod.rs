@@ -11,6 +11,7 @@ mod locale;
 mod metadata;
 mod note;
 mod principals;
+mod reminder;
 mod role;
 mod team;
 mod token;

@@ -75,14 +75,25 @@ async fn the_validity_period_is_configurable() {
 #[tokio::test]
 async fn the_development_expiry_shortcut_expires_an_invitation_and_frees_its_email() {
     // `invitations-admin expire-invitation`, which the browser suite uses for the
-    // expired page: as if the week had passed, and nothing else.
+    // expired page and the stack journey to renew: as if the week had passed
+    // (its send a week ago), and nothing else.
     use invitations_core::clock::Clock;
     let w = World::new().await;
     let (id, token) = w.invited(&w.email("late"), "member").await;
     let parsed = invitations_core::domain::InvitationId::parse(&id).unwrap();
     let expired = w.store.expire_now(parsed, w.clock.now()).await.unwrap();
     assert_eq!(expired.expires_at, w.clock.now());
+    assert_eq!(expired.sent_at, w.clock.now() - TimeDelta::days(7), "sent its week before");
+    use invitations_core::ports::InvitationStore;
+    assert_eq!(w.store.invitation(parsed).await.unwrap().unwrap(), expired, "as stored");
     assert_eq!(w.preview(&id, &token).await.body["status"], "expired");
     assert_eq!(w.list(&w.owner, &[("status", "expired")]).await.body["invitations"][0]["id"], id.as_str());
     assert_eq!(w.invite(&w.owner, &w.email("late"), "member").await.status, 201, "the email is free again");
+    // Its send a week back, an expired invitation is renewed at once, past the
+    // resend cooldown, as it would be.
+    let (other, _) = w.invited(&w.email("renew"), "member").await;
+    let other_id = invitations_core::domain::InvitationId::parse(&other).unwrap();
+    w.store.expire_now(other_id, w.clock.now()).await.unwrap();
+    let renewed = w.call(integration_tests::Call::resend(&w.team, &other).by(&w.owner)).await;
+    assert_eq!(renewed.status, 200, "{}", renewed.body);
 }

@@ -132,8 +132,10 @@ enum Attempt {
 }
 
 /// Development aid (`invitations-admin expire-invitation`, for the browser
-/// suite's expired page): moves an open invitation's expiry, and its email
-/// lock's, to `now`, as if its week had passed. Never in a release function.
+/// suite's expired page, the stack journey's renewal): moves an open
+/// invitation's expiry, and its email lock's, to `now`, and its last send as
+/// far back, as if its period had passed (a renewal is then past the resend
+/// cooldown, as it would be). Never in a release function.
 #[cfg(any(test, feature = "dev"))]
 impl DynamoStore {
     pub async fn expire_now(&self, id: InvitationId, now: DateTime<Utc>) -> Result<Invitation, StoreError> {
@@ -142,20 +144,22 @@ impl DynamoStore {
         if inv.resolution != Resolution::Open {
             return Err(StoreError::Other(format!("invitation {id} is {}", inv.resolution.stored_status())));
         }
-        let expired = Invitation { expires_at: now, ..inv };
+        let sent_at = now - (inv.expires_at - inv.sent_at);
+        let expired = Invitation { expires_at: now, sent_at, ..inv };
         let ms = n(now.timestamp_millis());
         let invitation = Update::builder()
             .table_name(&self.table)
             .key("pk", s(invitation_pk(id)))
             .key("sk", s(INVITATION_SK))
             .condition_expression("#status = :open")
-            .update_expression("SET expiresAt = :exp, expiresAtMs = :ms, gsi2sk = :sk2")
+            .update_expression("SET expiresAt = :exp, expiresAtMs = :ms, gsi2sk = :sk2, sentAt = :sent")
             .expression_attribute_names("#status", "status")
             .set_expression_attribute_values(Some(item([
                 (":open", s(Status::Open.as_str())),
                 (":exp", s(crate::time::format_timestamp(now))),
                 (":ms", ms.clone()),
                 (":sk2", s(by_status_sk(Status::Open, now, id))),
+                (":sent", s(crate::time::format_timestamp(sent_at))),
             ])))
             .build()
             .map_err(build_error)?;
