@@ -174,15 +174,22 @@ def admin(s, *args):
     return subprocess.run([s["admin"], *args], env=env, capture_output=True, text=True, timeout=60)
 
 
+def moved_on(api, s, tok, invitations, name, days, command, what):
+    """An invitation to an address of this suite's own, open for `days`, moved
+    on in time by the operator's `command` (`what` it does, for the check)."""
+    status, inv, _ = api.call("POST", invitations, tok["owner"], {"email": f"{name}.{s['team']}@example.com", "role": "member", "expiresInDays": days})
+    if not check(f"the owner invites someone for {days} days: 201", status == 201, f"{status} {inv}"):
+        return None
+    done = admin(s, command, "--invitation-id", inv["id"])
+    check(f"{what} (the emulator's clock cannot move on)", done.returncode == 0, done.stderr)
+    return inv if done.returncode == 0 else None
+
+
 def renewal_journey(api, s, tok, invitations):
     """An expired invitation renewed in one action: open again, a new link and
     period, the same id and history. Returns the invitation's id."""
-    to = f"renew.{s['team']}@example.com"
-    status, inv, _ = api.call("POST", invitations, tok["owner"], {"email": to, "role": "member", "expiresInDays": 2})
-    if not check("the owner invites someone for two days: 201", status == 201, f"{status} {inv}"):
-        return None
-    expired = admin(s, "expire-invitation", "--invitation-id", inv["id"])
-    if not check("its two days pass (the emulator's clock cannot move on)", expired.returncode == 0, expired.stderr):
+    inv = moved_on(api, s, tok, invitations, "renew", 2, "expire-invitation", "its two days pass")
+    if not inv:
         return None
     status, page, _ = api.call("GET", invitations + "?status=expired&limit=100", tok["owner"])
     row = next((i for i in (page or {}).get("invitations", []) if i["id"] == inv["id"]), {})
@@ -209,13 +216,10 @@ def reminder_journey(api, s, tok, invitations):
     """A reminder before expiry: an invitation open for three days gets one
     (48 hours before it expires, made due now), with its current link, once.
     Returns the invitation's id."""
-    to = f"remind.{s['team']}@example.com"
-    status, inv, _ = api.call("POST", invitations, tok["owner"], {"email": to, "role": "member", "expiresInDays": 3})
-    if not check("the owner invites someone for three days: 201", status == 201, f"{status} {inv}"):
+    inv = moved_on(api, s, tok, invitations, "remind", 3, "remind-now", "its reminder is made due now")
+    if not inv:
         return None
-    due = admin(s, "remind-now", "--invitation-id", inv["id"])
-    if not check("its reminder is made due now (the emulator's clock cannot move on)", due.returncode == 0, due.stderr):
-        return None
+    to = inv["email"]
 
     def run():
         req = urllib.request.Request(s["remind_invoke"], data=b'{"source": "aws.events", "detail-type": "Scheduled Event"}',

@@ -391,7 +391,7 @@ impl Invitation {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     fn t(s: &str) -> DateTime<Utc> {
@@ -402,7 +402,8 @@ mod tests {
         TimeDelta::days(7)
     }
 
-    fn invitation(now: DateTime<Utc>) -> Invitation {
+    /// A week's invitation sent at `now` (the domain's tests share it).
+    pub(in crate::domain) fn invitation(now: DateTime<Utc>) -> Invitation {
         let team = Team {
             id: TeamId::parse("acme").unwrap(),
             name: TeamName::parse("Acme").unwrap(),

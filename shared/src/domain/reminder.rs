@@ -31,25 +31,15 @@ impl Invitation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{BounceType, Email, EmailDelivery, RoleName, Team, TeamId, TeamName, UserId};
+    use crate::domain::invitation::tests::invitation;
+    use crate::domain::{BounceType, EmailDelivery, UserId};
 
     const LEAD: Option<TimeDelta> = Some(TimeDelta::hours(48));
 
+    /// Sent at a fixed instant, open for `days`.
     fn sent(days: i64) -> Invitation {
-        let now = DateTime::parse_from_rfc3339("2026-11-02T09:30:00Z").unwrap().with_timezone(&Utc);
-        let team = Team {
-            id: TeamId::parse("acme").unwrap(),
-            name: TeamName::parse("Acme").unwrap(),
-            created_at: now,
-        };
-        Invitation::new(
-            &team,
-            Email::parse("ada@example.com").unwrap(),
-            RoleName::parse("member").unwrap(),
-            UserId::parse("owner-1").unwrap(),
-            now,
-            TimeDelta::days(days),
-        )
+        let week = invitation(DateTime::parse_from_rfc3339("2026-11-02T09:30:00Z").unwrap().to_utc());
+        Invitation { expires_at: week.sent_at + TimeDelta::days(days), ..week }
     }
 
     #[test]
