@@ -22,6 +22,9 @@ pub const RESEND_COOLDOWN_SECONDS_RANGE: std::ops::RangeInclusive<i64> = 0..=24 
 /// How long before expiry an open invitation's reminder goes out; 0: none.
 pub const DEFAULT_REMINDER_LEAD_SECONDS: i64 = 48 * 60 * 60;
 pub const REMINDER_LEAD_SECONDS_RANGE: std::ops::RangeInclusive<i64> = 0..=29 * 24 * 60 * 60;
+/// The shortest lead but none: the reminders run every 15 minutes, so a
+/// shorter one would often find the invitation expired.
+pub const MIN_REMINDER_LEAD_SECONDS: i64 = 60 * 60;
 /// Per-team limits (`domain::limits`). The hourly limit is one stored slot per
 /// email, so it is bounded by what one item holds comfortably.
 pub const DEFAULT_MAX_OPEN_INVITATIONS: i64 = 500;
@@ -197,6 +200,15 @@ impl Config {
             DEFAULT_MAX_EMAILS_PER_RECIPIENT_PER_DAY,
             MAX_EMAILS_PER_RECIPIENT_PER_DAY_RANGE,
         );
+        let lead = match lead {
+            Some(lead) if lead > 0 && lead < MIN_REMINDER_LEAD_SECONDS => {
+                problems.push(format!(
+                    "REMINDER_LEAD_SECONDS must be 0 (no reminders) or at least {MIN_REMINDER_LEAD_SECONDS}, got {lead}"
+                ));
+                None
+            }
+            lead => lead,
+        };
         let limits = match (max_open, per_hour) {
             (Some(o), Some(h)) => {
                 Some(TeamLimits { max_open: o as u32, emails_per_hour: h as u32, seats: None })
@@ -377,6 +389,7 @@ mod tests {
             ("RESEND_COOLDOWN_SECONDS", "86401"),
             ("REMINDER_LEAD_SECONDS", "-1"),
             ("REMINDER_LEAD_SECONDS", "2505601"),
+            ("REMINDER_LEAD_SECONDS", "3599"),
             ("PRODUCT_NAME", "two\nlines"),
             ("LOGO_URL", "http://cdn.example.com/logo.png"),
             ("LOGO_URL", "https://x\"onerror=\"alert(1)"),

@@ -116,6 +116,8 @@ pub struct Options {
     /// Meters what every DynamoDB request of the world would cost (the
     /// benchmark's; it reads each item a request touches, twice for a write).
     pub capacity: Option<crate::capacity::Meter>,
+    /// How long before expiry the reminder goes out (None: no reminders).
+    pub reminder_lead: Option<TimeDelta>,
 }
 
 impl Default for Options {
@@ -132,6 +134,7 @@ impl Default for Options {
             linkless_providers: &[],
             stream: false,
             capacity: None,
+            reminder_lead: Some(TimeDelta::seconds(config::DEFAULT_REMINDER_LEAD_SECONDS)),
         }
     }
 }
@@ -464,7 +467,7 @@ fn context(clock: Arc<dyn Clock>, options: &Options) -> Arc<Context> {
             invitation_validity: options.validity,
             history_retention: config::default_retention(),
             resend_cooldown: config::default_resend_cooldown(),
-            reminder_lead: Some(chrono::TimeDelta::seconds(config::DEFAULT_REMINDER_LEAD_SECONDS)),
+            reminder_lead: options.reminder_lead,
             branding: invitations_core::mail::Branding::default(),
             trust_unverified_email: options.trust_unverified_email,
             limits: options.limits,

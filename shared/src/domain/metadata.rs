@@ -6,7 +6,8 @@ use serde_json::{Map, Value};
 
 /// A JSON object of at most `Metadata::MAX_BYTES` bytes as compact JSON, and
 /// at most `Metadata::MAX_DEPTH` levels deep. Held as that compact text, which
-/// is also how it is stored: it reads back exactly as it was given.
+/// is also how it is stored: it reads back as the same JSON value (an
+/// object's keys in sorted order, as serde_json writes them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Metadata(String);
 

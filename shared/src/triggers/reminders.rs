@@ -2,9 +2,10 @@
 //! minutes); it sends the reminders that fell due (`service::invitations`'s
 //! `Reminding`). The event itself carries nothing it needs.
 //!
-//! A run that could not read the schedule, or in which a reminder's write
-//! failed, ends in an error, so the function's error alarm sees it; what was
-//! not sent stays on the schedule for the next run.
+//! A run that could not read the schedule, in which a reminder's write
+//! failed, or whose emails SES refused, ends in an error, so the function's
+//! error alarm sees it. What was not written stays on the schedule for the
+//! next run; a reminder written and refused by SES is not sent again.
 
 use serde_json::{json, Value};
 
@@ -39,9 +40,11 @@ impl<S: RemindingStore, M: Mailer, K: LinkKeySource> RemindersTrigger<S, M, K> {
             "deferred": run.deferred,
             "failed": run.failed,
         });
-        match run.failed {
-            0 => Ok(tally),
-            n => Err(Error::unavailable(format!("{n} reminders failed and stay due: {tally}"))),
+        match (run.failed, run.mail_failed) {
+            (0, 0) => Ok(tally),
+            _ => Err(Error::unavailable(format!(
+                "reminders failed (written ones are not sent again): {tally}"
+            ))),
         }
     }
 }

@@ -138,3 +138,28 @@ async fn runs_that_overlap_send_each_reminder_once() {
         assert_eq!(reminders_to(&w, name).len(), 1, "{name}");
     }
 }
+
+#[tokio::test]
+async fn without_a_lead_nothing_is_reminded_and_a_day_late_is_too_late() {
+    use invitations_core::domain::InvitationId;
+    use invitations_core::ports::InvitationStore;
+    let off = World::with(Options { reminder_lead: None, ..Options::default() }).await;
+    let (id, _) = off.invited(&off.email("a"), "member").await;
+    let stored = off.store.invitation(InvitationId::parse(&id).unwrap()).await.unwrap().unwrap();
+    assert_eq!(stored.remind_at, None, "no reminder scheduled");
+    off.clock.advance(TimeDelta::days(5) + TimeDelta::minutes(1));
+    assert_eq!(
+        off.run_reminders().await,
+        json!({"sent": 0, "mailFailed": 0, "dropped": 0, "deferred": 0, "failed": 0})
+    );
+    assert!(reminders_to(&off, "a").is_empty());
+
+    // No run for more than a day after it fell due: dropped unsent, and logged.
+    let w = World::new().await;
+    let (id, _) = w.invited(&w.email("late"), "member").await;
+    let id = InvitationId::parse(&id).unwrap();
+    w.clock.advance(TimeDelta::days(5) + TimeDelta::hours(24) + TimeDelta::minutes(30));
+    assert_eq!(w.run_reminders().await["sent"], 0);
+    assert!(reminders_to(&w, "late").is_empty());
+    assert_eq!(w.store.invitation(id).await.unwrap().unwrap().remind_at, None, "off the schedule");
+}

@@ -4,8 +4,8 @@
 //! resend or renewal replaces it; only those invitations are in the index.
 //!
 //! The index is keyed by the hour a reminder falls due in, so a run reads the
-//! hours since it last could have (a few partitions, whatever the table holds)
-//! and never scans. Every invitation sent in one hour shares a partition of the
+//! partitions of the hours it looks back over (`LOOKBACK`: 25 small queries,
+//! whatever the table holds) and never scans. Every invitation sent in one hour shares a partition of the
 //! index: DynamoDB takes about 1,000 writes a second into one, far beyond the
 //! invitations an hour of this service sends.
 
@@ -138,7 +138,8 @@ impl ReminderStore for DynamoStore {
             Err(Transact::Cancelled(c)) if c.failed(position::MAILBOX) => {
                 Err(ResolveError::Limit(LimitRefusal::RecipientDaily))
             }
-            Err(Transact::Cancelled(c)) if c.conflict() => Err(ResolveError::NotOpen { current: None }),
+            // Met other transactions on its items under every retry: nothing
+            // was decided, so the reminder stays due for the next run.
             Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
         }
     }

@@ -28,7 +28,8 @@ impl IndexSpec {
     }
 }
 
-/// What every index copies of an invitation besides the keys: what
+/// What the list indexes (`byTeam`, `byStatus`, `byEmail`) copy of an
+/// invitation besides the keys (`byReminder` copies none): what
 /// `items::parse_invitation` reads, and the released mark that the open
 /// count's queries filter on. Not the history (read by id only): each write
 /// is charged for every index copy by its size, and the history is most of it.

@@ -29,9 +29,12 @@ pub trait RemindingStore: ReminderStore + InvitationStore + LimitStore {}
 impl<S: ReminderStore + InvitationStore + LimitStore> RemindingStore for S {}
 
 /// How far back a run looks for reminders that fell due: runs missed or failed
-/// within it are made up by the next. A reminder older than this is no longer
-/// a reminder worth sending late (it was due 48 hours before expiry).
+/// within it are made up by the next. A reminder due longer ago is taken off
+/// the schedule unsent, and logged (`AGED_OUT`).
 pub const LOOKBACK: TimeDelta = TimeDelta::hours(24);
+/// How many reminders past `LOOKBACK` one run takes off the schedule (each run
+/// reads the hour beyond it, so at most a few are ever there).
+const AGED_OUT: usize = 100;
 /// The most reminders one run sends; the rest wait for the next run.
 pub const MAX_PER_RUN: usize = 500;
 /// How many reminders are written and emailed at once.
@@ -93,10 +96,16 @@ impl<S: RemindingStore, M: Mailer, K: LinkKeySource> Reminding<S, M, K> {
     }
 
     /// Sends the reminders due now (those that fell due within `LOOKBACK`, at
-    /// most `MAX_PER_RUN`, `PARALLELISM` at a time).
+    /// most `MAX_PER_RUN`, `PARALLELISM` at a time), and takes those that fell
+    /// due before it off the schedule. With reminders turned off (no lead), it
+    /// does nothing: what was scheduled before waits, as it was.
     pub async fn run(&self) -> Result<RemindersRun, Error> {
         use futures_util::stream::{self, StreamExt};
+        if self.ctx.settings.reminder_lead.is_none() {
+            return Ok(RemindersRun::default());
+        }
         let now = self.ctx.clock.now();
+        self.age_out(now).await?;
         let due = self.store.due_reminders(now - LOOKBACK, now, MAX_PER_RUN).await?;
         if due.is_empty() {
             return Ok(RemindersRun::default());
@@ -114,6 +123,18 @@ impl<S: RemindingStore, M: Mailer, K: LinkKeySource> Reminding<S, M, K> {
             .fold(RemindersRun::default(), |run, outcome| async move { run.count(outcome) })
             .await;
         Ok(run)
+    }
+
+    /// Takes the reminders of the hour before `LOOKBACK` off the schedule:
+    /// every run for a day failed or did not happen, and they go unsent.
+    async fn age_out(&self, now: DateTime<Utc>) -> Result<(), Error> {
+        let edge = now - LOOKBACK;
+        let aged = self.store.due_reminders(edge - TimeDelta::hours(1), edge, AGED_OUT).await?;
+        for due in aged.into_iter().filter(|d| d.due < edge) {
+            tracing::warn!(invitation = %due.invitation, due = %due.due, "reminder not sent within a day of falling due: dropped");
+            self.store.unschedule(due.invitation, due.due).await?;
+        }
+        Ok(())
     }
 
     async fn remind(&self, due: DueReminder, now: DateTime<Utc>, keys: &LinkKeys) -> Result<Reminded, Error> {
