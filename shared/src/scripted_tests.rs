@@ -23,7 +23,7 @@ use crate::domain::{
 use crate::error::Error;
 use crate::http::{AuthMode, PlatformFunction};
 use crate::ports::{MailError, Mailer, OutgoingEmail};
-use crate::service::invitations::{Answering, NewInvitation, Sending, Withdrawing};
+use crate::service::invitations::{Answering, NewInvitation, Reminding, Sending, Withdrawing};
 use crate::service::teams::Teams;
 use crate::service::{Caller, Context, Settings};
 use crate::triggers::closing::ClosingTrigger;
@@ -86,6 +86,7 @@ struct Services {
     withdrawing: Withdrawing<DynamoStore>,
     platform: PlatformFunction<DynamoStore>,
     closing: ClosingTrigger<DynamoStore>,
+    reminding: Reminding<DynamoStore, NoMail, LinkKeys>,
 }
 
 fn service(rules: &[&Rule]) -> Services {
@@ -117,6 +118,7 @@ fn service_with(mode: RuleMode, rules: &[&Rule], roles: RoleCatalog) -> Services
         answering: Answering::new(store.clone(), keys(), ctx.clone()),
         withdrawing: Withdrawing::new(store.clone(), ctx.clone()),
         closing: ClosingTrigger::new(Teams::new(store.clone(), ctx.clone())),
+        reminding: Reminding::new(store.clone(), NoMail, keys(), ctx.clone()),
         platform: PlatformFunction {
             teams: Teams::new(store, ctx),
             auth: AuthMode::Authorizer,
@@ -445,4 +447,58 @@ async fn closing_a_team_ends_its_memberships_in_requests_dynamodb_accepts() {
     let answer = svc.closing.handle(&serde_json::json!({ "Records": [record] })).await;
     assert_eq!(answer, serde_json::json!({"batchItemFailures": []}));
     assert_eq!(writes.num_calls(), 2, "the mark, then the membership's end");
+}
+
+#[tokio::test]
+async fn a_reminder_whose_transaction_keeps_meeting_others_stays_due() {
+    // In DynamoDB a reminder's transaction can meet others on the team's limits
+    // item (an invite) under every retry: nothing was decided, so the reminder
+    // stays on the schedule for the next run rather than being dropped.
+    use aws_sdk_dynamodb::operation::query::QueryOutput;
+    let team = Team {
+        id: TeamId::parse("acme").unwrap(),
+        name: TeamName::parse("Acme").unwrap(),
+        created_at: now(),
+    };
+    let mut inv = Invitation::new(
+        &team,
+        Email::parse("ada@example.com").unwrap(),
+        RoleName::parse("member").unwrap(),
+        UserId::parse("owner-1").unwrap(),
+        now() - TimeDelta::hours(121),
+        TimeDelta::days(7),
+    )
+    .with_reminder(Some(TimeDelta::hours(48)));
+    inv.invited_by_email = Some(Email::parse("owner@example.com").unwrap());
+    assert_eq!(inv.remind_at, Some(now() - TimeDelta::hours(1)), "fell due an hour ago");
+    let stored = invitation_item(&inv, inv.expires_at);
+    let key: items::Item = ["pk", "sk", "remindHour", "remindAt"]
+        .into_iter()
+        .map(|name| (name.to_owned(), stored[name].clone()))
+        .collect();
+    let hour = stored["remindHour"].clone();
+    let schedule = mock!(Client::query)
+        .match_requests(move |q| {
+            q.index_name() == Some("byReminder")
+                && q.expression_attribute_values().and_then(|v| v.get(":hour")) == Some(&hour)
+        })
+        .then_output(move || QueryOutput::builder().items(key.clone()).build());
+    let other_hours = mock!(Client::query)
+        .match_requests(|q| q.index_name() == Some("byReminder"))
+        .then_output(|| QueryOutput::builder().build());
+    let usage = mock!(Client::query)
+        .match_requests(|q| q.index_name().is_none())
+        .then_output(|| QueryOutput::builder().build());
+    let transactions = conflict(3);
+    let unschedule = mock!(Client::update_item)
+        .then_output(|| aws_sdk_dynamodb::operation::update_item::UpdateItemOutput::builder().build());
+    let svc = service_with(
+        RuleMode::MatchAny,
+        &[&schedule, &other_hours, &usage, &read(&inv), &transactions, &unschedule],
+        RoleCatalog::builtin(),
+    );
+    let run = svc.reminding.run().await.unwrap();
+    assert_eq!((run.sent, run.failed, run.dropped), (0, 1, 0), "{run:?}");
+    assert_eq!(transactions.num_calls(), CONFLICT_ATTEMPTS as usize, "retried, then left");
+    assert_eq!(unschedule.num_calls(), 0, "still on the schedule");
 }
