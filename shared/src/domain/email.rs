@@ -52,6 +52,32 @@ impl Email {
     }
 }
 
+impl Email {
+    /// The part after the `@`.
+    pub fn domain(&self) -> EmailDomain {
+        EmailDomain(self.0.split_once('@').map_or("", |(_, d)| d).to_owned())
+    }
+}
+
+/// An email domain (`example.com`), lowercased, by the rules an address's
+/// domain follows: what an invite link may restrict its joins to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EmailDomain(String);
+
+impl EmailDomain {
+    pub fn parse(raw: &str) -> Result<Self, InvalidEmail> {
+        let s = raw.trim().trim_start_matches('@').to_ascii_lowercase();
+        match s.is_ascii() && is_domain(&s) {
+            true => Ok(Self(s)),
+            false => Err(InvalidEmail("a domain is dotted labels of letters, digits and hyphens")),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -81,6 +107,18 @@ fn is_domain(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_addresss_domain_is_an_email_domain() {
+        assert_eq!(
+            Email::parse("Ada@Example.COM").unwrap().domain(),
+            EmailDomain::parse("example.com").unwrap()
+        );
+        assert_eq!(EmailDomain::parse(" @Sub.Example.com ").unwrap().as_str(), "sub.example.com");
+        for bad in ["", "localhost", "-a.com", "a..com", "exämple.com", "a.123", "a b.com"] {
+            assert!(EmailDomain::parse(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn a_mailbox_is_the_address_without_its_tag() {

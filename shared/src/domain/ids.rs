@@ -49,11 +49,7 @@ impl InvitationId {
     /// Only the canonical hyphenated form is accepted, so that one invitation has
     /// exactly one id string (and one link signature).
     pub fn parse(raw: &str) -> Result<Self, InvalidId> {
-        const ERR: InvalidId = InvalidId("invitation id must be a lowercase hyphenated UUID");
-        if raw.len() != 36 || raw.bytes().any(|b| b.is_ascii_uppercase()) {
-            return Err(ERR);
-        }
-        Uuid::try_parse(raw).map(Self).map_err(|_| ERR)
+        canonical_uuid(raw, InvalidId("invitation id must be a lowercase hyphenated UUID")).map(Self)
     }
 
     /// One of `shards` (at least one), the same for one id, spread evenly over
@@ -64,6 +60,35 @@ impl InvitationId {
 }
 
 impl fmt::Display for InvitationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0.hyphenated(), f)
+    }
+}
+
+/// A UUID in its one canonical form: hyphenated, lowercase.
+fn canonical_uuid(raw: &str, err: InvalidId) -> Result<Uuid, InvalidId> {
+    if raw.len() != 36 || raw.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(err);
+    }
+    Uuid::try_parse(raw).map_err(|_| err)
+}
+
+/// An invite link's id: a random (v4) UUID, in its hyphenated lowercase form
+/// (one id string, one signature), never an invitation's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct InviteLinkId(Uuid);
+
+impl InviteLinkId {
+    pub fn new_random() -> Self {
+        Self(Uuid::new_v4())
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, InvalidId> {
+        canonical_uuid(raw, InvalidId("invite link id must be a lowercase hyphenated UUID")).map(Self)
+    }
+}
+
+impl fmt::Display for InviteLinkId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.0.hyphenated(), f)
     }
@@ -117,6 +142,9 @@ mod tests {
         let simple = id.to_string().replace('-', "");
         assert!(InvitationId::parse(&simple).is_err());
         assert!(InvitationId::parse("not-a-uuid").is_err());
+        let link = InviteLinkId::new_random();
+        assert_eq!(InviteLinkId::parse(&link.to_string()), Ok(link));
+        assert!(InviteLinkId::parse(&link.to_string().to_uppercase()).is_err());
     }
 
     #[test]

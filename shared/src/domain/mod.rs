@@ -6,6 +6,7 @@ mod email;
 mod history;
 mod ids;
 mod invitation;
+mod invite_link;
 mod limits;
 mod locale;
 mod metadata;
@@ -17,12 +18,15 @@ mod team;
 mod token;
 
 pub use delivery::{BounceType, DeliveryFeedback};
-pub use email::{Email, InvalidEmail};
+pub use email::{Email, EmailDomain, InvalidEmail};
 pub use history::{Change, HistoryEntry};
-pub use ids::{InvalidId, InvitationId, TeamId, UserId};
+pub use ids::{InvalidId, InvitationId, InviteLinkId, TeamId, UserId};
 pub use invitation::{
     EmailDelivery, Invitation, ResendError, Resolution, Status, TransitionError, UnknownEmailDelivery,
     UnknownStatus, Unreachable, MAX_SENDS,
+};
+pub use invite_link::{
+    InvalidMaxUses, InviteLink, JoinRefusal, LinkSpec, LinkState, MaxUses, Revoked, MAX_LINK_DOMAINS,
 };
 pub use limits::{
     open_places, retry_after_seconds, send_day, send_interval, until_next_day, Limit, SendClaim, TeamLimits,

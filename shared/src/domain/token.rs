@@ -22,13 +22,15 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::fmt;
 
-use super::InvitationId;
+use super::{InvitationId, InviteLinkId};
 
 type HmacSha256 = Hmac<Sha256>;
 
 /// Domain separation: the same secret can never sign something else that would
 /// then pass as a link token.
 const CONTEXT: &[u8] = b"invitation-link/v1:";
+/// An invite link's token (`domain::invite_link`): never an invitation's.
+const INVITE_LINK_CONTEXT: &[u8] = b"invite-link/v1:";
 
 /// The minimum secret length; 32 bytes of a random secret keeps the full strength
 /// of HMAC-SHA256.
@@ -68,14 +70,39 @@ impl LinkSigner {
     }
 
     fn mac(&self, id: InvitationId, generation: u32) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any length");
-        mac.update(CONTEXT);
+        let mut mac = self.keyed(CONTEXT);
         // Ids have one length, so "id" and "id/n" can never be the same message.
         mac.update(id.to_string().as_bytes());
         if generation > 0 {
             mac.update(format!("/{generation}").as_bytes());
         }
         mac
+    }
+
+    fn keyed(&self, context: &[u8]) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+        mac.update(context);
+        mac
+    }
+
+    fn link_mac(&self, id: InviteLinkId) -> HmacSha256 {
+        let mut mac = self.keyed(INVITE_LINK_CONTEXT);
+        mac.update(id.to_string().as_bytes());
+        mac
+    }
+
+    /// An invite link's token: shown once, to its creator; recomputed to
+    /// check a join, never stored.
+    pub fn sign_invite_link(&self, id: InviteLinkId) -> LinkToken {
+        LinkToken(URL_SAFE_NO_PAD.encode(self.link_mac(id).finalize().into_bytes()))
+    }
+
+    /// Constant-time check of a token presented for invite link `id`.
+    pub fn verify_invite_link(&self, id: InviteLinkId, presented: &str) -> bool {
+        presented.len() == 43
+            && URL_SAFE_NO_PAD
+                .decode(presented)
+                .is_ok_and(|bytes| self.link_mac(id).verify_slice(&bytes).is_ok())
     }
 
     pub fn sign(&self, id: InvitationId, generation: u32) -> LinkToken {
@@ -124,6 +151,18 @@ impl LinkKeys {
 
     pub fn sign(&self, id: InvitationId, generation: u32) -> LinkToken {
         self.current.sign(id, generation)
+    }
+
+    pub fn sign_invite_link(&self, id: InviteLinkId) -> LinkToken {
+        self.current.sign_invite_link(id)
+    }
+
+    /// Whether a token for invite link `id` was signed under the current or
+    /// the previous key (both checked, as for invitations).
+    pub fn verify_invite_link(&self, id: InviteLinkId, presented: &str) -> bool {
+        let current = self.current.verify_invite_link(id, presented);
+        let previous = self.previous.as_ref().is_some_and(|p| p.verify_invite_link(id, presented));
+        current | previous
     }
 
     /// The generation of a token signed under the current or the previous key.
@@ -201,6 +240,28 @@ mod tests {
         ] {
             assert_eq!(s.verify(id, &forged), None, "{forged}");
         }
+    }
+
+    #[test]
+    fn an_invite_links_token_opens_that_link_only_and_never_an_invitation() {
+        let s = signer("0123456789abcdef0123456789abcdef");
+        let (link, other) = (InviteLinkId::new_random(), InviteLinkId::new_random());
+        let token = s.sign_invite_link(link);
+        assert_eq!(token.as_str().len(), 43);
+        assert!(s.verify_invite_link(link, token.as_str()));
+        assert!(!s.verify_invite_link(other, token.as_str()), "swapped between links");
+        // The same UUID as an invitation's id: the contexts keep the two apart.
+        let as_invitation = InvitationId::parse(&link.to_string()).unwrap();
+        assert_eq!(s.verify(as_invitation, token.as_str()), None);
+        assert!(!s.verify_invite_link(link, s.sign(as_invitation, 0).as_str()));
+        let mut tampered = token.as_str().to_owned().into_bytes();
+        tampered[7] = if tampered[7] == b'A' { b'B' } else { b'A' };
+        assert!(!s.verify_invite_link(link, std::str::from_utf8(&tampered).unwrap()));
+        assert!(!s.verify_invite_link(link, &token.as_str()[..42]));
+        // A rotation: links shared before it still work.
+        let keys = LinkKeys::new(signer("the secret after the rotation, 32++"), Some(s));
+        assert!(keys.verify_invite_link(link, token.as_str()));
+        assert_ne!(keys.sign_invite_link(link), token, "new tokens use the current key");
     }
 
     #[test]
