@@ -14,6 +14,7 @@ mod fitting;
 mod hostile;
 mod invite;
 mod limits;
+mod links;
 mod list;
 mod logs;
 mod members;

@@ -9,6 +9,7 @@
 //! | team limits | `TEAM#{team}` | `LIMITS` | invitations opened, the send instant (`domain::limits`), the team's own limits where the platform set them |
 //! | counter of leaving | `TEAM#{team}` | `LIMITS#LEFT#{0-7}` | invitations that left the open count, by `InvitationId::shard` (`ports::Usage`) |
 //! | mailbox day | `MAILBOX#{mailbox}` | `DAY#{date}` | invitation emails to one mailbox (`Email::mailbox`) that UTC day, by every team; purged by TTL |
+//! | invite link | `TEAM#{team}` | `LINK#{id}` | role, expiry, uses and their maximum, allowed domains, revocation (`link_items`) |
 //! | ended membership | `TEAM#{team}` | `ENDED#{endedAt}#{user}` | who ended it and why, for the change stream; purged by TTL |
 //! | invitation | `INV#{id}` | `INV` | with its `history` (one entry per change, written by that change); `byTeam` index: `gsi1pk` `TEAM#{team}#INV` / `gsi1sk` `{createdAt}#{id}`; `byStatus` index: `gsi1pk` / `gsi2sk` `{status}#{expiresAt or answeredAt}#{id}`; with a pending reminder, `byReminder` index: `remindHour` `REMIND#{hour}` / `remindAt` (`reminders`) |
 //!
@@ -24,7 +25,8 @@
 //!   every request a test sends, and what each would cost (`strict::capacity`);
 //! - one file per resource, each implementing its port: `invitations`,
 //!   `members`, `teams`, `limits` (the team's limits item), `delivery`,
-//!   `reminders` (the schedule of reminders before expiry);
+//!   `reminders` (the schedule of reminders before expiry), `links` (invite
+//!   links);
 //! - here: the store and the transaction items its resources share.
 //!
 //! The lock names the invitation holding it and carries its expiry. Answering or
@@ -40,6 +42,8 @@ mod invitations;
 pub(crate) mod items;
 mod limits;
 mod limits_items;
+mod link_items;
+mod links;
 mod members;
 mod reminders;
 mod renew;
