@@ -1,11 +1,11 @@
-//! Invite links as stored (issue 22): made, read, listed and revoked, each
-//! change in one conditional write. Joining through one comes with its use case.
+//! Invite links as stored (issue 22): made, read, listed, revoked and joined
+//! through, each change in one conditional write.
 
 use chrono::{DateTime, Utc};
 use std::future::Future;
 
-use super::StoreError;
-use crate::domain::{InviteLink, InviteLinkId, RoleName, TeamId, UserId};
+use super::{LimitRefusal, StoreError};
+use crate::domain::{InviteLink, InviteLinkId, Membership, RoleName, TeamId, UserId};
 
 /// Why a change to a link was not written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -17,6 +17,24 @@ pub enum LinkWriteError {
     TeamClosed,
     #[error("no such link")]
     NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a join through a link was not written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JoinError {
+    /// The link was not active when the write arrived: the link as the store
+    /// saw it (revoked, expired, used up), or None when it is gone.
+    #[error("the link is not active")]
+    NotActive { current: Option<Box<InviteLink>> },
+    /// The account, or another with the address, is a member already.
+    #[error("already a member")]
+    AlreadyMember,
+    /// The team is closed (`TeamClosed`), its seats are taken (`Seats`), or
+    /// its open count moved since it was read (`Changed`: read it again).
+    #[error(transparent)]
+    Limit(LimitRefusal),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -57,4 +75,21 @@ pub trait LinkStore: Send + Sync {
         roles: &[RoleName],
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<bool, LinkWriteError>> + Send;
+
+    /// Adds `membership` to the team of `link` through it, in one transaction:
+    /// the link's use (only while it is not revoked, unexpired at `now` and
+    /// used fewer times than it allows), the membership and its address's item
+    /// (only if neither exists), the record of the use, and the team's seats.
+    /// With a seat limit, `opened_at_most` (`Usage::places` for one invitation,
+    /// as read) keeps members and open invitations within it: the join is an
+    /// invitation opened and accepted in the same write, so it meets the
+    /// team's invites on the open count. Without one (None), the team must only
+    /// be open.
+    fn join_link(
+        &self,
+        link: &InviteLink,
+        membership: &Membership,
+        now: DateTime<Utc>,
+        opened_at_most: Option<i64>,
+    ) -> impl Future<Output = Result<(), JoinError>> + Send;
 }

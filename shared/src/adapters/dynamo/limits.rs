@@ -108,6 +108,32 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
+    /// A join's place in the team's open count (an invitation opened, then
+    /// accepted on the seats item in the same write): while the team is open
+    /// and its opened count has not passed `opened_at_most` (as read).
+    pub(super) fn limits_open_place(
+        &self,
+        team: &TeamId,
+        opened_at_most: i64,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(team)))
+            .key("sk", s(LIMITS_SK))
+            .condition_expression(
+                "attribute_not_exists(#closed) AND (attribute_not_exists(#open) OR #open <= :most)",
+            )
+            .update_expression("ADD #open :one")
+            .expression_attribute_names("#closed", CLOSED_AT)
+            .expression_attribute_names("#open", OPEN_COUNT)
+            .expression_attribute_values(":most", n(opened_at_most))
+            .expression_attribute_values(":one", n(1))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
     /// An acceptance's write of its team's seats item: one more member, and
     /// the invitation out of the open count, while the team is open and,
     /// where it has a seat limit, a seat is free: decided here, so concurrent

@@ -1,7 +1,8 @@
 //! Invite links (issue 22, `ports::LinkStore`): each in its team's partition
 //! (`link_items`). Making one and revoking one are transactions with the
 //! caller's permission at that moment; making one also with "the team is not
-//! closed".
+//! closed". A join is one transaction with the link's use, the membership and
+//! the team's seats (`join_link`).
 
 use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
@@ -10,16 +11,80 @@ use super::errors::{build_error, store_error, Transact};
 use super::items::*;
 use super::link_items::*;
 use super::DynamoStore;
-use crate::domain::{InviteLink, InviteLinkId, RoleName, TeamId, UserId};
-use crate::ports::{LinkStore, LinkWriteError, StoreError};
+use crate::domain::{InviteLink, InviteLinkId, Membership, RoleName, TeamId, UserId};
+use crate::ports::{JoinError, LinkStore, LinkWriteError, StoreError};
 use crate::time::format_timestamp;
 
 /// A link's transactions: the link, then the caller's permission, then (on
-/// making one) the team's "not closed".
+/// making one) the team's "not closed". A join's: the link, the membership,
+/// its address's item, the use's record, the limits item, the seats item.
 mod position {
     pub const LINK: usize = 0;
     pub const PERMISSION: usize = 1;
     pub const OPEN: usize = 2;
+    pub const JOIN_MEMBERSHIP: usize = 1;
+    pub const JOIN_MEMBER_EMAIL: usize = 2;
+    pub const JOIN_LIMITS: usize = 4;
+    pub const JOIN_SEATS: usize = 5;
+}
+
+/// The record of a member's join through a link: what lists the members a
+/// link brought in, and what revoking it with its memberships ends.
+fn link_use_item(link: &InviteLink, m: &Membership) -> Item {
+    item([
+        ("pk", s(team_pk(&m.team_id))),
+        ("sk", s(format!("LINKUSE#{}#{}", link.id, m.user_id))),
+        ("entity", s("invite-link-use")),
+        ("linkId", s(link.id.to_string())),
+        ("userId", s(m.user_id.as_str())),
+        ("email", s(m.email.as_str())),
+        ("joinedAt", s(format_timestamp(m.joined_at))),
+    ])
+}
+
+impl DynamoStore {
+    fn join_puts(&self, link: &InviteLink, m: &Membership) -> Result<[TransactWriteItem; 3], StoreError> {
+        let mut membership = membership_item(m);
+        membership.insert("joinedVia".into(), s(link.id.to_string()));
+        let absent = |item: Item| {
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(build_error)
+        };
+        let record = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(link_use_item(link, m)))
+            .build()
+            .map_err(build_error)?;
+        Ok([
+            TransactWriteItem::builder().put(absent(membership)?).build(),
+            TransactWriteItem::builder().put(absent(member_email_item(m))?).build(),
+            TransactWriteItem::builder().put(record).build(),
+        ])
+    }
+
+    fn link_use(&self, link: &InviteLink, now: DateTime<Utc>) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(&link.team_id)))
+            .key("sk", s(link_sk(link.id)))
+            .condition_expression(
+                "attribute_exists(pk) AND attribute_not_exists(#revoked) AND expiresAtMs > :now AND #uses < #max",
+            )
+            .update_expression("ADD #uses :one")
+            .expression_attribute_names("#revoked", REVOKED_AT)
+            .expression_attribute_names("#uses", USES)
+            .expression_attribute_names("#max", MAX_USES)
+            .expression_attribute_values(":now", n(now.timestamp_millis()))
+            .expression_attribute_values(":one", n(1))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
 }
 
 impl LinkStore for DynamoStore {
@@ -73,6 +138,41 @@ impl LinkStore for DynamoStore {
             .await
             .map_err(|e| store_error(&e))?;
         out.items().iter().map(parse_invite_link).collect()
+    }
+
+    async fn join_link(
+        &self,
+        link: &InviteLink,
+        membership: &Membership,
+        now: DateTime<Utc>,
+        opened_at_most: Option<i64>,
+    ) -> Result<(), JoinError> {
+        let team = &link.team_id;
+        let [joined, address, record] = self.join_puts(link, membership)?;
+        let (limits, seats) = match opened_at_most {
+            Some(most) => (self.limits_open_place(team, most)?, self.seats_accept(team)?),
+            None => (self.limits_open_check(team)?, self.members_count(team, 1)?),
+        };
+        let items = vec![self.link_use(link, now)?, joined, address, record, limits, seats];
+        match self.send_transaction(items).await {
+            Ok(()) => Ok(()),
+            Err(Transact::Failed(e)) => Err(e.into()),
+            Err(Transact::Cancelled(c)) if c.failed(position::LINK) => Err(JoinError::NotActive {
+                current: c.item(position::LINK).map(parse_invite_link).transpose()?.map(Box::new),
+            }),
+            Err(Transact::Cancelled(c))
+                if c.failed(position::JOIN_MEMBERSHIP) || c.failed(position::JOIN_MEMBER_EMAIL) =>
+            {
+                Err(JoinError::AlreadyMember)
+            }
+            Err(Transact::Cancelled(c)) if c.failed(position::JOIN_LIMITS) => {
+                Err(JoinError::Limit(Self::limit_refusal(&c, position::JOIN_LIMITS)))
+            }
+            Err(Transact::Cancelled(c)) if c.failed(position::JOIN_SEATS) => {
+                Err(JoinError::Limit(Self::seats_refusal(&c, position::JOIN_SEATS)))
+            }
+            Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
+        }
     }
 
     async fn revoke_link(
