@@ -15,7 +15,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use std::sync::Arc;
 
 use super::link;
-use crate::domain::{Invitation, LinkKeys};
+use crate::domain::{Email, Invitation, LinkKeys};
 use crate::error::Error;
 use crate::mail;
 use crate::ports::{
@@ -144,10 +144,13 @@ impl<S: RemindingStore, M: Mailer, K: LinkKeySource> Reminding<S, M, K> {
         };
         // The email names the inviter: invitations from before their address
         // was kept (resent since, so scheduled) are not reminded.
-        if !invitation.remindable(due.due, now) || invitation.invited_by_email.is_none() {
-            self.store.unschedule(invitation.id, due.due).await?;
-            return Ok(Reminded::Dropped);
-        }
+        let inviter = match &invitation.invited_by_email {
+            Some(inviter) if invitation.remindable(due.due, now) => inviter.clone(),
+            _ => {
+                self.store.unschedule(invitation.id, due.due).await?;
+                return Ok(Reminded::Dropped);
+            }
+        };
         let team = &invitation.team_id;
         let mut usage = self.store.usage(team).await?;
         let limits = usage.limits_or(self.ctx.settings.limits);
@@ -164,7 +167,7 @@ impl<S: RemindingStore, M: Mailer, K: LinkKeySource> Reminding<S, M, K> {
                 per_recipient_per_day: self.ctx.settings.emails_per_recipient_per_day,
             };
             match self.store.remind(&invitation, due.due, now, quota).await {
-                Ok(()) => return Ok(self.email(&invitation, keys).await),
+                Ok(()) => return Ok(self.email(&invitation, &inviter, keys).await),
                 Err(ResolveError::Limit(LimitRefusal::Changed)) => usage = self.store.usage(team).await?,
                 Err(ResolveError::Limit(LimitRefusal::RecipientDaily)) => return Ok(Reminded::Deferred),
                 // Answered, withdrawn, resent or renewed since it was read; or
@@ -181,9 +184,8 @@ impl<S: RemindingStore, M: Mailer, K: LinkKeySource> Reminding<S, M, K> {
     }
 
     /// The reminder's email: the invitation's, with its current link.
-    async fn email(&self, invitation: &Invitation, keys: &LinkKeys) -> Reminded {
+    async fn email(&self, invitation: &Invitation, inviter: &Email, keys: &LinkKeys) -> Reminded {
         let link = link(&self.ctx, invitation.id, &keys.sign(invitation.id, invitation.link_generation));
-        let Some(inviter) = &invitation.invited_by_email else { return Reminded::MailFailed };
         let email = mail::reminder_email(invitation, inviter, &link, &self.ctx.settings.branding);
         match self.mailer.send(&email).await {
             Ok(()) => Reminded::Sent,
