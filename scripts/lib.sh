@@ -122,7 +122,7 @@ check_template() {
 
 # The template's functions, by logical id (a test holds the template to the
 # workspace's binaries: tests/tests/api/template.rs).
-TEMPLATE_FUNCTIONS="InviteFunction ListFunction WithdrawFunction RespondFunction PlatformFunction EventsFunction ClosingFunction DeliveryFunction RemindFunction"
+TEMPLATE_FUNCTIONS="InviteFunction ListFunction WithdrawFunction RespondFunction PlatformFunction LinksFunction EventsFunction ClosingFunction DeliveryFunction RemindFunction"
 
 # `sam build` exactly as an operator runs it (cargo-lambda through SAM), of a
 # copy of the sources, into .local/sam-build; then checks there is one

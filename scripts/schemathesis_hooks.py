@@ -7,7 +7,8 @@ The run acts on a team of its own: FUZZ_SUITE names the file scripts/suite.py
 wrote (`create contract --pool N`), with the team, its people's tokens and a pool
 of open invitations: some to resend (made before the resend cooldown, which
 `suite.py settle` waits out), some to preview and decline with their link, and
-one to ada, as whom accepts are signed.
+one to ada, as whom accepts are signed; and two invite links, one to revoke,
+one to open and join through (joins are signed as the suite's joiner).
 """
 
 import collections
@@ -69,6 +70,17 @@ def _pooled(case):
     return None
 
 
+def _pooled_link(case):
+    """The pool invite link a schema-valid request on a link acts on, for every
+    other one: the one to revoke (revoke), or the one to open and join through."""
+    params = case.path_parameters or {}
+    if not (isinstance(params.get("linkId"), str) and _UUID.fullmatch(params["linkId"])):
+        return None
+    if not _every_other(case):
+        return None
+    return _POOL.get("revoke_link" if case.operation.path.endswith("/revoke") else "join_link")
+
+
 def _platform_team(case):
     """The suite's teams for the platform's routes: one to close (suite.py made
     it), one for the others to create, read and rename."""
@@ -81,6 +93,7 @@ def map_case(ctx, case):
     team = params.get("teamId")
     platform = case.operation.path.startswith("/platform/")
     pooled = _pooled(case)
+    pooled_link = _pooled_link(case)
     user = params.get("userId")
     if platform and isinstance(user, str) and _USER.fullmatch(user) and _valid_team(team):
         # Naming an owner: a schema-valid request names the platform team's
@@ -103,6 +116,15 @@ def map_case(ctx, case):
             case.query["token"] = token
         if token and isinstance(case.body, dict) and _valid_token(case.body.get("token")):
             case.body["token"] = token
+    elif pooled_link is not None:
+        params["linkId"] = pooled_link["id"]
+        if _valid_team(team):
+            params["teamId"] = SUITE["team"]
+        token = pooled_link["token"]
+        if isinstance(case.headers, dict) and _valid_token(case.headers.get("Invite-Link-Token")):
+            case.headers["Invite-Link-Token"] = token
+        if isinstance(case.body, dict) and _valid_token(case.body.get("token")):
+            case.body["token"] = token
     elif _valid_team(team) and len(team) % 2 == 0:
         # Half the valid team ids become the suite's team, whose owner the run
         # is signed in as, so that successes (201, 200) are generated and their
@@ -115,6 +137,16 @@ def map_case(ctx, case):
         # team on the platform's routes, where it could close it.
         params["teamId"] = _platform_team(case)
     case.path_parameters = params
+
+    # A new invite link: a role is a name of the team's catalog, which no
+    # schema states; every other schema-valid one becomes "member" (and its
+    # domains, made-up strings, none), so that links are made and answered.
+    body = case.body if isinstance(case.body, dict) else None
+    if (case.operation.path == "/teams/{teamId}/invite-links" and case.method.upper() == "POST"
+            and body is not None and isinstance(body.get("role"), str) and _every_other(case)):
+        body["role"] = "member"
+        if isinstance(body.get("domains"), list):
+            body["domains"] = []
 
     # A cursor is opaque and signed to its team: a made-up one is a 400 that no
     # schema can state. Three in four made-up cursors the schema allows are
@@ -131,13 +163,14 @@ class Credentials:
     """How each request is signed, as its route's caller signs it: the
     platform's IAM-authorised routes with SigV4, as the platform's SDK signs
     them; accepts as ada (invited to the pool's invitation for her); every other
-    route as the suite team's owner. As an auth provider, it is the run's
+    route as the suite team's owner, but joins through a link, as the suite's joiner. As an auth provider, it is the run's
     explicit authentication: the authentication checks remove it and expect a
     refusal."""
 
     def get(self, case, ctx):
         users = SUITE["users"]
-        return {"owner": users["owner"]["token"], "ada": users["ada"]["token"], "platform": SUITE["platform"]}
+        return {"owner": users["owner"]["token"], "ada": users["ada"]["token"],
+                "joiner": users["joiner"]["token"], "platform": SUITE["platform"]}
 
     def set(self, case, data, ctx):
         headers = dict(case.headers or {})
@@ -153,6 +186,7 @@ class Credentials:
             url = base.rstrip("/") + case.formatted_path
             headers.update(sigv4(case.method.upper(), url, payload, data["platform"]))
         else:
-            who = "ada" if case.operation.path.endswith("/accept") else "owner"
+            path = case.operation.path
+            who = "ada" if path.endswith("/accept") else "joiner" if path.endswith("/join") else "owner"
             headers["Authorization"] = f"Bearer {data[who]}"
         case.headers = headers

@@ -8,7 +8,7 @@ writes what a client needs to call it to a JSON file.
 (A fresh ID token for one of its users: scripts/suite.py token USER.)
 
 DIR holds one binary per function (invite, list, withdraw, respond, platform,
-events, closing, delivery, remind), built for this machine without the `dev` feature. AWS_ENDPOINT_URL names the emulator. scripts/stack runs
+events, closing, delivery, remind, links), built for this machine without the `dev` feature. AWS_ENDPOINT_URL names the emulator. scripts/stack runs
 this; run it through that.
 
 Outside the stack, as in AWS: a Cognito user pool (the JWT issuer) with an app
@@ -52,7 +52,7 @@ SENDER = "invitations@example.com"
 FRONTEND = os.environ.get("APP_BASE_URL", "http://localhost:3000")
 FUNCTIONS = {"InviteFunction": "invite", "ListFunction": "list", "WithdrawFunction": "withdraw", "RespondFunction": "respond",
              "PlatformFunction": "platform", "EventsFunction": "events", "ClosingFunction": "closing",
-             "DeliveryFunction": "delivery", "RemindFunction": "remind"}
+             "DeliveryFunction": "delivery", "RemindFunction": "remind", "LinksFunction": "links"}
 # name -> (email, verified, role in the demo team or None)
 USERS = {
     "owner": ("owner@example.com", True, "owner"),

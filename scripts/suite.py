@@ -48,6 +48,8 @@ PEOPLE = {
     "ada": (None, True),
     "bo": (None, True),
     "eve": (None, False),
+    # Joins through the pool's invite link (the fuzzer signs joins as them).
+    "joiner": (None, True),
 }
 # The local stand-in's platform key: a `dev` build takes any SigV4 header, unverified.
 LOCAL_PLATFORM = {"access_key_id": "local-platform", "secret_access_key": "local", "region": "us-east-1"}
@@ -202,6 +204,11 @@ def create(name, base, pool_size=0):
         # One for ada, who may accept it (the fuzzer signs accepts as her).
         inv = expect(api.call("POST", invitations, owner["token"], {"email": users["ada"]["email"], "role": "member"}), 201, "pool")
         s["pool"] = {"invitations": pool, "for_ada": {"id": inv["id"], "token": inv["linkToken"]}}
+        # Invite links: one to revoke, one to preview and join through.
+        links = f"/teams/{run}/invite-links"
+        for purpose in ("revoke", "join"):
+            link = expect(api.call("POST", links, owner["token"], {"role": "member", "maxUses": 1000}), 201, "pool link")
+            s["pool"][f"{purpose}_link"] = {"id": link["id"], "token": link["token"]}
         # A team for the platform's DELETE to close, apart from the one its
         # other routes act on (closed, that one would refuse every rename).
         expect(api.call("PUT", f"/platform/teams/{run}-closing", body=new, signed_by=s["platform"]), 201, "the team to close")

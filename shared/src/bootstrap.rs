@@ -16,9 +16,11 @@ use crate::clock::SystemClock;
 use crate::config::{Config, Links};
 use crate::domain::RoleCatalog;
 use crate::http::{
-    AuthMode, InviteFunction, ListFunction, PlatformFunction, RespondFunction, WithdrawFunction,
+    AuthMode, InviteFunction, LinksFunction, ListFunction, PlatformFunction, RespondFunction,
+    WithdrawFunction,
 };
 use crate::service::invitations::{Answering, Listing, Reminding, Sending, Withdrawing};
+use crate::service::links::Links as InviteLinks;
 use crate::service::members::Members;
 use crate::service::teams::Teams;
 use crate::service::{Context, Settings};
@@ -33,6 +35,7 @@ pub type List = ListFunction<DynamoStore, SecretsManagerKeys>;
 pub type Withdraw = WithdrawFunction<DynamoStore>;
 pub type Respond = RespondFunction<DynamoStore, SecretsManagerKeys>;
 pub type Platform = PlatformFunction<DynamoStore>;
+pub type LinksFn = LinksFunction<DynamoStore, SecretsManagerKeys>;
 
 /// Structured logs: JSON when Lambda's `AWS_LAMBDA_LOG_FORMAT=JSON` is set (the
 /// template sets it), readable text locally.
@@ -138,6 +141,11 @@ pub fn withdraw(config: &Config, sdk: &SdkConfig) -> Withdraw {
 pub fn respond(config: &Config, sdk: &SdkConfig) -> Respond {
     let answering = Answering::new(store(config, sdk), keys(config, sdk), context(config));
     RespondFunction { answering, auth: auth(config) }
+}
+
+pub fn links(config: &Config, sdk: &SdkConfig) -> LinksFn {
+    let links = InviteLinks::new(store(config, sdk), keys(config, sdk), context(config));
+    LinksFunction { links, auth: auth(config) }
 }
 
 pub fn platform(config: &Config, sdk: &SdkConfig) -> Platform {

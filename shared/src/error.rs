@@ -1,7 +1,7 @@
 //! The one error type use cases return. `http::problem` is the only place that
 //! turns it into a status code and a problem document.
 
-use crate::domain::{Limit, ResendError, Status, TransitionError, Unreachable};
+use crate::domain::{Limit, LinkState, ResendError, Status, TransitionError, Unreachable};
 
 /// One field that failed validation, for 422 responses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +64,13 @@ pub enum Error {
     NotOpen(Status),
     #[error("the invitation has expired")]
     Expired,
+    /// The invite link no longer lets anyone in (revoked, expired, used up).
+    #[error("the invite link is {}", .0.as_str())]
+    LinkNotActive(LinkState),
+    /// The invite link is for addresses of other domains, or the caller's
+    /// address is not one its sign-in provider may vouch for here.
+    #[error("the invite link is for addresses of other domains")]
+    DomainNotAllowed,
     /// Sent again too soon after the last send; retry after this long.
     #[error("sent too recently; retry in {0} s")]
     ResendTooSoon(u64),

@@ -120,6 +120,29 @@ impl Call {
         Self::op(Op::ChangeRole, &[("teamId", team), ("userId", user)]).json(json!({ "role": role }))
     }
 
+    /// A new invite link: `{"role", "maxUses", "expiresInDays"?, "domains"?}`.
+    pub fn create_link(team: &str, body: Value) -> Self {
+        Self::op(Op::CreateLink, &[("teamId", team)]).json(body)
+    }
+
+    pub fn links(team: &str) -> Self {
+        Self::op(Op::ListLinks, &[("teamId", team)])
+    }
+
+    pub fn revoke_link(team: &str, link: &str, end_memberships: bool) -> Self {
+        Self::op(Op::RevokeLink, &[("teamId", team), ("linkId", link)])
+            .json(json!({ "endMemberships": end_memberships }))
+    }
+
+    /// As the link's page sends it: the token in the `Invite-Link-Token` header.
+    pub fn preview_link(team: &str, link: &str, token: &str) -> Self {
+        Self::op(Op::PreviewLink, &[("teamId", team), ("linkId", link)]).header("invite-link-token", token)
+    }
+
+    pub fn join_link(team: &str, link: &str, token: &str) -> Self {
+        Self::op(Op::JoinLink, &[("teamId", team), ("linkId", link)]).json(json!({ "token": token }))
+    }
+
     /// As the page sends it: the token in the `Invitation-Token` header.
     pub fn preview(id: &str, token: &str) -> Self {
         Self::op(Op::Preview, &[("invitationId", id)]).header("invitation-token", token)
@@ -302,6 +325,7 @@ pub struct Api {
     pub withdraw: bootstrap::Withdraw,
     pub respond: bootstrap::Respond,
     pub platform: bootstrap::Platform,
+    pub links: bootstrap::LinksFn,
 }
 
 impl Api {
@@ -313,6 +337,7 @@ impl Api {
             withdraw: bootstrap::withdraw(config, sdk),
             respond: bootstrap::respond(config, sdk),
             platform: bootstrap::platform(config, sdk),
+            links: bootstrap::links(config, sdk),
         }
     }
 }
@@ -325,6 +350,7 @@ pub async fn dispatch(api: &Api, function: Function, request: lambda_http::Reque
         Function::Withdraw => api.withdraw.handle(request).await,
         Function::Respond => api.respond.handle(request).await,
         Function::Platform => api.platform.handle(request).await,
+        Function::Links => api.links.handle(request).await,
     }
 }
 

@@ -17,10 +17,12 @@ use invitations_core::domain::{
     Email, Membership, PlatformPrincipals, RoleCatalog, RoleName, Team, TeamId, TeamLimits, TeamName, UserId,
 };
 use invitations_core::http::{
-    AuthMode, InviteFunction, ListFunction, PlatformFunction, RespondFunction, WithdrawFunction,
+    AuthMode, InviteFunction, LinksFunction, ListFunction, PlatformFunction, RespondFunction,
+    WithdrawFunction,
 };
 use invitations_core::ports::{MemberStore, TeamStore};
 use invitations_core::service::invitations::{Answering, Listing, Reminding, Sending, Withdrawing};
+use invitations_core::service::links::Links;
 use invitations_core::service::members::Members;
 use invitations_core::service::teams::Teams;
 use invitations_core::service::{Context, Settings};
@@ -418,7 +420,7 @@ impl World {
     }
 }
 
-/// The five HTTP functions over the real adapters, with the test's clock and
+/// The six HTTP functions over the real adapters, with the test's clock and
 /// settings, reading identity from the authorizer context as in AWS; each
 /// built as `bootstrap` builds it (its own link-key cache among them).
 pub fn handlers(
@@ -449,6 +451,7 @@ pub fn handlers(
             auth,
         },
         respond: RespondFunction { answering: Answering::new(store.clone(), keys(), ctx.clone()), auth },
+        links: LinksFunction { links: Links::new(store.clone(), keys(), ctx.clone()), auth },
         platform: PlatformFunction {
             teams: Teams::new(store, ctx),
             auth,

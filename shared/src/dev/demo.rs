@@ -5,11 +5,12 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::domain::{
-    Email, Invitation, InvitationId, Membership, Permission, RoleCatalog, RoleName, Team, TeamId, TeamName,
-    UserId,
+    Email, Invitation, InvitationId, InviteLink, InviteLinkId, LinkSpec, MaxUses, Membership, Permission,
+    RoleCatalog, RoleName, Team, TeamId, TeamName, UserId, ValidDays,
 };
 use crate::ports::{
-    CreateError, InsertError, InvitationStore, LimitStore, MemberStore, SendQuota, Taken, TeamStore,
+    CreateError, InsertError, InvitationStore, LimitStore, LinkStore, MemberStore, SendQuota, Taken,
+    TeamStore,
 };
 
 /// The link-signing secret of local development (`scripts/dev`); never deployed.
@@ -34,6 +35,11 @@ pub const INVITATIONS: [(&str, &str, &str); 3] = [
     ("d3a0c0de-0000-4000-8000-000000000003", "casey@example.com", "member"),
 ];
 
+/// The demo team's invite link (for members, 10 uses, a week): previewed by
+/// `link-preview.json`, joined through by `link-join.json`, revoked by
+/// `link-revoke.json`.
+pub const INVITE_LINK: &str = "d3a0c0de-0000-4000-8000-00000000001a";
+
 /// Creates the link secret `id` with the demo key, which signs the links in
 /// `requests/`; the functions read it as they read the real one.
 pub async fn create_link_secret(client: &aws_sdk_secretsmanager::Client, id: &str) -> Result<(), String> {
@@ -44,7 +50,7 @@ pub async fn create_link_secret(client: &aws_sdk_secretsmanager::Client, id: &st
 }
 
 /// Creates the demo team, its members and its open invitations, as of `now`.
-pub async fn seed<S: InvitationStore + MemberStore + TeamStore + LimitStore>(
+pub async fn seed<S: InvitationStore + MemberStore + TeamStore + LimitStore + LinkStore>(
     store: &S,
     now: DateTime<Utc>,
     validity: TimeDelta,
@@ -107,5 +113,34 @@ pub async fn seed<S: InvitationStore + MemberStore + TeamStore + LimitStore>(
             InsertError::Store(e) => e.to_string(),
         })?;
     }
+    let spec = LinkSpec {
+        role: RoleName::parse("member").expect("valid demo role"),
+        valid: ValidDays::parse(7).expect("a valid week"),
+        max_uses: MaxUses::parse(10).expect("valid demo uses"),
+        domains: vec![],
+    };
+    let mut link = InviteLink::new(&team, &owner, now, spec);
+    link.id = InviteLinkId::parse(INVITE_LINK).expect("valid demo link id");
+    let managers = RoleCatalog::builtin().holding(Permission::MembersManage);
+    store
+        .create_link(&link, &managers, link.expires_at + retention)
+        .await
+        .map_err(|e| format!("the demo invite link: {e}"))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::LinkSigner;
+
+    /// The token `requests/link-*.json` carry: the demo link's, signed with the
+    /// local secret.
+    #[test]
+    fn the_example_requests_carry_the_demo_links_token() {
+        let signer = LinkSigner::new(LOCAL_LINK_SECRET.as_bytes()).unwrap();
+        let token = signer.sign_invite_link(InviteLinkId::parse(INVITE_LINK).unwrap());
+        let text = include_str!("../../../requests/link-join.json");
+        assert!(text.contains(token.as_str()), "requests/link-join.json: {}", token.as_str());
+    }
 }

@@ -51,6 +51,9 @@ pub enum EndReason {
     Left,
     /// The platform closed the team.
     TeamClosed,
+    /// A manager revoked the invite link the member joined through, and
+    /// ended the memberships it had created with it.
+    LinkRevoked,
 }
 
 impl EndReason {
@@ -59,11 +62,14 @@ impl EndReason {
             EndReason::Removed => "removed",
             EndReason::Left => "left",
             EndReason::TeamClosed => "team_closed",
+            EndReason::LinkRevoked => "link_revoked",
         }
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Removed, Self::Left, Self::TeamClosed].into_iter().find(|r| r.as_str() == raw)
+        [Self::Removed, Self::Left, Self::TeamClosed, Self::LinkRevoked]
+            .into_iter()
+            .find(|r| r.as_str() == raw)
     }
 }
 

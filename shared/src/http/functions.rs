@@ -5,11 +5,12 @@
 use lambda_http::{Body, Request, Response};
 
 use super::routes::{Function, Op};
-use super::{invitations, logged, members, resolve, teams, AuthMode};
+use super::{invitations, links, logged, members, resolve, teams, AuthMode};
 use crate::domain::PlatformPrincipals;
 use crate::error::Error;
 use crate::ports::{InvitationStore, LimitStore, LinkKeySource, Mailer, MemberStore, TeamStore};
 use crate::service::invitations::{Answering, Listing, Sending, SendingStore, Withdrawing};
+use crate::service::links::{Links, LinksStore};
 use crate::service::members::Members;
 use crate::service::teams::Teams;
 
@@ -125,6 +126,30 @@ impl<S: TeamStore + MemberStore + InvitationStore> PlatformFunction<S> {
                 Op::RenameTeam => teams::rename(t, access, req).await,
                 Op::CloseTeam => teams::close(t, access, req).await,
                 Op::NameOwner => teams::name_owner(t, access, req).await,
+                _ => Err(Error::NoSuchRoute),
+            }
+        })
+        .await
+    }
+}
+
+/// `links`: invite links, for the team's managers and for whoever opens one.
+pub struct LinksFunction<S, K> {
+    pub links: Links<S, K>,
+    pub auth: AuthMode,
+}
+
+impl<S: LinksStore, K: LinkKeySource> LinksFunction<S, K> {
+    pub async fn handle(&self, req: Request) -> Response<Body> {
+        let route = resolve(Function::Links, &req);
+        logged(route, req.method(), async {
+            let (l, auth, req) = (&self.links, self.auth, &req);
+            match route.ok_or(Error::NoSuchRoute)?.op {
+                Op::CreateLink => links::create(l, auth, req).await,
+                Op::ListLinks => links::list(l, auth, req).await,
+                Op::RevokeLink => links::revoke(l, auth, req).await,
+                Op::PreviewLink => links::preview(l, auth, req).await,
+                Op::JoinLink => links::join(l, auth, req).await,
                 _ => Err(Error::NoSuchRoute),
             }
         })

@@ -1,18 +1,20 @@
-//! The HTTP edge of the five API functions: find the route (`routes`), read
+//! The HTTP edge of the six API functions: find the route (`routes`), read
 //! the request into domain values, call a use case, map the result. One log
 //! line per request.
 //!
 //! - `routes`: the route table;
 //! - `functions`: each function's dispatch (route -> handler);
-//! - `invitations`, `members`, `teams`: the handlers, by resource;
+//! - `invitations`, `members`, `teams`, `links`: the handlers, by resource;
 //! - `request`, `identity`: reading a request and its caller;
-//! - `views`: response bodies; `problem`: the one mapping of errors to HTTP.
+//! - `views` (and `team_views`, `link_views`): response bodies; `problem`: the one mapping of errors to HTTP.
 
 #[cfg(any(test, feature = "dev"))]
 pub mod fixtures;
 mod functions;
 pub mod identity;
 mod invitations;
+mod link_views;
+mod links;
 #[cfg(any(test, feature = "dev"))]
 mod local_tokens;
 mod members;
@@ -26,8 +28,11 @@ pub mod views;
 #[cfg(test)]
 mod proptests;
 
-pub use functions::{InviteFunction, ListFunction, PlatformFunction, RespondFunction, WithdrawFunction};
+pub use functions::{
+    InviteFunction, LinksFunction, ListFunction, PlatformFunction, RespondFunction, WithdrawFunction,
+};
 pub use identity::AuthMode;
+pub use links::INVITE_LINK_TOKEN;
 
 use lambda_http::http::{header, Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};

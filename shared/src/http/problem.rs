@@ -5,7 +5,7 @@ use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Response};
 use serde_json::{json, Value};
 
-use crate::domain::{Limit, Unreachable, MAX_SENDS};
+use crate::domain::{Limit, LinkState, Unreachable, MAX_SENDS};
 use crate::error::Error;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -129,6 +129,25 @@ pub fn describe(err: &Error) -> Problem {
                 "The invitation has expired; ask the team to invite you again.",
             )
         },
+        Error::LinkNotActive(state) => Problem {
+            extra: vec![("linkState", json!(state.as_str()))],
+            ..p(
+                StatusCode::GONE,
+                "link_not_active",
+                "The invite link no longer works",
+                match state {
+                    LinkState::Revoked => "The team revoked this invite link. Ask the team for a new one.",
+                    LinkState::UsedUp => "As many people joined through this invite link as it allows. Ask the team for a new one.",
+                    LinkState::Expired | LinkState::Active => "This invite link has expired. Ask the team for a new one.",
+                },
+            )
+        },
+        Error::DomainNotAllowed => p(
+            StatusCode::FORBIDDEN,
+            "domain_not_allowed",
+            "This link is for other email domains",
+            "This invite link is for addresses of the team's own domains, as verified by your sign-in provider. Sign in with such an address, or ask the team to invite you.",
+        ),
         Error::ResendTooSoon(seconds) => Problem {
             headers: vec![(header::RETRY_AFTER, seconds.to_string())],
             extra: vec![("retryAfterSeconds", json!(seconds))],
@@ -269,6 +288,8 @@ mod tests {
             (Error::TeamClosed, 409, "team_closed"),
             (Error::NotOpen(Status::Accepted), 409, "invitation_not_open"),
             (Error::Expired, 410, "invitation_expired"),
+            (Error::LinkNotActive(LinkState::UsedUp), 410, "link_not_active"),
+            (Error::DomainNotAllowed, 403, "domain_not_allowed"),
             (Error::ResendTooSoon(42), 429, "resend_too_soon"),
             (Error::ResendLimit, 409, "resend_limit_reached"),
             (Error::RecipientUnreachable(Unreachable::Complained), 409, "recipient_unreachable"),
@@ -299,6 +320,8 @@ mod tests {
                 | Error::Superseded
                 | Error::NotOpen(_)
                 | Error::Expired
+                | Error::LinkNotActive(_)
+                | Error::DomainNotAllowed
                 | Error::ResendTooSoon(_)
                 | Error::ResendLimit
                 | Error::RecipientUnreachable(_)

@@ -14,11 +14,18 @@ pub enum Function {
     Withdraw,
     Respond,
     Platform,
+    Links,
 }
 
 impl Function {
-    pub const ALL: [Function; 5] =
-        [Function::Invite, Function::List, Function::Withdraw, Function::Respond, Function::Platform];
+    pub const ALL: [Function; 6] = [
+        Function::Invite,
+        Function::List,
+        Function::Withdraw,
+        Function::Respond,
+        Function::Platform,
+        Function::Links,
+    ];
 
     /// The binary's name (`functions/<name>`, `Binary` in template.yaml).
     pub fn binary(self) -> &'static str {
@@ -28,6 +35,7 @@ impl Function {
             Function::Withdraw => "withdraw",
             Function::Respond => "respond",
             Function::Platform => "platform",
+            Function::Links => "links",
         }
     }
 
@@ -58,6 +66,11 @@ pub enum Op {
     RenameTeam,
     CloseTeam,
     NameOwner,
+    CreateLink,
+    ListLinks,
+    RevokeLink,
+    PreviewLink,
+    JoinLink,
 }
 
 /// One route: `method` and `template` as API Gateway's route key states them.
@@ -94,6 +107,11 @@ pub const ROUTES: &[Route] = &[
     route("PATCH", "/platform/teams/{teamId}", Function::Platform, Op::RenameTeam),
     route("DELETE", "/platform/teams/{teamId}", Function::Platform, Op::CloseTeam),
     route("PUT", "/platform/teams/{teamId}/owners/{userId}", Function::Platform, Op::NameOwner),
+    route("POST", "/teams/{teamId}/invite-links", Function::Links, Op::CreateLink),
+    route("GET", "/teams/{teamId}/invite-links", Function::Links, Op::ListLinks),
+    route("POST", "/teams/{teamId}/invite-links/{linkId}/revoke", Function::Links, Op::RevokeLink),
+    route("GET", "/invite-links/{teamId}/{linkId}", Function::Links, Op::PreviewLink),
+    route("POST", "/invite-links/{teamId}/{linkId}/join", Function::Links, Op::JoinLink),
 ];
 
 impl Route {

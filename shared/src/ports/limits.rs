@@ -110,6 +110,19 @@ impl Usage {
         TeamLimits { seats: self.seats, ..self.limits.unwrap_or(defaults) }
     }
 
+    /// What a join through an invite link must stay within: with a seat
+    /// limit, the most the stored count of opened invitations may be for one
+    /// more member (`LinkStore::join_link`); without one, nothing (None). A
+    /// join sends no email and leaves the open count as it was, so the
+    /// team's open and email limits do not apply.
+    pub fn join_opened_at_most(&self) -> Result<Option<i64>, Exceeded> {
+        match self.seats {
+            None => Ok(None),
+            Some(_) if self.seats_free() == Some(0) => Err(Exceeded::Seats),
+            Some(seats) => Ok(Some(i64::from(seats) + self.left - self.members - 1)),
+        }
+    }
+
     /// How many of `wanted` new invitations fit under the open limit, and
     /// how many under the seats (all of them without a seat limit).
     pub fn fits(&self, limits: TeamLimits, wanted: u32) -> (u32, u32) {
@@ -234,5 +247,17 @@ mod tests {
         let over = Usage { members: 5, ..usage };
         assert_eq!(over.seats_free(), Some(0), "a lowered limit leaves none, never fewer");
         assert_eq!(Usage::default().seats_free(), None, "no limit, no seats to count");
+    }
+
+    #[test]
+    fn a_join_through_a_link_takes_a_seat_and_nothing_of_the_open_or_email_limits() {
+        // 3 seats: 1 member and 1 open invitation leave one, for a join too.
+        let usage = Usage { opened: 4, left: 3, members: 1, seats: Some(3), ..Usage::default() };
+        assert_eq!(usage.join_opened_at_most(), Ok(Some(3 + 3 - 1 - 1)), "the count as read fits one more");
+        let full = Usage { members: 2, ..usage.clone() };
+        assert_eq!(full.join_opened_at_most(), Err(Exceeded::Seats));
+        // No seat limit: a full open count or a spent email hour do not stop it.
+        let busy = Usage { opened: 500, sends_until: Some(at(600)), ..Usage::default() };
+        assert_eq!(busy.join_opened_at_most(), Ok(None));
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use std::future::Future;
 
 use super::{LimitRefusal, StoreError};
-use crate::domain::{InviteLink, InviteLinkId, Membership, RoleName, TeamId, UserId};
+use crate::domain::{Email, EndedMembership, InviteLink, InviteLinkId, Membership, RoleName, TeamId, UserId};
 
 /// Why a change to a link was not written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,6 +37,16 @@ pub enum JoinError {
     Limit(LimitRefusal),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Someone who joined a team through a link, as recorded by the join's write
+/// (kept after the membership ends: it is the link's history).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkUse {
+    pub link: InviteLinkId,
+    pub user_id: UserId,
+    pub email: Email,
+    pub joined_at: DateTime<Utc>,
 }
 
 /// Invite links: each change one conditional transaction; reads by key and by team.
@@ -92,4 +102,28 @@ pub trait LinkStore: Send + Sync {
         now: DateTime<Utc>,
         opened_at_most: Option<i64>,
     ) -> impl Future<Output = Result<(), JoinError>> + Send;
+
+    /// Up to `limit` of the joins through link `id` of `team`, in the order
+    /// of the joiners' user ids, after `after` (a user id) when given.
+    fn link_uses(
+        &self,
+        team: &TeamId,
+        id: InviteLinkId,
+        limit: usize,
+        after: Option<&UserId>,
+    ) -> impl Future<Output = Result<Vec<LinkUse>, StoreError>> + Send;
+
+    /// Ends `ended.membership` (with its address's item, the record of its
+    /// end, kept until `purge_at`, and the team's member count), in one
+    /// transaction, only if the membership was created through link `link`
+    /// and its role is still the one read, and `ended.by` holds one of
+    /// `manager_roles` at that moment. Whether it ended (false: it had ended,
+    /// was made otherwise since, or its role changed).
+    fn end_link_membership(
+        &self,
+        ended: &EndedMembership,
+        link: InviteLinkId,
+        manager_roles: &[RoleName],
+        purge_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, LinkWriteError>> + Send;
 }

@@ -267,31 +267,41 @@ impl<S: MemberStore + InvitationStore> Members<S> {
         }
     }
 
-    /// Withdraws the open invitations `sender` sent in `team`, a page at a time,
-    /// as `by`, who ended their membership or their say; how many. After that
-    /// commit, no new invitation of theirs can commit (each invite is
-    /// conditioned on its inviter's role); the team's list is an index, so one
-    /// committed a moment before may show up in it a moment late.
     async fn withdraw_sent_by(&self, team: &TeamId, sender: &UserId, by: &UserId) -> Result<usize, Error> {
-        use futures_util::stream::{self, StreamExt, TryStreamExt};
-        let now = self.ctx.clock.now();
-        let mut withdrawn = 0;
-        let mut after = None;
-        loop {
-            let query = ListQuery { status: Some(Status::Open), limit: PAGE, after };
-            let page = self.store.list(team, &query, now).await?;
-            let theirs = page.invitations.into_iter().filter(|inv| &inv.invited_by == sender);
-            withdrawn += stream::iter(theirs.map(|inv| async move {
-                let purge_at = inv.withdraw(by.clone(), now)?.purge_at(self.ctx.settings.history_retention);
-                Ok::<_, Error>(self.store.withdraw_sent_by(team, inv.id, sender, by, now, purge_at).await?)
-            }))
-            .buffer_unordered(PARALLELISM)
-            .try_fold(0, |n, done| async move { Ok(n + usize::from(done)) })
-            .await?;
-            match page.next {
-                Some(next) => after = Some(next),
-                None => return Ok(withdrawn),
-            }
+        withdraw_sent_by(&self.store, &self.ctx, team, sender, by).await
+    }
+}
+
+/// Withdraws the open invitations `sender` sent in `team`, a page at a time,
+/// as `by`, who ended their membership or their say; how many. After that
+/// commit, no new invitation of theirs can commit (each invite is
+/// conditioned on its inviter's role); the team's list is an index, so one
+/// committed a moment before may show up in it a moment late.
+pub(crate) async fn withdraw_sent_by<S: InvitationStore>(
+    store: &S,
+    ctx: &Context,
+    team: &TeamId,
+    sender: &UserId,
+    by: &UserId,
+) -> Result<usize, Error> {
+    use futures_util::stream::{self, StreamExt, TryStreamExt};
+    let now = ctx.clock.now();
+    let mut withdrawn = 0;
+    let mut after = None;
+    loop {
+        let query = ListQuery { status: Some(Status::Open), limit: PAGE, after };
+        let page = store.list(team, &query, now).await?;
+        let theirs = page.invitations.into_iter().filter(|inv| &inv.invited_by == sender);
+        withdrawn += stream::iter(theirs.map(|inv| async move {
+            let purge_at = inv.withdraw(by.clone(), now)?.purge_at(ctx.settings.history_retention);
+            Ok::<_, Error>(store.withdraw_sent_by(team, inv.id, sender, by, now, purge_at).await?)
+        }))
+        .buffer_unordered(PARALLELISM)
+        .try_fold(0, |n, done| async move { Ok(n + usize::from(done)) })
+        .await?;
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return Ok(withdrawn),
         }
     }
 }

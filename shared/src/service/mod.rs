@@ -7,6 +7,7 @@
 //! - `invitations`: sending (invite, batch, resend), answering (preview,
 //!   accept, decline), managing (list, history, withdraw, my invitations);
 //! - `members`: a team's members and roles, removing one;
+//! - `links`: invite links (make, list, revoke; open and join through one);
 //! - `teams`: the platform's teams (create, rename, close);
 //! - `delivery`: SES's reports on invitation emails;
 //! - `events`: committed changes, published as events.
@@ -14,6 +15,7 @@
 pub mod delivery;
 pub mod events;
 pub mod invitations;
+pub mod links;
 pub mod members;
 pub mod teams;
 

@@ -121,7 +121,7 @@ fn each_function_has_its_own_role_scoped_to_the_table_its_index_and_the_sender()
         }
         binaries.insert(binary);
     }
-    assert_eq!(binaries.len(), 9, "nine functions, nine roles");
+    assert_eq!(binaries.len(), 10, "ten functions, ten roles");
 }
 
 #[test]
@@ -215,7 +215,7 @@ fn the_link_secret_is_read_at_run_time_by_the_functions_that_sign_or_verify_link
     }
     assert_eq!(
         with_id,
-        ["invite", "list", "respond", "remind"].map(String::from).into(),
+        ["invite", "list", "respond", "remind", "links"].map(String::from).into(),
         "withdraw gets no secret"
     );
     let samconfig = std::fs::read_to_string(root().join("samconfig.toml")).unwrap();
@@ -302,7 +302,7 @@ fn every_function_logs_json_to_a_retained_group_and_has_error_and_throttle_alarm
     assert_eq!(watching.count(), 1, "an alarm on the anonymous routes' 429s");
     assert_eq!(
         alarms.len(),
-        25,
+        27,
         "two per function, the API's 5xx rate, one per dead-letter queue, each stream reader's iterator age, the anonymous routes' 429s"
     );
     for (id, a) in &alarms {

@@ -13,6 +13,7 @@ mod faults;
 mod fitting;
 mod hostile;
 mod invite;
+mod invite_links;
 mod limits;
 mod links;
 mod list;

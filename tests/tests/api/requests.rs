@@ -18,7 +18,7 @@ use invitations_core::dev::demo;
 use invitations_core::http::routes::{Function, ROUTES};
 
 /// Each example request and the status its function answers on fresh demo data.
-const EXPECTED: [(&str, u16); 19] = [
+const EXPECTED: [(&str, u16); 24] = [
     ("invite.json", 201),
     ("batch.json", 200),
     ("resend.json", 200),
@@ -38,6 +38,11 @@ const EXPECTED: [(&str, u16); 19] = [
     ("platform-rename.json", 200),
     ("platform-name-owner.json", 200),
     ("platform-close.json", 202),
+    ("link-create.json", 201),
+    ("link-list.json", 200),
+    ("link-preview.json", 200),
+    ("link-join.json", 201),
+    ("link-revoke.json", 200),
 ];
 
 fn request_files() -> BTreeMap<String, Value> {

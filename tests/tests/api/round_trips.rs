@@ -245,6 +245,31 @@ async fn each_function_is_granted_exactly_the_actions_its_code_performs() {
     assert_eq!(call_handlers(&withdraw, remove(&co)).await.status, 200);
     record("withdraw", &w);
 
+    // Invite links: made, listed, opened, joined through (a manager's link:
+    // the joiner invites someone), revoked with the memberships it made (the
+    // manager's invitations go with theirs).
+    let links = w.instance();
+    w.dynamo_seen.take();
+    let made =
+        Call::create_link(&w.team, serde_json::json!({"role": "administrator", "maxUses": 3})).by(&w.owner);
+    let made = call_handlers(&links, made).await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let (link, token) =
+        (made.body["id"].as_str().unwrap().to_owned(), made.body["token"].as_str().unwrap().to_owned());
+    let dee = User::new(&format!("dee-{}", w.tag), &w.email("dee"));
+    assert_eq!(call_handlers(&links, Call::preview_link(&w.team, &link, &token).by(&dee)).await.status, 200);
+    assert_eq!(call_handlers(&links, Call::join_link(&w.team, &link, &token).by(&dee)).await.status, 201);
+    assert_eq!(call_handlers(&links, Call::links(&w.team).by(&w.owner)).await.status, 200);
+    record("links", &w);
+    let by_dee =
+        Call::invite(&w.team, serde_json::json!({"email": w.email("eve"), "role": "member"})).by(&dee);
+    assert_eq!(call_handlers(&invite, by_dee).await.status, 201);
+    w.dynamo_seen.take();
+    w.ses_seen.take();
+    let revoked = call_handlers(&links, Call::revoke_link(&w.team, &link, true).by(&w.owner)).await;
+    assert_eq!(revoked.body["membershipsEnded"], 1, "{}", revoked.body);
+    record("links", &w);
+
     // The platform: create, read, rename (with an open invitation), close (with
     // members and an open invitation).
     let platform = w.instance();

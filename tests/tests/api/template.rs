@@ -207,10 +207,12 @@ fn every_function_is_a_cargo_lambda_build_for_al2023() {
         assert_eq!(s(&resource["Metadata"]["BuildMethod"]), "rust-cargolambda");
         binaries.insert(binary);
     }
-    let expected: BTreeSet<String> =
-        ["invite", "list", "withdraw", "respond", "platform", "events", "closing", "delivery", "remind"]
-            .map(String::from)
-            .into();
+    let expected: BTreeSet<String> = [
+        "invite", "list", "withdraw", "respond", "platform", "links", "events", "closing", "delivery",
+        "remind",
+    ]
+    .map(String::from)
+    .into();
     assert_eq!(binaries, expected);
 }
 

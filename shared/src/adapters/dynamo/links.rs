@@ -11,8 +11,8 @@ use super::errors::{build_error, store_error, Transact};
 use super::items::*;
 use super::link_items::*;
 use super::DynamoStore;
-use crate::domain::{InviteLink, InviteLinkId, Membership, RoleName, TeamId, UserId};
-use crate::ports::{JoinError, LinkStore, LinkWriteError, StoreError};
+use crate::domain::{Email, EndedMembership, InviteLink, InviteLinkId, Membership, RoleName, TeamId, UserId};
+use crate::ports::{JoinError, LinkStore, LinkUse, LinkWriteError, StoreError};
 use crate::time::format_timestamp;
 
 /// A link's transactions: the link, then the caller's permission, then (on
@@ -26,6 +26,9 @@ mod position {
     pub const JOIN_MEMBER_EMAIL: usize = 2;
     pub const JOIN_LIMITS: usize = 4;
     pub const JOIN_SEATS: usize = 5;
+    pub const END_MEMBERSHIP: usize = 0;
+    pub const END_MEMBER_EMAIL: usize = 1;
+    pub const END_PERMISSION: usize = 2;
 }
 
 /// The record of a member's join through a link: what lists the members a
@@ -33,13 +36,28 @@ mod position {
 fn link_use_item(link: &InviteLink, m: &Membership) -> Item {
     item([
         ("pk", s(team_pk(&m.team_id))),
-        ("sk", s(format!("LINKUSE#{}#{}", link.id, m.user_id))),
+        ("sk", s(format!("{}{}", link_uses_prefix(link.id), m.user_id))),
         ("entity", s("invite-link-use")),
         ("linkId", s(link.id.to_string())),
         ("userId", s(m.user_id.as_str())),
         ("email", s(m.email.as_str())),
         ("joinedAt", s(format_timestamp(m.joined_at))),
     ])
+}
+
+/// Where a link's records of joins begin in its team's partition.
+fn link_uses_prefix(id: InviteLinkId) -> String {
+    format!("LINKUSE#{id}#")
+}
+
+fn parse_link_use(item: &Item) -> Result<LinkUse, StoreError> {
+    const W: &str = "invite link use";
+    Ok(LinkUse {
+        link: InviteLinkId::parse(get_s(item, W, "linkId")?).map_err(|_| corrupt(W, "linkId"))?,
+        user_id: UserId::parse(get_s(item, W, "userId")?).map_err(|_| corrupt(W, "userId"))?,
+        email: Email::parse(get_s(item, W, "email")?).map_err(|_| corrupt(W, "email"))?,
+        joined_at: get_time(item, W, "joinedAt")?,
+    })
 }
 
 impl DynamoStore {
@@ -208,6 +226,76 @@ impl LinkStore for DynamoStore {
                 Some(_) => Ok(false),
                 None => Err(LinkWriteError::NotFound),
             },
+            Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
+        }
+    }
+
+    async fn link_uses(
+        &self,
+        team: &TeamId,
+        id: InviteLinkId,
+        limit: usize,
+        after: Option<&UserId>,
+    ) -> Result<Vec<LinkUse>, StoreError> {
+        let prefix = link_uses_prefix(id);
+        let start = after.map(|user| item([("pk", s(team_pk(team))), ("sk", s(format!("{prefix}{user}")))]));
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :uses)")
+            .expression_attribute_values(":pk", s(team_pk(team)))
+            .expression_attribute_values(":uses", s(prefix))
+            .set_exclusive_start_key(start)
+            .limit(limit.max(1) as i32)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error(&e))?;
+        out.items().iter().map(parse_link_use).collect()
+    }
+
+    async fn end_link_membership(
+        &self,
+        ended: &EndedMembership,
+        link: InviteLinkId,
+        manager_roles: &[RoleName],
+        purge_at: DateTime<Utc>,
+    ) -> Result<bool, LinkWriteError> {
+        let m = &ended.membership;
+        let Some(permitted) = self.holds_role(&m.team_id, &ended.by, manager_roles)? else {
+            return Err(LinkWriteError::Forbidden);
+        };
+        let items = vec![
+            // Made through this link, and as the revoker judged it: a member who
+            // left and came back another way, or whose role changed, stays.
+            self.delete_if(
+                team_pk(&m.team_id),
+                member_sk(&m.user_id),
+                "joinedVia = :link AND #role = :role",
+                item([(":link", s(link.to_string())), (":role", s(m.role.as_str()))]),
+            )?,
+            self.delete_if(
+                team_pk(&m.team_id),
+                member_email_sk(&m.email),
+                "userId = :user",
+                item([(":user", s(m.user_id.as_str()))]),
+            )?,
+            permitted,
+            self.ended_record(ended, purge_at)?,
+            self.members_count(&m.team_id, -1)?,
+        ];
+        match self.send_transaction(items).await {
+            Ok(()) => Ok(true),
+            Err(Transact::Failed(e)) => Err(e.into()),
+            Err(Transact::Cancelled(c)) if c.failed(position::END_PERMISSION) => {
+                Err(LinkWriteError::Forbidden)
+            }
+            Err(Transact::Cancelled(c))
+                if c.failed(position::END_MEMBERSHIP) || c.failed(position::END_MEMBER_EMAIL) =>
+            {
+                Ok(false)
+            }
             Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
         }
     }
