@@ -3,8 +3,10 @@
 use chrono::{DateTime, Utc};
 use std::future::Future;
 
+use super::LinkUse;
 use crate::domain::{
-    EndedMembership, HistoryEntry, Invitation, InvitationId, Membership, RoleChange, TeamId,
+    EndedMembership, HistoryEntry, Invitation, InvitationId, InviteLink, InviteLinkId, Membership,
+    RoleChange, TeamId,
 };
 
 /// The `source` of every event this service publishes.
@@ -20,11 +22,22 @@ pub enum Committed {
         invitation: Box<Invitation>,
         entries: Vec<(usize, HistoryEntry)>,
     },
-    /// A membership was created (`invitation`: by accepting it).
+    /// A membership was created (`invitation`: by accepting it; `link`: by
+    /// joining through an invite link).
     MembershipCreated {
         membership: Membership,
         invitation: Option<InvitationId>,
+        link: Option<InviteLinkId>,
     },
+    /// A team's manager made an invite link.
+    InviteLinkCreated(InviteLink),
+    /// Someone joined a team through an invite link.
+    InviteLinkUsed {
+        team: TeamId,
+        used: LinkUse,
+    },
+    /// A team's manager revoked an invite link (as it was then).
+    InviteLinkRevoked(InviteLink),
     MembershipEnded(EndedMembership),
     /// A member's role changed in place.
     RoleChanged(RoleChange),

@@ -11,7 +11,7 @@
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::domain::{Change, EndedMembership, HistoryEntry, Invitation, Membership};
+use crate::domain::{Change, EndedMembership, HistoryEntry, Invitation, InviteLink, Membership};
 use crate::ports::{ChangeRecord, Committed, EventPublisher, OutgoingEvent};
 use crate::time::format_timestamp;
 
@@ -25,15 +25,16 @@ pub fn events_of(committed: &Committed) -> Vec<OutgoingEvent> {
         Committed::Invitation { invitation, entries } => {
             entries.iter().map(|(position, entry)| invitation_event(invitation, *position, entry)).collect()
         }
-        Committed::MembershipCreated { membership: m, invitation } => {
+        Committed::MembershipCreated { membership: m, invitation, link } => {
             let id = event_id(&[
                 "membership.created",
                 m.team_id.as_str(),
                 m.user_id.as_str(),
                 &format_timestamp(m.joined_at),
             ]);
-            // Accepting makes the member; a team's first owner is the platform's doing.
-            let actor = invitation.map(|_| m.user_id.as_str());
+            // Accepting, or joining through a link, makes the member; a team's
+            // first owner is the platform's doing.
+            let actor = (invitation.is_some() || link.is_some()).then_some(m.user_id.as_str());
             let detail = json!({
                 "version": SCHEMA_VERSION,
                 "eventId": id,
@@ -42,8 +43,49 @@ pub fn events_of(committed: &Committed) -> Vec<OutgoingEvent> {
                 "actor": actor,
                 "membership": membership(m),
                 "invitationId": invitation.map(|i| i.to_string()),
+                "inviteLinkId": link.map(|l| l.to_string()),
             });
             vec![event("membership.created", m.joined_at, detail)]
+        }
+        Committed::InviteLinkCreated(link) => {
+            let id = event_id(&["invite_link.created", link.team_id.as_str(), &link.id.to_string()]);
+            let detail = json!({
+                "version": SCHEMA_VERSION,
+                "eventId": id,
+                "occurredAt": format_timestamp(link.created_at),
+                "teamId": link.team_id.as_str(),
+                "actor": link.created_by.as_str(),
+                "inviteLink": invite_link(link),
+            });
+            vec![event("invite_link.created", link.created_at, detail)]
+        }
+        Committed::InviteLinkUsed { team, used } => {
+            let link = used.link.to_string();
+            let id = event_id(&["invite_link.used", team.as_str(), &link, used.user_id.as_str()]);
+            let detail = json!({
+                "version": SCHEMA_VERSION,
+                "eventId": id,
+                "occurredAt": format_timestamp(used.joined_at),
+                "teamId": team.as_str(),
+                "actor": used.user_id.as_str(),
+                "inviteLinkId": link,
+                "userId": used.user_id.as_str(),
+                "email": used.email.as_str(),
+            });
+            vec![event("invite_link.used", used.joined_at, detail)]
+        }
+        Committed::InviteLinkRevoked(link) => {
+            let Some(revoked) = &link.revoked else { return Vec::new() };
+            let id = event_id(&["invite_link.revoked", link.team_id.as_str(), &link.id.to_string()]);
+            let detail = json!({
+                "version": SCHEMA_VERSION,
+                "eventId": id,
+                "occurredAt": format_timestamp(revoked.at),
+                "teamId": link.team_id.as_str(),
+                "actor": revoked.by.as_str(),
+                "inviteLink": invite_link(link),
+            });
+            vec![event("invite_link.revoked", revoked.at, detail)]
         }
         Committed::MembershipEnded(EndedMembership { membership: m, reason, by, at }) => {
             let id = event_id(&[
@@ -127,6 +169,20 @@ fn invitation_event(inv: &Invitation, position: usize, entry: &HistoryEntry) -> 
         },
     });
     event(kind, entry.at, detail)
+}
+
+/// An invite link as events carry it: never its token.
+fn invite_link(link: &InviteLink) -> Value {
+    json!({
+        "id": link.id.to_string(),
+        "role": link.role.as_str(),
+        "createdBy": link.created_by.as_str(),
+        "createdAt": format_timestamp(link.created_at),
+        "expiresAt": format_timestamp(link.expires_at),
+        "maxUses": link.max_uses.get(),
+        "uses": link.uses,
+        "domains": link.domains.iter().map(|d| d.as_str()).collect::<Vec<_>>(),
+    })
 }
 
 fn membership(m: &Membership) -> Value {

@@ -360,6 +360,11 @@ fn changes_are_published_from_the_stream_with_retries_and_a_dead_letter_queue() 
         assert!(passes(&filters, &record(event, Some(entity))), "{event} {entity} reaches the function");
     }
     assert!(passes(&filters, &record("INSERT", Some("ended-membership"))));
+    for (event, entity) in
+        [("INSERT", "invite-link"), ("MODIFY", "invite-link"), ("INSERT", "invite-link-use")]
+    {
+        assert!(passes(&filters, &record(event, Some(entity))), "{event} {entity} reaches the function");
+    }
     for (event, entity) in [("MODIFY", None), ("INSERT", Some("team")), ("REMOVE", Some("invitation"))] {
         assert!(!passes(&filters, &record(event, entity)), "{event} {entity:?} is filtered out");
     }

@@ -418,3 +418,78 @@ async fn the_acceptance_that_takes_a_teams_last_seat_is_published() {
     let again = kinds(&sink.received());
     assert_eq!(again.iter().filter(|k| *k == "team.seat_limit_reached").count(), 1, "{again:?}");
 }
+
+#[tokio::test]
+async fn an_invite_link_is_published_when_made_used_and_revoked_with_the_memberships_it_ended() {
+    let w = World::streamed().await;
+    let sink = w.event_sink().await;
+    let mut stream = w.stream().await;
+    let body = serde_json::json!({"role": "member", "maxUses": 5, "domains": ["example.com"]});
+    let made = w.call(Call::create_link(&w.team, body).by(&w.admin)).await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let (link, token) =
+        (made.body["id"].as_str().unwrap().to_owned(), made.body["token"].as_str().unwrap().to_owned());
+    publish(&w, &mut stream, &sink.bus).await;
+    let of = |events: &[Value], kind: &str| -> Vec<Value> {
+        events.iter().filter(|e| e["detail-type"] == kind).map(detail).collect()
+    };
+    let events = sink.received();
+    let created = of(&events, "invite_link.created");
+    assert_eq!(created.len(), 1, "{:?}", kinds(&events));
+    assert_documented(events.iter().find(|e| e["detail-type"] == "invite_link.created").unwrap());
+    assert_eq!(
+        (created[0]["actor"].as_str(), created[0]["inviteLink"]["id"].as_str()),
+        (Some(w.admin.sub.as_str()), Some(link.as_str()))
+    );
+    assert_eq!(created[0]["inviteLink"]["domains"], serde_json::json!(["example.com"]));
+
+    let ada = User::new(&format!("ada-{}", w.tag), &w.email("ada"));
+    let joined = w.call(Call::join_link(&w.team, &link, &token).by(&ada)).await;
+    assert_eq!(joined.status, 201, "{}", joined.body);
+    publish(&w, &mut stream, &sink.bus).await;
+    let events = sink.received();
+    for kind in ["invite_link.used", "membership.created"] {
+        let e = events
+            .iter()
+            .find(|e| e["detail-type"] == kind)
+            .unwrap_or_else(|| panic!("{kind}: {:?}", kinds(&events)));
+        assert_documented(e);
+        assert_eq!(detail(e)["actor"], ada.sub.as_str(), "{kind}: the joiner");
+    }
+    let member = &of(&events, "membership.created")[0];
+    assert_eq!(
+        (member["inviteLinkId"].as_str(), &member["invitationId"]),
+        (Some(link.as_str()), &Value::Null)
+    );
+    let used = &of(&events, "invite_link.used")[0];
+    assert_eq!(
+        (used["inviteLinkId"].as_str(), used["email"].as_str()),
+        (Some(link.as_str()), Some(ada.email.as_str()))
+    );
+
+    let revoked = w.call(Call::revoke_link(&w.team, &link, true).by(&w.owner)).await;
+    assert_eq!(revoked.body["membershipsEnded"], 1, "{}", revoked.body);
+    publish(&w, &mut stream, &sink.bus).await;
+    let events = sink.received();
+    let gone = of(&events, "membership.revoked");
+    assert_eq!(gone.len(), 1, "{:?}", kinds(&events));
+    assert_eq!(
+        (gone[0]["reason"].as_str(), gone[0]["actor"].as_str()),
+        (Some("link_revoked"), Some(w.owner.sub.as_str()))
+    );
+    assert_eq!(gone[0]["membership"]["userId"], ada.sub.as_str());
+    let revoked = of(&events, "invite_link.revoked");
+    assert_eq!(revoked.len(), 1, "once, however many uses and revocations follow: {:?}", kinds(&events));
+    assert_documented(events.iter().find(|e| e["detail-type"] == "invite_link.revoked").unwrap());
+    assert_eq!(
+        (revoked[0]["actor"].as_str(), revoked[0]["inviteLink"]["uses"].as_u64()),
+        (Some(w.owner.sub.as_str()), Some(1))
+    );
+    for e in events.iter().filter(|e| e["detail-type"] == "membership.revoked") {
+        assert_documented(e);
+    }
+    // Revoked again: nothing new.
+    assert_eq!(w.call(Call::revoke_link(&w.team, &link, true).by(&w.owner)).await.status, 200);
+    publish(&w, &mut stream, &sink.bus).await;
+    assert!(of(&sink.received(), "invite_link.revoked").is_empty());
+}

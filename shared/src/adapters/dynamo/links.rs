@@ -50,7 +50,7 @@ fn link_uses_prefix(id: InviteLinkId) -> String {
     format!("LINKUSE#{id}#")
 }
 
-fn parse_link_use(item: &Item) -> Result<LinkUse, StoreError> {
+pub(super) fn parse_link_use(item: &Item) -> Result<LinkUse, StoreError> {
     const W: &str = "invite link use";
     Ok(LinkUse {
         link: InviteLinkId::parse(get_s(item, W, "linkId")?).map_err(|_| corrupt(W, "linkId"))?,

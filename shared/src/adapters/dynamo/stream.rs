@@ -7,7 +7,8 @@
 //! - a membership was created, or its role changed;
 //! - a membership's end was recorded (its deletion itself says nothing: who
 //!   ended it, and why, is on the record written with it);
-//! - a team's members came to fill its seat limit (its seats item).
+//! - a team's members came to fill its seat limit (its seats item);
+//! - an invite link was made, used (the record of the join) or revoked.
 //!
 //! Every other write (locks, limits, renames, releases) and every removal
 //! (the TTL purge included) commits nothing others hear of.
@@ -29,8 +30,10 @@ use super::items::{
     corrupt, get_s, get_time, parse_ended_membership, parse_history, parse_invitation, parse_membership,
     parse_usage, Item, SEATS_SK,
 };
+use super::link_items::{parse_invite_link, REVOKED_AT};
+use super::links::parse_link_use;
 use super::teams::parse_closing;
-use crate::domain::{InvitationId, RoleChange, TeamId, UserId};
+use crate::domain::{InvitationId, InviteLinkId, RoleChange, TeamId, UserId};
 use crate::ports::{Closing, Committed, StoreError};
 
 /// What one stream record committed.
@@ -73,7 +76,32 @@ pub fn committed(record: &Value) -> Result<Vec<Committed>, StoreError> {
                 ),
                 None => None,
             };
-            Ok(vec![Committed::MembershipCreated { membership: parse_membership(&new)?, invitation }])
+            let link = match new.get("joinedVia") {
+                Some(_) => Some(
+                    InviteLinkId::parse(get_s(&new, "membership", "joinedVia")?)
+                        .map_err(|_| corrupt("membership", "joinedVia"))?,
+                ),
+                None => None,
+            };
+            Ok(vec![Committed::MembershipCreated { membership: parse_membership(&new)?, invitation, link }])
+        }
+        ("invite-link", "INSERT") => Ok(vec![Committed::InviteLinkCreated(parse_invite_link(&new)?)]),
+        // A link's other changes are its uses (each told by its record) and
+        // its revocation, once.
+        ("invite-link", "MODIFY") => {
+            let newly_revoked =
+                new.contains_key(REVOKED_AT) && !old.as_ref().is_some_and(|old| old.contains_key(REVOKED_AT));
+            match newly_revoked {
+                true => Ok(vec![Committed::InviteLinkRevoked(parse_invite_link(&new)?)]),
+                false => Ok(Vec::new()),
+            }
+        }
+        ("invite-link-use", "INSERT") => {
+            let team = get_s(&new, "invite link use", "pk")?
+                .strip_prefix("TEAM#")
+                .and_then(|id| TeamId::parse(id).ok())
+                .ok_or_else(|| corrupt("invite link use", "pk"))?;
+            Ok(vec![Committed::InviteLinkUsed { team, used: parse_link_use(&new)? }])
         }
         // A membership's other changes are its role's (`change_role`), each
         // stamped with who made it.
