@@ -241,6 +241,43 @@ def reminder_journey(api, s, tok, invitations):
     return inv["id"]
 
 
+def link_journey(api, s, tok):
+    """An invite link: the owner makes one; bo, not a member, opens it and
+    joins through it; the list names bo; revoking it with the memberships it
+    made ends bo's. Returns (link id, whether bo joined)."""
+    u = s["users"]
+    links = f"/teams/{s['team']}/invite-links"
+    status, link, _ = api.call("POST", links, tok["owner"], {"role": "member", "maxUses": 2, "expiresInDays": 1})
+    if not check("the owner makes an invite link: 201, its link shown once", status == 201 and "#token=" in (link or {}).get("url", ""), f"{status} {link}"):
+        return None, False
+    check("a member may not make one: 403", api.call("POST", links, tok["member"], {"role": "member", "maxUses": 2})[0] == 403)
+    path = f"/invite-links/{s['team']}/{link['id']}"
+    token = token_of(link["url"])
+    status, body, _ = api.call("GET", path, tok["bo"], headers={"Invite-Link-Token": token})
+    body = body or {}
+    check("bo opens it: the team, the role, who made it", status == 200 and (body.get("teamName"), body.get("role"), body.get("createdByEmail"), body.get("alreadyMember")) == (s["team_name"], "member", u["owner"]["email"], False), f"{status} {body}")
+    check("a wrong token: 404", api.call("GET", path, tok["bo"], headers={"Invite-Link-Token": tampered_link(token)})[0] == 404)
+    check("opening it needs a sign-in: 401", api.call("GET", path, headers={"Invite-Link-Token": token})[0] == 401)
+    status, body, _ = api.call("POST", path + "/join", tok["bo"], {"token": token})
+    made = (body or {}).get("membership") or {}
+    joined = check("bo joins through it: 201, a member", status == 201 and (made.get("email"), made.get("role")) == (u["bo"]["email"], "member"), f"{status} {body}")
+    status, body, _ = api.call("POST", path + "/join", tok["bo"], {"token": token})
+    check("joining again: 409 already_member", (status, (body or {}).get("code")) == (409, "already_member"), f"{status} {body}")
+    status, body, _ = api.call("GET", links, tok["owner"])
+    listed = next((l for l in (body or {}).get("links", []) if l["id"] == link["id"]), {})
+    check("the list shows its use and who joined, never its link", listed.get("uses") == 1 and [j["email"] for j in listed.get("joined", [])] == [u["bo"]["email"]] and "url" not in listed, f"{status} {listed}")
+    status, body, _ = api.call("POST", f"{links}/{link['id']}/revoke", tok["admin"], {"endMemberships": True})
+    check("an administrator revokes it with the memberships it made: 200, one ended", status == 200 and body["link"]["state"] == "revoked" and body["membershipsEnded"] == int(joined), f"{status} {body}")
+    check("bo is no longer a member: 403", api.call("GET", f"/teams/{s['team']}/members", tok["bo"])[0] == 403)
+    status, body, _ = api.call("POST", path + "/join", tok["bo"], {"token": token})
+    check("the revoked link lets no one in: 410 link_not_active, revoked", (status, (body or {}).get("code"), (body or {}).get("linkState")) == (410, "link_not_active", "revoked"), f"{status} {body}")
+    return link["id"], joined
+
+
+def tampered_link(token):
+    return token[:-2] + ("BB" if token.endswith("AA") else "AA")
+
+
 def received_events(url):
     """The events a subscriber's queue holds (the emulator's peek: messages stay)."""
     with urllib.request.urlopen(url, timeout=30) as r:
@@ -263,10 +300,11 @@ def received_events(url):
 
 def events_journey(s, expected):
     """Every change the journey made reached the subscriber, once in effect:
-    `expected` is a list of (detail-type, invitation id or member email)."""
+    `expected` is a list of (detail-type, invitation id, member email or invite link id)."""
     def key(e):
         d = e["detail"] if isinstance(e["detail"], dict) else json.loads(e["detail"])
-        return (e["detail-type"], (d.get("invitation") or {}).get("id") or (d.get("membership") or {}).get("email"))
+        return (e["detail-type"], (d.get("invitation") or {}).get("id") or (d.get("membership") or {}).get("email")
+                or (d.get("inviteLink") or {}).get("id") or d.get("inviteLinkId"))
     def ours(e):
         d = e["detail"] if isinstance(e["detail"], dict) else json.loads(e["detail"])
         return d.get("teamId") == s["team"] or str(d.get("teamId", "")).startswith(s["team"] + "-platform-")
@@ -480,6 +518,7 @@ def main():
     typo = delivery_journey(api, s, tok, invitations) if s.get("delivery_invoke") else None
     renewed = renewal_journey(api, s, tok, invitations) if s.get("admin") else None
     reminded = reminder_journey(api, s, tok, invitations) if s.get("admin") and s.get("remind_invoke") and s.get("ses_messages") else None
+    link, bo_joined = link_journey(api, s, tok)
     if s.get("events_received"):
         expected = [("invitation.created", inv["id"]), ("invitation.accepted", inv["id"]),
                     ("membership.created", u["ada"]["email"]), ("membership.role_changed", u["ada"]["email"]),
@@ -494,6 +533,10 @@ def main():
             expected += [("invitation.created", renewed), ("invitation.resent", renewed), ("invitation.withdrawn", renewed)]
         if reminded:
             expected += [("invitation.created", reminded), ("invitation.reminded", reminded), ("invitation.withdrawn", reminded)]
+        if link:
+            expected += [("invite_link.created", link), ("invite_link.revoked", link)]
+        if bo_joined:
+            expected += [("invite_link.used", link), ("membership.created", u["bo"]["email"]), ("membership.revoked", u["bo"]["email"])]
         events_journey(s, expected)
 
     if not gateway:

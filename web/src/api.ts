@@ -113,6 +113,43 @@ export interface Membership {
   joinedAt: string;
 }
 
+/** Where an invite link stands now. */
+export type LinkState = "active" | "expired" | "usedUp" | "revoked";
+
+/** An invite link as its team's managers see it (GET /teams/{teamId}/invite-links). */
+export interface InviteLink {
+  id: string;
+  teamId: string;
+  role: string;
+  state: LinkState;
+  createdBy: string;
+  createdByEmail: string;
+  createdAt: string;
+  expiresAt: string;
+  maxUses: number;
+  uses: number;
+  /** The only email domains whose addresses may join through it; empty: any. */
+  domains: string[];
+  revokedAt: string | null;
+  revokedBy: string | null;
+  /** The first 50 who joined through it. */
+  joined: { userId: string; email: string; joinedAt: string }[];
+  /** "revoke" while it is not revoked. */
+  actions: string[];
+}
+
+/** What the signed-in holder of an invite link sees. */
+export interface InviteLinkPreview {
+  id: string;
+  teamId: string;
+  teamName: string;
+  role: string;
+  createdByEmail: string;
+  expiresAt: string;
+  state: LinkState;
+  alreadyMember: boolean;
+}
+
 /** An RFC 9457 problem; `code` is the API's stable code, or one of ours below. */
 export interface Problem {
   status: number;
@@ -129,6 +166,8 @@ export interface Problem {
   maxSends?: number;
   /** With recipient_unreachable: what happened to the last email. */
   reason?: "bounced" | "complained";
+  /** With link_not_active: what the invite link is now. */
+  linkState?: LinkState;
 }
 
 export type Result<T> = { ok: true; status: number; data: T } | { ok: false; status: number; problem: Problem };
@@ -196,6 +235,7 @@ async function call<T>(method: string, path: string, opts: CallOptions = {}): Pr
       invitationStatus: p.invitationStatus,
       errors: p.errors,
       limit: p.limit,
+      linkState: p.linkState,
       retryAfter:
         retry && /^\d+$/.test(retry)
           ? Number(retry)
@@ -282,5 +322,29 @@ export const api = {
   },
   decline(id: string, token: string): Promise<Result<Preview & { declinedAt: string }>> {
     return call("POST", `/invitations/${seg(id)}/decline`, { body: { token } });
+  },
+  /** A new invite link: its `url` is shown in this answer only. */
+  createLink(
+    teamId: string,
+    body: { role: string; maxUses: number; expiresInDays?: number; domains?: string[] },
+  ): Promise<Result<InviteLink & { url: string; token: string }>> {
+    return call("POST", `/teams/${seg(teamId)}/invite-links`, { auth: true, body });
+  },
+  links(teamId: string): Promise<Result<{ links: InviteLink[] }>> {
+    return call("GET", `/teams/${seg(teamId)}/invite-links`, { auth: true });
+  },
+  revokeLink(
+    teamId: string,
+    linkId: string,
+    endMemberships: boolean,
+  ): Promise<Result<{ link: InviteLink; membershipsEnded: number; membershipsKept: number }>> {
+    return call("POST", `/teams/${seg(teamId)}/invite-links/${seg(linkId)}/revoke`, { auth: true, body: { endMemberships } });
+  },
+  /** The token goes in a header, as an invitation's does. */
+  previewLink(teamId: string, linkId: string, token: string): Promise<Result<InviteLinkPreview>> {
+    return call("GET", `/invite-links/${seg(teamId)}/${seg(linkId)}`, { auth: true, headers: { "Invite-Link-Token": token } });
+  },
+  joinLink(teamId: string, linkId: string, token: string): Promise<Result<{ membership: Membership }>> {
+    return call("POST", `/invite-links/${seg(teamId)}/${seg(linkId)}/join`, { auth: true, body: { token } });
   },
 };

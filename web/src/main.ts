@@ -11,6 +11,8 @@ import { teamPage } from "./pages/team";
 import { membersPage } from "./pages/members";
 import { myInvitationsPage } from "./pages/mine";
 import { invitationPage } from "./pages/invitation";
+import { linksPage } from "./pages/links";
+import { joinPage } from "./pages/join";
 
 export interface PageContext {
   main: HTMLElement;
@@ -32,6 +34,8 @@ const routes: [RegExp, string[], Page][] = [
   [/^\/signed-out$/, [], signedOutPage],
   [/^\/teams\/([^/]+)\/?$/, ["teamId"], teamPage],
   [/^\/teams\/([^/]+)\/members\/?$/, ["teamId"], membersPage],
+  [/^\/teams\/([^/]+)\/links\/?$/, ["teamId"], linksPage],
+  [/^\/join\/([^/]+)\/([^/]+)\/?$/, ["teamId", "linkId"], joinPage],
   [/^\/invitations\/([^/]+)\/?$/, ["invitationId"], invitationPage],
   [/^\/me\/invitations\/?$/, [], myInvitationsPage],
 ];
