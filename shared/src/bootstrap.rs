@@ -20,6 +20,7 @@ use crate::http::{
     WithdrawFunction,
 };
 use crate::service::invitations::{Answering, Listing, Reminding, Sending, Withdrawing};
+use crate::service::join_requests::JoinRequests;
 use crate::service::links::Links as InviteLinks;
 use crate::service::members::Members;
 use crate::service::teams::Teams;
@@ -144,8 +145,9 @@ pub fn respond(config: &Config, sdk: &SdkConfig) -> Respond {
 }
 
 pub fn links(config: &Config, sdk: &SdkConfig) -> LinksFn {
-    let links = InviteLinks::new(store(config, sdk), keys(config, sdk), context(config));
-    LinksFunction { links, auth: auth(config) }
+    let (store, ctx) = (store(config, sdk), context(config));
+    let links = InviteLinks::new(store.clone(), keys(config, sdk), ctx.clone());
+    LinksFunction { links, requests: JoinRequests::new(store, ctx), auth: auth(config) }
 }
 
 pub fn platform(config: &Config, sdk: &SdkConfig) -> Platform {

@@ -1,7 +1,7 @@
 //! The one error type use cases return. `http::problem` is the only place that
 //! turns it into a status code and a problem document.
 
-use crate::domain::{Limit, LinkState, ResendError, Status, TransitionError, Unreachable};
+use crate::domain::{Limit, LinkState, RequestStatus, ResendError, Status, TransitionError, Unreachable};
 
 /// One field that failed validation, for 422 responses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +71,12 @@ pub enum Error {
     /// address is not one its sign-in provider may vouch for here.
     #[error("the invite link is for addresses of other domains")]
     DomainNotAllowed,
+    /// Asking to join while an earlier request waits.
+    #[error("a join request is pending already")]
+    JoinRequestPending,
+    /// The join request was answered, or expired.
+    #[error("the join request is {}", .0.as_str())]
+    JoinRequestNotPending(RequestStatus),
     /// Sent again too soon after the last send; retry after this long.
     #[error("sent too recently; retry in {0} s")]
     ResendTooSoon(u64),

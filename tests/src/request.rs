@@ -143,6 +143,26 @@ impl Call {
         Self::op(Op::JoinLink, &[("teamId", team), ("linkId", link)]).json(json!({ "token": token }))
     }
 
+    pub fn join_requests(team: &str) -> Self {
+        Self::op(Op::ListJoinRequests, &[("teamId", team)])
+    }
+
+    pub fn approve_join(team: &str, user: &str) -> Self {
+        Self::op(Op::ApproveJoinRequest, &[("teamId", team), ("userId", user)])
+    }
+
+    pub fn deny_join(team: &str, user: &str) -> Self {
+        Self::op(Op::DenyJoinRequest, &[("teamId", team), ("userId", user)])
+    }
+
+    pub fn my_join_requests() -> Self {
+        Self::op(Op::MyJoinRequests, &[])
+    }
+
+    pub fn cancel_join(team: &str) -> Self {
+        Self::op(Op::CancelJoinRequest, &[("teamId", team)])
+    }
+
     /// As the page sends it: the token in the `Invitation-Token` header.
     pub fn preview(id: &str, token: &str) -> Self {
         Self::op(Op::Preview, &[("invitationId", id)]).header("invitation-token", token)

@@ -22,6 +22,7 @@ use invitations_core::http::{
 };
 use invitations_core::ports::{MemberStore, TeamStore};
 use invitations_core::service::invitations::{Answering, Listing, Reminding, Sending, Withdrawing};
+use invitations_core::service::join_requests::JoinRequests;
 use invitations_core::service::links::Links;
 use invitations_core::service::members::Members;
 use invitations_core::service::teams::Teams;
@@ -451,7 +452,11 @@ pub fn handlers(
             auth,
         },
         respond: RespondFunction { answering: Answering::new(store.clone(), keys(), ctx.clone()), auth },
-        links: LinksFunction { links: Links::new(store.clone(), keys(), ctx.clone()), auth },
+        links: LinksFunction {
+            links: Links::new(store.clone(), keys(), ctx.clone()),
+            requests: JoinRequests::new(store.clone(), ctx.clone()),
+            auth,
+        },
         platform: PlatformFunction {
             teams: Teams::new(store, ctx),
             auth,

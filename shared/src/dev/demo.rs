@@ -5,12 +5,12 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::domain::{
-    Email, Invitation, InvitationId, InviteLink, InviteLinkId, LinkSpec, MaxUses, Membership, Permission,
-    RoleCatalog, RoleName, Team, TeamId, TeamName, UserId, ValidDays,
+    Email, Invitation, InvitationId, InviteLink, InviteLinkId, JoinRequest, LinkSpec, MaxUses, Membership,
+    Permission, RoleCatalog, RoleName, Team, TeamId, TeamName, UserId, ValidDays,
 };
 use crate::ports::{
-    CreateError, InsertError, InvitationStore, LimitStore, LinkStore, MemberStore, SendQuota, Taken,
-    TeamStore,
+    CreateError, InsertError, InvitationStore, JoinRequestStore, LimitStore, LinkStore, MemberStore,
+    SendQuota, Taken, TeamStore,
 };
 
 /// The link-signing secret of local development (`scripts/dev`); never deployed.
@@ -40,6 +40,17 @@ pub const INVITATIONS: [(&str, &str, &str); 3] = [
 /// `link-revoke.json`.
 pub const INVITE_LINK: &str = "d3a0c0de-0000-4000-8000-00000000001a";
 
+/// Its link that needs approval, and (user id, email) of those who asked to
+/// join through it: approved by `join-request-approve.json`, denied by
+/// `join-request-deny.json`, cancelled by `join-request-cancel.json` (whose
+/// asker's list `me-join-requests.json` reads).
+pub const APPROVAL_LINK: &str = "d3a0c0de-0000-4000-8000-00000000001b";
+pub const ASKERS: [(&str, &str); 3] = [
+    ("demo-asker-1", "asker1@example.com"),
+    ("demo-asker-2", "asker2@example.com"),
+    ("demo-asker-3", "asker3@example.com"),
+];
+
 /// Creates the link secret `id` with the demo key, which signs the links in
 /// `requests/`; the functions read it as they read the real one.
 pub async fn create_link_secret(client: &aws_sdk_secretsmanager::Client, id: &str) -> Result<(), String> {
@@ -50,7 +61,9 @@ pub async fn create_link_secret(client: &aws_sdk_secretsmanager::Client, id: &st
 }
 
 /// Creates the demo team, its members and its open invitations, as of `now`.
-pub async fn seed<S: InvitationStore + MemberStore + TeamStore + LimitStore + LinkStore>(
+pub async fn seed<
+    S: InvitationStore + MemberStore + TeamStore + LimitStore + LinkStore + JoinRequestStore,
+>(
     store: &S,
     now: DateTime<Utc>,
     validity: TimeDelta,
@@ -113,20 +126,38 @@ pub async fn seed<S: InvitationStore + MemberStore + TeamStore + LimitStore + Li
             InsertError::Store(e) => e.to_string(),
         })?;
     }
-    let spec = LinkSpec {
-        role: RoleName::parse("member").expect("valid demo role"),
-        valid: ValidDays::parse(7).expect("a valid week"),
-        max_uses: MaxUses::parse(10).expect("valid demo uses"),
-        domains: vec![],
-    };
-    let mut link = InviteLink::new(&team, &owner, now, spec);
+    let mut link = InviteLink::new(&team, &owner, now, link_spec());
     link.id = InviteLinkId::parse(INVITE_LINK).expect("valid demo link id");
     let managers = RoleCatalog::builtin().holding(Permission::MembersManage);
     store
         .create_link(&link, &managers, link.expires_at + retention)
         .await
         .map_err(|e| format!("the demo invite link: {e}"))?;
+    let mut approval = InviteLink::new(&team, &owner, now, LinkSpec { approval: true, ..link_spec() });
+    approval.id = InviteLinkId::parse(APPROVAL_LINK).expect("valid demo link id");
+    store
+        .create_link(&approval, &managers, approval.expires_at + retention)
+        .await
+        .map_err(|e| format!("the demo approval link: {e}"))?;
+    for (user, email) in ASKERS {
+        let user = UserId::parse(user).expect("valid demo user");
+        let request = JoinRequest::new(&approval, user, Email::parse(email).expect("valid demo email"), now);
+        store
+            .request_join(&approval, &request, now, request.expires_at + retention)
+            .await
+            .map_err(|e| format!("the demo join request of {email}: {e}"))?;
+    }
     Ok(())
+}
+
+fn link_spec() -> LinkSpec {
+    LinkSpec {
+        role: RoleName::parse("member").expect("valid demo role"),
+        valid: ValidDays::parse(7).expect("a valid week"),
+        max_uses: MaxUses::parse(10).expect("valid demo uses"),
+        domains: vec![],
+        approval: false,
+    }
 }
 
 #[cfg(test)]

@@ -81,6 +81,8 @@ pub struct LinkSpec {
     pub max_uses: MaxUses,
     /// At most `MAX_LINK_DOMAINS`; empty: any address.
     pub domains: Vec<EmailDomain>,
+    /// Each join waits for a manager's approval (a `JoinRequest`).
+    pub approval: bool,
 }
 
 /// A revocation: who, when.
@@ -107,6 +109,9 @@ pub struct InviteLink {
     pub uses: u32,
     /// The only domains whose addresses may join through it (empty: any).
     pub domains: Vec<EmailDomain>,
+    /// Joining asks a manager first (a `JoinRequest`); the use is taken when
+    /// a manager approves.
+    pub approval: bool,
     pub revoked: Option<Revoked>,
 }
 
@@ -125,6 +130,7 @@ impl InviteLink {
             max_uses: spec.max_uses,
             uses: 0,
             domains: spec.domains,
+            approval: spec.approval,
             revoked: None,
         }
     }
@@ -193,6 +199,7 @@ mod tests {
             valid: ValidDays::parse(2).unwrap(),
             max_uses: MaxUses::parse(max_uses).unwrap(),
             domains: domains.iter().map(|d| EmailDomain::parse(d).unwrap()).collect(),
+            approval: false,
         };
         InviteLink::new(&team, &owner, at(0), spec)
     }

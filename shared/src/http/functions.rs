@@ -5,11 +5,12 @@
 use lambda_http::{Body, Request, Response};
 
 use super::routes::{Function, Op};
-use super::{invitations, links, logged, members, resolve, teams, AuthMode};
+use super::{invitations, join_requests, links, logged, members, resolve, teams, AuthMode};
 use crate::domain::PlatformPrincipals;
 use crate::error::Error;
 use crate::ports::{InvitationStore, LimitStore, LinkKeySource, Mailer, MemberStore, TeamStore};
 use crate::service::invitations::{Answering, Listing, Sending, SendingStore, Withdrawing};
+use crate::service::join_requests::JoinRequests;
 use crate::service::links::{Links, LinksStore};
 use crate::service::members::Members;
 use crate::service::teams::Teams;
@@ -133,9 +134,11 @@ impl<S: TeamStore + MemberStore + InvitationStore> PlatformFunction<S> {
     }
 }
 
-/// `links`: invite links, for the team's managers and for whoever opens one.
+/// `links`: invite links, for the team's managers and for whoever opens one,
+/// and the join requests of links that need approval.
 pub struct LinksFunction<S, K> {
     pub links: Links<S, K>,
+    pub requests: JoinRequests<S>,
     pub auth: AuthMode,
 }
 
@@ -150,6 +153,11 @@ impl<S: LinksStore, K: LinkKeySource> LinksFunction<S, K> {
                 Op::RevokeLink => links::revoke(l, auth, req).await,
                 Op::PreviewLink => links::preview(l, auth, req).await,
                 Op::JoinLink => links::join(l, auth, req).await,
+                Op::ListJoinRequests => join_requests::list(&self.requests, auth, req).await,
+                Op::ApproveJoinRequest => join_requests::approve(&self.requests, auth, req).await,
+                Op::DenyJoinRequest => join_requests::deny(&self.requests, auth, req).await,
+                Op::MyJoinRequests => join_requests::mine(&self.requests, auth, req).await,
+                Op::CancelJoinRequest => join_requests::cancel(&self.requests, auth, req).await,
                 _ => Err(Error::NoSuchRoute),
             }
         })

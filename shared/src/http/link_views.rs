@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::views::{membership, MembershipBody};
 use crate::domain::{InviteLink, Membership};
+use crate::service::join_requests::RequestView;
 use crate::service::links::{CreatedLink, LinkPreview, LinkView, RevokedLink};
 use crate::time::format_timestamp;
 
@@ -24,6 +25,8 @@ pub struct LinkBody<'a> {
     uses: u32,
     /// The only domains whose addresses may join through it; empty: any.
     domains: Vec<&'a str>,
+    /// Each join waits for a manager's approval.
+    approval: bool,
     revoked_at: Option<String>,
     revoked_by: Option<&'a str>,
     /// The first 50 who joined through it (`uses` counts them all).
@@ -54,6 +57,7 @@ pub fn link(view: &LinkView) -> LinkBody<'_> {
         max_uses: l.max_uses.get(),
         uses: l.uses,
         domains: l.domains.iter().map(|d| d.as_str()).collect(),
+        approval: l.approval,
         revoked_at: l.revoked.as_ref().map(|r| format_timestamp(r.at)),
         revoked_by: l.revoked.as_ref().map(|r| r.by.as_str()),
         joined: view
@@ -124,6 +128,8 @@ pub struct LinkPreviewBody<'a> {
     created_by_email: &'a str,
     expires_at: String,
     state: &'static str,
+    /// Joining asks a manager first.
+    approval: bool,
     already_member: bool,
 }
 
@@ -137,6 +143,7 @@ pub fn link_preview(p: &LinkPreview) -> LinkPreviewBody<'_> {
         created_by_email: l.created_by_email.as_str(),
         expires_at: format_timestamp(l.expires_at),
         state: p.state.as_str(),
+        approval: p.link.approval,
         already_member: p.already_member,
     }
 }
@@ -149,4 +156,57 @@ pub struct JoinedTeamBody<'a> {
 
 pub fn joined(m: &Membership) -> JoinedTeamBody<'_> {
     JoinedTeamBody { membership: membership(m) }
+}
+
+/// A join request, as its team's managers and the person who asked see it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestBody<'a> {
+    team_id: &'a str,
+    team_name: &'a str,
+    user_id: &'a str,
+    email: &'a str,
+    role: &'a str,
+    link_id: String,
+    /// `pending`, `expired`, `approved`, `denied` or `cancelled`.
+    status: &'static str,
+    created_at: String,
+    expires_at: String,
+    decided_by: Option<&'a str>,
+    decided_at: Option<String>,
+}
+
+pub fn request(v: &RequestView) -> RequestBody<'_> {
+    let r = &v.request;
+    RequestBody {
+        team_id: r.team_id.as_str(),
+        team_name: r.team_name.as_str(),
+        user_id: r.user_id.as_str(),
+        email: r.email.as_str(),
+        role: r.role.as_str(),
+        link_id: r.link.to_string(),
+        status: v.status.as_str(),
+        created_at: format_timestamp(r.created_at),
+        expires_at: format_timestamp(r.expires_at),
+        decided_by: r.decided.as_ref().map(|d| d.by.as_str()),
+        decided_at: r.decided.as_ref().map(|d| format_timestamp(d.at)),
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct AskedBody<'a> {
+    request: RequestBody<'a>,
+}
+
+pub fn asked(v: &RequestView) -> AskedBody<'_> {
+    AskedBody { request: request(v) }
+}
+
+#[derive(Debug, Serialize)]
+pub struct RequestListBody<'a> {
+    requests: Vec<RequestBody<'a>>,
+}
+
+pub fn request_list(views: &[RequestView]) -> RequestListBody<'_> {
+    RequestListBody { requests: views.iter().map(request).collect() }
 }

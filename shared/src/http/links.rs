@@ -9,7 +9,7 @@ use super::{json_response, link_views, request, require_caller, AuthMode};
 use crate::domain::{EmailDomain, InviteLinkId, LinkSpec, MaxUses, RoleCatalog, ValidDays, MAX_LINK_DOMAINS};
 use crate::error::{Error, FieldError};
 use crate::ports::LinkKeySource;
-use crate::service::links::{Links, LinksStore};
+use crate::service::links::{Joined, Links, LinksStore};
 
 /// The header a link's page sends its token in (preview).
 pub const INVITE_LINK_TOKEN: &str = "invite-link-token";
@@ -25,6 +25,8 @@ struct CreateBody {
     #[serde(rename = "maxUses")]
     max_uses: Option<i64>,
     domains: Option<Vec<String>>,
+    /// Each join waits for a manager's approval.
+    approval: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -102,7 +104,7 @@ fn parse_spec(roles: &RoleCatalog, body: CreateBody) -> Result<LinkSpec, Error> 
     domains.sort();
     match (role, valid, max_uses) {
         (Some(role), Some(valid), Some(max_uses)) if errors.is_empty() => {
-            Ok(LinkSpec { role, valid, max_uses, domains })
+            Ok(LinkSpec { role, valid, max_uses, domains, approval: body.approval.unwrap_or(false) })
         }
         _ => Err(Error::Validation(errors)),
     }
@@ -150,7 +152,8 @@ pub(super) async fn preview<S: LinksStore, K: LinkKeySource>(
     json_response(StatusCode::OK, link_views::link_preview(&preview))
 }
 
-/// `POST /invite-links/{teamId}/{linkId}/join` with `{"token"}`
+/// `POST /invite-links/{teamId}/{linkId}/join` with `{"token"}`: 201 with the
+/// membership, or 202 with the request for a link that needs approval
 pub(super) async fn join<S: LinksStore, K: LinkKeySource>(
     links: &Links<S, K>,
     auth: AuthMode,
@@ -164,6 +167,9 @@ pub(super) async fn join<S: LinksStore, K: LinkKeySource>(
         .token
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Error::invalid_field("token", "token is required"))?;
-    let membership = links.join(&caller, &team, id, &token).await?;
-    json_response(StatusCode::CREATED, link_views::joined(&membership))
+    match links.join(&caller, &team, id, &token).await? {
+        Joined::Member(membership) => json_response(StatusCode::CREATED, link_views::joined(&membership)),
+        // Asked: nothing joined yet; a manager answers.
+        Joined::Asked(request) => json_response(StatusCode::ACCEPTED, link_views::asked(&request)),
+    }
 }

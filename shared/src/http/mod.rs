@@ -13,6 +13,7 @@ pub mod fixtures;
 mod functions;
 pub mod identity;
 mod invitations;
+mod join_requests;
 mod link_views;
 mod links;
 #[cfg(any(test, feature = "dev"))]

@@ -148,6 +148,21 @@ pub fn describe(err: &Error) -> Problem {
             "This link is for other email domains",
             "This invite link is for addresses of the team's own domains, as verified by your sign-in provider. Sign in with such an address, or ask the team to invite you.",
         ),
+        Error::JoinRequestPending => p(
+            StatusCode::CONFLICT,
+            "join_request_pending",
+            "Already asked",
+            "You asked to join this team already; a manager has not answered yet.",
+        ),
+        Error::JoinRequestNotPending(status) => Problem {
+            extra: vec![("requestStatus", json!(status.as_str()))],
+            ..p(
+                StatusCode::CONFLICT,
+                "join_request_not_pending",
+                "The request was answered",
+                &format!("This join request is {} and can no longer be answered.", status.as_str()),
+            )
+        },
         Error::ResendTooSoon(seconds) => Problem {
             headers: vec![(header::RETRY_AFTER, seconds.to_string())],
             extra: vec![("retryAfterSeconds", json!(seconds))],
@@ -262,7 +277,7 @@ pub fn problem_response(err: &Error) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Status;
+    use crate::domain::{RequestStatus, Status};
     use crate::error::FieldError;
 
     /// One error of each variant, with its status and code. The match keeps
@@ -290,6 +305,8 @@ mod tests {
             (Error::Expired, 410, "invitation_expired"),
             (Error::LinkNotActive(LinkState::UsedUp), 410, "link_not_active"),
             (Error::DomainNotAllowed, 403, "domain_not_allowed"),
+            (Error::JoinRequestPending, 409, "join_request_pending"),
+            (Error::JoinRequestNotPending(RequestStatus::Denied), 409, "join_request_not_pending"),
             (Error::ResendTooSoon(42), 429, "resend_too_soon"),
             (Error::ResendLimit, 409, "resend_limit_reached"),
             (Error::RecipientUnreachable(Unreachable::Complained), 409, "recipient_unreachable"),
@@ -322,6 +339,8 @@ mod tests {
                 | Error::Expired
                 | Error::LinkNotActive(_)
                 | Error::DomainNotAllowed
+                | Error::JoinRequestPending
+                | Error::JoinRequestNotPending(_)
                 | Error::ResendTooSoon(_)
                 | Error::ResendLimit
                 | Error::RecipientUnreachable(_)

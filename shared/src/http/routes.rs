@@ -71,6 +71,11 @@ pub enum Op {
     RevokeLink,
     PreviewLink,
     JoinLink,
+    ListJoinRequests,
+    ApproveJoinRequest,
+    DenyJoinRequest,
+    MyJoinRequests,
+    CancelJoinRequest,
 }
 
 /// One route: `method` and `template` as API Gateway's route key states them.
@@ -112,6 +117,11 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/teams/{teamId}/invite-links/{linkId}/revoke", Function::Links, Op::RevokeLink),
     route("GET", "/invite-links/{teamId}/{linkId}", Function::Links, Op::PreviewLink),
     route("POST", "/invite-links/{teamId}/{linkId}/join", Function::Links, Op::JoinLink),
+    route("GET", "/teams/{teamId}/join-requests", Function::Links, Op::ListJoinRequests),
+    route("POST", "/teams/{teamId}/join-requests/{userId}/approve", Function::Links, Op::ApproveJoinRequest),
+    route("POST", "/teams/{teamId}/join-requests/{userId}/deny", Function::Links, Op::DenyJoinRequest),
+    route("GET", "/me/join-requests", Function::Links, Op::MyJoinRequests),
+    route("POST", "/me/join-requests/{teamId}/cancel", Function::Links, Op::CancelJoinRequest),
 ];
 
 impl Route {

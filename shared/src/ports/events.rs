@@ -5,8 +5,8 @@ use std::future::Future;
 
 use super::LinkUse;
 use crate::domain::{
-    EndedMembership, HistoryEntry, Invitation, InvitationId, InviteLink, InviteLinkId, Membership,
-    RoleChange, TeamId,
+    EndedMembership, HistoryEntry, Invitation, InvitationId, InviteLink, InviteLinkId, JoinRequest,
+    Membership, RoleChange, TeamId,
 };
 
 /// The `source` of every event this service publishes.
@@ -38,6 +38,10 @@ pub enum Committed {
     },
     /// A team's manager revoked an invite link (as it was then).
     InviteLinkRevoked(InviteLink),
+    /// Someone asked to join a team through a link that needs approval.
+    JoinRequested(JoinRequest),
+    /// A join request was approved, denied or cancelled (as it now is).
+    JoinRequestAnswered(JoinRequest),
     MembershipEnded(EndedMembership),
     /// A member's role changed in place.
     RoleChanged(RoleChange),

@@ -6,6 +6,7 @@
 mod delivery;
 mod events;
 mod invitations;
+mod join_requests;
 mod keys;
 mod limits;
 mod links;
@@ -17,6 +18,7 @@ mod teams;
 pub use delivery::*;
 pub use events::*;
 pub use invitations::*;
+pub use join_requests::*;
 pub use keys::*;
 pub use limits::*;
 pub use links::*;

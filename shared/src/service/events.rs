@@ -11,7 +11,11 @@
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::domain::{Change, EndedMembership, HistoryEntry, Invitation, InviteLink, Membership};
+use chrono::{DateTime, Utc};
+
+use crate::domain::{
+    Change, Decision, EndedMembership, HistoryEntry, Invitation, InviteLink, JoinRequest, Membership, UserId,
+};
 use crate::ports::{ChangeRecord, Committed, EventPublisher, OutgoingEvent};
 use crate::time::format_timestamp;
 
@@ -74,6 +78,20 @@ pub fn events_of(committed: &Committed) -> Vec<OutgoingEvent> {
             });
             vec![event("invite_link.used", used.joined_at, detail)]
         }
+        Committed::JoinRequested(r) => {
+            vec![join_request_event("join_request.created", r, r.created_at, &r.user_id)]
+        }
+        Committed::JoinRequestAnswered(r) => match &r.decided {
+            Some(d) => {
+                let kind = match d.decision {
+                    Decision::Approved => "join_request.approved",
+                    Decision::Denied => "join_request.denied",
+                    Decision::Cancelled => "join_request.cancelled",
+                };
+                vec![join_request_event(kind, r, d.at, &d.by)]
+            }
+            None => Vec::new(),
+        },
         Committed::InviteLinkRevoked(link) => {
             let Some(revoked) = &link.revoked else { return Vec::new() };
             let id = event_id(&["invite_link.revoked", link.team_id.as_str(), &link.id.to_string()]);
@@ -171,6 +189,32 @@ fn invitation_event(inv: &Invitation, position: usize, entry: &HistoryEntry) -> 
     event(kind, entry.at, detail)
 }
 
+/// A join request's event: `actor` asked, or answered it, at `at`.
+fn join_request_event(
+    kind: &'static str,
+    r: &JoinRequest,
+    at: DateTime<Utc>,
+    actor: &UserId,
+) -> OutgoingEvent {
+    let asked = format_timestamp(r.created_at);
+    let detail = json!({
+        "version": SCHEMA_VERSION,
+        "eventId": event_id(&[kind, r.team_id.as_str(), r.user_id.as_str(), &asked]),
+        "occurredAt": format_timestamp(at),
+        "teamId": r.team_id.as_str(),
+        "actor": actor.as_str(),
+        "request": {
+            "userId": r.user_id.as_str(),
+            "email": r.email.as_str(),
+            "role": r.role.as_str(),
+            "inviteLinkId": r.link.to_string(),
+            "createdAt": asked,
+            "expiresAt": format_timestamp(r.expires_at),
+        },
+    });
+    event(kind, at, detail)
+}
+
 /// An invite link as events carry it: never its token.
 fn invite_link(link: &InviteLink) -> Value {
     json!({
@@ -182,6 +226,7 @@ fn invite_link(link: &InviteLink) -> Value {
         "maxUses": link.max_uses.get(),
         "uses": link.uses,
         "domains": link.domains.iter().map(|d| d.as_str()).collect::<Vec<_>>(),
+        "approval": link.approval,
     })
 }
 

@@ -6,21 +6,37 @@ use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use std::sync::Arc;
 
+use super::join_requests::RequestView;
 use super::members::withdraw_sent_by;
 use super::{Caller, Context};
 use crate::domain::{
-    EndReason, EndedMembership, InviteLink, InviteLinkId, JoinRefusal, LinkKeys, LinkSpec, LinkState,
-    Membership, Permission, RoleName, TeamId,
+    EndReason, EndedMembership, InviteLink, InviteLinkId, JoinRefusal, JoinRequest, LinkKeys, LinkSpec,
+    LinkState, Membership, Permission, RoleName, TeamId,
 };
 use crate::error::Error;
 use crate::ports::{
-    Exceeded, InvitationStore, JoinError, LimitRefusal, LimitStore, LinkKeySource, LinkStore, LinkUse,
-    LinkWriteError, MemberStore, TeamStore,
+    Exceeded, InvitationStore, JoinError, JoinRequestStore, LimitRefusal, LimitStore, LinkKeySource,
+    LinkStore, LinkUse, LinkWriteError, MemberStore, RequestError, TeamStore,
 };
 
 /// What the link use cases read and write.
-pub trait LinksStore: LinkStore + MemberStore + TeamStore + LimitStore + InvitationStore {}
-impl<S: LinkStore + MemberStore + TeamStore + LimitStore + InvitationStore> LinksStore for S {}
+pub trait LinksStore:
+    LinkStore + JoinRequestStore + MemberStore + TeamStore + LimitStore + InvitationStore
+{
+}
+impl<S: LinkStore + JoinRequestStore + MemberStore + TeamStore + LimitStore + InvitationStore> LinksStore
+    for S
+{
+}
+
+/// What joining through a link did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Joined {
+    /// The caller is a member.
+    Member(Membership),
+    /// The link needs approval: the caller asked, and waits for a manager.
+    Asked(RequestView),
+}
 
 /// The most links a team's list shows (newest ids are random: the list is
 /// by id, so a team with more sees an arbitrary hundred; revoke old ones).
@@ -267,24 +283,57 @@ impl<S: LinksStore, K: LinkKeySource> Links<S, K> {
 
     /// The caller joins the team through the link, with its role, as their
     /// verified address. The link's use, the membership and the team's seats
-    /// are one transaction: a link never lets in one more than it allows.
+    /// are one transaction: a link never lets in one more than it allows. A
+    /// link that needs approval takes a request instead, held to the same
+    /// rules (active, not a member); its approval is the join.
     pub async fn join(
         &self,
         caller: &Caller,
         team_id: &TeamId,
         id: InviteLinkId,
         token: &str,
-    ) -> Result<Membership, Error> {
+    ) -> Result<Joined, Error> {
         let link = self.opened(team_id, id, token).await?;
         let email = self.joining_address(caller, &link)?;
+        if link.approval {
+            return self.ask(caller, &link, email).await.map(Joined::Asked);
+        }
+        self.join_now(caller, &link, email).await.map(Joined::Member)
+    }
+
+    async fn ask(
+        &self,
+        caller: &Caller,
+        link: &InviteLink,
+        email: crate::domain::Email,
+    ) -> Result<RequestView, Error> {
+        let now = self.ctx.clock.now();
+        link.join(&email, now).map_err(refusal)?;
+        let request = JoinRequest::new(link, caller.user_id.clone(), email, now);
+        let purge_at = request.expires_at + self.ctx.settings.history_retention;
+        match self.store.request_join(link, &request, now, purge_at).await {
+            Ok(()) => Ok(RequestView::at(request, now)),
+            Err(RequestError::Pending) => Err(Error::JoinRequestPending),
+            Err(RequestError::Join(e)) => Err(join_error(e, now)),
+            Err(RequestError::Forbidden | RequestError::NotPending) => {
+                Err(Error::internal("a request refused as an answer"))
+            }
+            Err(RequestError::Store(e)) => Err(e.into()),
+        }
+    }
+
+    async fn join_now(
+        &self,
+        caller: &Caller,
+        link: &InviteLink,
+        email: crate::domain::Email,
+    ) -> Result<Membership, Error> {
+        let team_id = &link.team_id;
         let mut attempt = 0;
         loop {
             attempt += 1;
             let now = self.ctx.clock.now();
-            link.join(&email, now).map_err(|refusal| match refusal {
-                JoinRefusal::NotActive(state) => Error::LinkNotActive(state),
-                JoinRefusal::Domain => Error::DomainNotAllowed,
-            })?;
+            link.join(&email, now).map_err(refusal)?;
             let usage = self.store.usage(team_id).await?;
             if usage.closed {
                 return Err(Error::TeamClosed);
@@ -302,7 +351,7 @@ impl<S: LinksStore, K: LinkKeySource> Links<S, K> {
                 joined_at: now,
                 metadata: None,
             };
-            return match self.store.join_link(&link, &membership, now, most).await {
+            return match self.store.join_link(link, &membership, now, most).await {
                 Ok(()) => Ok(membership),
                 Err(JoinError::Limit(LimitRefusal::Changed)) if attempt < JOIN_ATTEMPTS => continue,
                 Err(e) => Err(join_error(e, now)),
@@ -333,7 +382,14 @@ fn write_error(e: LinkWriteError) -> Error {
     }
 }
 
-fn join_error(e: JoinError, now: DateTime<Utc>) -> Error {
+fn refusal(refusal: JoinRefusal) -> Error {
+    match refusal {
+        JoinRefusal::NotActive(state) => Error::LinkNotActive(state),
+        JoinRefusal::Domain => Error::DomainNotAllowed,
+    }
+}
+
+pub(super) fn join_error(e: JoinError, now: DateTime<Utc>) -> Error {
     match e {
         JoinError::NotActive { current: Some(link) } => match link.state_at(now) {
             // Active as the store saw it after the refusal: another join got

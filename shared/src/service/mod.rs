@@ -8,6 +8,7 @@
 //!   accept, decline), managing (list, history, withdraw, my invitations);
 //! - `members`: a team's members and roles, removing one;
 //! - `links`: invite links (make, list, revoke; open and join through one);
+//! - `join_requests`: joins that wait for a manager (approve, deny, cancel);
 //! - `teams`: the platform's teams (create, rename, close);
 //! - `delivery`: SES's reports on invitation emails;
 //! - `events`: committed changes, published as events.
@@ -15,6 +16,7 @@
 pub mod delivery;
 pub mod events;
 pub mod invitations;
+pub mod join_requests;
 pub mod links;
 pub mod members;
 pub mod teams;

@@ -365,7 +365,12 @@ fn changes_are_published_from_the_stream_with_retries_and_a_dead_letter_queue() 
     {
         assert!(passes(&filters, &record(event, Some(entity))), "{event} {entity} reaches the function");
     }
-    for (event, entity) in [("MODIFY", None), ("INSERT", Some("team")), ("REMOVE", Some("invitation"))] {
+    for (event, entity) in [
+        ("MODIFY", None),
+        ("INSERT", Some("team")),
+        ("REMOVE", Some("invitation")),
+        ("INSERT", Some("my-join-request")),
+    ] {
         assert!(!passes(&filters, &record(event, entity)), "{event} {entity:?} is filtered out");
     }
     assert_eq!(

@@ -30,6 +30,7 @@ async fn new_link(w: &World, who: &integration_tests::User, domains: &[&str]) ->
         valid: ValidDays::parse(7).unwrap(),
         max_uses: MaxUses::parse(10).unwrap(),
         domains: domains.iter().map(|d| EmailDomain::parse(d).unwrap()).collect(),
+        approval: false,
     };
     InviteLink::new(&team, &creator(w, who).await, w.clock.now(), spec)
 }

@@ -14,6 +14,7 @@ mod fitting;
 mod hostile;
 mod invite;
 mod invite_links;
+mod join_requests;
 mod limits;
 mod links;
 mod list;

@@ -493,3 +493,55 @@ async fn an_invite_link_is_published_when_made_used_and_revoked_with_the_members
     publish(&w, &mut stream, &sink.bus).await;
     assert!(of(&sink.received(), "invite_link.revoked").is_empty());
 }
+
+#[tokio::test]
+async fn a_join_request_is_published_when_asked_and_when_answered() {
+    let w = World::streamed().await;
+    let sink = w.event_sink().await;
+    let mut stream = w.stream().await;
+    let body = serde_json::json!({"role": "member", "maxUses": 5, "approval": true});
+    let made = w.call(Call::create_link(&w.team, body).by(&w.owner)).await;
+    let (link, token) =
+        (made.body["id"].as_str().unwrap().to_owned(), made.body["token"].as_str().unwrap().to_owned());
+    let [ada, bo, cy] = ["ada", "bo", "cy"].map(|n| User::new(&format!("{n}-{}", w.tag), &w.email(n)));
+    for who in [&ada, &bo, &cy] {
+        assert_eq!(w.call(Call::join_link(&w.team, &link, &token).by(who)).await.status, 202);
+    }
+    publish(&w, &mut stream, &sink.bus).await;
+    let events = sink.received();
+    let asked: Vec<&Value> = events.iter().filter(|e| e["detail-type"] == "join_request.created").collect();
+    assert_eq!(asked.len(), 3, "{:?}", kinds(&events));
+    assert_documented(asked[0]);
+    assert!(asked.iter().all(|e| detail(e)["actor"] == detail(e)["request"]["userId"]), "the asker");
+
+    assert_eq!(w.call(Call::approve_join(&w.team, &ada.sub).by(&w.admin)).await.status, 200);
+    assert_eq!(w.call(Call::deny_join(&w.team, &bo.sub).by(&w.owner)).await.status, 200);
+    assert_eq!(w.call(Call::cancel_join(&w.team).by(&cy)).await.status, 200);
+    publish(&w, &mut stream, &sink.bus).await;
+    let events = sink.received();
+    for (kind, actor, about) in [
+        ("join_request.approved", &w.admin.sub, &ada.sub),
+        ("join_request.denied", &w.owner.sub, &bo.sub),
+        ("join_request.cancelled", &cy.sub, &cy.sub),
+    ] {
+        let found: Vec<&Value> = events.iter().filter(|e| e["detail-type"] == kind).collect();
+        assert_eq!(found.len(), 1, "{kind}: {:?}", kinds(&events));
+        assert_documented(found[0]);
+        let d = detail(found[0]);
+        assert_eq!(
+            (d["actor"].as_str(), d["request"]["userId"].as_str()),
+            (Some(actor.as_str()), Some(about.as_str())),
+            "{kind}"
+        );
+    }
+    // The approval's join: the membership and the link's use, from the same write.
+    let joined =
+        events.iter().find(|e| e["detail-type"] == "membership.created").expect("membership.created");
+    assert_eq!(detail(joined)["inviteLinkId"], link.as_str());
+    assert!(events.iter().any(|e| e["detail-type"] == "invite_link.used"), "{:?}", kinds(&events));
+    // Asked again after the denial: a new request, a new event.
+    w.clock.advance(chrono::TimeDelta::minutes(1));
+    assert_eq!(w.call(Call::join_link(&w.team, &link, &token).by(&bo)).await.status, 202);
+    publish(&w, &mut stream, &sink.bus).await;
+    assert_eq!(kinds(&sink.received()), ["join_request.created"]);
+}

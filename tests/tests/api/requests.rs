@@ -18,7 +18,7 @@ use invitations_core::dev::demo;
 use invitations_core::http::routes::{Function, ROUTES};
 
 /// Each example request and the status its function answers on fresh demo data.
-const EXPECTED: [(&str, u16); 24] = [
+const EXPECTED: [(&str, u16); 29] = [
     ("invite.json", 201),
     ("batch.json", 200),
     ("resend.json", 200),
@@ -43,6 +43,11 @@ const EXPECTED: [(&str, u16); 24] = [
     ("link-preview.json", 200),
     ("link-join.json", 201),
     ("link-revoke.json", 200),
+    ("join-requests.json", 200),
+    ("join-request-approve.json", 200),
+    ("join-request-deny.json", 200),
+    ("me-join-requests.json", 200),
+    ("join-request-cancel.json", 200),
 ];
 
 fn request_files() -> BTreeMap<String, Value> {

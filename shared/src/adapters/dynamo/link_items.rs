@@ -19,6 +19,7 @@ pub(super) const USES: &str = "uses";
 pub(super) const MAX_USES: &str = "maxUses";
 pub(super) const REVOKED_AT: &str = "revokedAt";
 const DOMAINS: &str = "domains";
+const APPROVAL: &str = "approval";
 
 pub(super) fn link_sk(id: InviteLinkId) -> String {
     format!("{LINK_SK_PREFIX}{id}")
@@ -42,6 +43,7 @@ pub(super) fn invite_link_item(link: &InviteLink, purge_at: DateTime<Utc>) -> It
         (MAX_USES, n(link.max_uses.get().into())),
         (USES, n(link.uses.into())),
         ("purgeAt", n(purge_at.timestamp())),
+        (APPROVAL, AttributeValue::Bool(link.approval)),
     ]);
     // DynamoDB stores no empty set: no attribute means any domain.
     if !link.domains.is_empty() {
@@ -89,6 +91,8 @@ pub(super) fn parse_invite_link(item: &Item) -> Result<InviteLink, StoreError> {
         max_uses: MaxUses::parse(count(MAX_USES)?.into()).map_err(|_| corrupt(W, MAX_USES))?,
         uses: count(USES)?,
         domains,
+        // Links made before approvals existed let people in directly.
+        approval: item.get(APPROVAL).and_then(|v| v.as_bool().ok()).copied().unwrap_or(false),
         revoked: match item.get(REVOKED_AT) {
             Some(_) => Some(Revoked {
                 by: UserId::parse(get_s(item, W, "revokedBy")?).map_err(|_| corrupt(W, "revokedBy"))?,
@@ -124,6 +128,7 @@ mod tests {
             valid: ValidDays::parse(30).unwrap(),
             max_uses: MaxUses::parse(25).unwrap(),
             domains: domains.iter().map(|d| EmailDomain::parse(d).unwrap()).collect(),
+            approval: true,
         };
         InviteLink::new(&team, &owner, now, spec)
     }

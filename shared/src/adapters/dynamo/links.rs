@@ -84,24 +84,51 @@ impl DynamoStore {
         ])
     }
 
-    fn link_use(&self, link: &InviteLink, now: DateTime<Utc>) -> Result<TransactWriteItem, StoreError> {
-        let update = Update::builder()
+    /// The link's use, while it is not revoked and used fewer times than it
+    /// allows, and, given `now` (a join; not an approval, whose request was
+    /// made while the link was open), unexpired.
+    pub(super) fn link_use(
+        &self,
+        link: &InviteLink,
+        now: Option<DateTime<Utc>>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let condition = match now {
+            Some(_) => "attribute_exists(pk) AND attribute_not_exists(#revoked) AND expiresAtMs > :now AND #uses < #max",
+            None => "attribute_exists(pk) AND attribute_not_exists(#revoked) AND #uses < #max",
+        };
+        let mut update = Update::builder()
             .table_name(&self.table)
             .key("pk", s(team_pk(&link.team_id)))
             .key("sk", s(link_sk(link.id)))
-            .condition_expression(
-                "attribute_exists(pk) AND attribute_not_exists(#revoked) AND expiresAtMs > :now AND #uses < #max",
-            )
+            .condition_expression(condition)
             .update_expression("ADD #uses :one")
             .expression_attribute_names("#revoked", REVOKED_AT)
             .expression_attribute_names("#uses", USES)
             .expression_attribute_names("#max", MAX_USES)
-            .expression_attribute_values(":now", n(now.timestamp_millis()))
             .expression_attribute_values(":one", n(1))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .build()
-            .map_err(build_error)?;
-        Ok(TransactWriteItem::builder().update(update).build())
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        if let Some(now) = now {
+            update = update.expression_attribute_values(":now", n(now.timestamp_millis()));
+        }
+        Ok(TransactWriteItem::builder().update(update.build().map_err(build_error)?).build())
+    }
+
+    /// A join's writes beside the link's use: the membership, its address's
+    /// item, the record of the use, the team's limits and seats (see
+    /// `LinkStore::join_link`).
+    pub(super) fn join_writes(
+        &self,
+        link: &InviteLink,
+        membership: &Membership,
+        opened_at_most: Option<i64>,
+    ) -> Result<[TransactWriteItem; 5], StoreError> {
+        let team = &link.team_id;
+        let [joined, address, record] = self.join_puts(link, membership)?;
+        let (limits, seats) = match opened_at_most {
+            Some(most) => (self.limits_open_place(team, most)?, self.seats_accept(team)?),
+            None => (self.limits_open_check(team)?, self.members_count(team, 1)?),
+        };
+        Ok([joined, address, record, limits, seats])
     }
 }
 
@@ -165,13 +192,8 @@ impl LinkStore for DynamoStore {
         now: DateTime<Utc>,
         opened_at_most: Option<i64>,
     ) -> Result<(), JoinError> {
-        let team = &link.team_id;
-        let [joined, address, record] = self.join_puts(link, membership)?;
-        let (limits, seats) = match opened_at_most {
-            Some(most) => (self.limits_open_place(team, most)?, self.seats_accept(team)?),
-            None => (self.limits_open_check(team)?, self.members_count(team, 1)?),
-        };
-        let items = vec![self.link_use(link, now)?, joined, address, record, limits, seats];
+        let mut items = vec![self.link_use(link, Some(now))?];
+        items.extend(self.join_writes(link, membership, opened_at_most)?);
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
             Err(Transact::Failed(e)) => Err(e.into()),

@@ -26,7 +26,8 @@
 //! - one file per resource, each implementing its port: `invitations`,
 //!   `members`, `teams`, `limits` (the team's limits item), `delivery`,
 //!   `reminders` (the schedule of reminders before expiry), `links` (invite
-//!   links);
+//!   links), `join_requests` (requests to join through a link that needs
+//!   approval);
 //! - here: the store and the transaction items its resources share.
 //!
 //! The lock names the invitation holding it and carries its expiry. Answering or
@@ -40,6 +41,7 @@ mod delivery;
 mod errors;
 mod invitations;
 pub(crate) mod items;
+mod join_requests;
 mod limits;
 mod limits_items;
 mod link_items;

@@ -8,7 +8,8 @@
 //! - a membership's end was recorded (its deletion itself says nothing: who
 //!   ended it, and why, is on the record written with it);
 //! - a team's members came to fill its seat limit (its seats item);
-//! - an invite link was made, used (the record of the join) or revoked.
+//! - an invite link was made, used (the record of the join) or revoked;
+//! - a join request was made (or made again), or answered.
 //!
 //! Every other write (locks, limits, renames, releases) and every removal
 //! (the TTL purge included) commits nothing others hear of.
@@ -30,6 +31,7 @@ use super::items::{
     corrupt, get_s, get_time, parse_ended_membership, parse_history, parse_invitation, parse_membership,
     parse_usage, Item, SEATS_SK,
 };
+use super::join_requests::parse_join_request;
 use super::link_items::{parse_invite_link, REVOKED_AT};
 use super::links::parse_link_use;
 use super::teams::parse_closing;
@@ -95,6 +97,19 @@ pub fn committed(record: &Value) -> Result<Vec<Committed>, StoreError> {
                 true => Ok(vec![Committed::InviteLinkRevoked(parse_invite_link(&new)?)]),
                 false => Ok(Vec::new()),
             }
+        }
+        ("join-request", _) => {
+            let request = parse_join_request(&new)?;
+            let before = old.as_ref().map(parse_join_request).transpose()?;
+            Ok(match (&before, &request.decided) {
+                // Answered by this write.
+                (Some(b), Some(_)) if b.decided.is_none() => vec![Committed::JoinRequestAnswered(request)],
+                (_, Some(_)) => Vec::new(),
+                // Asked anew (the first time, or after an answer or expiry); a
+                // pending request is never rewritten otherwise.
+                (Some(b), None) if b.decided.is_none() && b.created_at == request.created_at => Vec::new(),
+                (_, None) => vec![Committed::JoinRequested(request)],
+            })
         }
         ("invite-link-use", "INSERT") => {
             let team = get_s(&new, "invite link use", "pk")?
