@@ -274,6 +274,35 @@ def link_journey(api, s, tok):
     return link["id"], joined
 
 
+def request_journey(api, s, tok):
+    """A join request: through a link that needs approval, bo asks; the team's
+    list shows it; an administrator approves it, and bo is a member (then
+    leaves, so the journey can run again). Returns whether bo asked."""
+    u = s["users"]
+    links = f"/teams/{s['team']}/invite-links"
+    status, link, _ = api.call("POST", links, tok["owner"], {"role": "member", "maxUses": 5, "approval": True})
+    if not check("the owner makes a link that needs approval: 201", status == 201 and (link or {}).get("approval") is True, f"{status} {link}"):
+        return False
+    status, body, _ = api.call("POST", f"/invite-links/{s['team']}/{link['id']}/join", tok["bo"], {"token": token_of(link["url"])})
+    if not check("bo asks to join through it: 202, pending", status == 202 and body["request"]["status"] == "pending", f"{status} {body}"):
+        return False
+    requests = f"/teams/{s['team']}/join-requests"
+    status, body, _ = api.call("GET", requests, tok["owner"])
+    waiting = [r for r in (body or {}).get("requests", []) if r["userId"] == u["bo"]["sub"] and r["status"] == "pending"]
+    check("the team's managers see it waiting", status == 200 and len(waiting) == 1, f"{status} {body}")
+    check("its members do not: 403", api.call("GET", requests, tok["member"])[0] == 403)
+    status, body, _ = api.call("GET", "/me/join-requests", tok["bo"])
+    check("bo sees it among theirs", status == 200 and any(r["teamId"] == s["team"] and r["status"] == "pending" for r in body["requests"]), f"{status} {body}")
+    status, body, _ = api.call("POST", f"{requests}/{u['bo']['sub']}/approve", tok["admin"])
+    check("an administrator approves it: 200, approved", status == 200 and (body or {}).get("status") == "approved", f"{status} {body}")
+    status, body, _ = api.call("GET", f"/teams/{s['team']}/members", tok["bo"])
+    check("bo is a member, as the link's role", status == 200 and any(m["email"] == u["bo"]["email"] and m["role"] == "member" for m in body["members"]), f"{status} {body}")
+    status, _, _ = api.call("DELETE", f"/teams/{s['team']}/members/{u['bo']['sub']}", tok["bo"])
+    check("bo leaves again", status == 200)
+    api.call("POST", f"{links}/{link['id']}/revoke", tok["owner"], {})
+    return True
+
+
 def tampered_link(token):
     return token[:-2] + ("BB" if token.endswith("AA") else "AA")
 
@@ -304,7 +333,7 @@ def events_journey(s, expected):
     def key(e):
         d = e["detail"] if isinstance(e["detail"], dict) else json.loads(e["detail"])
         return (e["detail-type"], (d.get("invitation") or {}).get("id") or (d.get("membership") or {}).get("email")
-                or (d.get("inviteLink") or {}).get("id") or d.get("inviteLinkId"))
+                or (d.get("inviteLink") or {}).get("id") or d.get("inviteLinkId") or (d.get("request") or {}).get("email"))
     def ours(e):
         d = e["detail"] if isinstance(e["detail"], dict) else json.loads(e["detail"])
         return d.get("teamId") == s["team"] or str(d.get("teamId", "")).startswith(s["team"] + "-platform-")
@@ -519,6 +548,7 @@ def main():
     renewed = renewal_journey(api, s, tok, invitations) if s.get("admin") else None
     reminded = reminder_journey(api, s, tok, invitations) if s.get("admin") and s.get("remind_invoke") and s.get("ses_messages") else None
     link, bo_joined = link_journey(api, s, tok)
+    bo_asked = request_journey(api, s, tok)
     if s.get("events_received"):
         expected = [("invitation.created", inv["id"]), ("invitation.accepted", inv["id"]),
                     ("membership.created", u["ada"]["email"]), ("membership.role_changed", u["ada"]["email"]),
@@ -537,6 +567,8 @@ def main():
             expected += [("invite_link.created", link), ("invite_link.revoked", link)]
         if bo_joined:
             expected += [("invite_link.used", link), ("membership.created", u["bo"]["email"]), ("membership.revoked", u["bo"]["email"])]
+        if bo_asked:
+            expected += [("join_request.created", u["bo"]["email"]), ("join_request.approved", u["bo"]["email"])]
         events_journey(s, expected)
 
     if not gateway:

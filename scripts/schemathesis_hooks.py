@@ -8,7 +8,9 @@ wrote (`create contract --pool N`), with the team, its people's tokens and a poo
 of open invitations: some to resend (made before the resend cooldown, which
 `suite.py settle` waits out), some to preview and decline with their link, and
 one to ada, as whom accepts are signed; and two invite links, one to revoke,
-one to open and join through (joins are signed as the suite's joiner).
+one to open and join through (joins are signed as the suite's joiner); and
+join requests through a link that needs approval: one to approve, one to deny,
+and the joiner's, to cancel (cancels are signed as the joiner).
 """
 
 import collections
@@ -95,7 +97,19 @@ def map_case(ctx, case):
     pooled = _pooled(case)
     pooled_link = _pooled_link(case)
     user = params.get("userId")
-    if platform and isinstance(user, str) and _USER.fullmatch(user) and _valid_team(team):
+    requests = _POOL.get("requests")
+    if "/join-requests/{userId}/" in case.operation.path and requests:
+        # A join request: every other schema-valid one is the pool's request
+        # to approve (bo's) or deny (the asker's), in the suite's team.
+        if isinstance(user, str) and _USER.fullmatch(user) and _valid_team(team) and _every_other(case):
+            which = "approve" if case.operation.path.endswith("/approve") else "deny"
+            params["teamId"], params["userId"] = SUITE["team"], requests[which]
+    elif case.operation.path == "/me/join-requests/{teamId}/cancel":
+        # Cancelling: every other schema-valid one is the joiner's request in
+        # the suite's team (signed as the joiner).
+        if _valid_team(team) and _every_other(case):
+            params["teamId"] = SUITE["team"]
+    elif platform and isinstance(user, str) and _USER.fullmatch(user) and _valid_team(team):
         # Naming an owner: a schema-valid request names the platform team's
         # owner, with their address (an owner stays one: 200); a made-up user
         # would need a real address, which no schema can state.
@@ -163,7 +177,8 @@ class Credentials:
     """How each request is signed, as its route's caller signs it: the
     platform's IAM-authorised routes with SigV4, as the platform's SDK signs
     them; accepts as ada (invited to the pool's invitation for her); every other
-    route as the suite team's owner, but joins through a link, as the suite's joiner. As an auth provider, it is the run's
+    route as the suite team's owner, but joins through a link and cancels of a
+    join request, as the suite's joiner. As an auth provider, it is the run's
     explicit authentication: the authentication checks remove it and expect a
     refusal."""
 
@@ -187,6 +202,7 @@ class Credentials:
             headers.update(sigv4(case.method.upper(), url, payload, data["platform"]))
         else:
             path = case.operation.path
-            who = "ada" if path.endswith("/accept") else "joiner" if path.endswith("/join") else "owner"
+            joiner = path.endswith("/join") or path == "/me/join-requests/{teamId}/cancel"
+            who = "ada" if path.endswith("/accept") else "joiner" if joiner else "owner"
             headers["Authorization"] = f"Bearer {data[who]}"
         case.headers = headers

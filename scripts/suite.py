@@ -48,8 +48,11 @@ PEOPLE = {
     "ada": (None, True),
     "bo": (None, True),
     "eve": (None, False),
-    # Joins through the pool's invite link (the fuzzer signs joins as them).
+    # Joins through the pool's invite link, and cancels a join request (the
+    # fuzzer signs joins and cancels as them).
     "joiner": (None, True),
+    # Asks to join through the pool's link that needs approval (denied by the fuzzer).
+    "asker": (None, True),
 }
 # The local stand-in's platform key: a `dev` build takes any SigV4 header, unverified.
 LOCAL_PLATFORM = {"access_key_id": "local-platform", "secret_access_key": "local", "region": "us-east-1"}
@@ -209,6 +212,12 @@ def create(name, base, pool_size=0):
         for purpose in ("revoke", "join"):
             link = expect(api.call("POST", links, owner["token"], {"role": "member", "maxUses": 1000}), 201, "pool link")
             s["pool"][f"{purpose}_link"] = {"id": link["id"], "token": link["token"]}
+        # Join requests through a link that needs approval: bo's to approve,
+        # the asker's to deny, the joiner's to cancel.
+        link = expect(api.call("POST", links, owner["token"], {"role": "member", "maxUses": 1000, "approval": True}), 201, "pool approval link")
+        for who in ("bo", "asker", "joiner"):
+            expect(api.call("POST", f"/invite-links/{run}/{link['id']}/join", users[who]["token"], {"token": link["token"]}), 202, f"{who} asks to join")
+        s["pool"]["requests"] = {"approve": users["bo"]["sub"], "deny": users["asker"]["sub"]}
         # A team for the platform's DELETE to close, apart from the one its
         # other routes act on (closed, that one would refuse every rename).
         expect(api.call("PUT", f"/platform/teams/{run}-closing", body=new, signed_by=s["platform"]), 201, "the team to close")

@@ -130,6 +130,8 @@ export interface InviteLink {
   uses: number;
   /** The only email domains whose addresses may join through it; empty: any. */
   domains: string[];
+  /** Each join waits for a manager's approval (a join request). */
+  approval: boolean;
   revokedAt: string | null;
   revokedBy: string | null;
   /** The first 50 who joined through it. */
@@ -147,7 +149,26 @@ export interface InviteLinkPreview {
   createdByEmail: string;
   expiresAt: string;
   state: LinkState;
+  /** Joining asks a manager first. */
+  approval: boolean;
   alreadyMember: boolean;
+}
+
+export type RequestStatus = "pending" | "expired" | "approved" | "denied" | "cancelled";
+
+/** A request to join a team through a link that needs approval. */
+export interface JoinRequest {
+  teamId: string;
+  teamName: string;
+  userId: string;
+  email: string;
+  role: string;
+  linkId: string;
+  status: RequestStatus;
+  createdAt: string;
+  expiresAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
 }
 
 /** An RFC 9457 problem; `code` is the API's stable code, or one of ours below. */
@@ -168,6 +189,8 @@ export interface Problem {
   reason?: "bounced" | "complained";
   /** With link_not_active: what the invite link is now. */
   linkState?: LinkState;
+  /** With join_request_not_pending: what the request is now. */
+  requestStatus?: RequestStatus;
 }
 
 export type Result<T> = { ok: true; status: number; data: T } | { ok: false; status: number; problem: Problem };
@@ -236,6 +259,7 @@ async function call<T>(method: string, path: string, opts: CallOptions = {}): Pr
       errors: p.errors,
       limit: p.limit,
       linkState: p.linkState,
+      requestStatus: p.requestStatus,
       retryAfter:
         retry && /^\d+$/.test(retry)
           ? Number(retry)
@@ -326,7 +350,7 @@ export const api = {
   /** A new invite link: its `url` is shown in this answer only. */
   createLink(
     teamId: string,
-    body: { role: string; maxUses: number; expiresInDays?: number; domains?: string[] },
+    body: { role: string; maxUses: number; expiresInDays?: number; domains?: string[]; approval?: boolean },
   ): Promise<Result<InviteLink & { url: string; token: string }>> {
     return call("POST", `/teams/${seg(teamId)}/invite-links`, { auth: true, body });
   },
@@ -344,7 +368,20 @@ export const api = {
   previewLink(teamId: string, linkId: string, token: string): Promise<Result<InviteLinkPreview>> {
     return call("GET", `/invite-links/${seg(teamId)}/${seg(linkId)}`, { auth: true, headers: { "Invite-Link-Token": token } });
   },
-  joinLink(teamId: string, linkId: string, token: string): Promise<Result<{ membership: Membership }>> {
+  /** 201 with the membership, or 202 with the request when the link needs approval. */
+  joinLink(teamId: string, linkId: string, token: string): Promise<Result<{ membership?: Membership; request?: JoinRequest }>> {
     return call("POST", `/invite-links/${seg(teamId)}/${seg(linkId)}/join`, { auth: true, body: { token } });
+  },
+  joinRequests(teamId: string): Promise<Result<{ requests: JoinRequest[] }>> {
+    return call("GET", `/teams/${seg(teamId)}/join-requests`, { auth: true });
+  },
+  answerJoinRequest(teamId: string, userId: string, answer: "approve" | "deny"): Promise<Result<JoinRequest>> {
+    return call("POST", `/teams/${seg(teamId)}/join-requests/${seg(userId)}/${answer}`, { auth: true });
+  },
+  myJoinRequests(): Promise<Result<{ requests: JoinRequest[] }>> {
+    return call("GET", "/me/join-requests", { auth: true });
+  },
+  cancelJoinRequest(teamId: string): Promise<Result<JoinRequest>> {
+    return call("POST", `/me/join-requests/${seg(teamId)}/cancel`, { auth: true });
   },
 };

@@ -72,3 +72,46 @@ test("a link made by the owner lets someone join from another browser, and revok
   await checkA11y(theirs, "a revoked link");
   await other.close();
 });
+
+test("through a link that needs approval, a request waits for the owner, who approves it", async ({ page, browser }) => {
+  await ensureNotMember("bo");
+  const bo = user("bo").email;
+  await signIn(page, "owner");
+  await page.goto(`/teams/${TEAM}/links`);
+  await page.getByLabel("How many people").fill("5");
+  await page.getByLabel("A manager approves each join").check();
+  await page.getByRole("button", { name: "Make link" }).click();
+  await expect(page.getByRole("heading", { name: "Your new invite link" })).toBeFocused();
+  const url = await page.getByLabel("Invite link", { exact: true }).inputValue();
+
+  const other = await browser.newContext();
+  const theirs = await other.newPage();
+  await theirs.goto(url);
+  await theirs.getByRole("main").getByRole("button", { name: "Sign in" }).click();
+  await signInOnProvider(theirs, "bo");
+  await expect(theirs.getByRole("main")).toContainText("A manager of the team approves each request to join.");
+  await theirs.getByRole("button", { name: `Ask to join ${TEAM_NAME}` }).click();
+  await expect(theirs.getByRole("heading", { level: 1 })).toHaveText("Request sent");
+  await checkA11y(theirs, "a request sent");
+  await theirs.getByRole("link", { name: "See your requests" }).click();
+  const mine = theirs.locator(`li[data-team="${TEAM}"]`);
+  await expect(mine).toContainText("Waiting");
+  await expect(mine.getByRole("button", { name: `Cancel your request to join ${TEAM_NAME}` })).toBeVisible();
+  await checkA11y(theirs, "my requests");
+  await shot(theirs, "my-join-requests");
+
+  await page.reload();
+  const request = page.getByRole("region", { name: "Requests to join" }).locator("tr", { has: page.getByRole("rowheader", { name: bo }) });
+  await expect(request).toContainText("Waiting");
+  await checkA11y(page, "the requests to join");
+  await shot(page, "links-requests");
+  await request.getByRole("button", { name: `Approve ${bo}` }).click();
+  await expect(page.getByRole("status").filter({ hasText: "now a member" })).toHaveText(`${bo} is now a member of ${TEAM_NAME}.`);
+  await expect(request).toContainText("Approved");
+  expect((await apiMembers()).map((m) => m.email)).toContain(bo);
+
+  await theirs.reload();
+  await expect(mine).toContainText("Approved");
+  await other.close();
+  await ensureNotMember("bo");
+});

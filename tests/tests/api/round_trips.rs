@@ -269,6 +269,29 @@ async fn each_function_is_granted_exactly_the_actions_its_code_performs() {
     let revoked = call_handlers(&links, Call::revoke_link(&w.team, &link, true).by(&w.owner)).await;
     assert_eq!(revoked.body["membershipsEnded"], 1, "{}", revoked.body);
     record("links", &w);
+    // Join requests: asked, listed (the team's, the person's), approved,
+    // denied, cancelled.
+    let asking = serde_json::json!({"role": "member", "maxUses": 3, "approval": true});
+    let made = call_handlers(&links, Call::create_link(&w.team, asking).by(&w.owner)).await;
+    let (link, token) =
+        (made.body["id"].as_str().unwrap().to_owned(), made.body["token"].as_str().unwrap().to_owned());
+    let askers: Vec<User> =
+        ["fay", "gus", "hal"].iter().map(|n| User::new(&format!("{n}-{}", w.tag), &w.email(n))).collect();
+    for who in &askers {
+        assert_eq!(call_handlers(&links, Call::join_link(&w.team, &link, &token).by(who)).await.status, 202);
+    }
+    assert_eq!(call_handlers(&links, Call::join_requests(&w.team).by(&w.owner)).await.status, 200);
+    assert_eq!(call_handlers(&links, Call::my_join_requests().by(&askers[0])).await.status, 200);
+    assert_eq!(
+        call_handlers(&links, Call::approve_join(&w.team, &askers[0].sub).by(&w.owner)).await.status,
+        200
+    );
+    assert_eq!(
+        call_handlers(&links, Call::deny_join(&w.team, &askers[1].sub).by(&w.owner)).await.status,
+        200
+    );
+    assert_eq!(call_handlers(&links, Call::cancel_join(&w.team).by(&askers[2])).await.status, 200);
+    record("links", &w);
 
     // The platform: create, read, rename (with an open invitation), close (with
     // members and an open invitation).

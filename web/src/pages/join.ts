@@ -78,23 +78,43 @@ export async function joinPage(ctx: PageContext): Promise<void> {
   }
   if (link.state !== "active") return closed(link.state);
 
-  const join = h("button", { type: "button", class: "button" }, `Join ${link.teamName}`);
+  const join = h("button", { type: "button", class: "button" }, link.approval ? `Ask to join ${link.teamName}` : `Join ${link.teamName}`);
   const problem = h("p", { class: "notice notice-error", role: "alert", hidden: true });
   join.addEventListener("click", async () => {
     join.disabled = true;
     const r = await api.joinLink(teamId, linkId, token);
     join.disabled = false;
-    if (r.ok) {
+    if (r.ok && r.data.request) {
+      page(
+        "Request sent",
+        h("p", null, `A manager of ${link.teamName} answers your request; you join as ${roleName(r.data.request.role)} once they approve it. It waits until `, when(r.data.request.expiresAt), "."),
+        h("p", null, h("a", { href: "/me/invitations" }, "See your requests")),
+      );
+      return;
+    }
+    if (r.ok && r.data.membership) {
       page(
         `You joined ${link.teamName}`,
-        h("p", null, `You are a member of ${link.teamName} as ${roleName(r.data.membership.role)}, with ${r.data.membership.email}.`),
+        h(
+          "p",
+          null,
+          `You are a member of ${link.teamName} as ${roleName(r.data.membership.role)}, with ${r.data.membership.email}.`,
+        ),
         h("p", null, teamLink()),
       );
       return;
     }
+    if (r.ok) return;
     const p = r.problem;
     if (p.code === "link_not_active" && p.linkState) return closed(p.linkState);
     if (p.code === "already_member") return page(`You are a member of ${link.teamName}`, h("p", null, teamLink()));
+    if (p.code === "join_request_pending") {
+      return page(
+        "You asked already",
+        h("p", null, `A manager of ${link.teamName} has not answered your request yet.`),
+        h("p", null, h("a", { href: "/me/invitations" }, "See your requests")),
+      );
+    }
     problem.hidden = false;
     problem.textContent =
       p.code === "domain_not_allowed"
@@ -106,5 +126,16 @@ export async function joinPage(ctx: PageContext): Promise<void> {
             : p.detail;
     problem.focus();
   });
-  page(`Join ${link.teamName}`, h("p", null, `${link.createdByEmail} shared a link to join ${link.teamName}.`), details(link), problem, h("p", null, join));
+  page(
+    `Join ${link.teamName}`,
+    h(
+      "p",
+      null,
+      `${link.createdByEmail} shared a link to join ${link.teamName}.`,
+      link.approval ? " A manager of the team approves each request to join." : "",
+    ),
+    details(link),
+    problem,
+    h("p", null, join),
+  );
 }

@@ -4,10 +4,11 @@
 // since the API never shows it again. The list: each link's state in words,
 // its uses, who joined through it, and Revoke, or Revoke with the members it
 // brought in, each behind a confirmation. Who may see this page the API says
-// (403 for anyone but a manager).
+// (403 for anyone but a manager). A link may need approval: then joining
+// asks, and the requests are listed here, with Approve and Deny.
 
 import type { PageContext } from "../main";
-import { api, type InviteLink, type LinkState, type Problem } from "../api";
+import { api, type InviteLink, type JoinRequest, type LinkState, type Problem } from "../api";
 import { session } from "../auth";
 import { config } from "../config";
 import { confirmDialog } from "../dialog";
@@ -45,6 +46,8 @@ export async function linksPage(ctx: PageContext): Promise<void> {
   const formSection = h("section", { "aria-labelledby": "new-link-heading", hidden: true });
   const listHeading = h("h2", { id: "links-heading", tabindex: "-1" }, "Links");
   const tableArea = h("div", { class: "table-area" });
+  const requestsHeading = h("h2", { id: "requests-heading", tabindex: "-1" }, "Requests to join");
+  const requestsArea = h("div", { class: "table-area" });
   append(ctx.main, [
     h(
       "p",
@@ -54,6 +57,7 @@ export async function linksPage(ctx: PageContext): Promise<void> {
     live,
     formSection,
     created,
+    h("section", { "aria-labelledby": "requests-heading" }, requestsHeading, requestsArea),
     h("section", { "aria-labelledby": "links-heading" }, listHeading, tableArea),
   ]);
 
@@ -90,6 +94,8 @@ export async function linksPage(ctx: PageContext): Promise<void> {
     placeholder: "example.com",
     "aria-describedby": `${domainsId}-hint ${domainsId}-error`,
   });
+  const approvalId = uid("link-approval");
+  const approval = h("input", { id: approvalId, name: "approval", type: "checkbox", "aria-describedby": `${approvalId}-hint` });
   const submit = h("button", { type: "submit", class: "button" }, "Make link");
 
   function fieldError(input: HTMLElement, box: HTMLElement, message: string | null): void {
@@ -121,6 +127,13 @@ export async function linksPage(ctx: PageContext): Promise<void> {
       h("p", { id: `${domainsId}-hint`, class: "hint" }, "Separated by commas or spaces; empty: any address."),
       domainsError,
     ),
+    h(
+      "div",
+      { class: "field checkbox" },
+      approval,
+      h("label", { for: approvalId }, "A manager approves each join"),
+      h("p", { id: `${approvalId}-hint`, class: "hint" }, "Joining then asks; the requests show on this page."),
+    ),
     submit,
   );
 
@@ -151,6 +164,7 @@ export async function linksPage(ctx: PageContext): Promise<void> {
       maxUses: max,
       expiresInDays: Number(days.value),
       domains: wanted.length ? wanted : undefined,
+      approval: approval.checked || undefined,
     });
     submit.disabled = false;
     if (!res.ok) {
@@ -265,7 +279,13 @@ export async function linksPage(ctx: PageContext): Promise<void> {
     return h(
       "tr",
       { "data-link": l.id },
-      h("th", { scope: "row" }, roleName(l.role), l.domains.length ? h("span", { class: "sub" }, ` (${l.domains.join(", ")} only)`) : null),
+      h(
+        "th",
+        { scope: "row" },
+        roleName(l.role),
+        l.domains.length ? h("span", { class: "sub" }, ` (${l.domains.join(", ")} only)`) : null,
+        l.approval ? h("span", { class: "sub" }, " (needs approval)") : null,
+      ),
       h("td", { "data-state": l.state }, linkStateText(l.state)),
       h("td", null, joined),
       h("td", null, when(l.expiresAt)),
@@ -321,5 +341,102 @@ export async function linksPage(ctx: PageContext): Promise<void> {
     listHeading.focus();
   }
 
-  await load();
+  let requests: JoinRequest[] = [];
+
+  async function loadRequests(): Promise<void> {
+    const res = await api.joinRequests(teamId);
+    if (!res.ok) {
+      replace(requestsArea);
+      return;
+    }
+    // Waiting first, then the answered ones (newest first within each).
+    requests = res.data.requests.slice().sort((a, b) => Number(b.status === "pending") - Number(a.status === "pending"));
+    renderRequests();
+  }
+
+  function renderRequests(): void {
+    if (!requests.length) {
+      replace(requestsArea, h("p", { class: "empty" }, "No one has asked to join."));
+      return;
+    }
+    replace(
+      requestsArea,
+      h(
+        "table",
+        { class: "requests" },
+        h("caption", { class: "visually-hidden" }, `${teamName}: requests to join`),
+        h("thead", null, h("tr", null, ["Email", "Role", "Status", "Asked", "Actions"].map((t) => h("th", { scope: "col" }, t)))),
+        h(
+          "tbody",
+          null,
+          requests.map((r) =>
+            h(
+              "tr",
+              { "data-user": r.userId },
+              h("th", { scope: "row" }, r.email),
+              h("td", null, roleName(r.role)),
+              h("td", null, requestStatusText(r)),
+              h("td", null, when(r.createdAt)),
+              h(
+                "td",
+                null,
+                r.status === "pending"
+                  ? [
+                      h("button", { type: "button", class: "button small", "aria-label": `Approve ${r.email}`, onclick: () => void answer(r, "approve") }, "Approve"),
+                      h("button", { type: "button", class: "button danger small", "aria-label": `Deny ${r.email}`, onclick: () => void answer(r, "deny") }, "Deny"),
+                    ]
+                  : null,
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  async function answer(r: JoinRequest, how: "approve" | "deny"): Promise<void> {
+    const res = await api.answerJoinRequest(teamId, r.userId, how);
+    if (res.ok) {
+      live.say(how === "approve" ? `${r.email} is now a member of ${teamName}.` : `${r.email}'s request was denied.`);
+      requests = requests.map((x) => (x.userId === r.userId ? res.data : x));
+      renderRequests();
+      if (how === "approve") await load();
+      requestsHeading.focus();
+      return;
+    }
+    live.say(requestRefusal(res.problem, r), "error");
+    await loadRequests();
+  }
+
+  function requestRefusal(p: Problem, r: JoinRequest): string {
+    switch (p.code) {
+      case "join_request_not_pending":
+        return `${r.email}'s request can no longer be answered: it was ${p.requestStatus ?? "answered"}.`;
+      case "link_not_active":
+        return `${r.email} cannot join through that link any more: it ${p.linkState === "usedUp" ? "is used up" : "was revoked"}. Make a new link, or invite them.`;
+      case "seat_limit":
+        return `${teamName} has no free seat for ${r.email}. Free one, then approve again.`;
+      case "already_member":
+        return `${r.email} is a member already.`;
+      default:
+        return `${r.email}'s request was not answered: ${p.detail}`;
+    }
+  }
+
+  await Promise.all([load(), loadRequests()]);
+}
+
+export function requestStatusText(r: JoinRequest): string {
+  switch (r.status) {
+    case "pending":
+      return "Waiting";
+    case "expired":
+      return "Expired";
+    case "approved":
+      return "Approved";
+    case "denied":
+      return "Denied";
+    case "cancelled":
+      return "Cancelled";
+  }
 }

@@ -4,7 +4,8 @@
 // Declining needs the emailed link (the API answers a decline only with its token).
 
 import type { PageContext } from "../main";
-import { api, type Preview, type Problem } from "../api";
+import { api, type JoinRequest, type Preview, type Problem } from "../api";
+import { requestStatusText } from "./links";
 import { session } from "../auth";
 import { append, h, liveRegion, replace } from "../dom";
 import { roleName, when } from "../format";
@@ -26,6 +27,7 @@ export async function myInvitationsPage(ctx: PageContext): Promise<void> {
   let nextCursor: string | null = null;
 
   const live = liveRegion();
+  const requestsArea = h("div", { class: "table-area" });
   const listHeading = h("h2", { id: "mine-heading", tabindex: "-1" }, "Waiting for your answer");
   const area = h("div", { class: "table-area" });
   const pager = h("nav", { "aria-label": "Pages of invitations", class: "pager" });
@@ -39,6 +41,7 @@ export async function myInvitationsPage(ctx: PageContext): Promise<void> {
     ),
     live,
     h("section", { "aria-labelledby": "mine-heading" }, listHeading, area, pager),
+    h("section", { "aria-labelledby": "requests-heading" }, h("h2", { id: "requests-heading" }, "Your requests to join"), requestsArea),
   ]);
 
   async function load(): Promise<void> {
@@ -154,14 +157,78 @@ export async function myInvitationsPage(ctx: PageContext): Promise<void> {
       return;
     }
     live.say(refusal(res.problem, p), "error");
-    await load();
+    async function loadRequests(): Promise<void> {
+    const res = await api.myJoinRequests();
+    if (!res.ok || !res.data.requests.length) {
+      replace(requestsArea, h("p", { class: "empty" }, res.ok ? "You have not asked to join a team." : res.problem.detail));
+      return;
+    }
+    replace(
+      requestsArea,
+      h(
+        "ul",
+        { class: "requests" },
+        res.data.requests.map((r) =>
+          h(
+            "li",
+            { "data-team": r.teamId },
+            h("strong", null, r.teamName),
+            ` as ${roleName(r.role)}: ${requestStatusText(r)}`,
+            r.status === "pending"
+              ? [" ", h("button", { type: "button", class: "button secondary small", "aria-label": `Cancel your request to join ${r.teamName}`, onclick: () => void cancel(r) }, "Cancel")]
+              : null,
+          ),
+        ),
+      ),
+    );
+  }
+
+  async function cancel(r: JoinRequest): Promise<void> {
+    const res = await api.cancelJoinRequest(r.teamId);
+    live.say(res.ok ? `Your request to join ${r.teamName} was cancelled.` : `Your request to join ${r.teamName} was not cancelled: ${res.problem.detail}`, res.ok ? "info" : "error");
+    await loadRequests();
+  }
+
+  await Promise.all([load(), loadRequests()]);
     listHeading.focus();
   }
 
   const joined = h("div", { class: "joined" });
   live.after(joined);
 
-  await load();
+  async function loadRequests(): Promise<void> {
+    const res = await api.myJoinRequests();
+    if (!res.ok || !res.data.requests.length) {
+      replace(requestsArea, h("p", { class: "empty" }, res.ok ? "You have not asked to join a team." : res.problem.detail));
+      return;
+    }
+    replace(
+      requestsArea,
+      h(
+        "ul",
+        { class: "requests" },
+        res.data.requests.map((r) =>
+          h(
+            "li",
+            { "data-team": r.teamId },
+            h("strong", null, r.teamName),
+            ` as ${roleName(r.role)}: ${requestStatusText(r)}`,
+            r.status === "pending"
+              ? [" ", h("button", { type: "button", class: "button secondary small", "aria-label": `Cancel your request to join ${r.teamName}`, onclick: () => void cancel(r) }, "Cancel")]
+              : null,
+          ),
+        ),
+      ),
+    );
+  }
+
+  async function cancel(r: JoinRequest): Promise<void> {
+    const res = await api.cancelJoinRequest(r.teamId);
+    live.say(res.ok ? `Your request to join ${r.teamName} was cancelled.` : `Your request to join ${r.teamName} was not cancelled: ${res.problem.detail}`, res.ok ? "info" : "error");
+    await loadRequests();
+  }
+
+  await Promise.all([load(), loadRequests()]);
 
   function renderPager(): void {
     if (pageIndex === 0 && !nextCursor) {
@@ -180,7 +247,39 @@ export async function myInvitationsPage(ctx: PageContext): Promise<void> {
       if (pageIndex === 0) return;
       pageIndex -= 1;
     }
-    await load();
+    async function loadRequests(): Promise<void> {
+    const res = await api.myJoinRequests();
+    if (!res.ok || !res.data.requests.length) {
+      replace(requestsArea, h("p", { class: "empty" }, res.ok ? "You have not asked to join a team." : res.problem.detail));
+      return;
+    }
+    replace(
+      requestsArea,
+      h(
+        "ul",
+        { class: "requests" },
+        res.data.requests.map((r) =>
+          h(
+            "li",
+            { "data-team": r.teamId },
+            h("strong", null, r.teamName),
+            ` as ${roleName(r.role)}: ${requestStatusText(r)}`,
+            r.status === "pending"
+              ? [" ", h("button", { type: "button", class: "button secondary small", "aria-label": `Cancel your request to join ${r.teamName}`, onclick: () => void cancel(r) }, "Cancel")]
+              : null,
+          ),
+        ),
+      ),
+    );
+  }
+
+  async function cancel(r: JoinRequest): Promise<void> {
+    const res = await api.cancelJoinRequest(r.teamId);
+    live.say(res.ok ? `Your request to join ${r.teamName} was cancelled.` : `Your request to join ${r.teamName} was not cancelled: ${res.problem.detail}`, res.ok ? "info" : "error");
+    await loadRequests();
+  }
+
+  await Promise.all([load(), loadRequests()]);
     listHeading.focus();
   }
 }
