@@ -154,12 +154,15 @@ def map_case(ctx, case):
 
     # A new invite link: a role is a name of the team's catalog, which no
     # schema states; every other schema-valid one becomes "member" (and its
-    # domains, made-up strings, none), so that links are made and answered.
+    # domains, made-up strings, none: only a list of strings, which the schema
+    # allows; a list with something else is a negative case, kept), so that
+    # links are made and answered.
     body = case.body if isinstance(case.body, dict) else None
     if (case.operation.path == "/teams/{teamId}/invite-links" and case.method.upper() == "POST"
             and body is not None and isinstance(body.get("role"), str) and _every_other(case)):
         body["role"] = "member"
-        if isinstance(body.get("domains"), list):
+        domains = body.get("domains")
+        if isinstance(domains, list) and all(isinstance(d, str) for d in domains) and len(domains) <= 20:
             body["domains"] = []
 
     # A cursor is opaque and signed to its team: a made-up one is a 400 that no
