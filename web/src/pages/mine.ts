@@ -157,39 +157,7 @@ export async function myInvitationsPage(ctx: PageContext): Promise<void> {
       return;
     }
     live.say(refusal(res.problem, p), "error");
-    async function loadRequests(): Promise<void> {
-    const res = await api.myJoinRequests();
-    if (!res.ok || !res.data.requests.length) {
-      replace(requestsArea, h("p", { class: "empty" }, res.ok ? "You have not asked to join a team." : res.problem.detail));
-      return;
-    }
-    replace(
-      requestsArea,
-      h(
-        "ul",
-        { class: "requests" },
-        res.data.requests.map((r) =>
-          h(
-            "li",
-            { "data-team": r.teamId },
-            h("strong", null, r.teamName),
-            ` as ${roleName(r.role)}: ${requestStatusText(r)}`,
-            r.status === "pending"
-              ? [" ", h("button", { type: "button", class: "button secondary small", "aria-label": `Cancel your request to join ${r.teamName}`, onclick: () => void cancel(r) }, "Cancel")]
-              : null,
-          ),
-        ),
-      ),
-    );
-  }
-
-  async function cancel(r: JoinRequest): Promise<void> {
-    const res = await api.cancelJoinRequest(r.teamId);
-    live.say(res.ok ? `Your request to join ${r.teamName} was cancelled.` : `Your request to join ${r.teamName} was not cancelled: ${res.problem.detail}`, res.ok ? "info" : "error");
-    await loadRequests();
-  }
-
-  await Promise.all([load(), loadRequests()]);
+    await load();
     listHeading.focus();
   }
 
@@ -214,7 +182,19 @@ export async function myInvitationsPage(ctx: PageContext): Promise<void> {
             h("strong", null, r.teamName),
             ` as ${roleName(r.role)}: ${requestStatusText(r)}`,
             r.status === "pending"
-              ? [" ", h("button", { type: "button", class: "button secondary small", "aria-label": `Cancel your request to join ${r.teamName}`, onclick: () => void cancel(r) }, "Cancel")]
+              ? [
+                  " ",
+                  h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "button secondary small",
+                      "aria-label": `Cancel your request to join ${r.teamName}`,
+                      onclick: () => void cancel(r),
+                    },
+                    "Cancel",
+                  ),
+                ]
               : null,
           ),
         ),
@@ -224,7 +204,12 @@ export async function myInvitationsPage(ctx: PageContext): Promise<void> {
 
   async function cancel(r: JoinRequest): Promise<void> {
     const res = await api.cancelJoinRequest(r.teamId);
-    live.say(res.ok ? `Your request to join ${r.teamName} was cancelled.` : `Your request to join ${r.teamName} was not cancelled: ${res.problem.detail}`, res.ok ? "info" : "error");
+    live.say(
+      res.ok
+        ? `Your request to join ${r.teamName} was cancelled.`
+        : `Your request to join ${r.teamName} was not cancelled: ${res.problem.detail}`,
+      res.ok ? "info" : "error",
+    );
     await loadRequests();
   }
 
@@ -247,39 +232,7 @@ export async function myInvitationsPage(ctx: PageContext): Promise<void> {
       if (pageIndex === 0) return;
       pageIndex -= 1;
     }
-    async function loadRequests(): Promise<void> {
-    const res = await api.myJoinRequests();
-    if (!res.ok || !res.data.requests.length) {
-      replace(requestsArea, h("p", { class: "empty" }, res.ok ? "You have not asked to join a team." : res.problem.detail));
-      return;
-    }
-    replace(
-      requestsArea,
-      h(
-        "ul",
-        { class: "requests" },
-        res.data.requests.map((r) =>
-          h(
-            "li",
-            { "data-team": r.teamId },
-            h("strong", null, r.teamName),
-            ` as ${roleName(r.role)}: ${requestStatusText(r)}`,
-            r.status === "pending"
-              ? [" ", h("button", { type: "button", class: "button secondary small", "aria-label": `Cancel your request to join ${r.teamName}`, onclick: () => void cancel(r) }, "Cancel")]
-              : null,
-          ),
-        ),
-      ),
-    );
-  }
-
-  async function cancel(r: JoinRequest): Promise<void> {
-    const res = await api.cancelJoinRequest(r.teamId);
-    live.say(res.ok ? `Your request to join ${r.teamName} was cancelled.` : `Your request to join ${r.teamName} was not cancelled: ${res.problem.detail}`, res.ok ? "info" : "error");
-    await loadRequests();
-  }
-
-  await Promise.all([load(), loadRequests()]);
+    await load();
     listHeading.focus();
   }
 }
