@@ -585,6 +585,10 @@ def main():
     pre_preview = {"Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "invitation-token"}
     status, _, h = api.call("OPTIONS", "/invitations/00000000-0000-4000-8000-000000000000", headers={"Origin": s["frontend_origin"], **pre_preview})
     check("preflight of a preview with its token header: allowed", status < 300 and "invitation-token" in (h.get("Access-Control-Allow-Headers") or "").lower(), f"{status} {h.get('Access-Control-Allow-Headers')}")
+    # And an invite link's page, its token in another.
+    pre_link = {"Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization,invite-link-token"}
+    status, _, h = api.call("OPTIONS", f"/invite-links/{s['team']}/00000000-0000-4000-8000-000000000000", headers={"Origin": s["frontend_origin"], **pre_link})
+    check("preflight of an invite link's page with its token header: allowed", status < 300 and "invite-link-token" in (h.get("Access-Control-Allow-Headers") or "").lower(), f"{status} {h.get('Access-Control-Allow-Headers')}")
     status, _, h = api.call("OPTIONS", invitations, headers={"Origin": "https://evil.example", **pre})
     check("preflight from another origin: not allowed", h.get("Access-Control-Allow-Origin") in (None, ""), f"{status} {h.get('Access-Control-Allow-Origin')}")
     return finish()

@@ -239,6 +239,8 @@ test("keyboard only: skip link, invite, and the withdraw dialog with Escape; foc
   await expect(nav.getByRole("link", { name: "Members" })).toBeFocused();
   expect(await focusRing()).toBe(true);
   await page.keyboard.press("Tab");
+  await expect(nav.getByRole("link", { name: "Invite links" })).toBeFocused();
+  await page.keyboard.press("Tab");
   await expect(page.getByLabel("Email address")).toBeFocused();
   expect(await focusRing()).toBe(true);
   await page.keyboard.type(address);
