@@ -66,7 +66,8 @@ test("a link made by the owner lets someone join from another browser, and revok
   await shot(page, "links-revoked");
   expect((await apiMembers()).map((m) => m.email)).not.toContain(bo);
 
-  await theirs.goto(url);
+  // Opened again (the same address: a reload, not a fragment change).
+  await theirs.reload();
   await expect(theirs.getByRole("heading", { level: 1 })).toHaveText("This link no longer works");
   await expect(theirs.getByRole("main")).toContainText("The team revoked this invite link.");
   await checkA11y(theirs, "a revoked link");
