@@ -252,17 +252,21 @@ impl<S: LinksStore, K: LinkKeySource> Links<S, K> {
         Ok(Some(true))
     }
 
-    /// The link `id` of `team_id` that `token` opens: a wrong token and an
-    /// unknown link are the same 404. A token the held keys refuse is checked
-    /// once more against keys read again (a rotation since they were read).
-    async fn opened(&self, team_id: &TeamId, id: InviteLinkId, token: &str) -> Result<InviteLink, Error> {
+    /// Whether `token` is link `id`'s: a wrong token and an unknown link are
+    /// the same 404. A token the held keys refuse is checked once more against
+    /// keys read again (a rotation since they were read).
+    async fn check_token(&self, id: InviteLinkId, token: &str) -> Result<(), Error> {
         let valid = match self.keys.keys().await?.verify_invite_link(id, token) {
             true => true,
             false => self.keys.reread().await?.is_some_and(|keys| keys.verify_invite_link(id, token)),
         };
-        if !valid {
-            return Err(Error::NotFound);
-        }
+        valid.then_some(()).ok_or(Error::NotFound)
+    }
+
+    /// The link `id` of `team_id` that `token` opens (nothing is read for a
+    /// wrong token).
+    async fn opened(&self, team_id: &TeamId, id: InviteLinkId, token: &str) -> Result<InviteLink, Error> {
+        self.check_token(id, token).await?;
         self.store.invite_link(team_id, id).await?.ok_or(Error::NotFound)
     }
 
@@ -275,8 +279,14 @@ impl<S: LinksStore, K: LinkKeySource> Links<S, K> {
         id: InviteLinkId,
         token: &str,
     ) -> Result<LinkPreview, Error> {
-        let link = self.opened(team_id, id, token).await?;
-        let already_member = self.store.membership(team_id, &caller.user_id).await?.is_some();
+        self.check_token(id, token).await?;
+        // The page needs both: read together, once the token holds.
+        let (link, membership) = tokio::join!(
+            self.store.invite_link(team_id, id),
+            self.store.membership(team_id, &caller.user_id)
+        );
+        let link = link?.ok_or(Error::NotFound)?;
+        let already_member = membership?.is_some();
         let now = self.ctx.clock.now();
         Ok(LinkPreview { state: link.state_at(now), link, already_member })
     }

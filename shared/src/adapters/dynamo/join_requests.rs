@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{
 };
 use chrono::{DateTime, Utc};
 
-use super::errors::{build_error, store_error, Transact};
+use super::errors::{build_error, Transact};
 use super::items::*;
 use super::link_items::{link_sk, parse_invite_link, MAX_USES, REVOKED_AT, USES};
 use super::DynamoStore;
@@ -164,19 +164,7 @@ impl DynamoStore {
     }
 
     async fn query_requests(&self, pk: String, limit: usize) -> Result<Vec<JoinRequest>, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :requests)")
-            .expression_attribute_values(":pk", s(pk))
-            .expression_attribute_values(":requests", s(SK_PREFIX))
-            .limit(limit.max(1) as i32)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| store_error(&e))?;
-        out.items().iter().map(parse_join_request).collect()
+        self.query_prefix(pk, SK_PREFIX, limit, None).await?.iter().map(parse_join_request).collect()
     }
 }
 

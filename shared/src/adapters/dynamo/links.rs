@@ -7,7 +7,7 @@
 use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 
-use super::errors::{build_error, store_error, Transact};
+use super::errors::{build_error, Transact};
 use super::items::*;
 use super::link_items::*;
 use super::DynamoStore;
@@ -170,19 +170,8 @@ impl LinkStore for DynamoStore {
     }
 
     async fn invite_links(&self, team: &TeamId, limit: usize) -> Result<Vec<InviteLink>, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :links)")
-            .expression_attribute_values(":pk", s(team_pk(team)))
-            .expression_attribute_values(":links", s(LINK_SK_PREFIX))
-            .limit(limit.max(1) as i32)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| store_error(&e))?;
-        out.items().iter().map(parse_invite_link).collect()
+        let items = self.query_prefix(team_pk(team), LINK_SK_PREFIX, limit, None).await?;
+        items.iter().map(parse_invite_link).collect()
     }
 
     async fn join_link(
@@ -260,21 +249,9 @@ impl LinkStore for DynamoStore {
         after: Option<&UserId>,
     ) -> Result<Vec<LinkUse>, StoreError> {
         let prefix = link_uses_prefix(id);
-        let start = after.map(|user| item([("pk", s(team_pk(team))), ("sk", s(format!("{prefix}{user}")))]));
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :uses)")
-            .expression_attribute_values(":pk", s(team_pk(team)))
-            .expression_attribute_values(":uses", s(prefix))
-            .set_exclusive_start_key(start)
-            .limit(limit.max(1) as i32)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| store_error(&e))?;
-        out.items().iter().map(parse_link_use).collect()
+        let after = after.map(|user| format!("{prefix}{user}"));
+        let items = self.query_prefix(team_pk(team), &prefix, limit, after).await?;
+        items.iter().map(parse_link_use).collect()
     }
 
     async fn end_link_membership(

@@ -150,6 +150,33 @@ impl DynamoStore {
         Ok(out.item)
     }
 
+    /// Up to `limit` items of partition `pk` whose sort key begins with
+    /// `prefix`, in sort-key order, after the item keyed (`pk`, `after`) when
+    /// given; read consistently.
+    async fn query_prefix(
+        &self,
+        pk: String,
+        prefix: &str,
+        limit: usize,
+        after: Option<String>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let start = after.map(|sk| item([("pk", s(pk.clone())), ("sk", s(sk))]));
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":prefix", s(prefix))
+            .set_exclusive_start_key(start)
+            .limit(limit.max(1) as i32)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error(&e))?;
+        Ok(out.items.unwrap_or_default())
+    }
+
     /// Sends one transaction; a cancellation comes back with its reasons. One
     /// that only met another transaction on an item (real DynamoDB: every write
     /// of a team shares its limits item) wrote nothing, and is sent again a
