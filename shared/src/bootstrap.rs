@@ -19,6 +19,7 @@ use crate::http::{
     AuthMode, InviteFunction, LinksFunction, ListFunction, PlatformFunction, RespondFunction,
     WithdrawFunction,
 };
+use crate::service::domains::Domains;
 use crate::service::invitations::{Answering, Listing, Reminding, Sending, Withdrawing};
 use crate::service::join_requests::JoinRequests;
 use crate::service::links::Links as InviteLinks;
@@ -147,7 +148,8 @@ pub fn respond(config: &Config, sdk: &SdkConfig) -> Respond {
 pub fn links(config: &Config, sdk: &SdkConfig) -> LinksFn {
     let (store, ctx) = (store(config, sdk), context(config));
     let links = InviteLinks::new(store.clone(), keys(config, sdk), ctx.clone());
-    LinksFunction { links, requests: JoinRequests::new(store, ctx), auth: auth(config) }
+    let requests = JoinRequests::new(store.clone(), ctx.clone());
+    LinksFunction { links, requests, domains: Domains::new(store, ctx), auth: auth(config) }
 }
 
 pub fn platform(config: &Config, sdk: &SdkConfig) -> Platform {

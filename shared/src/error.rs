@@ -67,9 +67,10 @@ pub enum Error {
     /// The invite link no longer lets anyone in (revoked, expired, used up).
     #[error("the invite link is {}", .0.as_str())]
     LinkNotActive(LinkState),
-    /// The invite link is for addresses of other domains, or the caller's
-    /// address is not one its sign-in provider may vouch for here.
-    #[error("the invite link is for addresses of other domains")]
+    /// The invite link, or the team's verified domains, are for addresses of
+    /// other domains (or no longer hold the one asked through), or the
+    /// caller's address is not one its sign-in provider may vouch for here.
+    #[error("the address's domain does not let the caller in")]
     DomainNotAllowed,
     /// Asking to join while an earlier request waits.
     #[error("a join request is pending already")]

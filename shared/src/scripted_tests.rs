@@ -417,11 +417,20 @@ async fn closing_a_team_ends_its_memberships_in_requests_dynamodb_accepts() {
         mock!(Client::get_item)
             .then_output(move || GetItemOutput::builder().set_item(Some(closed.clone())).build())
     };
+    // The team holds no verified domain (the mark's answer removes them).
+    let domains = mock!(Client::query)
+        .match_requests(move |q| {
+            q.expression_attribute_values().and_then(|v| v.get(":prefix")) == Some(&s("DOMAIN#"))
+        })
+        .then_output(|| QueryOutput::builder().build());
     let members = mock!(Client::query)
         .match_requests(|q| q.index_name().is_none())
         .then_output(move || QueryOutput::builder().items(member_item.clone()).build());
-    let svc =
-        service_with(RuleMode::MatchAny, &[&writes, &updates, &record, &members], RoleCatalog::builtin());
+    let svc = service_with(
+        RuleMode::MatchAny,
+        &[&writes, &updates, &record, &domains, &members],
+        RoleCatalog::builtin(),
+    );
     let close =
         crate::http::fixtures::ApiRequest::new("DELETE", "/platform/teams/{teamId}", "/platform/teams/acme")
             .path_param("teamId", "acme")

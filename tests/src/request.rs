@@ -163,6 +163,28 @@ impl Call {
         Self::op(Op::CancelJoinRequest, &[("teamId", team)])
     }
 
+    pub fn joinable_teams() -> Self {
+        Self::op(Op::JoinableTeams, &[])
+    }
+
+    pub fn join_by_domain(team: &str) -> Self {
+        Self::op(Op::JoinByDomain, &[("teamId", team)])
+    }
+
+    /// The platform's routes on a team's verified domains (unsigned until
+    /// `signed_by` or `by_platform`).
+    pub fn team_domains(team: &str) -> Self {
+        Self::op(Op::ListDomains, &[("teamId", team)])
+    }
+
+    pub fn set_domain(team: &str, domain: &str, body: Value) -> Self {
+        Self::op(Op::SetDomain, &[("teamId", team), ("domain", domain)]).json(body)
+    }
+
+    pub fn remove_domain(team: &str, domain: &str) -> Self {
+        Self::op(Op::RemoveDomain, &[("teamId", team), ("domain", domain)])
+    }
+
     /// As the page sends it: the token in the `Invitation-Token` header.
     pub fn preview(id: &str, token: &str) -> Self {
         Self::op(Op::Preview, &[("invitationId", id)]).header("invitation-token", token)

@@ -21,6 +21,7 @@ use invitations_core::http::{
     WithdrawFunction,
 };
 use invitations_core::ports::{MemberStore, TeamStore};
+use invitations_core::service::domains::Domains;
 use invitations_core::service::invitations::{Answering, Listing, Reminding, Sending, Withdrawing};
 use invitations_core::service::join_requests::JoinRequests;
 use invitations_core::service::links::Links;
@@ -455,6 +456,7 @@ pub fn handlers(
         links: LinksFunction {
             links: Links::new(store.clone(), keys(), ctx.clone()),
             requests: JoinRequests::new(store.clone(), ctx.clone()),
+            domains: Domains::new(store.clone(), ctx.clone()),
             auth,
         },
         platform: PlatformFunction {

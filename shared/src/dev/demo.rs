@@ -5,12 +5,13 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::domain::{
-    Email, Invitation, InvitationId, InviteLink, InviteLinkId, JoinRequest, LinkSpec, MaxUses, Membership,
-    Permission, RoleCatalog, RoleName, Team, TeamId, TeamName, UserId, ValidDays,
+    Email, EmailDomain, Invitation, InvitationId, InviteLink, InviteLinkId, JoinDomain, JoinRequest,
+    LinkSpec, MaxUses, Membership, Permission, RoleCatalog, RoleName, Team, TeamId, TeamName, UserId,
+    ValidDays,
 };
 use crate::ports::{
-    CreateError, InsertError, InvitationStore, JoinRequestStore, LimitStore, LinkStore, MemberStore,
-    SendQuota, Taken, TeamStore,
+    CreateError, DomainStore, InsertError, InvitationStore, JoinRequestStore, LimitStore, LinkStore,
+    MemberStore, SendQuota, Taken, TeamStore,
 };
 
 /// The link-signing secret of local development (`scripts/dev`); never deployed.
@@ -51,6 +52,11 @@ pub const ASKERS: [(&str, &str); 3] = [
     ("demo-asker-3", "asker3@example.com"),
 ];
 
+/// The demo team's verified domain (members join without approval): whoever
+/// signs in with an address of it sees the team on My invitations and joins
+/// (`me-joinable-teams.json`, `domain-join.json`).
+pub const DOMAIN: &str = "demo.test";
+
 /// Creates the link secret `id` with the demo key, which signs the links in
 /// `requests/`; the functions read it as they read the real one.
 pub async fn create_link_secret(client: &aws_sdk_secretsmanager::Client, id: &str) -> Result<(), String> {
@@ -62,7 +68,7 @@ pub async fn create_link_secret(client: &aws_sdk_secretsmanager::Client, id: &st
 
 /// Creates the demo team, its members and its open invitations, as of `now`.
 pub async fn seed<
-    S: InvitationStore + MemberStore + TeamStore + LimitStore + LinkStore + JoinRequestStore,
+    S: InvitationStore + MemberStore + TeamStore + LimitStore + LinkStore + JoinRequestStore + DomainStore,
 >(
     store: &S,
     now: DateTime<Utc>,
@@ -143,10 +149,20 @@ pub async fn seed<
         let user = UserId::parse(user).expect("valid demo user");
         let request = JoinRequest::new(&approval, user, Email::parse(email).expect("valid demo email"), now);
         store
-            .request_join(&approval, &request, now, request.expires_at + retention)
+            .request_join(&request, now, request.expires_at + retention)
             .await
             .map_err(|e| format!("the demo join request of {email}: {e}"))?;
     }
+    let domain = JoinDomain {
+        team_id: team.id.clone(),
+        team_name: team.name.clone(),
+        domain: EmailDomain::parse(DOMAIN).expect("valid demo domain"),
+        role: RoleName::parse("member").expect("valid demo role"),
+        approval: false,
+        verified_at: now,
+        verified_by: "demo".into(),
+    };
+    store.set_join_domain(&domain).await.map_err(|e| format!("the demo domain: {e}"))?;
     Ok(())
 }
 

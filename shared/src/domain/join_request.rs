@@ -1,12 +1,13 @@
-//! Join requests (issue 22, item 2): through an invite link that needs a
-//! manager's approval, joining asks instead of joins. A manager approves it
-//! (the membership, with the link's role, is made then) or denies it; the
+//! Join requests (issue 22, items 2 and 3): through an invite link, or a
+//! verified domain, that needs a manager's approval, joining asks instead of
+//! joins. A manager approves it (the membership, with the link's or the
+//! domain's role, is made then) or denies it; the
 //! person may cancel it while it waits. It waits a week, then expires: like an
 //! invitation's, its state is a pure function of the clock.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{Email, InviteLink, InviteLinkId, RoleName, TeamId, TeamName, UserId};
+use super::{Email, EmailDomain, InviteLink, InviteLinkId, JoinDomain, RoleName, TeamId, TeamName, UserId};
 
 /// How long a request waits for a manager.
 pub const REQUEST_VALIDITY: TimeDelta = TimeDelta::days(7);
@@ -72,6 +73,32 @@ pub struct Decided {
 #[error("the join request is {}", .0.as_str())]
 pub struct NotPending(pub RequestStatus);
 
+/// What a request came through: what an approval is held to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JoinVia {
+    /// An invite link, whose use an approval takes.
+    Link(InviteLinkId),
+    /// The team's verified domain, which must still be the team's, with the
+    /// same role, when a manager approves.
+    Domain(EmailDomain),
+}
+
+impl JoinVia {
+    pub fn link(&self) -> Option<InviteLinkId> {
+        match self {
+            Self::Link(id) => Some(*id),
+            Self::Domain(_) => None,
+        }
+    }
+
+    pub fn domain(&self) -> Option<&EmailDomain> {
+        match self {
+            Self::Link(_) => None,
+            Self::Domain(d) => Some(d),
+        }
+    }
+}
+
 /// One person's request to join one team (a team holds at most one per
 /// person; asking again once it was answered or expired replaces it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,10 +108,10 @@ pub struct JoinRequest {
     pub user_id: UserId,
     /// The verified address they asked with: their membership's, if approved.
     pub email: Email,
-    /// The role they join with if approved: the link's.
+    /// The role they join with if approved: the link's, or the domain's.
     pub role: RoleName,
-    /// The link they asked through, whose use an approval takes.
-    pub link: InviteLinkId,
+    /// What they asked through.
+    pub via: JoinVia,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub decided: Option<Decided>,
@@ -99,7 +126,22 @@ impl JoinRequest {
             user_id: user,
             email,
             role: link.role.clone(),
-            link: link.id,
+            via: JoinVia::Link(link.id),
+            created_at: now,
+            expires_at: now + REQUEST_VALIDITY,
+            decided: None,
+        }
+    }
+
+    /// `user`'s request, as `email`, through the team's verified `domain`.
+    pub fn by_domain(domain: &JoinDomain, user: UserId, email: Email, now: DateTime<Utc>) -> Self {
+        Self {
+            team_id: domain.team_id.clone(),
+            team_name: domain.team_name.clone(),
+            user_id: user,
+            email,
+            role: domain.role.clone(),
+            via: JoinVia::Domain(domain.domain.clone()),
             created_at: now,
             expires_at: now + REQUEST_VALIDITY,
             decided: None,

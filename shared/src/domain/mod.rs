@@ -7,6 +7,7 @@ mod history;
 mod ids;
 mod invitation;
 mod invite_link;
+mod join_domain;
 mod join_request;
 mod limits;
 mod locale;
@@ -29,7 +30,10 @@ pub use invitation::{
 pub use invite_link::{
     InvalidMaxUses, InviteLink, JoinRefusal, LinkSpec, LinkState, MaxUses, Revoked, MAX_LINK_DOMAINS,
 };
-pub use join_request::{Decided, Decision, JoinRequest, NotPending, RequestStatus, REQUEST_VALIDITY};
+pub use join_domain::{ownable, DomainSpec, JoinDomain, PublicMailDomain, PUBLIC_MAIL_DOMAINS};
+pub use join_request::{
+    Decided, Decision, JoinRequest, JoinVia, NotPending, RequestStatus, REQUEST_VALIDITY,
+};
 pub use limits::{
     open_places, retry_after_seconds, send_day, send_interval, until_next_day, Limit, SendClaim, TeamLimits,
     RECOUNT_EVERY, RELEASE_GRACE, SEND_WINDOW,

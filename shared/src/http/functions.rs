@@ -5,10 +5,11 @@
 use lambda_http::{Body, Request, Response};
 
 use super::routes::{Function, Op};
-use super::{invitations, join_requests, links, logged, members, resolve, teams, AuthMode};
+use super::{domains, invitations, join_requests, links, logged, members, resolve, teams, AuthMode};
 use crate::domain::PlatformPrincipals;
 use crate::error::Error;
-use crate::ports::{InvitationStore, LimitStore, LinkKeySource, Mailer, MemberStore, TeamStore};
+use crate::ports::{InvitationStore, LimitStore, LinkKeySource, Mailer, MemberStore};
+use crate::service::domains::{Domains, DomainsStore};
 use crate::service::invitations::{Answering, Listing, Sending, SendingStore, Withdrawing};
 use crate::service::join_requests::JoinRequests;
 use crate::service::links::{Links, LinksStore};
@@ -115,7 +116,7 @@ pub struct PlatformFunction<S> {
     pub principals: PlatformPrincipals,
 }
 
-impl<S: TeamStore + MemberStore + InvitationStore> PlatformFunction<S> {
+impl<S: teams::PlatformStore> PlatformFunction<S> {
     pub async fn handle(&self, req: Request) -> Response<Body> {
         let route = resolve(Function::Platform, &req);
         logged(route, req.method(), async {
@@ -127,6 +128,9 @@ impl<S: TeamStore + MemberStore + InvitationStore> PlatformFunction<S> {
                 Op::RenameTeam => teams::rename(t, access, req).await,
                 Op::CloseTeam => teams::close(t, access, req).await,
                 Op::NameOwner => teams::name_owner(t, access, req).await,
+                Op::ListDomains => teams::domains(t, access, req).await,
+                Op::SetDomain => teams::set_domain(t, access, req).await,
+                Op::RemoveDomain => teams::remove_domain(t, access, req).await,
                 _ => Err(Error::NoSuchRoute),
             }
         })
@@ -135,14 +139,15 @@ impl<S: TeamStore + MemberStore + InvitationStore> PlatformFunction<S> {
 }
 
 /// `links`: invite links, for the team's managers and for whoever opens one,
-/// and the join requests of links that need approval.
+/// joining by a verified domain, and the join requests of both.
 pub struct LinksFunction<S, K> {
     pub links: Links<S, K>,
     pub requests: JoinRequests<S>,
+    pub domains: Domains<S>,
     pub auth: AuthMode,
 }
 
-impl<S: LinksStore, K: LinkKeySource> LinksFunction<S, K> {
+impl<S: LinksStore + DomainsStore, K: LinkKeySource> LinksFunction<S, K> {
     pub async fn handle(&self, req: Request) -> Response<Body> {
         let route = resolve(Function::Links, &req);
         logged(route, req.method(), async {
@@ -158,6 +163,8 @@ impl<S: LinksStore, K: LinkKeySource> LinksFunction<S, K> {
                 Op::DenyJoinRequest => join_requests::deny(&self.requests, auth, req).await,
                 Op::MyJoinRequests => join_requests::mine(&self.requests, auth, req).await,
                 Op::CancelJoinRequest => join_requests::cancel(&self.requests, auth, req).await,
+                Op::JoinableTeams => domains::list(&self.domains, auth, req).await,
+                Op::JoinByDomain => domains::join(&self.domains, auth, req).await,
                 _ => Err(Error::NoSuchRoute),
             }
         })

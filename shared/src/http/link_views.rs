@@ -167,7 +167,10 @@ pub struct RequestBody<'a> {
     user_id: &'a str,
     email: &'a str,
     role: &'a str,
-    link_id: String,
+    /// The invite link it came through; null: through a verified domain.
+    link_id: Option<String>,
+    /// The verified domain it came through; null: through a link.
+    domain: Option<&'a str>,
     /// `pending`, `expired`, `approved`, `denied` or `cancelled`.
     status: &'static str,
     created_at: String,
@@ -184,7 +187,8 @@ pub fn request(v: &RequestView) -> RequestBody<'_> {
         user_id: r.user_id.as_str(),
         email: r.email.as_str(),
         role: r.role.as_str(),
-        link_id: r.link.to_string(),
+        link_id: r.via.link().map(|l| l.to_string()),
+        domain: r.via.domain().map(|d| d.as_str()),
         status: v.status.as_str(),
         created_at: format_timestamp(r.created_at),
         expires_at: format_timestamp(r.expires_at),

@@ -145,8 +145,8 @@ pub fn describe(err: &Error) -> Problem {
         Error::DomainNotAllowed => p(
             StatusCode::FORBIDDEN,
             "domain_not_allowed",
-            "This link is for other email domains",
-            "This invite link is for addresses of the team's own domains, as verified by your sign-in provider. Sign in with such an address, or ask the team to invite you.",
+            "Your address's domain does not let you in",
+            "This team takes addresses of its own domains, by this invite link or by its verified domains, as verified by your sign-in provider; yours is not one, or no longer. Sign in with such an address, or ask the team to invite you.",
         ),
         Error::JoinRequestPending => p(
             StatusCode::CONFLICT,

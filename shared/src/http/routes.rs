@@ -66,6 +66,9 @@ pub enum Op {
     RenameTeam,
     CloseTeam,
     NameOwner,
+    ListDomains,
+    SetDomain,
+    RemoveDomain,
     CreateLink,
     ListLinks,
     RevokeLink,
@@ -76,6 +79,8 @@ pub enum Op {
     DenyJoinRequest,
     MyJoinRequests,
     CancelJoinRequest,
+    JoinableTeams,
+    JoinByDomain,
 }
 
 /// One route: `method` and `template` as API Gateway's route key states them.
@@ -112,6 +117,9 @@ pub const ROUTES: &[Route] = &[
     route("PATCH", "/platform/teams/{teamId}", Function::Platform, Op::RenameTeam),
     route("DELETE", "/platform/teams/{teamId}", Function::Platform, Op::CloseTeam),
     route("PUT", "/platform/teams/{teamId}/owners/{userId}", Function::Platform, Op::NameOwner),
+    route("GET", "/platform/teams/{teamId}/domains", Function::Platform, Op::ListDomains),
+    route("PUT", "/platform/teams/{teamId}/domains/{domain}", Function::Platform, Op::SetDomain),
+    route("DELETE", "/platform/teams/{teamId}/domains/{domain}", Function::Platform, Op::RemoveDomain),
     route("POST", "/teams/{teamId}/invite-links", Function::Links, Op::CreateLink),
     route("GET", "/teams/{teamId}/invite-links", Function::Links, Op::ListLinks),
     route("POST", "/teams/{teamId}/invite-links/{linkId}/revoke", Function::Links, Op::RevokeLink),
@@ -122,6 +130,8 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/teams/{teamId}/join-requests/{userId}/deny", Function::Links, Op::DenyJoinRequest),
     route("GET", "/me/join-requests", Function::Links, Op::MyJoinRequests),
     route("POST", "/me/join-requests/{teamId}/cancel", Function::Links, Op::CancelJoinRequest),
+    route("GET", "/me/joinable-teams", Function::Links, Op::JoinableTeams),
+    route("POST", "/me/joinable-teams/{teamId}/join", Function::Links, Op::JoinByDomain),
 ];
 
 impl Route {

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::views::{membership, MembershipBody};
+use crate::domain::JoinDomain;
 use crate::ports::TeamRecord;
 use crate::service::teams::{NamedOwner, Renamed};
 use crate::time::format_timestamp;
@@ -84,4 +85,34 @@ pub fn named_owner(n: &NamedOwner) -> NamedOwnerBody<'_> {
         membership: membership(&n.membership),
         previous_role: n.previous_role.as_ref().map(|r| r.as_str()),
     }
+}
+
+/// A team's verified domain, as the platform declared it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DomainBody<'a> {
+    domain: &'a str,
+    role: &'a str,
+    approval: bool,
+    verified_at: String,
+    verified_by: &'a str,
+}
+
+pub fn domain(d: &JoinDomain) -> DomainBody<'_> {
+    DomainBody {
+        domain: d.domain.as_str(),
+        role: d.role.as_str(),
+        approval: d.approval,
+        verified_at: format_timestamp(d.verified_at),
+        verified_by: &d.verified_by,
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct DomainListBody<'a> {
+    domains: Vec<DomainBody<'a>>,
+}
+
+pub fn domain_list(domains: &[JoinDomain]) -> DomainListBody<'_> {
+    DomainListBody { domains: domains.iter().map(domain).collect() }
 }

@@ -8,14 +8,17 @@ use serde::Deserialize;
 use super::routes::Op;
 use super::{identity, json_response, request, team_views, AuthMode};
 use crate::config::{MAX_EMAILS_PER_HOUR_RANGE, MAX_OPEN_INVITATIONS_RANGE, SEATS_RANGE};
-use crate::domain::{Email, PlatformPrincipals, TeamId, TeamLimits, TeamName, UserId};
+use crate::domain::{
+    DomainSpec, Email, EmailDomain, PlatformPrincipals, RoleCatalog, TeamId, TeamLimits, TeamName, UserId,
+};
 use crate::error::{Error, FieldError};
-use crate::ports::{InvitationStore, MemberStore, TeamStore};
+use crate::ports::{DomainStore, InvitationStore, MemberStore, TeamStore};
 use crate::service::teams::{NewTeam, PlatformCaller, TeamChange, Teams};
 
-/// What the platform handlers read: team, membership and invitation stores.
-pub trait PlatformStore: TeamStore + MemberStore + InvitationStore {}
-impl<S: TeamStore + MemberStore + InvitationStore> PlatformStore for S {}
+/// What the platform handlers read: team, membership, invitation and domain
+/// stores.
+pub trait PlatformStore: TeamStore + MemberStore + InvitationStore + DomainStore {}
+impl<S: TeamStore + MemberStore + InvitationStore + DomainStore> PlatformStore for S {}
 
 #[derive(Deserialize)]
 struct TeamOwnerBody {
@@ -236,4 +239,84 @@ fn parse_new_team(id: TeamId, body: TeamBody) -> Result<NewTeam, Error> {
         }
         _ => Err(Error::Validation(errors)),
     }
+}
+
+#[derive(Deserialize)]
+struct DomainBody {
+    role: Option<String>,
+    approval: Option<bool>,
+}
+
+/// The domain a domain route names; malformed, it is no domain a team holds.
+fn domain(req: &Request, op: Op) -> Option<EmailDomain> {
+    EmailDomain::parse(&request::path_param(req, op, "domain")?).ok()
+}
+
+/// `GET /platform/teams/{teamId}/domains`
+pub(super) async fn domains<S: PlatformStore>(
+    teams: &Teams<S>,
+    access: Access<'_>,
+    req: &Request,
+) -> Result<Response<Body>, Error> {
+    let (caller, team) = caller_and_team(req, access, Op::ListDomains)?;
+    json_response(StatusCode::OK, team_views::domain_list(&teams.domains(&caller, &team).await?))
+}
+
+/// `PUT /platform/teams/{teamId}/domains/{domain}` with `{"role",
+/// "approval"?}`: the team owns the domain (the platform verified it).
+pub(super) async fn set_domain<S: PlatformStore>(
+    teams: &Teams<S>,
+    access: Access<'_>,
+    req: &Request,
+) -> Result<Response<Body>, Error> {
+    let (caller, team) = caller_and_team(req, access, Op::SetDomain)?;
+    let raw = request::path_param(req, Op::SetDomain, "domain").unwrap_or_default();
+    let body: DomainBody = request::json_body(req)?;
+    let (domain, spec) = parse_domain(teams.roles(), &raw, body)?;
+    let declared = teams.set_domain(&caller, &team, domain, spec).await?;
+    json_response(StatusCode::OK, team_views::domain(&declared))
+}
+
+/// A domain's declaration; every bad field named at once.
+fn parse_domain(
+    roles: &RoleCatalog,
+    raw: &str,
+    body: DomainBody,
+) -> Result<(EmailDomain, DomainSpec), Error> {
+    let mut errors = Vec::new();
+    let domain = EmailDomain::parse(raw)
+        .map_err(|e| errors.push(FieldError { field: "domain", message: e.to_string() }))
+        .ok();
+    let role = match body.role.as_deref().map(|r| roles.invitable(r)) {
+        None => {
+            errors.push(FieldError { field: "role", message: "role is required".into() });
+            None
+        }
+        Some(Err(e)) => {
+            let message = format!("{e}; choose one of: {}", roles.invitable_names().join(", "));
+            errors.push(FieldError { field: "role", message });
+            None
+        }
+        Some(Ok(r)) => Some(r.name.clone()),
+    };
+    match (domain, role) {
+        (Some(domain), Some(role)) if errors.is_empty() => {
+            Ok((domain, DomainSpec { role, approval: body.approval.unwrap_or(false) }))
+        }
+        _ => Err(Error::Validation(errors)),
+    }
+}
+
+/// `DELETE /platform/teams/{teamId}/domains/{domain}`: 200 with the domains
+/// the team still holds (the same whether it held this one: a retry).
+pub(super) async fn remove_domain<S: PlatformStore>(
+    teams: &Teams<S>,
+    access: Access<'_>,
+    req: &Request,
+) -> Result<Response<Body>, Error> {
+    let (caller, team) = caller_and_team(req, access, Op::RemoveDomain)?;
+    if let Some(domain) = domain(req, Op::RemoveDomain) {
+        teams.remove_domain(&caller, &team, &domain).await?;
+    }
+    json_response(StatusCode::OK, team_views::domain_list(&teams.domains(&caller, &team).await?))
 }

@@ -5,8 +5,8 @@ use std::future::Future;
 
 use super::LinkUse;
 use crate::domain::{
-    EndedMembership, HistoryEntry, Invitation, InvitationId, InviteLink, InviteLinkId, JoinRequest,
-    Membership, RoleChange, TeamId,
+    EmailDomain, EndedMembership, HistoryEntry, Invitation, InvitationId, InviteLink, InviteLinkId,
+    JoinRequest, Membership, RoleChange, TeamId,
 };
 
 /// The `source` of every event this service publishes.
@@ -23,11 +23,12 @@ pub enum Committed {
         entries: Vec<(usize, HistoryEntry)>,
     },
     /// A membership was created (`invitation`: by accepting it; `link`: by
-    /// joining through an invite link).
+    /// joining through an invite link; `domain`: through a verified domain).
     MembershipCreated {
         membership: Membership,
         invitation: Option<InvitationId>,
         link: Option<InviteLinkId>,
+        domain: Option<EmailDomain>,
     },
     /// A team's manager made an invite link.
     InviteLinkCreated(InviteLink),

@@ -1,11 +1,11 @@
-//! Join requests as stored (issue 22, item 2): asked, answered and read, each
+//! Join requests as stored (issue 22, items 2 and 3): asked, answered and read, each
 //! change one conditional transaction.
 
 use chrono::{DateTime, Utc};
 use std::future::Future;
 
 use super::{JoinError, StoreError};
-use crate::domain::{InviteLink, JoinRequest, Membership, RoleName, TeamId, UserId};
+use crate::domain::{JoinRequest, Membership, RoleName, TeamId, UserId};
 
 /// Why a request, or its answer, was not written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,7 +20,8 @@ pub enum RequestError {
     /// The manager's role did not allow it at the write.
     #[error("not permitted")]
     Forbidden,
-    /// Asking, or approving: as a join through the link would be refused.
+    /// Asking, or approving: as a join through the link, or the domain,
+    /// would be refused.
     #[error(transparent)]
     Join(JoinError),
     #[error(transparent)]
@@ -31,10 +32,11 @@ pub enum RequestError {
 /// its managers) and the person's (for them), both written in each change.
 pub trait JoinRequestStore: Send + Sync {
     /// Writes `request` (replacing an earlier one that is no longer pending),
-    /// only while its link is active at `now` and the person is not a member.
+    /// only while the person is not a member and what it came through lets
+    /// them ask: its link active at `now`, or its domain still the team's,
+    /// with the request's role and needing approval.
     fn request_join(
         &self,
-        link: &InviteLink,
         request: &JoinRequest,
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
@@ -72,12 +74,13 @@ pub trait JoinRequestStore: Send + Sync {
     ) -> impl Future<Output = Result<(), RequestError>> + Send;
 
     /// Approves: `approved` written as `answer_join` does, and in the same
-    /// transaction the join through its link (`LinkStore::join_link`'s
-    /// writes: the link's use, `membership`, the team's seats), the link only
-    /// needing to be unrevoked and not used up.
+    /// transaction the join through what it came through: a link's
+    /// (`LinkStore::join_link`'s writes: the link's use, `membership`, the
+    /// team's seats), the link only needing to be unrevoked and not used up;
+    /// or a domain's (`DomainStore::join_by_domain`'s), the domain only
+    /// needing to be the team's still, with the request's role.
     fn approve_join(
         &self,
-        link: &InviteLink,
         approved: &JoinRequest,
         membership: &Membership,
         manager_roles: &[RoleName],

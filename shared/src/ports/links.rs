@@ -31,6 +31,10 @@ pub enum JoinError {
     /// The account, or another with the address, is a member already.
     #[error("already a member")]
     AlreadyMember,
+    /// Joining through a verified domain: the team no longer owns it, or its
+    /// role or its need for approval changed since it was read.
+    #[error("the domain changed")]
+    DomainChanged,
     /// The team is closed (`TeamClosed`), its seats are taken (`Seats`), or
     /// its open count moved since it was read (`Changed`: read it again).
     #[error(transparent)]

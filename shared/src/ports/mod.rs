@@ -4,6 +4,7 @@
 //! domain never sees an SDK type.
 
 mod delivery;
+mod domains;
 mod events;
 mod invitations;
 mod join_requests;
@@ -16,6 +17,7 @@ mod reminders;
 mod teams;
 
 pub use delivery::*;
+pub use domains::*;
 pub use events::*;
 pub use invitations::*;
 pub use join_requests::*;

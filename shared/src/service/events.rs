@@ -29,16 +29,17 @@ pub fn events_of(committed: &Committed) -> Vec<OutgoingEvent> {
         Committed::Invitation { invitation, entries } => {
             entries.iter().map(|(position, entry)| invitation_event(invitation, *position, entry)).collect()
         }
-        Committed::MembershipCreated { membership: m, invitation, link } => {
+        Committed::MembershipCreated { membership: m, invitation, link, domain } => {
             let id = event_id(&[
                 "membership.created",
                 m.team_id.as_str(),
                 m.user_id.as_str(),
                 &format_timestamp(m.joined_at),
             ]);
-            // Accepting, or joining through a link, makes the member; a team's
-            // first owner is the platform's doing.
-            let actor = (invitation.is_some() || link.is_some()).then_some(m.user_id.as_str());
+            // Accepting, or joining through a link or a domain, makes the
+            // member; a team's first owner is the platform's doing.
+            let actor =
+                (invitation.is_some() || link.is_some() || domain.is_some()).then_some(m.user_id.as_str());
             let detail = json!({
                 "version": SCHEMA_VERSION,
                 "eventId": id,
@@ -48,6 +49,7 @@ pub fn events_of(committed: &Committed) -> Vec<OutgoingEvent> {
                 "membership": membership(m),
                 "invitationId": invitation.map(|i| i.to_string()),
                 "inviteLinkId": link.map(|l| l.to_string()),
+                "joinDomain": domain.as_ref().map(|d| d.as_str()),
             });
             vec![event("membership.created", m.joined_at, detail)]
         }
@@ -207,7 +209,8 @@ fn join_request_event(
             "userId": r.user_id.as_str(),
             "email": r.email.as_str(),
             "role": r.role.as_str(),
-            "inviteLinkId": r.link.to_string(),
+            "inviteLinkId": r.via.link().map(|l| l.to_string()),
+            "domain": r.via.domain().map(|d| d.as_str()),
             "createdAt": asked,
             "expiresAt": format_timestamp(r.expires_at),
         },

@@ -1,8 +1,10 @@
-//! Join requests (issue 22, item 2): through an invite link that needs a
-//! manager's approval, joining asks (`Links::join`); the team's managers list
+//! Join requests (issue 22, items 2 and 3): through an invite link, or a
+//! verified domain, that needs a manager's approval, joining asks
+//! (`Links::join`, `Domains::join`); the team's managers list
 //! the requests and approve or deny them; the person lists theirs and may
-//! cancel one while it waits. An approval is the join: the link's use, the
-//! membership and the team's seats, in the transaction that answers it.
+//! cancel one while it waits. An approval is the join: the link's use (or the
+//! domain's check), the membership and the team's seats, in the transaction
+//! that answers it.
 
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -13,7 +15,7 @@ use crate::domain::{
 };
 use crate::error::Error;
 use crate::ports::{
-    Exceeded, JoinError, JoinRequestStore, LimitRefusal, LimitStore, LinkStore, MemberStore, RequestError,
+    Exceeded, JoinError, JoinRequestStore, LimitRefusal, LimitStore, MemberStore, RequestError,
 };
 
 /// The most requests one list shows (a team's, or a person's).
@@ -35,8 +37,8 @@ impl RequestView {
     }
 }
 
-pub trait RequestsStore: JoinRequestStore + LinkStore + MemberStore + LimitStore {}
-impl<S: JoinRequestStore + LinkStore + MemberStore + LimitStore> RequestsStore for S {}
+pub trait RequestsStore: JoinRequestStore + MemberStore + LimitStore {}
+impl<S: JoinRequestStore + MemberStore + LimitStore> RequestsStore for S {}
 
 pub struct JoinRequests<S> {
     store: S,
@@ -63,8 +65,10 @@ impl<S: RequestsStore> JoinRequests<S> {
     }
 
     /// Approves `user`'s request (`members.manage`, and a role the caller
-    /// could invite into): they become a member with the link's role, decided
-    /// in one transaction with the link's use and the team's seats.
+    /// could invite into): they become a member with the request's role,
+    /// decided in one transaction with the link's use (a revoked or used-up
+    /// link lets no one in, approved or not) or the domain still the team's,
+    /// and the team's seats.
     pub async fn approve(&self, caller: &Caller, team: &TeamId, user: &UserId) -> Result<RequestView, Error> {
         let (mine, request) =
             tokio::join!(self.store.membership(team, &caller.user_id), self.store.join_request(team, user));
@@ -78,12 +82,6 @@ impl<S: RequestsStore> JoinRequests<S> {
         if !grantable {
             return Err(Error::Forbidden);
         }
-        // The link as it is now: revoked, it lets no one in, approved or not.
-        let link = self
-            .store
-            .invite_link(team, request.link)
-            .await?
-            .ok_or(Error::LinkNotActive(LinkState::Revoked))?;
         let managers = self.ctx.roles.holding(Permission::MembersManage);
         let mut attempt = 0;
         loop {
@@ -105,7 +103,7 @@ impl<S: RequestsStore> JoinRequests<S> {
                 joined_at: now,
                 metadata: None,
             };
-            match self.store.approve_join(&link, &approved, &membership, &managers, now, most).await {
+            match self.store.approve_join(&approved, &membership, &managers, now, most).await {
                 Ok(()) => return Ok(RequestView::at(approved, now)),
                 Err(RequestError::Join(JoinError::Limit(LimitRefusal::Changed))) if attempt < ATTEMPTS => {
                     continue
@@ -156,6 +154,10 @@ impl<S: RequestsStore> JoinRequests<S> {
                 Ok(None) => Error::NotFound,
                 Err(e) => e.into(),
             },
+            // The link purged (its retention after expiry passed): expired.
+            RequestError::Join(JoinError::NotActive { current: None }) => {
+                Error::LinkNotActive(LinkState::Expired)
+            }
             RequestError::Join(e) => super::links::join_error(e, now),
             RequestError::Store(e) => e.into(),
         }

@@ -320,16 +320,7 @@ impl<S: LinksStore, K: LinkKeySource> Links<S, K> {
         let now = self.ctx.clock.now();
         link.join(&email, now).map_err(refusal)?;
         let request = JoinRequest::new(link, caller.user_id.clone(), email, now);
-        let purge_at = request.expires_at + self.ctx.settings.history_retention;
-        match self.store.request_join(link, &request, now, purge_at).await {
-            Ok(()) => Ok(RequestView::at(request, now)),
-            Err(RequestError::Pending) => Err(Error::JoinRequestPending),
-            Err(RequestError::Join(e)) => Err(join_error(e, now)),
-            Err(RequestError::Forbidden | RequestError::NotPending) => {
-                Err(Error::internal("a request refused as an answer"))
-            }
-            Err(RequestError::Store(e)) => Err(e.into()),
-        }
+        write_request(&self.store, &self.ctx, request, now).await
     }
 
     async fn join_now(
@@ -338,35 +329,19 @@ impl<S: LinksStore, K: LinkKeySource> Links<S, K> {
         link: &InviteLink,
         email: crate::domain::Email,
     ) -> Result<Membership, Error> {
-        let team_id = &link.team_id;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let now = self.ctx.clock.now();
-            link.join(&email, now).map_err(refusal)?;
-            let usage = self.store.usage(team_id).await?;
-            if usage.closed {
-                return Err(Error::TeamClosed);
-            }
-            let most = match usage.join_opened_at_most() {
-                Ok(most) => most,
-                Err(Exceeded::Seats) => return Err(Error::SeatLimit { joining: true }),
-                Err(_) => return Err(Error::internal("a join refused by a limit other than seats")),
-            };
+        link.join(&email, self.ctx.clock.now()).map_err(refusal)?;
+        seated(&self.store, &self.ctx, &link.team_id, |now, most| {
             let membership = Membership {
-                team_id: team_id.clone(),
+                team_id: link.team_id.clone(),
                 user_id: caller.user_id.clone(),
                 email: email.clone(),
                 role: link.role.clone(),
                 joined_at: now,
                 metadata: None,
             };
-            return match self.store.join_link(link, &membership, now, most).await {
-                Ok(()) => Ok(membership),
-                Err(JoinError::Limit(LimitRefusal::Changed)) if attempt < JOIN_ATTEMPTS => continue,
-                Err(e) => Err(join_error(e, now)),
-            };
-        }
+            async move { self.store.join_link(link, &membership, now, most).await.map(|()| membership) }
+        })
+        .await
     }
 
     /// The address the caller joins as: one the identity provider verified
@@ -380,6 +355,61 @@ impl<S: LinksStore, K: LinkKeySource> Links<S, K> {
             return Err(Error::DomainNotAllowed);
         }
         Ok(email)
+    }
+}
+
+/// A join's write (`write`, given the moment and the bound on the team's open
+/// count, `Usage::join_opened_at_most`) with the team's seats as read: read
+/// again and retried when the open count moved under it.
+pub(super) async fn seated<S, T, F, Fut>(
+    store: &S,
+    ctx: &Context,
+    team: &TeamId,
+    write: F,
+) -> Result<T, Error>
+where
+    S: LimitStore,
+    F: Fn(DateTime<Utc>, Option<i64>) -> Fut,
+    Fut: std::future::Future<Output = Result<T, JoinError>>,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let now = ctx.clock.now();
+        let usage = store.usage(team).await?;
+        if usage.closed {
+            return Err(Error::TeamClosed);
+        }
+        let most = match usage.join_opened_at_most() {
+            Ok(most) => most,
+            Err(Exceeded::Seats) => return Err(Error::SeatLimit { joining: true }),
+            Err(_) => return Err(Error::internal("a join refused by a limit other than seats")),
+        };
+        match write(now, most).await {
+            Ok(joined) => return Ok(joined),
+            Err(JoinError::Limit(LimitRefusal::Changed)) if attempt < JOIN_ATTEMPTS => continue,
+            Err(e) => return Err(join_error(e, now)),
+        }
+    }
+}
+
+/// Writes `request`, asked at `now` (see `JoinRequestStore::request_join`):
+/// the caller's request, as they will see it.
+pub(super) async fn write_request<S: JoinRequestStore>(
+    store: &S,
+    ctx: &Context,
+    request: JoinRequest,
+    now: DateTime<Utc>,
+) -> Result<RequestView, Error> {
+    let purge_at = request.expires_at + ctx.settings.history_retention;
+    match store.request_join(&request, now, purge_at).await {
+        Ok(()) => Ok(RequestView::at(request, now)),
+        Err(RequestError::Pending) => Err(Error::JoinRequestPending),
+        Err(RequestError::Join(e)) => Err(join_error(e, now)),
+        Err(RequestError::Forbidden | RequestError::NotPending) => {
+            Err(Error::internal("a request refused as an answer"))
+        }
+        Err(RequestError::Store(e)) => Err(e.into()),
     }
 }
 
@@ -409,6 +439,7 @@ pub(super) fn join_error(e: JoinError, now: DateTime<Utc>) -> Error {
         },
         JoinError::NotActive { current: None } => Error::NotFound,
         JoinError::AlreadyMember => Error::AlreadyMember,
+        JoinError::DomainChanged => Error::DomainNotAllowed,
         JoinError::Limit(LimitRefusal::TeamClosed) => Error::TeamClosed,
         JoinError::Limit(LimitRefusal::Seats) => Error::SeatLimit { joining: true },
         JoinError::Limit(LimitRefusal::Changed) => Error::unavailable("the team's seats changed meanwhile"),

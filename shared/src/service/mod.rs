@@ -14,6 +14,7 @@
 //! - `events`: committed changes, published as events.
 
 pub mod delivery;
+pub mod domains;
 pub mod events;
 pub mod invitations;
 pub mod join_requests;

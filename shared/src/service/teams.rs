@@ -11,13 +11,13 @@ use std::sync::Arc;
 
 use super::Context;
 use crate::domain::{
-    Email, EndReason, EndedMembership, Invitation, Membership, RoleChange, RoleName, Status, Team, TeamId,
-    TeamLimits, TeamName, UserId,
+    ownable, DomainSpec, Email, EmailDomain, EndReason, EndedMembership, Invitation, JoinDomain, Membership,
+    RoleChange, RoleName, Status, Team, TeamId, TeamLimits, TeamName, UserId,
 };
 use crate::error::{Error, FieldError};
 use crate::ports::{
-    Closing, ClosingStage, CreateError, InvitationStore, ListQuery, MemberCursor, MemberQuery, MemberStore,
-    OwnerError, PageCursor, TeamChangeError, TeamRecord, TeamStore,
+    Closing, ClosingStage, CreateError, DomainStore, InvitationStore, ListQuery, MemberCursor, MemberQuery,
+    MemberStore, OwnerError, PageCursor, TeamChangeError, TeamRecord, TeamStore,
 };
 
 /// The service that called, as IAM authenticated it (its ARN).
@@ -108,9 +108,18 @@ pub struct Teams<S> {
     page: usize,
 }
 
-impl<S: TeamStore + MemberStore + InvitationStore> Teams<S> {
+/// The most verified domains one team holds: enough for a company's brands
+/// and countries; more is a platform's mistake.
+pub const MAX_DOMAINS: usize = 20;
+
+impl<S: TeamStore + MemberStore + InvitationStore + DomainStore> Teams<S> {
     pub fn new(store: S, ctx: Arc<Context>) -> Self {
         Self { store, ctx, page: PAGE }
+    }
+
+    /// The roles a domain's declaration may name.
+    pub fn roles(&self) -> &crate::domain::RoleCatalog {
+        &self.ctx.roles
     }
 
     /// With pages of `page` items (the tests' closings take several steps).
@@ -180,16 +189,16 @@ impl<S: TeamStore + MemberStore + InvitationStore> Teams<S> {
                 &mut renamed,
             )
             .await?;
+            // What the teams-to-join list shows, with the new name too.
+            for domain in self.store.join_domains(id, MAX_DOMAINS).await? {
+                let renamed = JoinDomain { team_name: name.clone(), ..domain };
+                self.store.set_join_domain(&renamed).await.map_err(team_change)?;
+            }
         }
         let team = self.store.team_record(id).await?.ok_or(Error::TeamNotFound)?;
         Ok(Renamed { team, invitations_renamed: renamed })
     }
 
-    /// Closes the team: marks it closed (no invite, resend or acceptance in it
-    /// commits after that) and starts its closing, which withdraws every open
-    /// invitation and ends every membership after this answers, a page at a
-    /// time (`close_page`). A retry keeps the first closing's time and has one
-    /// cut short take its current page again.
     /// Makes `user` an owner of the open team `id`: the platform's recovery of
     /// a team whose owners are gone. A member's role changes in place (the
     /// change names the platform's caller); someone not yet a member joins as
@@ -244,9 +253,78 @@ impl<S: TeamStore + MemberStore + InvitationStore> Teams<S> {
         Err(Error::unavailable("naming an owner: the membership kept changing"))
     }
 
+    /// Closes the team: marks it closed (no invite, resend, join or acceptance
+    /// in it commits after that), removes its verified domains (no one sees it
+    /// among the teams to join), and starts its closing, which withdraws every
+    /// open invitation and ends every membership after this answers, a page at
+    /// a time (`close_page`). A retry keeps the first closing's time, removes
+    /// what domains are left, and has a closing cut short take its current page
+    /// again.
     pub async fn close_team(&self, caller: &PlatformCaller, id: &TeamId) -> Result<TeamRecord, Error> {
         let now = self.ctx.clock.now();
-        self.store.close_team(id, &caller.as_user(), now).await.map_err(team_change)
+        let closed = self.store.close_team(id, &caller.as_user(), now).await.map_err(team_change)?;
+        // Marked closed first: no domain can be declared after this read.
+        let domains = self.store.join_domains(id, MAX_DOMAINS).await?;
+        let remove = |d: JoinDomain| async move { Ok(self.store.remove_join_domain(id, &d.domain).await?) };
+        all(domains.into_iter().map(remove)).await?;
+        Ok(closed)
+    }
+
+    /// The team's verified domains.
+    pub async fn domains(&self, _caller: &PlatformCaller, id: &TeamId) -> Result<Vec<JoinDomain>, Error> {
+        let (record, domains) =
+            tokio::join!(self.store.team_record(id), self.store.join_domains(id, MAX_DOMAINS));
+        record?.ok_or(Error::TeamNotFound)?;
+        Ok(domains?)
+    }
+
+    /// Declares that the open team `id` owns `domain` (the platform verified
+    /// it): whoever signs in with an address of it may join with `spec.role`,
+    /// or ask to when `spec.approval`. Declaring it again replaces the role
+    /// and approval. A public provider's domain is refused; so is a 21st
+    /// domain (counted as read: the platform is the only writer).
+    pub async fn set_domain(
+        &self,
+        caller: &PlatformCaller,
+        id: &TeamId,
+        domain: EmailDomain,
+        spec: DomainSpec,
+    ) -> Result<JoinDomain, Error> {
+        ownable(&domain).map_err(|e| Error::invalid_field("domain", e.to_string()))?;
+        let (record, domains) =
+            tokio::join!(self.store.team_record(id), self.store.join_domains(id, MAX_DOMAINS));
+        let record = record?.ok_or(Error::TeamNotFound)?;
+        let domains = domains?;
+        if domains.len() >= MAX_DOMAINS && !domains.iter().any(|d| d.domain == domain) {
+            return Err(Error::invalid_field(
+                "domain",
+                format!("a team holds at most {MAX_DOMAINS} domains"),
+            ));
+        }
+        let declared = JoinDomain {
+            team_id: id.clone(),
+            team_name: record.team.name,
+            domain,
+            role: spec.role,
+            approval: spec.approval,
+            verified_at: self.ctx.clock.now(),
+            verified_by: caller.principal.clone(),
+        };
+        self.store.set_join_domain(&declared).await.map_err(team_change)?;
+        Ok(declared)
+    }
+
+    /// Removes `domain` from the team's verified domains: no one joins by it
+    /// after this, and its waiting requests can no longer be approved.
+    /// Removing one the team does not hold changes nothing (a retry).
+    pub async fn remove_domain(
+        &self,
+        _caller: &PlatformCaller,
+        id: &TeamId,
+        domain: &EmailDomain,
+    ) -> Result<(), Error> {
+        self.store.remove_join_domain(id, domain).await?;
+        Ok(())
     }
 
     /// Takes a closing's step `at`: one page of the team's open invitations

@@ -10,14 +10,14 @@
 use serde_json::{json, Value};
 
 use crate::adapters::dynamo::stream::closing_step;
-use crate::ports::{InvitationStore, MemberStore, TeamStore};
+use crate::ports::{DomainStore, InvitationStore, MemberStore, TeamStore};
 use crate::service::teams::Teams;
 
 pub struct ClosingTrigger<S> {
     teams: Teams<S>,
 }
 
-impl<S: TeamStore + MemberStore + InvitationStore> ClosingTrigger<S> {
+impl<S: TeamStore + MemberStore + InvitationStore + DomainStore> ClosingTrigger<S> {
     pub fn new(teams: Teams<S>) -> Self {
         Self { teams }
     }

@@ -8,6 +8,7 @@ mod batch;
 mod capacity;
 mod delivery;
 mod deploy;
+mod domains;
 mod email_flow;
 mod faults;
 mod fitting;

@@ -18,7 +18,7 @@ use invitations_core::dev::demo;
 use invitations_core::http::routes::{Function, ROUTES};
 
 /// Each example request and the status its function answers on fresh demo data.
-const EXPECTED: [(&str, u16); 29] = [
+const EXPECTED: [(&str, u16); 34] = [
     ("invite.json", 201),
     ("batch.json", 200),
     ("resend.json", 200),
@@ -48,6 +48,11 @@ const EXPECTED: [(&str, u16); 29] = [
     ("join-request-deny.json", 200),
     ("me-join-requests.json", 200),
     ("join-request-cancel.json", 200),
+    ("platform-domains.json", 200),
+    ("platform-domain-set.json", 200),
+    ("platform-domain-remove.json", 200),
+    ("me-joinable-teams.json", 200),
+    ("domain-join.json", 201),
 ];
 
 fn request_files() -> BTreeMap<String, Value> {

@@ -98,6 +98,28 @@ async fn every_operation_makes_the_fewest_sequential_round_trips_its_semantics_a
     assert_eq!(w.remove_member(&w.owner, &co).await.status, 200);
     trips("remove_owner", db.take(), 4);
     assert_eq!(ses.take().requests, 2, "no email but the two invitations'");
+
+    // By a verified domain: the teams of the domain, then (for all of them at
+    // once) the caller's membership and request in each; a join reads the
+    // declaration, then the team's seats, then writes; asking, and approving
+    // (the manager's membership and the request, then the seats, then the
+    // write), the same.
+    for (domain, approval) in [("acme.test", false), ("ask.test", true)] {
+        let declare =
+            Call::set_domain(&w.team, domain, serde_json::json!({"role": "member", "approval": approval}));
+        assert_eq!(w.call(declare.by_platform()).await.status, 200);
+    }
+    let ivy = integration_tests::User::new(&format!("ivy-{}", w.tag), &format!("ivy.{}@acme.test", w.tag));
+    db.take();
+    assert_eq!(w.call(Call::joinable_teams().by(&ivy)).await.status, 200);
+    trips("joinable_teams", db.take(), 2);
+    assert_eq!(w.call(Call::join_by_domain(&w.team).by(&ivy)).await.status, 201);
+    trips("join_by_domain", db.take(), 3);
+    let jo = integration_tests::User::new(&format!("jo-{}", w.tag), &format!("jo.{}@ask.test", w.tag));
+    assert_eq!(w.call(Call::join_by_domain(&w.team).by(&jo)).await.status, 202);
+    trips("ask_by_domain", db.take(), 2);
+    assert_eq!(w.call(Call::approve_join(&w.team, &jo.sub).by(&w.owner)).await.status, 200);
+    trips("approve_join", db.take(), 3);
 }
 
 /// Actions Lambda performs with a function's role on its behalf.
@@ -292,6 +314,14 @@ async fn each_function_is_granted_exactly_the_actions_its_code_performs() {
     );
     assert_eq!(call_handlers(&links, Call::cancel_join(&w.team).by(&askers[2])).await.status, 200);
     record("links", &w);
+    // Joining by a verified domain (declared by the platform, not counted here).
+    let declare = Call::set_domain(&w.team, "acme.test", serde_json::json!({"role": "member"})).by_platform();
+    assert_eq!(call_handlers(&w.instance(), declare).await.status, 200);
+    w.dynamo_seen.take();
+    let ivy = User::new(&format!("ivy-{}", w.tag), &format!("ivy.{}@acme.test", w.tag));
+    assert_eq!(call_handlers(&links, Call::joinable_teams().by(&ivy)).await.status, 200);
+    assert_eq!(call_handlers(&links, Call::join_by_domain(&w.team).by(&ivy)).await.status, 201);
+    record("links", &w);
 
     // The platform: create, read, rename (with an open invitation), close (with
     // members and an open invitation).
@@ -307,6 +337,15 @@ async fn each_function_is_granted_exactly_the_actions_its_code_performs() {
     w.secrets_seen.take();
     assert_eq!(call_handlers(&platform, signed("PUT", &team).json(founder)).await.status, 201);
     assert_eq!(call_handlers(&platform, signed("GET", &team)).await.status, 200);
+    // Its verified domains: declared, listed, one removed (a rename rewrites
+    // the rest, a closing removes them).
+    for domain in ["rockets.test", "old.test"] {
+        let declare = Call::set_domain(&w.team, domain, serde_json::json!({"role": "member"})).by_platform();
+        assert_eq!(call_handlers(&platform, declare).await.status, 200);
+    }
+    assert_eq!(call_handlers(&platform, Call::team_domains(&w.team).by_platform()).await.status, 200);
+    let remove = Call::remove_domain(&w.team, "old.test").by_platform();
+    assert_eq!(call_handlers(&platform, remove).await.status, 200);
     let rename = signed("PATCH", &w.team).json(serde_json::json!({"name": "Renamed"}));
     assert_eq!(call_handlers(&platform, rename).await.status, 200);
     assert_eq!(call_handlers(&platform, signed("DELETE", &w.team)).await.status, 202);

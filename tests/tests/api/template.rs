@@ -163,7 +163,7 @@ fn only_preview_and_decline_skip_the_jwt_authorizer_and_only_the_platform_routes
     // The machine interface is the platform function's alone, and all of it is IAM's.
     let platform: BTreeSet<String> = all.iter().filter(|r| r.binary == "platform").map(|r| r.key()).collect();
     assert_eq!(with(RouteAuth::Iam), platform);
-    assert_eq!(platform.len(), 5);
+    assert_eq!(platform.len(), 8);
 }
 
 #[test]

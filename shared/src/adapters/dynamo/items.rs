@@ -408,6 +408,12 @@ pub(super) fn parse_team_record(id: &TeamId, item: &Item) -> Result<TeamRecord, 
     Ok(TeamRecord { team: parse_team(id, item)?, closed_at, limits: None, closing: parse_closing(item)? })
 }
 
+/// On a membership made through an invite link: the link's id (what
+/// revoking the link with its memberships ends, and the event names).
+pub(super) const JOINED_VIA: &str = "joinedVia";
+/// On a membership made through a team's verified domain: the domain.
+pub(super) const JOINED_DOMAIN: &str = "joinedDomain";
+
 pub(crate) fn membership_item(m: &Membership) -> Item {
     with_metadata(
         item([

@@ -1,10 +1,10 @@
-//! Join requests (issue 22, item 2; `ports::JoinRequestStore`): one item in
+//! Join requests (issue 22, items 2 and 3; `ports::JoinRequestStore`): one item in
 //! the team's partition, `TEAM#{team}` / `JOINREQ#{user}` (its managers' list,
 //! the change stream's events), and its copy in the person's,
 //! `USER#{user}` / `JOINREQ#{team}` (their own list), both written by every
-//! change. Asking holds the link active and the person not a member; an
-//! answer holds the request pending; an approval is also the join's
-//! transaction (`links.rs`).
+//! change. Asking holds the link active (or the domain the team's, needing
+//! approval) and the person not a member; an answer holds the request
+//! pending; an approval is also the join's transaction (`links.rs`).
 
 use aws_sdk_dynamodb::types::{
     ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
@@ -14,10 +14,11 @@ use chrono::{DateTime, Utc};
 use super::errors::{build_error, Transact};
 use super::items::*;
 use super::link_items::{link_sk, parse_invite_link, MAX_USES, REVOKED_AT, USES};
+
 use super::DynamoStore;
 use crate::domain::{
-    Decided, Decision, Email, InviteLink, InviteLinkId, JoinRequest, Membership, RoleName, TeamId, TeamName,
-    UserId,
+    Decided, Decision, Email, EmailDomain, InviteLinkId, JoinRequest, JoinVia, Membership, RoleName, TeamId,
+    TeamName, UserId,
 };
 use crate::ports::{JoinError, JoinRequestStore, LimitRefusal, RequestError, StoreError};
 use crate::time::format_timestamp;
@@ -35,21 +36,25 @@ fn keys(team: &TeamId, user: &UserId) -> [(String, String); 2] {
 }
 
 /// Positions in the transactions: the team's item, the person's, then (on
-/// asking) the link and the membership's absence and the team's "not closed",
-/// or (on answering) the manager's permission, then (on approving) the join.
+/// asking) the link's or the domain's check, the membership's absence and the
+/// team's "not closed", or (on answering) the manager's permission, then (on
+/// approving) the link's use or the domain's check, and the join's writes.
 mod position {
     pub const TEAM_ITEM: usize = 0;
     pub const MINE: usize = 1;
-    pub const LINK: usize = 2;
+    pub const VIA: usize = 2;
     pub const NOT_MEMBER: usize = 3;
     pub const OPEN: usize = 4;
     pub const PERMISSION: usize = 2;
-    pub const APPROVED_LINK: usize = 3;
+    pub const APPROVED_VIA: usize = 3;
     pub const APPROVED_MEMBERSHIP: usize = 4;
     pub const APPROVED_MEMBER_EMAIL: usize = 5;
-    pub const APPROVED_LIMITS: usize = 7;
-    pub const APPROVED_SEATS: usize = 8;
+    pub const APPROVED_LIMITS: usize = 6;
+    pub const APPROVED_SEATS: usize = 7;
 }
+
+const LINK_ID: &str = "linkId";
+const DOMAIN: &str = "domain";
 
 /// A request as stored under `(pk, sk)`; the team's copy is the stream's
 /// (`entity` "join-request"), the person's is not (`entity` "my-join-request").
@@ -63,12 +68,15 @@ fn request_item(r: &JoinRequest, (pk, sk): (String, String), entity: &str, purge
         ("userId", s(r.user_id.as_str())),
         ("email", s(r.email.as_str())),
         ("role", s(r.role.as_str())),
-        ("linkId", s(r.link.to_string())),
         ("createdAt", s(format_timestamp(r.created_at))),
         ("expiresAt", s(format_timestamp(r.expires_at))),
         ("expiresAtMs", n(r.expires_at.timestamp_millis())),
         ("purgeAt", n(purge_at.timestamp())),
     ]);
+    match &r.via {
+        JoinVia::Link(id) => attrs.insert(LINK_ID.into(), s(id.to_string())),
+        JoinVia::Domain(domain) => attrs.insert(DOMAIN.into(), s(domain.as_str())),
+    };
     if let Some(d) = &r.decided {
         attrs.insert(DECISION.into(), s(d.decision.as_str()));
         attrs.insert("decidedBy".into(), s(d.by.as_str()));
@@ -86,7 +94,10 @@ pub(super) fn parse_join_request(item: &Item) -> Result<JoinRequest, StoreError>
         user_id: UserId::parse(id("userId")?).map_err(|_| corrupt(W, "userId"))?,
         email: Email::parse(id("email")?).map_err(|_| corrupt(W, "email"))?,
         role: RoleName::parse(id("role")?).map_err(|_| corrupt(W, "role"))?,
-        link: InviteLinkId::parse(id("linkId")?).map_err(|_| corrupt(W, "linkId"))?,
+        via: match item.get(DOMAIN) {
+            Some(_) => JoinVia::Domain(EmailDomain::parse(id(DOMAIN)?).map_err(|_| corrupt(W, DOMAIN))?),
+            None => JoinVia::Link(InviteLinkId::parse(id(LINK_ID)?).map_err(|_| corrupt(W, LINK_ID))?),
+        },
         created_at: get_time(item, W, "createdAt")?,
         expires_at: get_time(item, W, "expiresAt")?,
         decided: match item.get(DECISION) {
@@ -145,11 +156,17 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
-    fn link_active(&self, link: &InviteLink, now: DateTime<Utc>) -> Result<TransactWriteItem, StoreError> {
+    /// What lets `r`'s person ask: its link active at `now`, or its domain
+    /// the team's still, with its role, needing approval.
+    fn may_ask(&self, r: &JoinRequest, now: DateTime<Utc>) -> Result<TransactWriteItem, StoreError> {
+        let link = match &r.via {
+            JoinVia::Link(id) => *id,
+            JoinVia::Domain(d) => return self.domain_check(&r.team_id, d, &r.role, Some(true)),
+        };
         let check = ConditionCheck::builder()
             .table_name(&self.table)
-            .key("pk", s(team_pk(&link.team_id)))
-            .key("sk", s(link_sk(link.id)))
+            .key("pk", s(team_pk(&r.team_id)))
+            .key("sk", s(link_sk(link)))
             .condition_expression(
                 "attribute_exists(pk) AND attribute_not_exists(#revoked) AND expiresAtMs > :now AND #uses < #max",
             )
@@ -171,7 +188,6 @@ impl DynamoStore {
 impl JoinRequestStore for DynamoStore {
     async fn request_join(
         &self,
-        link: &InviteLink,
         request: &JoinRequest,
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
@@ -196,16 +212,19 @@ impl JoinRequestStore for DynamoStore {
         let items = vec![
             TransactWriteItem::builder().put(put).build(),
             TransactWriteItem::builder().put(copy).build(),
-            self.link_active(link, now)?,
+            self.may_ask(request, now)?,
             self.not_member(&request.team_id, &request.user_id)?,
             self.limits_open_check(&request.team_id)?,
         ];
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
             Err(Transact::Failed(e)) => Err(e.into()),
-            Err(Transact::Cancelled(c)) if c.failed(position::LINK) => {
-                Err(RequestError::Join(JoinError::NotActive {
-                    current: c.item(position::LINK).map(parse_invite_link).transpose()?.map(Box::new),
+            Err(Transact::Cancelled(c)) if c.failed(position::VIA) => {
+                Err(RequestError::Join(match request.via {
+                    JoinVia::Link(_) => JoinError::NotActive {
+                        current: c.item(position::VIA).map(parse_invite_link).transpose()?.map(Box::new),
+                    },
+                    JoinVia::Domain(_) => JoinError::DomainChanged,
                 }))
             }
             Err(Transact::Cancelled(c)) if c.failed(position::NOT_MEMBER) => {
@@ -256,7 +275,6 @@ impl JoinRequestStore for DynamoStore {
 
     async fn approve_join(
         &self,
-        link: &InviteLink,
         approved: &JoinRequest,
         membership: &Membership,
         manager_roles: &[RoleName],
@@ -273,8 +291,11 @@ impl JoinRequestStore for DynamoStore {
         };
         let mut items = self.answer_writes(approved, now)?.to_vec();
         items.push(permitted);
-        items.push(self.link_use(link, None)?);
-        items.extend(self.join_writes(link, membership, opened_at_most)?);
+        items.push(match &approved.via {
+            JoinVia::Link(id) => self.link_use(&approved.team_id, *id, None)?,
+            JoinVia::Domain(d) => self.domain_check(&approved.team_id, d, &approved.role, None)?,
+        });
+        items.extend(self.join_writes(&approved.via, membership, opened_at_most)?);
         let join = |e| Err(RequestError::Join(e));
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
@@ -283,8 +304,11 @@ impl JoinRequestStore for DynamoStore {
             Err(Transact::Cancelled(c)) if c.failed(position::TEAM_ITEM) || c.failed(position::MINE) => {
                 Err(RequestError::NotPending)
             }
-            Err(Transact::Cancelled(c)) if c.failed(position::APPROVED_LINK) => join(JoinError::NotActive {
-                current: c.item(position::APPROVED_LINK).map(parse_invite_link).transpose()?.map(Box::new),
+            Err(Transact::Cancelled(c)) if c.failed(position::APPROVED_VIA) => join(match approved.via {
+                JoinVia::Link(_) => JoinError::NotActive {
+                    current: c.item(position::APPROVED_VIA).map(parse_invite_link).transpose()?.map(Box::new),
+                },
+                JoinVia::Domain(_) => JoinError::DomainChanged,
             }),
             Err(Transact::Cancelled(c))
                 if c.failed(position::APPROVED_MEMBERSHIP) || c.failed(position::APPROVED_MEMBER_EMAIL) =>
@@ -305,7 +329,7 @@ impl JoinRequestStore for DynamoStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{LinkSpec, MaxUses, Team, ValidDays};
+    use crate::domain::{InviteLink, JoinDomain, LinkSpec, MaxUses, Team, ValidDays};
 
     #[test]
     fn a_request_survives_the_round_trip_pending_and_answered() {
@@ -334,7 +358,22 @@ mod tests {
         let pending =
             JoinRequest::new(&link, UserId::parse("ada-1").unwrap(), Email::parse("ada@x.org").unwrap(), now);
         let denied = pending.decide(Decision::Denied, owner.user_id.clone(), now).unwrap();
-        for r in [pending, denied] {
+        let domain = JoinDomain {
+            team_id: team.id.clone(),
+            team_name: team.name.clone(),
+            domain: EmailDomain::parse("x.org").unwrap(),
+            role: RoleName::parse("member").unwrap(),
+            approval: true,
+            verified_at: now,
+            verified_by: "platform".into(),
+        };
+        let by_domain = JoinRequest::by_domain(
+            &domain,
+            UserId::parse("bo-1").unwrap(),
+            Email::parse("bo@x.org").unwrap(),
+            now,
+        );
+        for r in [pending, denied, by_domain] {
             for (at, entity) in
                 keys(&r.team_id, &r.user_id).into_iter().zip(["join-request", "my-join-request"])
             {

@@ -11,21 +11,24 @@ use super::errors::{build_error, Transact};
 use super::items::*;
 use super::link_items::*;
 use super::DynamoStore;
-use crate::domain::{Email, EndedMembership, InviteLink, InviteLinkId, Membership, RoleName, TeamId, UserId};
+use crate::domain::{
+    Email, EndedMembership, InviteLink, InviteLinkId, JoinVia, Membership, RoleName, TeamId, UserId,
+};
 use crate::ports::{JoinError, LinkStore, LinkUse, LinkWriteError, StoreError};
 use crate::time::format_timestamp;
 
 /// A link's transactions: the link, then the caller's permission, then (on
-/// making one) the team's "not closed". A join's: the link, the membership,
-/// its address's item, the use's record, the limits item, the seats item.
+/// making one) the team's "not closed". A join's: the link, then
+/// `join_writes` (the membership, its address's item, the limits item, the
+/// seats item, the use's record).
 mod position {
     pub const LINK: usize = 0;
     pub const PERMISSION: usize = 1;
     pub const OPEN: usize = 2;
     pub const JOIN_MEMBERSHIP: usize = 1;
     pub const JOIN_MEMBER_EMAIL: usize = 2;
-    pub const JOIN_LIMITS: usize = 4;
-    pub const JOIN_SEATS: usize = 5;
+    pub const JOIN_LIMITS: usize = 3;
+    pub const JOIN_SEATS: usize = 4;
     pub const END_MEMBERSHIP: usize = 0;
     pub const END_MEMBER_EMAIL: usize = 1;
     pub const END_PERMISSION: usize = 2;
@@ -33,12 +36,12 @@ mod position {
 
 /// The record of a member's join through a link: what lists the members a
 /// link brought in, and what revoking it with its memberships ends.
-fn link_use_item(link: &InviteLink, m: &Membership) -> Item {
+fn link_use_item(link: InviteLinkId, m: &Membership) -> Item {
     item([
         ("pk", s(team_pk(&m.team_id))),
-        ("sk", s(format!("{}{}", link_uses_prefix(link.id), m.user_id))),
+        ("sk", s(format!("{}{}", link_uses_prefix(link), m.user_id))),
         ("entity", s("invite-link-use")),
-        ("linkId", s(link.id.to_string())),
+        ("linkId", s(link.to_string())),
         ("userId", s(m.user_id.as_str())),
         ("email", s(m.email.as_str())),
         ("joinedAt", s(format_timestamp(m.joined_at))),
@@ -61,35 +64,13 @@ pub(super) fn parse_link_use(item: &Item) -> Result<LinkUse, StoreError> {
 }
 
 impl DynamoStore {
-    fn join_puts(&self, link: &InviteLink, m: &Membership) -> Result<[TransactWriteItem; 3], StoreError> {
-        let mut membership = membership_item(m);
-        membership.insert("joinedVia".into(), s(link.id.to_string()));
-        let absent = |item: Item| {
-            Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(pk)")
-                .build()
-                .map_err(build_error)
-        };
-        let record = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(link_use_item(link, m)))
-            .build()
-            .map_err(build_error)?;
-        Ok([
-            TransactWriteItem::builder().put(absent(membership)?).build(),
-            TransactWriteItem::builder().put(absent(member_email_item(m))?).build(),
-            TransactWriteItem::builder().put(record).build(),
-        ])
-    }
-
     /// The link's use, while it is not revoked and used fewer times than it
     /// allows, and, given `now` (a join; not an approval, whose request was
     /// made while the link was open), unexpired.
     pub(super) fn link_use(
         &self,
-        link: &InviteLink,
+        team: &TeamId,
+        link: InviteLinkId,
         now: Option<DateTime<Utc>>,
     ) -> Result<TransactWriteItem, StoreError> {
         let condition = match now {
@@ -98,8 +79,8 @@ impl DynamoStore {
         };
         let mut update = Update::builder()
             .table_name(&self.table)
-            .key("pk", s(team_pk(&link.team_id)))
-            .key("sk", s(link_sk(link.id)))
+            .key("pk", s(team_pk(team)))
+            .key("sk", s(link_sk(link)))
             .condition_expression(condition)
             .update_expression("ADD #uses :one")
             .expression_attribute_names("#revoked", REVOKED_AT)
@@ -113,22 +94,38 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().update(update.build().map_err(build_error)?).build())
     }
 
-    /// A join's writes beside the link's use: the membership, its address's
-    /// item, the record of the use, the team's limits and seats (see
-    /// `LinkStore::join_link`).
+    /// A join's writes beside what lets it in (a link's use, a domain's
+    /// check), in this order: the membership (naming what it came through),
+    /// its address's item, the team's limits and seats (see
+    /// `LinkStore::join_link`), and for a link the record of its use, which
+    /// has no condition and so comes last.
     pub(super) fn join_writes(
         &self,
-        link: &InviteLink,
-        membership: &Membership,
+        via: &JoinVia,
+        m: &Membership,
         opened_at_most: Option<i64>,
-    ) -> Result<[TransactWriteItem; 5], StoreError> {
-        let team = &link.team_id;
-        let [joined, address, record] = self.join_puts(link, membership)?;
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let team = &m.team_id;
+        let mut membership = membership_item(m);
+        match via {
+            JoinVia::Link(id) => membership.insert(JOINED_VIA.into(), s(id.to_string())),
+            JoinVia::Domain(domain) => membership.insert(JOINED_DOMAIN.into(), s(domain.as_str())),
+        };
         let (limits, seats) = match opened_at_most {
             Some(most) => (self.limits_open_place(team, most)?, self.seats_accept(team)?),
             None => (self.limits_open_check(team)?, self.members_count(team, 1)?),
         };
-        Ok([joined, address, record, limits, seats])
+        let mut writes =
+            vec![self.put_if_absent(membership)?, self.put_if_absent(member_email_item(m))?, limits, seats];
+        if let JoinVia::Link(id) = via {
+            let record = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(link_use_item(*id, m)))
+                .build()
+                .map_err(build_error)?;
+            writes.push(TransactWriteItem::builder().put(record).build());
+        }
+        Ok(writes)
     }
 }
 
@@ -181,8 +178,8 @@ impl LinkStore for DynamoStore {
         now: DateTime<Utc>,
         opened_at_most: Option<i64>,
     ) -> Result<(), JoinError> {
-        let mut items = vec![self.link_use(link, Some(now))?];
-        items.extend(self.join_writes(link, membership, opened_at_most)?);
+        let mut items = vec![self.link_use(&link.team_id, link.id, Some(now))?];
+        items.extend(self.join_writes(&JoinVia::Link(link.id), membership, opened_at_most)?);
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
             Err(Transact::Failed(e)) => Err(e.into()),
@@ -271,7 +268,7 @@ impl LinkStore for DynamoStore {
             self.delete_if(
                 team_pk(&m.team_id),
                 member_sk(&m.user_id),
-                "joinedVia = :link AND #role = :role",
+                &format!("{JOINED_VIA} = :link AND #role = :role"),
                 item([(":link", s(link.to_string())), (":role", s(m.role.as_str()))]),
             )?,
             self.delete_if(

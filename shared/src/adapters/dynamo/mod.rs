@@ -10,6 +10,9 @@
 //! | counter of leaving | `TEAM#{team}` | `LIMITS#LEFT#{0-7}` | invitations that left the open count, by `InvitationId::shard` (`ports::Usage`) |
 //! | mailbox day | `MAILBOX#{mailbox}` | `DAY#{date}` | invitation emails to one mailbox (`Email::mailbox`) that UTC day, by every team; purged by TTL |
 //! | invite link | `TEAM#{team}` | `LINK#{id}` | role, expiry, uses and their maximum, allowed domains, revocation (`link_items`) |
+//! | invite link use | `TEAM#{team}` | `LINKUSE#{link}#{user}` | who joined through a link, when, as what address (`links`) |
+//! | join request | `TEAM#{team}` | `JOINREQ#{user}` | with its copy `USER#{user}` / `JOINREQ#{team}`; the link or domain it came through, its answer (`join_requests`) |
+//! | verified domain | `TEAM#{team}` | `DOMAIN#{domain}` | with its copy `DOMAIN#{domain}` / `TEAM#{team}` (who may join what); role, approval (`domains`) |
 //! | ended membership | `TEAM#{team}` | `ENDED#{endedAt}#{user}` | who ended it and why, for the change stream; purged by TTL |
 //! | invitation | `INV#{id}` | `INV` | with its `history` (one entry per change, written by that change); `byTeam` index: `gsi1pk` `TEAM#{team}#INV` / `gsi1sk` `{createdAt}#{id}`; `byStatus` index: `gsi1pk` / `gsi2sk` `{status}#{expiresAt or answeredAt}#{id}`; with a pending reminder, `byReminder` index: `remindHour` `REMIND#{hour}` / `remindAt` (`reminders`) |
 //!
@@ -26,8 +29,8 @@
 //! - one file per resource, each implementing its port: `invitations`,
 //!   `members`, `teams`, `limits` (the team's limits item), `delivery`,
 //!   `reminders` (the schedule of reminders before expiry), `links` (invite
-//!   links), `join_requests` (requests to join through a link that needs
-//!   approval);
+//!   links), `join_requests` (requests to join that need approval),
+//!   `domains` (teams' verified domains);
 //! - here: the store and the transaction items its resources share.
 //!
 //! The lock names the invitation holding it and carries its expiry. Answering or
@@ -38,6 +41,7 @@
 
 mod changes;
 mod delivery;
+mod domains;
 mod errors;
 mod invitations;
 pub(crate) mod items;

@@ -29,13 +29,13 @@ use serde_json::Value;
 
 use super::items::{
     corrupt, get_s, get_time, parse_ended_membership, parse_history, parse_invitation, parse_membership,
-    parse_usage, Item, SEATS_SK,
+    parse_usage, Item, JOINED_DOMAIN, JOINED_VIA, SEATS_SK,
 };
 use super::join_requests::parse_join_request;
 use super::link_items::{parse_invite_link, REVOKED_AT};
 use super::links::parse_link_use;
 use super::teams::parse_closing;
-use crate::domain::{InvitationId, InviteLinkId, RoleChange, TeamId, UserId};
+use crate::domain::{EmailDomain, InvitationId, InviteLinkId, RoleChange, TeamId, UserId};
 use crate::ports::{Closing, Committed, StoreError};
 
 /// What one stream record committed.
@@ -78,14 +78,22 @@ pub fn committed(record: &Value) -> Result<Vec<Committed>, StoreError> {
                 ),
                 None => None,
             };
-            let link = match new.get("joinedVia") {
+            let link = match new.get(JOINED_VIA) {
                 Some(_) => Some(
-                    InviteLinkId::parse(get_s(&new, "membership", "joinedVia")?)
-                        .map_err(|_| corrupt("membership", "joinedVia"))?,
+                    InviteLinkId::parse(get_s(&new, "membership", JOINED_VIA)?)
+                        .map_err(|_| corrupt("membership", JOINED_VIA))?,
                 ),
                 None => None,
             };
-            Ok(vec![Committed::MembershipCreated { membership: parse_membership(&new)?, invitation, link }])
+            let domain = match new.get(JOINED_DOMAIN) {
+                Some(_) => Some(
+                    EmailDomain::parse(get_s(&new, "membership", JOINED_DOMAIN)?)
+                        .map_err(|_| corrupt("membership", JOINED_DOMAIN))?,
+                ),
+                None => None,
+            };
+            let membership = parse_membership(&new)?;
+            Ok(vec![Committed::MembershipCreated { membership, invitation, link, domain }])
         }
         ("invite-link", "INSERT") => Ok(vec![Committed::InviteLinkCreated(parse_invite_link(&new)?)]),
         // A link's other changes are its uses (each told by its record) and
