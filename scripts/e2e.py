@@ -303,6 +303,40 @@ def request_journey(api, s, tok):
     return True
 
 
+def domain_journey(api, s, tok):
+    """Joining by the team's verified domain (declared when the suite was made):
+    the colleague sees the team and joins; someone of another domain may not;
+    declared again as needing approval, the colleague's join asks, and the
+    owner approves. The colleague leaves each time, so the journey can run
+    again. Returns whether the colleague joined."""
+    u, team, creds = s["users"], s["team"], s["platform"]
+    domain = f"/platform/teams/{team}/domains/{s['domain']}"
+    status, body, _ = api.call("GET", "/me/joinable-teams", tok["colleague"])
+    mine = [t for t in (body or {}).get("teams", []) if t["teamId"] == team]
+    if not check("the colleague sees the team among those their domain lets them join", status == 200 and len(mine) == 1 and not mine[0]["member"], f"{status} {body}"):
+        return False
+    status, body, _ = api.call("GET", "/me/joinable-teams", tok["bo"])
+    check("bo, of another domain, sees none of it", status == 200 and not any(t["teamId"] == team for t in body["teams"]), f"{status} {body}")
+    status, body, _ = api.call("POST", f"/me/joinable-teams/{team}/join", tok["bo"])
+    check("nor may join by it: 403 domain_not_allowed", (status, (body or {}).get("code")) == (403, "domain_not_allowed"), f"{status} {body}")
+    status, body, _ = api.call("POST", f"/me/joinable-teams/{team}/join", tok["colleague"])
+    if not check("the colleague joins by the domain: 201, as a member", status == 201 and body["membership"]["role"] == "member", f"{status} {body}"):
+        return False
+    check("the colleague leaves", api.call("DELETE", f"/teams/{team}/members/{u['colleague']['sub']}", tok["colleague"])[0] == 200)
+    status, body, _ = api.call("PUT", domain, body={"role": "member", "approval": True}, signed_by=creds)
+    check("the platform declares the domain again, needing approval: 200", status == 200 and body["approval"] is True, f"{status} {body}")
+    status, body, _ = api.call("POST", f"/me/joinable-teams/{team}/join", tok["colleague"])
+    check("the colleague's join now asks: 202, pending, through the domain", status == 202 and body["request"]["domain"] == s["domain"], f"{status} {body}")
+    status, body, _ = api.call("POST", f"/teams/{team}/join-requests/{u['colleague']['sub']}/approve", tok["owner"])
+    check("the owner approves it: 200", status == 200 and (body or {}).get("status") == "approved", f"{status} {body}")
+    check("the colleague leaves again", api.call("DELETE", f"/teams/{team}/members/{u['colleague']['sub']}", tok["colleague"])[0] == 200)
+    status, body, _ = api.call("PUT", domain, body={"role": "member"}, signed_by=creds)
+    check("and the platform declares it as it was", status == 200 and body["approval"] is False, f"{status} {body}")
+    status, body, _ = api.call("GET", f"/platform/teams/{team}/domains", signed_by=creds)
+    check("the team's domains, as the platform reads them", status == 200 and [d["domain"] for d in body["domains"]] == [s["domain"]], f"{status} {body}")
+    return True
+
+
 def tampered_link(token):
     return token[:-2] + ("BB" if token.endswith("AA") else "AA")
 
@@ -549,6 +583,7 @@ def main():
     reminded = reminder_journey(api, s, tok, invitations) if s.get("admin") and s.get("remind_invoke") and s.get("ses_messages") else None
     link, bo_joined = link_journey(api, s, tok)
     bo_asked = request_journey(api, s, tok)
+    colleague_joined = domain_journey(api, s, tok) if s.get("domain") else False
     if s.get("events_received"):
         expected = [("invitation.created", inv["id"]), ("invitation.accepted", inv["id"]),
                     ("membership.created", u["ada"]["email"]), ("membership.role_changed", u["ada"]["email"]),
@@ -569,6 +604,9 @@ def main():
             expected += [("invite_link.used", link), ("membership.created", u["bo"]["email"]), ("membership.revoked", u["bo"]["email"])]
         if bo_asked:
             expected += [("join_request.created", u["bo"]["email"]), ("join_request.approved", u["bo"]["email"])]
+        if colleague_joined:
+            c = u["colleague"]["email"]
+            expected += [("membership.created", c), ("membership.revoked", c), ("join_request.created", c), ("join_request.approved", c)]
         events_journey(s, expected)
 
     if not gateway:

@@ -10,7 +10,8 @@ of open invitations: some to resend (made before the resend cooldown, which
 one to ada, as whom accepts are signed; and two invite links, one to revoke,
 one to open and join through (joins are signed as the suite's joiner); and
 join requests through a link that needs approval: one to approve, one to deny,
-and the joiner's, to cancel (cancels are signed as the joiner).
+and the joiner's, to cancel (cancels are signed as the joiner); and the team's
+verified domain, by which its colleague joins (signed as the colleague).
 """
 
 import collections
@@ -34,6 +35,10 @@ _TEAM = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CURSOR = re.compile(r"[A-Za-z0-9_-]*")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _USER = re.compile(r"[^\s#\x00-\x1f\x7f-\x9f]{1,256}")
+_DOMAIN = re.compile(r"[A-Za-z0-9.-]{1,253}")
+# Domains the platform's domain routes declare and remove on its own team, in
+# turn: an email domain is dotted labels, which the path's pattern only hints at.
+_DOMAINS = itertools.cycle([f"d{i}.{SUITE['team']}.test" for i in range(3)])
 # Members the run may remove (DELETE /teams/{teamId}/members/{userId}), in
 # turn: the suite's plain member and its administrator (once removed, 404).
 _REMOVABLE = itertools.cycle([SUITE["users"]["member"]["sub"], SUITE["users"]["admin"]["sub"]])
@@ -146,6 +151,13 @@ def map_case(ctx, case):
         # team of their own: closing the suite's team would turn every later
         # invitation into 409 team_closed.
         params["teamId"] = _platform_team(case) if platform else SUITE["team"]
+    domain = params.get("domain")
+    if case.operation.path == "/platform/teams/{teamId}/domains/{domain}" and isinstance(domain, str) and _DOMAIN.fullmatch(domain):
+        # Every schema-valid domain a PUT declares becomes one of the platform
+        # team's own (a made-up string is rarely dotted labels); every other one
+        # a DELETE removes.
+        if case.method.upper() == "PUT" or _every_other(case):
+            params["domain"] = next(_DOMAINS)
     if platform and params.get("teamId") == SUITE["team"]:
         # schemathesis reuses values it saw in answers: never the suite's own
         # team on the platform's routes, where it could close it.
@@ -165,6 +177,11 @@ def map_case(ctx, case):
         if isinstance(domains, list) and all(isinstance(d, str) for d in domains) and len(domains) <= 20:
             body["domains"] = []
 
+    # A domain's role, likewise: a made-up name is no role of the catalog.
+    if (case.operation.path == "/platform/teams/{teamId}/domains/{domain}" and case.method.upper() == "PUT"
+            and body is not None and isinstance(body.get("role"), str)):
+        body["role"] = "member"
+
     # A cursor is opaque and signed to its team: a made-up one is a 400 that no
     # schema can state. Three in four made-up cursors the schema allows are
     # left out (the first page), so that most listings reach the query; the
@@ -181,14 +198,16 @@ class Credentials:
     platform's IAM-authorised routes with SigV4, as the platform's SDK signs
     them; accepts as ada (invited to the pool's invitation for her); every other
     route as the suite team's owner, but joins through a link and cancels of a
-    join request, as the suite's joiner. As an auth provider, it is the run's
+    join request, as the suite's joiner, and joins by a domain (and the teams a
+    domain lets one join), as the suite's colleague. As an auth provider, it is the run's
     explicit authentication: the authentication checks remove it and expect a
     refusal."""
 
     def get(self, case, ctx):
         users = SUITE["users"]
         return {"owner": users["owner"]["token"], "ada": users["ada"]["token"],
-                "joiner": users["joiner"]["token"], "platform": SUITE["platform"]}
+                "joiner": users["joiner"]["token"], "colleague": users["colleague"]["token"],
+                "platform": SUITE["platform"]}
 
     def set(self, case, data, ctx):
         headers = dict(case.headers or {})
@@ -206,6 +225,9 @@ class Credentials:
         else:
             path = case.operation.path
             joiner = path.endswith("/join") or path == "/me/join-requests/{teamId}/cancel"
-            who = "ada" if path.endswith("/accept") else "joiner" if joiner else "owner"
+            if path.startswith("/me/joinable-teams"):
+                who = "colleague"
+            else:
+                who = "ada" if path.endswith("/accept") else "joiner" if joiner else "owner"
             headers["Authorization"] = f"Bearer {data[who]}"
         case.headers = headers

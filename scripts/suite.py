@@ -53,6 +53,9 @@ PEOPLE = {
     "joiner": (None, True),
     # Asks to join through the pool's link that needs approval (denied by the fuzzer).
     "asker": (None, True),
+    # Of the team's verified domain (`{team}.test`, declared by the platform):
+    # joins by it, in the journeys, the browser suite and the fuzzer.
+    "colleague": (None, True),
 }
 # The local stand-in's platform key: a `dev` build takes any SigV4 header, unverified.
 LOCAL_PLATFORM = {"access_key_id": "local-platform", "secret_access_key": "local", "region": "us-east-1"}
@@ -177,7 +180,7 @@ def create(name, base, pool_size=0):
     s.update(suite=name, team=run, team_name=f"{name.capitalize()} Team")
     users = {}
     for who, (role, verified) in PEOPLE.items():
-        email = f"{who}+{run}@example.com"
+        email = f"{who}@{run}.test" if who == "colleague" else f"{who}+{run}@example.com"
         username = f"{run}-{who}"
         if s.get("user_pool"):
             sub = cognito_user(s["user_pool"], username, email, verified, s["password"])
@@ -194,6 +197,10 @@ def create(name, base, pool_size=0):
     owner = users["owner"]
     new = {"name": s["team_name"], "owner": {"userId": owner["sub"], "email": owner["email"]}}
     expect(api.call("PUT", f"/platform/teams/{run}", body=new, signed_by=s["platform"]), 201, "the platform creates the team")
+    # The team's verified domain, the colleague's: joining by it needs no approval.
+    s["domain"] = f"{run}.test"
+    domain = f"/platform/teams/{run}/domains/{s['domain']}"
+    expect(api.call("PUT", domain, body={"role": "member"}, signed_by=s["platform"]), 200, "the platform declares the team's domain")
     invitations = f"/teams/{run}/invitations"
     for who in ("admin", "member"):
         u = users[who]

@@ -156,19 +156,35 @@ export interface InviteLinkPreview {
 
 export type RequestStatus = "pending" | "expired" | "approved" | "denied" | "cancelled";
 
-/** A request to join a team through a link that needs approval. */
+/** A request to join a team through a link, or a verified domain, that needs approval. */
 export interface JoinRequest {
   teamId: string;
   teamName: string;
   userId: string;
   email: string;
   role: string;
-  linkId: string;
+  /** The link asked through; null for a request through a verified domain. */
+  linkId: string | null;
+  /** The team's verified domain asked through; null for one through a link. */
+  domain: string | null;
   status: RequestStatus;
   createdAt: string;
   expiresAt: string;
   decidedBy: string | null;
   decidedAt: string | null;
+}
+
+/** A team whose verified domain is the signed-in person's address's. */
+export interface JoinableTeam {
+  teamId: string;
+  teamName: string;
+  domain: string;
+  role: string;
+  /** Joining asks a manager first. */
+  approval: boolean;
+  verifiedAt: string;
+  member: boolean;
+  pendingRequest: JoinRequest | null;
 }
 
 /** An RFC 9457 problem; `code` is the API's stable code, or one of ours below. */
@@ -383,5 +399,12 @@ export const api = {
   },
   cancelJoinRequest(teamId: string): Promise<Result<JoinRequest>> {
     return call("POST", `/me/join-requests/${seg(teamId)}/cancel`, { auth: true });
+  },
+  joinableTeams(): Promise<Result<{ addressCounts: boolean; teams: JoinableTeam[] }>> {
+    return call("GET", "/me/joinable-teams", { auth: true });
+  },
+  /** 201 with the membership, or 202 with the request when the team wants approval. */
+  joinByDomain(teamId: string): Promise<Result<{ membership?: Membership; request?: JoinRequest }>> {
+    return call("POST", `/me/joinable-teams/${seg(teamId)}/join`, { auth: true });
   },
 };

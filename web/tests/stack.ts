@@ -44,7 +44,7 @@ export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 export const TEAM = stack.team;
 export const TEAM_NAME = stack.team_name;
 
-export type UserName = "owner" | "admin" | "member" | "ada" | "bo" | "eve";
+export type UserName = "owner" | "admin" | "member" | "ada" | "bo" | "eve" | "colleague";
 
 export function user(name: UserName): StackUser {
   const u = stack.users[name];

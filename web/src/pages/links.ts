@@ -365,7 +365,7 @@ export async function linksPage(ctx: PageContext): Promise<void> {
         "table",
         { class: "requests" },
         h("caption", { class: "visually-hidden" }, `${teamName}: requests to join`),
-        h("thead", null, h("tr", null, ["Email", "Role", "Status", "Asked", "Actions"].map((t) => h("th", { scope: "col" }, t)))),
+        h("thead", null, h("tr", null, ["Email", "Role", "Through", "Status", "Asked", "Actions"].map((t) => h("th", { scope: "col" }, t)))),
         h(
           "tbody",
           null,
@@ -375,6 +375,7 @@ export async function linksPage(ctx: PageContext): Promise<void> {
               { "data-user": r.userId },
               h("th", { scope: "row" }, r.email),
               h("td", null, roleName(r.role)),
+              h("td", null, r.domain ? `the domain ${r.domain}` : "a link"),
               h("td", null, requestStatusText(r)),
               h("td", null, when(r.createdAt)),
               h(
@@ -418,6 +419,8 @@ export async function linksPage(ctx: PageContext): Promise<void> {
         return `${teamName} has no free seat for ${r.email}. Free one, then approve again.`;
       case "already_member":
         return `${r.email} is a member already.`;
+      case "domain_not_allowed":
+        return `${r.email} cannot join by ${r.domain ?? "that domain"} any more: ${teamName} no longer holds it, or it now joins people with another role. Deny the request, or invite them.`;
       default:
         return `${r.email}'s request was not answered: ${p.detail}`;
     }

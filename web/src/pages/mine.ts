@@ -2,9 +2,12 @@
 // email, across teams (GET /me/invitations), each accepted here without the link
 // (POST /invitations/{id}/accept with {}), which only that verified account may do.
 // Declining needs the emailed link (the API answers a decline only with its token).
+// Below them: the teams whose verified domain is the person's address's
+// (GET /me/joinable-teams), to join (or ask to) without any invitation, and the
+// person's requests to join.
 
 import type { PageContext } from "../main";
-import { api, type JoinRequest, type Preview, type Problem } from "../api";
+import { api, type JoinableTeam, type JoinRequest, type Preview, type Problem } from "../api";
 import { requestStatusText } from "./links";
 import { session } from "../auth";
 import { append, h, liveRegion, replace } from "../dom";
@@ -28,6 +31,8 @@ export async function myInvitationsPage(ctx: PageContext): Promise<void> {
 
   const live = liveRegion();
   const requestsArea = h("div", { class: "table-area" });
+  const joinableArea = h("div", { class: "table-area" });
+  const joinableHeading = h("h2", { id: "joinable-heading", tabindex: "-1" }, "Teams you can join");
   const listHeading = h("h2", { id: "mine-heading", tabindex: "-1" }, "Waiting for your answer");
   const area = h("div", { class: "table-area" });
   const pager = h("nav", { "aria-label": "Pages of invitations", class: "pager" });
@@ -41,6 +46,7 @@ export async function myInvitationsPage(ctx: PageContext): Promise<void> {
     ),
     live,
     h("section", { "aria-labelledby": "mine-heading" }, listHeading, area, pager),
+    h("section", { "aria-labelledby": "joinable-heading" }, joinableHeading, joinableArea),
     h("section", { "aria-labelledby": "requests-heading" }, h("h2", { id: "requests-heading" }, "Your requests to join"), requestsArea),
   ]);
 
@@ -213,7 +219,68 @@ export async function myInvitationsPage(ctx: PageContext): Promise<void> {
     await loadRequests();
   }
 
-  await Promise.all([load(), loadRequests()]);
+  async function loadJoinable(): Promise<void> {
+    const res = await api.joinableTeams();
+    if (!res.ok) {
+      replace(joinableArea, h("p", { class: "notice notice-error" }, res.problem.detail));
+      return;
+    }
+    if (!res.data.addressCounts) {
+      replace(
+        joinableArea,
+        h(
+          "p",
+          { class: "empty" },
+          `Teams that own the domain of ${s!.email} appear here once your sign-in provider has verified the address, and only for a provider this service relies on.`,
+        ),
+      );
+      return;
+    }
+    if (!res.data.teams.length) {
+      replace(joinableArea, h("p", { class: "empty" }, `No team owns the domain of ${s!.email}.`));
+      return;
+    }
+    replace(
+      joinableArea,
+      h(
+        "ul",
+        { class: "requests joinable" },
+        res.data.teams.map((t) => h("li", { "data-team": t.teamId }, h("strong", null, t.teamName), ` (${t.domain}) as ${roleName(t.role)}: `, joinControl(t))),
+      ),
+    );
+  }
+
+  function joinControl(t: JoinableTeam): Node | string {
+    if (t.member) return "you are a member";
+    if (t.pendingRequest) return "your request waits for a manager";
+    return h(
+      "button",
+      {
+        type: "button",
+        class: "button small",
+        "aria-label": t.approval ? `Ask to join ${t.teamName} as ${roleName(t.role)}` : `Join ${t.teamName} as ${roleName(t.role)}`,
+        onclick: (e: Event) => void joinTeam(t, e.currentTarget as HTMLButtonElement),
+      },
+      t.approval ? "Ask to join" : "Join",
+    );
+  }
+
+  async function joinTeam(t: JoinableTeam, button: HTMLButtonElement): Promise<void> {
+    button.disabled = true;
+    const res = await api.joinByDomain(t.teamId);
+    if (res.ok && res.data.membership) {
+      live.say(`You joined ${t.teamName} as ${roleName(res.data.membership.role)}.`);
+      replace(joined, h("p", null, h("a", { href: `/teams/${encodeURIComponent(t.teamId)}` }, `Go to ${t.teamName}`)));
+    } else if (res.ok) {
+      live.say(`You asked to join ${t.teamName}; a manager will answer.`);
+    } else {
+      live.say(domainRefusal(res.problem, t), "error");
+    }
+    await Promise.all([loadJoinable(), loadRequests()]);
+    joinableHeading.focus();
+  }
+
+  await Promise.all([load(), loadRequests(), loadJoinable()]);
 
   function renderPager(): void {
     if (pageIndex === 0 && !nextCursor) {
@@ -234,6 +301,24 @@ export async function myInvitationsPage(ctx: PageContext): Promise<void> {
     }
     await load();
     listHeading.focus();
+  }
+}
+
+/** Why joining by the domain was refused, in words. */
+function domainRefusal(p: Problem, t: JoinableTeam): string {
+  switch (p.code) {
+    case "already_member":
+      return `You are already a member of ${t.teamName}.`;
+    case "seat_limit":
+      return `Every seat of ${t.teamName} is taken by its members, so you cannot join right now.`;
+    case "join_request_pending":
+      return `You asked to join ${t.teamName} already; a manager has not answered yet.`;
+    case "domain_not_allowed":
+      return `${t.teamName} no longer lets people of ${t.domain} join this way.`;
+    case "team_closed":
+      return `${t.teamName} is closed.`;
+    default:
+      return `You could not join ${t.teamName}: ${p.detail}`;
   }
 }
 
