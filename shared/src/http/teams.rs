@@ -247,9 +247,10 @@ struct DomainBody {
     approval: Option<bool>,
 }
 
-/// The domain a domain route names; malformed, it is no domain a team holds.
-fn domain(req: &Request, op: Op) -> Option<EmailDomain> {
-    EmailDomain::parse(&request::path_param(req, op, "domain")?).ok()
+/// The domain a domain route names, or the 422 saying what a domain is.
+fn domain(req: &Request, op: Op) -> Result<EmailDomain, Error> {
+    let raw = request::path_param(req, op, "domain").unwrap_or_default();
+    EmailDomain::parse(&raw).map_err(|e| Error::invalid_field("domain", e.to_string()))
 }
 
 /// `GET /platform/teams/{teamId}/domains`
@@ -315,8 +316,7 @@ pub(super) async fn remove_domain<S: PlatformStore>(
     req: &Request,
 ) -> Result<Response<Body>, Error> {
     let (caller, team) = caller_and_team(req, access, Op::RemoveDomain)?;
-    if let Some(domain) = domain(req, Op::RemoveDomain) {
-        teams.remove_domain(&caller, &team, &domain).await?;
-    }
+    let domain = domain(req, Op::RemoveDomain)?;
+    teams.remove_domain(&caller, &team, &domain).await?;
     json_response(StatusCode::OK, team_views::domain_list(&teams.domains(&caller, &team).await?))
 }
