@@ -20,7 +20,7 @@ use crate::http::{
     WithdrawFunction,
 };
 use crate::service::domains::Domains;
-use crate::service::invitations::{Answering, Listing, Reminding, Sending, Withdrawing};
+use crate::service::invitations::{Answering, Consenting, Listing, Reminding, Sending, Withdrawing};
 use crate::service::join_requests::JoinRequests;
 use crate::service::links::Links as InviteLinks;
 use crate::service::members::Members;
@@ -149,7 +149,8 @@ pub fn links(config: &Config, sdk: &SdkConfig) -> LinksFn {
     let (store, ctx) = (store(config, sdk), context(config));
     let links = InviteLinks::new(store.clone(), keys(config, sdk), ctx.clone());
     let requests = JoinRequests::new(store.clone(), ctx.clone());
-    LinksFunction { links, requests, domains: Domains::new(store, ctx), auth: auth(config) }
+    let consenting = Consenting::new(store.clone(), keys(config, sdk), ctx.clone());
+    LinksFunction { links, requests, domains: Domains::new(store, ctx), consenting, auth: auth(config) }
 }
 
 pub fn platform(config: &Config, sdk: &SdkConfig) -> Platform {

@@ -78,6 +78,14 @@ pub enum Error {
     /// The join request was answered, or expired.
     #[error("the join request is {}", .0.as_str())]
     JoinRequestNotPending(RequestStatus),
+    /// Asking to accept as another address while a request for the
+    /// invitation waits already.
+    #[error("a request to accept is pending already")]
+    AcceptRequestPending,
+    /// The request to accept as another address was answered, or expired
+    /// (with its invitation, or by a resend of it).
+    #[error("the request to accept is {}", .0.as_str())]
+    AcceptRequestNotPending(RequestStatus),
     /// Sent again too soon after the last send; retry after this long.
     #[error("sent too recently; retry in {0} s")]
     ResendTooSoon(u64),

@@ -171,6 +171,22 @@ impl Call {
         Self::op(Op::JoinByDomain, &[("teamId", team)])
     }
 
+    pub fn request_accept(id: &str, token: &str) -> Self {
+        Self::op(Op::RequestAccept, &[("invitationId", id)]).json(json!({ "token": token }))
+    }
+
+    pub fn accept_requests(team: &str) -> Self {
+        Self::op(Op::ListAcceptRequests, &[("teamId", team)])
+    }
+
+    pub fn approve_accept(team: &str, id: &str) -> Self {
+        Self::op(Op::ApproveAcceptRequest, &[("teamId", team), ("invitationId", id)])
+    }
+
+    pub fn refuse_accept(team: &str, id: &str) -> Self {
+        Self::op(Op::RefuseAcceptRequest, &[("teamId", team), ("invitationId", id)])
+    }
+
     /// The platform's routes on a team's verified domains (unsigned until
     /// `signed_by` or `by_platform`).
     pub fn team_domains(team: &str) -> Self {

@@ -22,7 +22,9 @@ use invitations_core::http::{
 };
 use invitations_core::ports::{MemberStore, TeamStore};
 use invitations_core::service::domains::Domains;
-use invitations_core::service::invitations::{Answering, Listing, Reminding, Sending, Withdrawing};
+use invitations_core::service::invitations::{
+    Answering, Consenting, Listing, Reminding, Sending, Withdrawing,
+};
 use invitations_core::service::join_requests::JoinRequests;
 use invitations_core::service::links::Links;
 use invitations_core::service::members::Members;
@@ -457,6 +459,7 @@ pub fn handlers(
             links: Links::new(store.clone(), keys(), ctx.clone()),
             requests: JoinRequests::new(store.clone(), ctx.clone()),
             domains: Domains::new(store.clone(), ctx.clone()),
+            consenting: Consenting::new(store.clone(), keys(), ctx.clone()),
             auth,
         },
         platform: PlatformFunction {

@@ -5,13 +5,13 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::domain::{
-    Email, EmailDomain, Invitation, InvitationId, InviteLink, InviteLinkId, JoinDomain, JoinRequest,
-    LinkSpec, MaxUses, Membership, Permission, RoleCatalog, RoleName, Team, TeamId, TeamName, UserId,
-    ValidDays,
+    AcceptRequest, Email, EmailDomain, Invitation, InvitationId, InviteLink, InviteLinkId, JoinDomain,
+    JoinRequest, LinkSpec, MaxUses, Membership, Permission, RoleCatalog, RoleName, Team, TeamId, TeamName,
+    UserId, ValidDays,
 };
 use crate::ports::{
-    CreateError, DomainStore, InsertError, InvitationStore, JoinRequestStore, LimitStore, LinkStore,
-    MemberStore, SendQuota, Taken, TeamStore,
+    AcceptRequestStore, CreateError, DomainStore, InsertError, InvitationStore, JoinRequestStore, LimitStore,
+    LinkStore, MemberStore, SendQuota, Taken, TeamStore,
 };
 
 /// The link-signing secret of local development (`scripts/dev`); never deployed.
@@ -28,12 +28,24 @@ pub const MEMBERS: [(&str, &str, &str); 3] = [
 ];
 
 /// (id, email, role) of the open invitations `requests/` act on: accepted by
-/// `accept.json` (and previewed by `preview.json`), declined by `decline.json`,
-/// withdrawn by `withdraw.json`.
-pub const INVITATIONS: [(&str, &str, &str); 3] = [
+/// `accept.json` (and previewed by `preview.json`; `accept-request-ask.json`
+/// asks to accept it as another address), declined by `decline.json`,
+/// withdrawn by `withdraw.json`; the last two each with a request to accept
+/// them as another address (`ACCEPT_REQUESTS`).
+pub const INVITATIONS: [(&str, &str, &str); 5] = [
     ("d3a0c0de-0000-4000-8000-000000000001", "alex@example.com", "member"),
     ("d3a0c0de-0000-4000-8000-000000000002", "blake@example.com", "administrator"),
     ("d3a0c0de-0000-4000-8000-000000000003", "casey@example.com", "member"),
+    ("d3a0c0de-0000-4000-8000-000000000004", "drew@example.com", "member"),
+    ("d3a0c0de-0000-4000-8000-000000000005", "gray@example.com", "member"),
+];
+
+/// (invitation id, user id, email) of the requests to accept the last two
+/// invitations as another address: approved by `accept-request-approve.json`,
+/// refused by `accept-request-refuse.json`.
+pub const ACCEPT_REQUESTS: [(&str, &str, &str); 2] = [
+    ("d3a0c0de-0000-4000-8000-000000000004", "demo-drew", "drew@home.example"),
+    ("d3a0c0de-0000-4000-8000-000000000005", "demo-gray", "gray@home.example"),
 ];
 
 /// The demo team's invite link (for members, 10 uses, a week): previewed by
@@ -68,7 +80,14 @@ pub async fn create_link_secret(client: &aws_sdk_secretsmanager::Client, id: &st
 
 /// Creates the demo team, its members and its open invitations, as of `now`.
 pub async fn seed<
-    S: InvitationStore + MemberStore + TeamStore + LimitStore + LinkStore + JoinRequestStore + DomainStore,
+    S: InvitationStore
+        + MemberStore
+        + TeamStore
+        + LimitStore
+        + LinkStore
+        + JoinRequestStore
+        + DomainStore
+        + AcceptRequestStore,
 >(
     store: &S,
     now: DateTime<Utc>,
@@ -102,6 +121,7 @@ pub async fn seed<
     // Sent a few minutes ago, so that a resend (requests/resend.json) is past its cooldown.
     let sent = now - TimeDelta::minutes(5).min(validity / 2);
     let limits = crate::config::default_limits();
+    let mut invited = Vec::new();
     for (id, email, role) in INVITATIONS {
         let mut invitation = Invitation::new(
             &team,
@@ -131,6 +151,18 @@ pub async fn seed<
             InsertError::Limit(e) => format!("the demo exceeds the team's limits: {e}"),
             InsertError::Store(e) => e.to_string(),
         })?;
+        invited.push(invitation);
+    }
+    for (id, user, email) in ACCEPT_REQUESTS {
+        let invitation = invited.iter().find(|i| i.id.to_string() == id).expect("a demo invitation");
+        let user = UserId::parse(user).expect("valid demo user");
+        let request =
+            AcceptRequest::new(invitation, user, Email::parse(email).expect("valid demo email"), now)
+                .map_err(|e| e.to_string())?;
+        store
+            .request_accept(&request, now, invitation.purge_at(retention))
+            .await
+            .map_err(|e| format!("the demo request to accept as {email}: {e}"))?;
     }
     let mut link = InviteLink::new(&team, &owner, now, link_spec());
     link.id = InviteLinkId::parse(INVITE_LINK).expect("valid demo link id");

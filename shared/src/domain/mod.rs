@@ -1,6 +1,7 @@
 //! The domain: types that cannot hold invalid values and pure rules over them.
 //! Nothing here knows about HTTP, DynamoDB or SES.
 
+mod accept_request;
 mod delivery;
 mod email;
 mod history;
@@ -19,6 +20,7 @@ mod role;
 mod team;
 mod token;
 
+pub use accept_request::{AcceptRequest, SameAddress};
 pub use delivery::{BounceType, DeliveryFeedback};
 pub use email::{Email, EmailDomain, InvalidEmail};
 pub use history::{Change, HistoryEntry};

@@ -5,12 +5,16 @@
 use lambda_http::{Body, Request, Response};
 
 use super::routes::{Function, Op};
-use super::{domains, invitations, join_requests, links, logged, members, resolve, teams, AuthMode};
+use super::{
+    accept_requests, domains, invitations, join_requests, links, logged, members, resolve, teams, AuthMode,
+};
 use crate::domain::PlatformPrincipals;
 use crate::error::Error;
 use crate::ports::{InvitationStore, LimitStore, LinkKeySource, Mailer, MemberStore};
 use crate::service::domains::{Domains, DomainsStore};
-use crate::service::invitations::{Answering, Listing, Sending, SendingStore, Withdrawing};
+use crate::service::invitations::{
+    Answering, ConsentStore, Consenting, Listing, Sending, SendingStore, Withdrawing,
+};
 use crate::service::join_requests::JoinRequests;
 use crate::service::links::{Links, LinksStore};
 use crate::service::members::Members;
@@ -138,16 +142,19 @@ impl<S: teams::PlatformStore> PlatformFunction<S> {
     }
 }
 
-/// `links`: invite links, for the team's managers and for whoever opens one,
-/// joining by a verified domain, and the join requests of both.
+/// `links`: the ways in without an invitation to each person's own address:
+/// invite links, for the team's managers and for whoever opens one; joining
+/// by a verified domain; the join requests of both; and accepting an
+/// invitation as another address, with a manager's consent.
 pub struct LinksFunction<S, K> {
     pub links: Links<S, K>,
     pub requests: JoinRequests<S>,
     pub domains: Domains<S>,
+    pub consenting: Consenting<S, K>,
     pub auth: AuthMode,
 }
 
-impl<S: LinksStore + DomainsStore, K: LinkKeySource> LinksFunction<S, K> {
+impl<S: LinksStore + DomainsStore + ConsentStore, K: LinkKeySource> LinksFunction<S, K> {
     pub async fn handle(&self, req: Request) -> Response<Body> {
         let route = resolve(Function::Links, &req);
         logged(route, req.method(), async {
@@ -165,6 +172,11 @@ impl<S: LinksStore + DomainsStore, K: LinkKeySource> LinksFunction<S, K> {
                 Op::CancelJoinRequest => join_requests::cancel(&self.requests, auth, req).await,
                 Op::JoinableTeams => domains::list(&self.domains, auth, req).await,
                 Op::JoinByDomain => domains::join(&self.domains, auth, req).await,
+                Op::RequestAccept => accept_requests::ask(&self.consenting, auth, req).await,
+                Op::ListAcceptRequests => accept_requests::list(&self.consenting, auth, req).await,
+                op @ (Op::ApproveAcceptRequest | Op::RefuseAcceptRequest) => {
+                    accept_requests::answer(&self.consenting, auth, req, op).await
+                }
                 _ => Err(Error::NoSuchRoute),
             }
         })

@@ -8,6 +8,7 @@
 //! - `request`, `identity`: reading a request and its caller;
 //! - `views` (and `team_views`, `link_views`): response bodies; `problem`: the one mapping of errors to HTTP.
 
+mod accept_requests;
 mod domains;
 #[cfg(any(test, feature = "dev"))]
 pub mod fixtures;

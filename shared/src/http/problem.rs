@@ -163,6 +163,24 @@ pub fn describe(err: &Error) -> Problem {
                 &format!("This join request is {} and can no longer be answered.", status.as_str()),
             )
         },
+        Error::AcceptRequestPending => p(
+            StatusCode::CONFLICT,
+            "accept_request_pending",
+            "Already asked",
+            "Someone asked already to accept this invitation with another address; a manager has not answered yet.",
+        ),
+        Error::AcceptRequestNotPending(status) => Problem {
+            extra: vec![("requestStatus", json!(status.as_str()))],
+            ..p(
+                StatusCode::CONFLICT,
+                "accept_request_not_pending",
+                "The request was answered",
+                &format!(
+                    "This request to accept as another address is {} and can no longer be answered.",
+                    status.as_str()
+                ),
+            )
+        },
         Error::ResendTooSoon(seconds) => Problem {
             headers: vec![(header::RETRY_AFTER, seconds.to_string())],
             extra: vec![("retryAfterSeconds", json!(seconds))],
@@ -307,6 +325,8 @@ mod tests {
             (Error::DomainNotAllowed, 403, "domain_not_allowed"),
             (Error::JoinRequestPending, 409, "join_request_pending"),
             (Error::JoinRequestNotPending(RequestStatus::Denied), 409, "join_request_not_pending"),
+            (Error::AcceptRequestPending, 409, "accept_request_pending"),
+            (Error::AcceptRequestNotPending(RequestStatus::Expired), 409, "accept_request_not_pending"),
             (Error::ResendTooSoon(42), 429, "resend_too_soon"),
             (Error::ResendLimit, 409, "resend_limit_reached"),
             (Error::RecipientUnreachable(Unreachable::Complained), 409, "recipient_unreachable"),
@@ -341,6 +361,8 @@ mod tests {
                 | Error::DomainNotAllowed
                 | Error::JoinRequestPending
                 | Error::JoinRequestNotPending(_)
+                | Error::AcceptRequestPending
+                | Error::AcceptRequestNotPending(_)
                 | Error::ResendTooSoon(_)
                 | Error::ResendLimit
                 | Error::RecipientUnreachable(_)

@@ -81,6 +81,10 @@ pub enum Op {
     CancelJoinRequest,
     JoinableTeams,
     JoinByDomain,
+    RequestAccept,
+    ListAcceptRequests,
+    ApproveAcceptRequest,
+    RefuseAcceptRequest,
 }
 
 /// One route: `method` and `template` as API Gateway's route key states them.
@@ -132,6 +136,20 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/me/join-requests/{teamId}/cancel", Function::Links, Op::CancelJoinRequest),
     route("GET", "/me/joinable-teams", Function::Links, Op::JoinableTeams),
     route("POST", "/me/joinable-teams/{teamId}/join", Function::Links, Op::JoinByDomain),
+    route("POST", "/invitations/{invitationId}/accept-requests", Function::Links, Op::RequestAccept),
+    route("GET", "/teams/{teamId}/accept-requests", Function::Links, Op::ListAcceptRequests),
+    route(
+        "POST",
+        "/teams/{teamId}/accept-requests/{invitationId}/approve",
+        Function::Links,
+        Op::ApproveAcceptRequest,
+    ),
+    route(
+        "POST",
+        "/teams/{teamId}/accept-requests/{invitationId}/refuse",
+        Function::Links,
+        Op::RefuseAcceptRequest,
+    ),
 ];
 
 impl Route {

@@ -3,6 +3,7 @@
 //! DynamoDB, SES, Secrets Manager and EventBridge adapters implement them; the
 //! domain never sees an SDK type.
 
+mod accept_requests;
 mod delivery;
 mod domains;
 mod events;
@@ -16,6 +17,7 @@ mod members;
 mod reminders;
 mod teams;
 
+pub use accept_requests::*;
 pub use delivery::*;
 pub use domains::*;
 pub use events::*;

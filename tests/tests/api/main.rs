@@ -6,6 +6,7 @@ mod authorise_first;
 mod authorization;
 mod batch;
 mod capacity;
+mod consent;
 mod delivery;
 mod deploy;
 mod domains;

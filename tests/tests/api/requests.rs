@@ -18,7 +18,7 @@ use invitations_core::dev::demo;
 use invitations_core::http::routes::{Function, ROUTES};
 
 /// Each example request and the status its function answers on fresh demo data.
-const EXPECTED: [(&str, u16); 34] = [
+const EXPECTED: [(&str, u16); 38] = [
     ("invite.json", 201),
     ("batch.json", 200),
     ("resend.json", 200),
@@ -53,6 +53,10 @@ const EXPECTED: [(&str, u16); 34] = [
     ("platform-domain-remove.json", 200),
     ("me-joinable-teams.json", 200),
     ("domain-join.json", 201),
+    ("accept-request-ask.json", 202),
+    ("accept-requests.json", 200),
+    ("accept-request-approve.json", 200),
+    ("accept-request-refuse.json", 200),
 ];
 
 fn request_files() -> BTreeMap<String, Value> {

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{
 use chrono::{DateTime, Utc};
 
 use super::changes::Change;
-use super::errors::{build_error, store_error, Transact};
+use super::errors::{build_error, store_error, Cancelled, Transact};
 use super::items::*;
 use super::renew::Again;
 use super::table::{GSI_BY_EMAIL, GSI_BY_STATUS, GSI_BY_TEAM};
@@ -184,6 +184,52 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// An acceptance's writes, in `position::ACCEPT_*` order: the invitation
+    /// (open, in its team, its link generation as read), the membership and
+    /// its address's item, the team's seats.
+    pub(super) fn accept_writes(
+        &self,
+        accepted: &Invitation,
+        membership: &Membership,
+        now: DateTime<Utc>,
+        purge_at: DateTime<Utc>,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let change = Change::resolve(
+            accepted.id,
+            &accepted.resolution,
+            now,
+            purge_at,
+            Some(&accepted.team_id),
+            Some(accepted.link_generation),
+        )?;
+        let mut items =
+            vec![TransactWriteItem::builder().update(change.into_update(&self.table, accepted.id)?).build()];
+        items.extend(self.membership_writes(membership, Some(accepted.id))?);
+        items.push(self.seats_accept(&accepted.team_id)?);
+        Ok(items)
+    }
+
+    /// What a cancelled acceptance (`accept_writes` first in it) means.
+    pub(super) fn accept_refusal(c: &Cancelled) -> Result<ResolveError, StoreError> {
+        if c.failed(position::ACCEPT_INVITATION) {
+            return not_open(c.item(position::ACCEPT_INVITATION));
+        }
+        if c.failed(position::ACCEPT_MEMBERSHIP) || c.failed(position::ACCEPT_MEMBER_EMAIL) {
+            return Ok(ResolveError::AlreadyMember);
+        }
+        if c.failed(position::ACCEPT_SEATS) {
+            return Ok(ResolveError::Limit(Self::seats_refusal(c, position::ACCEPT_SEATS)));
+        }
+        // Lost a race to another transaction on the same items: let the caller
+        // re-read and report whatever won.
+        if c.conflict() {
+            return Ok(ResolveError::NotOpen { current: None });
+        }
+        Err(c.unexpected())
+    }
+}
+
 impl InvitationStore for DynamoStore {
     async fn invitation(&self, id: InvitationId) -> Result<Option<Invitation>, StoreError> {
         match self.get(invitation_pk(id), INVITATION_SK.into()).await? {
@@ -228,36 +274,11 @@ impl InvitationStore for DynamoStore {
         now: DateTime<Utc>,
         purge_at: DateTime<Utc>,
     ) -> Result<(), ResolveError> {
-        let change = Change::resolve(
-            accepted.id,
-            &accepted.resolution,
-            now,
-            purge_at,
-            Some(&accepted.team_id),
-            Some(accepted.link_generation),
-        )?;
-        let mut items =
-            vec![TransactWriteItem::builder().update(change.into_update(&self.table, accepted.id)?).build()];
-        items.extend(self.membership_writes(membership, Some(accepted.id))?);
-        items.push(self.seats_accept(&accepted.team_id)?);
+        let items = self.accept_writes(accepted, membership, now, purge_at)?;
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
             Err(Transact::Failed(e)) => Err(e.into()),
-            Err(Transact::Cancelled(c)) if c.failed(position::ACCEPT_INVITATION) => {
-                Err(not_open(c.item(position::ACCEPT_INVITATION))?)
-            }
-            Err(Transact::Cancelled(c))
-                if c.failed(position::ACCEPT_MEMBERSHIP) || c.failed(position::ACCEPT_MEMBER_EMAIL) =>
-            {
-                Err(ResolveError::AlreadyMember)
-            }
-            Err(Transact::Cancelled(c)) if c.failed(position::ACCEPT_SEATS) => {
-                Err(ResolveError::Limit(Self::seats_refusal(&c, position::ACCEPT_SEATS)))
-            }
-            // Lost a race to another transaction on the same items: let the caller
-            // re-read and report whatever won.
-            Err(Transact::Cancelled(c)) if c.conflict() => Err(ResolveError::NotOpen { current: None }),
-            Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
+            Err(Transact::Cancelled(c)) => Err(Self::accept_refusal(&c)?),
         }
     }
 

@@ -39,6 +39,7 @@
 //! has expired or when the invitation it names is no longer open, and the next
 //! invite for that email checks the holder and takes the lock over.
 
+mod accept_requests;
 mod changes;
 mod delivery;
 mod domains;

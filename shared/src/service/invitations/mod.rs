@@ -5,11 +5,13 @@
 //! explained.
 
 mod answer;
+mod consent;
 mod manage;
 mod remind;
 mod send;
 
 pub use answer::{Accepted, Answering};
+pub use consent::{AcceptRequestView, ConsentStore, Consenting, MAX_LISTED as MAX_ACCEPT_REQUESTS};
 pub use manage::{InvitationPage, Listing, Withdrawing, Withdrawn};
 pub use remind::{Reminded, RemindersRun, Reminding, RemindingStore, LOOKBACK, MAX_PER_RUN};
 pub use send::{NewInvitation, Sending, SendingStore, BATCH_PARALLELISM, MAX_BATCH};
