@@ -337,6 +337,36 @@ def domain_journey(api, s, tok):
     return True
 
 
+def consent_journey(api, s, tok):
+    """Accepting as another address: an invitation to one address; the
+    consenter, signed in with another, is refused, then asks; the team's
+    managers see both addresses; an administrator approves, and the consenter
+    is a member under their own address (then leaves, so the journey can run
+    again). Returns the invitation's id, or None."""
+    u, team = s["users"], s["team"]
+    address = f"consent-{secrets.token_hex(3)}+{team}@example.com"
+    status, inv, _ = api.call("POST", f"/teams/{team}/invitations", tok["owner"], {"email": address, "role": "member"})
+    if not check("the owner invites another address of the consenter's: 201", status == 201, f"{status} {inv}"):
+        return None
+    body = {"token": inv["linkToken"]}
+    status, refused, _ = api.call("POST", f"/invitations/{inv['id']}/accept", tok["consenter"], body)
+    check("the consenter, signed in with their own address, may not accept: 403 email_mismatch", (status, (refused or {}).get("code")) == (403, "email_mismatch"), f"{status} {refused}")
+    status, asked, _ = api.call("POST", f"/invitations/{inv['id']}/accept-requests", tok["consenter"], body)
+    if not check("they ask the team to let their account accept: 202, pending", status == 202 and asked["status"] == "pending" and asked["invitedEmail"] == address, f"{status} {asked}"):
+        return None
+    requests = f"/teams/{team}/accept-requests"
+    check("the team's members do not see it: 403", api.call("GET", requests, tok["member"])[0] == 403)
+    status, body, _ = api.call("GET", requests, tok["owner"])
+    mine = [r for r in (body or {}).get("requests", []) if r["invitationId"] == inv["id"]]
+    check("its managers see both addresses", status == 200 and len(mine) == 1 and mine[0]["email"] == u["consenter"]["email"], f"{status} {body}")
+    status, body, _ = api.call("POST", f"{requests}/{inv['id']}/approve", tok["admin"])
+    check("an administrator approves: 200", status == 200 and (body or {}).get("status") == "approved", f"{status} {body}")
+    status, body, _ = api.call("GET", f"/teams/{team}/members", tok["owner"])
+    check("the consenter is a member, under their own address", status == 200 and any(m["email"] == u["consenter"]["email"] for m in body["members"]), f"{status} {body}")
+    check("the consenter leaves", api.call("DELETE", f"/teams/{team}/members/{u['consenter']['sub']}", tok["consenter"])[0] == 200)
+    return inv["id"]
+
+
 def tampered_link(token):
     return token[:-2] + ("BB" if token.endswith("AA") else "AA")
 
@@ -584,6 +614,7 @@ def main():
     link, bo_joined = link_journey(api, s, tok)
     bo_asked = request_journey(api, s, tok)
     colleague_joined = domain_journey(api, s, tok) if s.get("domain") else False
+    consented = consent_journey(api, s, tok) if "consenter" in u else None
     if s.get("events_received"):
         expected = [("invitation.created", inv["id"]), ("invitation.accepted", inv["id"]),
                     ("membership.created", u["ada"]["email"]), ("membership.role_changed", u["ada"]["email"]),
@@ -604,6 +635,10 @@ def main():
             expected += [("invite_link.used", link), ("membership.created", u["bo"]["email"]), ("membership.revoked", u["bo"]["email"])]
         if bo_asked:
             expected += [("join_request.created", u["bo"]["email"]), ("join_request.approved", u["bo"]["email"])]
+        if consented:
+            c = u["consenter"]["email"]
+            expected += [("invitation.created", consented), ("invitation.accepted", consented),
+                         ("membership.created", c), ("membership.revoked", c)]
         if colleague_joined:
             c = u["colleague"]["email"]
             expected += [("membership.created", c), ("membership.revoked", c), ("join_request.created", c), ("join_request.approved", c)]

@@ -10,8 +10,10 @@ of open invitations: some to resend (made before the resend cooldown, which
 one to ada, as whom accepts are signed; and two invite links, one to revoke,
 one to open and join through (joins are signed as the suite's joiner); and
 join requests through a link that needs approval: one to approve, one to deny,
-and the joiner's, to cancel (cancels are signed as the joiner); and the team's
-verified domain, by which its colleague joins (signed as the colleague).
+and the joiner's, to cancel (cancels are signed as the joiner); the team's
+verified domain, by which its colleague joins (signed as the colleague); and
+requests to accept an invitation as another address, one to approve and one
+to refuse.
 """
 
 import collections
@@ -63,14 +65,15 @@ def _every_other(case):
 def _pooled(case):
     """The pool invitation a schema-valid request on an invitation acts on, if
     any: for every other one, an invitation to resend (resend, history), one to
-    answer with its link's token (preview, decline), or ada's (accept)."""
+    answer with its link's token (preview, decline, and asking to accept it as
+    another address, signed as the owner), or ada's (accept)."""
     path = case.operation.path
     params = case.path_parameters or {}
     if not (isinstance(params.get("invitationId"), str) and _UUID.fullmatch(params["invitationId"])):
         return None
     if path.endswith("/resend") or path.endswith("/history"):
         return next(_TO_RESEND) if _every_other(case) else None
-    if path == "/invitations/{invitationId}" or path.endswith("/decline"):
+    if path == "/invitations/{invitationId}" or path.endswith("/decline") or path.endswith("/accept-requests"):
         return next(_TO_ANSWER) if _every_other(case) else None
     if path.endswith("/accept"):
         return _POOL["for_ada"] if _every_other(case) else None
@@ -109,6 +112,14 @@ def map_case(ctx, case):
         if isinstance(user, str) and _USER.fullmatch(user) and _valid_team(team) and _every_other(case):
             which = "approve" if case.operation.path.endswith("/approve") else "deny"
             params["teamId"], params["userId"] = SUITE["team"], requests[which]
+    elif "/accept-requests/{invitationId}/" in case.operation.path and _POOL.get("accept_requests"):
+        # A request to accept as another address: every other schema-valid one
+        # is the pool's to approve or refuse, in the suite's team.
+        invitation = params.get("invitationId")
+        valid = isinstance(invitation, str) and _UUID.fullmatch(invitation)
+        if valid and _valid_team(team) and _every_other(case):
+            which = "approve" if case.operation.path.endswith("/approve") else "refuse"
+            params["teamId"], params["invitationId"] = SUITE["team"], _POOL["accept_requests"][which]
     elif case.operation.path == "/me/join-requests/{teamId}/cancel":
         # Cancelling: every other schema-valid one is the joiner's request in
         # the suite's team (signed as the joiner).

@@ -56,6 +56,9 @@ PEOPLE = {
     # Of the team's verified domain (`{team}.test`, declared by the platform):
     # joins by it, in the journeys, the browser suite and the fuzzer.
     "colleague": (None, True),
+    # Signed in with an address the invitation was not sent to: asks the team
+    # to let that account accept (the journeys, the fuzzer's approval).
+    "consenter": (None, True),
 }
 # The local stand-in's platform key: a `dev` build takes any SigV4 header, unverified.
 LOCAL_PLATFORM = {"access_key_id": "local-platform", "secret_access_key": "local", "region": "us-east-1"}
@@ -225,6 +228,14 @@ def create(name, base, pool_size=0):
         for who in ("bo", "asker", "joiner"):
             expect(api.call("POST", f"/invite-links/{run}/{link['id']}/join", users[who]["token"], {"token": link["token"]}), 202, f"{who} asks to join")
         s["pool"]["requests"] = {"approve": users["bo"]["sub"], "deny": users["asker"]["sub"]}
+        # Requests to accept as another address: the consenter's to approve,
+        # the asker's to refuse.
+        consents = {}
+        for purpose, who in (("approve", "consenter"), ("refuse", "asker")):
+            inv = expect(api.call("POST", invitations, owner["token"], {"email": f"consent-{purpose}+{run}@example.com", "role": "member"}), 201, "pool")
+            expect(api.call("POST", f"/invitations/{inv['id']}/accept-requests", users[who]["token"], {"token": inv["linkToken"]}), 202, f"{who} asks to accept as another address")
+            consents[purpose] = inv["id"]
+        s["pool"]["accept_requests"] = consents
         # A team for the platform's DELETE to close, apart from the one its
         # other routes act on (closed, that one would refuse every rename).
         expect(api.call("PUT", f"/platform/teams/{run}-closing", body=new, signed_by=s["platform"]), 201, "the team to close")

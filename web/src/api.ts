@@ -174,6 +174,22 @@ export interface JoinRequest {
   decidedAt: string | null;
 }
 
+/** A request to accept an invitation as another address, with both addresses. */
+export interface AcceptRequest {
+  invitationId: string;
+  teamId: string;
+  teamName: string;
+  role: string;
+  invitedEmail: string;
+  userId: string;
+  email: string;
+  status: "pending" | "expired" | "approved" | "denied";
+  requestedAt: string;
+  expiresAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+}
+
 /** A team whose verified domain is the signed-in person's address's. */
 export interface JoinableTeam {
   teamId: string;
@@ -399,6 +415,16 @@ export const api = {
   },
   cancelJoinRequest(teamId: string): Promise<Result<JoinRequest>> {
     return call("POST", `/me/join-requests/${seg(teamId)}/cancel`, { auth: true });
+  },
+  /** Asks the team to let the signed-in account accept invitation `id` (another address). */
+  requestAccept(id: string, token: string): Promise<Result<AcceptRequest>> {
+    return call("POST", `/invitations/${seg(id)}/accept-requests`, { auth: true, body: { token } });
+  },
+  acceptRequests(teamId: string): Promise<Result<{ requests: AcceptRequest[] }>> {
+    return call("GET", `/teams/${seg(teamId)}/accept-requests`, { auth: true });
+  },
+  answerAcceptRequest(teamId: string, invitationId: string, answer: "approve" | "refuse"): Promise<Result<AcceptRequest>> {
+    return call("POST", `/teams/${seg(teamId)}/accept-requests/${seg(invitationId)}/${answer}`, { auth: true });
   },
   joinableTeams(): Promise<Result<{ addressCounts: boolean; teams: JoinableTeam[] }>> {
     return call("GET", "/me/joinable-teams", { auth: true });

@@ -89,6 +89,13 @@ const en = {
   anotherAccount: "another account",
   mismatchStillOpen: (email: string) => `The invitation is still open: sign in as ${email} to accept it.`,
   signInAs: (email: string) => `Sign in as ${email}`,
+  askConsent: (email: string) => `Ask the team to let ${email} accept`,
+  askConsentHint: (team: string) =>
+    `If ${team} invited you at another address of yours, a manager of ${team} can let this account accept instead: they will see both addresses.`,
+  askedConsent: (team: string, email: string) =>
+    `Asked. When a manager of ${team} approves, you join as ${email}; until then the invitation stays open.`,
+  askConsentPending: "Someone asked already to accept this invitation with another address; a manager has not answered yet.",
+  askConsentFailed: (detail: string) => `The request was not sent: ${detail}`,
 
   declineDialogTitle: "Decline this invitation?",
   declineDialogBody: (team: string) => `${team} will see that you declined, and the link will stop working.`,
@@ -185,6 +192,13 @@ const de: Messages = {
   anotherAccount: "einem anderen Konto",
   mismatchStillOpen: (email) => `Die Einladung ist weiterhin offen: Melden Sie sich als ${email} an, um sie anzunehmen.`,
   signInAs: (email) => `Als ${email} anmelden`,
+  askConsent: (email) => `Das Team bitten, ${email} annehmen zu lassen`,
+  askConsentHint: (team) =>
+    `Wenn ${team} Sie unter einer anderen Ihrer Adressen eingeladen hat, kann eine verwaltende Person von ${team} stattdessen dieses Konto annehmen lassen; sie sieht beide Adressen.`,
+  askedConsent: (team, email) =>
+    `Angefragt. Sobald eine verwaltende Person von ${team} zustimmt, treten Sie als ${email} bei; bis dahin bleibt die Einladung offen.`,
+  askConsentPending: "Jemand hat bereits gebeten, diese Einladung mit einer anderen Adresse anzunehmen; noch hat niemand geantwortet.",
+  askConsentFailed: (detail) => `Die Anfrage wurde nicht gesendet: ${detail}`,
 
   declineDialogTitle: "Diese Einladung ablehnen?",
   declineDialogBody: (team) => `${team} sieht, dass Sie abgelehnt haben, und der Link funktioniert dann nicht mehr.`,

@@ -228,13 +228,43 @@ export async function invitationPage(ctx: PageContext): Promise<void> {
       },
       t.signInAs(preview.email),
     );
+    // Signed in with another address: the team may let this account accept
+    // (POST /invitations/{id}/accept-requests; the API checks it is verified).
+    const consent = s && !sameAddress ? askConsent(s.email) : null;
     page(
       t.mismatchTitle,
       alert(sameAddress ? t.mismatchUnverified(s.email) : t.mismatch(preview.email, s?.email ?? t.anotherAccount)),
       h("p", null, t.mismatchStillOpen(preview.email)),
       h("div", { class: "actions" }, again),
+      consent,
       details(preview),
     );
+  }
+
+  function askConsent(email: string): HTMLElement {
+    const outcome = h("div", { class: "consent-outcome" });
+    const button = h(
+      "button",
+      {
+        type: "button",
+        class: "button secondary",
+        onclick: async () => {
+          button.disabled = true;
+          const r = await api.requestAccept(id, token);
+          if (r.ok) {
+            replace(outcome, h("p", { class: "notice", role: "status" }, t.askedConsent(preview.teamName, email)));
+            button.remove();
+          } else if (r.problem.code === "accept_request_pending") {
+            replace(outcome, h("p", { class: "notice", role: "status" }, t.askConsentPending));
+          } else {
+            replace(outcome, alert(t.askConsentFailed(r.problem.detail)));
+            button.disabled = false;
+          }
+        },
+      },
+      t.askConsent(email),
+    );
+    return h("section", { class: "consent", "aria-label": t.askConsent(email) }, h("p", null, t.askConsentHint(preview.teamName)), button, outcome);
   }
 
   /** The invitation changed under us (answered, withdrawn, expired, gone): show what it is now. */

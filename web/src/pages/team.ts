@@ -12,6 +12,7 @@ import { api, type HistoryEntry, type Invitation, type Page, type Problem, type 
 import { decodeJwt, session } from "../auth";
 import { config } from "../config";
 import { confirmDialog, showDialog } from "../dialog";
+import { acceptRequestsSection } from "./consents";
 import { append, h, liveRegion, replace, uid } from "../dom";
 import { deliveryEvent, deliveryLabel, roleName, STATUS_LABEL, statusBadge, when } from "../format";
 import { pagerControls, signInButton, signInPrompt } from "./common";
@@ -109,6 +110,8 @@ export async function teamPage(ctx: PageContext): Promise<void> {
     h("button", { type: "submit", class: "button secondary" }, "Apply filter"),
   );
 
+  // Requests to accept as another address: approving one accepts an invitation, so the list reloads.
+  const consents = acceptRequestsSection(teamId, () => teamName, live, () => load());
   append(ctx.main, [
     live,
     inviteSection,
@@ -121,6 +124,7 @@ export async function teamPage(ctx: PageContext): Promise<void> {
       tableArea,
       pager,
     ),
+    consents.section,
   ]);
 
   // ---- the invite form ----
@@ -723,7 +727,7 @@ export async function teamPage(ctx: PageContext): Promise<void> {
   }
 
   // The invite form appears with the first page, once the answers say whether it should.
-  await load();
+  await Promise.all([load(), consents.load()]);
 }
 
 /**
