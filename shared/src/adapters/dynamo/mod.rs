@@ -12,6 +12,7 @@
 //! | invite link | `TEAM#{team}` | `LINK#{id}` | role, expiry, uses and their maximum, allowed domains, revocation (`link_items`) |
 //! | invite link use | `TEAM#{team}` | `LINKUSE#{link}#{user}` | who joined through a link, when, as what address (`links`) |
 //! | join request | `TEAM#{team}` | `JOINREQ#{user}` | with its copy `USER#{user}` / `JOINREQ#{team}`; the link or domain it came through, its answer (`join_requests`) |
+//! | accept request | `TEAM#{team}` | `ACCEPTREQ#{invitation}` | a request to accept an invitation as another address: both addresses, the link generation asked with, its answer (`accept_requests`) |
 //! | verified domain | `TEAM#{team}` | `DOMAIN#{domain}` | with its copy `DOMAIN#{domain}` / `TEAM#{team}` (who may join what); role, approval (`domains`) |
 //! | ended membership | `TEAM#{team}` | `ENDED#{endedAt}#{user}` | who ended it and why, for the change stream; purged by TTL |
 //! | invitation | `INV#{id}` | `INV` | with its `history` (one entry per change, written by that change); `byTeam` index: `gsi1pk` `TEAM#{team}#INV` / `gsi1sk` `{createdAt}#{id}`; `byStatus` index: `gsi1pk` / `gsi2sk` `{status}#{expiresAt or answeredAt}#{id}`; with a pending reminder, `byReminder` index: `remindHour` `REMIND#{hour}` / `remindAt` (`reminders`) |
@@ -30,7 +31,8 @@
 //!   `members`, `teams`, `limits` (the team's limits item), `delivery`,
 //!   `reminders` (the schedule of reminders before expiry), `links` (invite
 //!   links), `join_requests` (requests to join that need approval),
-//!   `domains` (teams' verified domains);
+//!   `domains` (teams' verified domains), `accept_requests` (accepting as
+//!   another address);
 //! - here: the store and the transaction items its resources share.
 //!
 //! The lock names the invitation holding it and carries its expiry. Answering or
