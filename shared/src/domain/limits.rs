@@ -53,6 +53,21 @@ pub enum Limit {
     /// teams send them: no team, nor several together, can mail one person
     /// without end from the operator's sender.
     EmailsPerRecipientPerDay,
+    /// Joins through one invite link in one minute (`LINK_JOINS_PER_MINUTE`):
+    /// a leaked link lets people in no faster than this, which leaves its
+    /// team's managers time to revoke it.
+    LinkJoinsPerMinute,
+}
+
+/// The most joins through one invite link in one UTC minute.
+pub const LINK_JOINS_PER_MINUTE: u32 = 60;
+
+/// The minute a join at `now` counts in (minutes since the epoch), and the
+/// whole seconds until the next one starts (at least 1).
+pub fn join_minute(now: DateTime<Utc>) -> (i64, u64) {
+    let minute = now.timestamp().div_euclid(60);
+    let next = DateTime::from_timestamp((minute + 1) * 60, 0).unwrap_or(now);
+    (minute, retry_after_seconds(next - now))
 }
 
 impl Limit {
@@ -61,6 +76,7 @@ impl Limit {
             Limit::OpenInvitations => "openInvitations",
             Limit::EmailsPerHour => "emailsPerHour",
             Limit::EmailsPerRecipientPerDay => "emailsPerRecipientPerDay",
+            Limit::LinkJoinsPerMinute => "linkJoinsPerMinute",
         }
     }
 }
@@ -131,6 +147,16 @@ pub fn retry_after_seconds(wait: TimeDelta) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_join_counts_in_its_utc_minute_and_waits_for_the_next() {
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        let (minute, wait) = join_minute(t("2026-12-01T09:00:00Z"));
+        assert_eq!((minute, wait), (t("2026-12-01T09:00:00Z").timestamp() / 60, 60));
+        assert_eq!(join_minute(t("2026-12-01T09:00:59.999Z")), (minute, 1), "never 0 s");
+        assert_eq!(join_minute(t("2026-12-01T09:00:30.5Z")), (minute, 30));
+        assert_eq!(join_minute(t("2026-12-01T09:01:00Z")).0, minute + 1, "the next minute at the instant");
+    }
 
     fn at(minutes: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000, 0).unwrap() + TimeDelta::minutes(minutes)

@@ -37,8 +37,8 @@ pub use join_request::{
     Decided, Decision, JoinRequest, JoinVia, NotPending, RequestStatus, REQUEST_VALIDITY,
 };
 pub use limits::{
-    open_places, retry_after_seconds, send_day, send_interval, until_next_day, Limit, SendClaim, TeamLimits,
-    RECOUNT_EVERY, RELEASE_GRACE, SEND_WINDOW,
+    join_minute, open_places, retry_after_seconds, send_day, send_interval, until_next_day, Limit, SendClaim,
+    TeamLimits, LINK_JOINS_PER_MINUTE, RECOUNT_EVERY, RELEASE_GRACE, SEND_WINDOW,
 };
 pub use locale::{InvalidLocale, Locale};
 pub use metadata::{InvalidMetadata, Metadata};

@@ -218,7 +218,10 @@ pub fn describe(err: &Error) -> Problem {
             ..p(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
-                "Too many invitations",
+                match limit {
+                    Limit::LinkJoinsPerMinute => "Too many joins",
+                    _ => "Too many invitations",
+                },
                 &match limit {
                     Limit::OpenInvitations => format!(
                         "The team has as many open invitations as it may; withdraw some, or retry in {seconds} s, when the next one expires."
@@ -228,6 +231,9 @@ pub fn describe(err: &Error) -> Problem {
                     ),
                     Limit::EmailsPerRecipientPerDay => format!(
                         "This address has been sent as many invitation emails today as it may be; retry in {seconds} s."
+                    ),
+                    Limit::LinkJoinsPerMinute => format!(
+                        "As many people joined through this invite link this minute as it lets in; retry in {seconds} s."
                     ),
                 },
             )

@@ -31,6 +31,11 @@ pub enum JoinError {
     /// The account, or another with the address, is a member already.
     #[error("already a member")]
     AlreadyMember,
+    /// As many joined through the link this minute as it lets in
+    /// (`domain::LINK_JOINS_PER_MINUTE`); the next minute starts in
+    /// `retry_after` seconds.
+    #[error("the link's joins this minute are used up")]
+    RateLimited { retry_after: u64 },
     /// Joining through a verified domain: the team no longer owns it, or its
     /// role or its need for approval changed since it was read.
     #[error("the domain changed")]
@@ -93,7 +98,9 @@ pub trait LinkStore: Send + Sync {
     /// Adds `membership` to the team of `link` through it, in one transaction:
     /// the link's use (only while it is not revoked, unexpired at `now` and
     /// used fewer times than it allows), the membership and its address's item
-    /// (only if neither exists), the record of the use, and the team's seats.
+    /// (only if neither exists), the record of the use, the team's seats, and
+    /// the link's count of joins in `now`'s minute (only while under
+    /// `LINK_JOINS_PER_MINUTE`).
     /// With a seat limit, `opened_at_most` (`Usage::places` for one invitation,
     /// as read) keeps members and open invitations within it: the join is an
     /// invitation opened and accepted in the same write, so it meets the

@@ -10,8 +10,8 @@ use super::join_requests::RequestView;
 use super::members::withdraw_sent_by;
 use super::{Caller, Context};
 use crate::domain::{
-    EndReason, EndedMembership, InviteLink, InviteLinkId, JoinRefusal, JoinRequest, LinkKeys, LinkSpec,
-    LinkState, Membership, Permission, RoleName, TeamId,
+    EndReason, EndedMembership, InviteLink, InviteLinkId, JoinRefusal, JoinRequest, Limit, LinkKeys,
+    LinkSpec, LinkState, Membership, Permission, RoleName, TeamId,
 };
 use crate::error::Error;
 use crate::ports::{
@@ -440,6 +440,7 @@ pub(super) fn join_error(e: JoinError, now: DateTime<Utc>) -> Error {
         JoinError::NotActive { current: None } => Error::NotFound,
         JoinError::AlreadyMember => Error::AlreadyMember,
         JoinError::DomainChanged => Error::DomainNotAllowed,
+        JoinError::RateLimited { retry_after } => Error::RateLimited(Limit::LinkJoinsPerMinute, retry_after),
         JoinError::Limit(LimitRefusal::TeamClosed) => Error::TeamClosed,
         JoinError::Limit(LimitRefusal::Seats) => Error::SeatLimit { joining: true },
         JoinError::Limit(LimitRefusal::Changed) => Error::unavailable("the team's seats changed meanwhile"),

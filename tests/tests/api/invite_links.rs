@@ -274,3 +274,26 @@ async fn a_link_fills_the_teams_seats_and_stops_at_the_last() {
     assert_eq!((full.status, full.code()), (409, "seat_limit"), "{}", full.body);
     assert_eq!(listed(&w, &id).await["uses"], 2, "a refused join uses nothing");
 }
+
+#[tokio::test]
+async fn a_link_lets_in_at_most_its_rate_a_minute_then_again_the_next() {
+    use invitations_core::domain::LINK_JOINS_PER_MINUTE;
+    let w = World::new().await;
+    let (id, token) = made(&w, link_body("member", LINK_JOINS_PER_MINUTE + 10)).await;
+    // One after another: the link's own item and the minute's count are each
+    // one item, which concurrent joins contend for (links.rs races them).
+    for i in 0..LINK_JOINS_PER_MINUTE {
+        let resp = join(&w, &newcomer(&w, &format!("p{i}")), &id, &token).await;
+        assert_eq!(resp.status, 201, "join {i}: {}", resp.body);
+    }
+    let late = newcomer(&w, "late");
+    let limited = join(&w, &late, &id, &token).await;
+    assert_eq!((limited.status, limited.code()), (429, "rate_limited"), "{}", limited.body);
+    assert_eq!(limited.body["limit"], "linkJoinsPerMinute");
+    let wait = limited.body["retryAfterSeconds"].as_u64().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert_eq!(w.membership(&w.team, &late).await, None);
+    assert_eq!(listed(&w, &id).await["uses"], LINK_JOINS_PER_MINUTE, "a refused join uses nothing");
+    w.clock.advance(chrono::TimeDelta::seconds(wait as i64));
+    assert_eq!(join(&w, &late, &id, &token).await.status, 201, "the next minute lets them in");
+}

@@ -12,7 +12,8 @@ use super::items::*;
 use super::link_items::*;
 use super::DynamoStore;
 use crate::domain::{
-    Email, EndedMembership, InviteLink, InviteLinkId, JoinVia, Membership, RoleName, TeamId, UserId,
+    join_minute, Email, EndedMembership, InviteLink, InviteLinkId, JoinVia, Membership, RoleName, TeamId,
+    UserId, LINK_JOINS_PER_MINUTE,
 };
 use crate::ports::{JoinError, LinkStore, LinkUse, LinkWriteError, StoreError};
 use crate::time::format_timestamp;
@@ -20,7 +21,7 @@ use crate::time::format_timestamp;
 /// A link's transactions: the link, then the caller's permission, then (on
 /// making one) the team's "not closed". A join's: the link, then
 /// `join_writes` (the membership, its address's item, the limits item, the
-/// seats item, the use's record).
+/// seats item, the use's record), then the link's count of joins this minute.
 mod position {
     pub const LINK: usize = 0;
     pub const PERMISSION: usize = 1;
@@ -29,6 +30,7 @@ mod position {
     pub const JOIN_MEMBER_EMAIL: usize = 2;
     pub const JOIN_LIMITS: usize = 3;
     pub const JOIN_SEATS: usize = 4;
+    pub const JOIN_RATE: usize = 6;
     pub const END_MEMBERSHIP: usize = 0;
     pub const END_MEMBER_EMAIL: usize = 1;
     pub const END_PERMISSION: usize = 2;
@@ -46,6 +48,12 @@ fn link_use_item(link: InviteLinkId, m: &Membership) -> Item {
         ("email", s(m.email.as_str())),
         ("joinedAt", s(format_timestamp(m.joined_at))),
     ])
+}
+
+/// The count of joins through `link` in one minute (`domain::join_minute`):
+/// one item per link and minute, purged an hour after.
+fn link_rate_key(team: &TeamId, link: InviteLinkId, minute: i64) -> (String, String) {
+    (team_pk(team), format!("LINKRATE#{link}#{minute}"))
 }
 
 /// Where a link's records of joins begin in its team's partition.
@@ -180,6 +188,22 @@ impl LinkStore for DynamoStore {
     ) -> Result<(), JoinError> {
         let mut items = vec![self.link_use(&link.team_id, link.id, Some(now))?];
         items.extend(self.join_writes(&JoinVia::Link(link.id), membership, opened_at_most)?);
+        // This minute's joins, counted in the join's own write: never one more.
+        let (minute, retry_after) = join_minute(now);
+        let (pk, sk) = link_rate_key(&link.team_id, link.id, minute);
+        let rate = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .condition_expression("attribute_not_exists(pk) OR joins < :max")
+            .update_expression("SET purgeAt = :purge ADD joins :one")
+            .expression_attribute_values(":max", n(LINK_JOINS_PER_MINUTE.into()))
+            .expression_attribute_values(":purge", n((minute + 60) * 60))
+            .expression_attribute_values(":one", n(1))
+            .build()
+            .map_err(build_error)?;
+        debug_assert_eq!(items.len(), position::JOIN_RATE);
+        items.push(TransactWriteItem::builder().update(rate).build());
         match self.send_transaction(items).await {
             Ok(()) => Ok(()),
             Err(Transact::Failed(e)) => Err(e.into()),
@@ -196,6 +220,9 @@ impl LinkStore for DynamoStore {
             }
             Err(Transact::Cancelled(c)) if c.failed(position::JOIN_SEATS) => {
                 Err(JoinError::Limit(Self::seats_refusal(&c, position::JOIN_SEATS)))
+            }
+            Err(Transact::Cancelled(c)) if c.failed(position::JOIN_RATE) => {
+                Err(JoinError::RateLimited { retry_after })
             }
             Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
         }
