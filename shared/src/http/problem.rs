@@ -425,6 +425,45 @@ mod tests {
         assert_eq!(documented_codes(extra).len(), 1);
     }
 
+    /// The values of one `enum` list of docs/openapi.yaml's Problem schema:
+    /// `code`'s (a block list) or `limit`'s (a flow list).
+    fn problem_enum(spec: &str, property: &str) -> std::collections::BTreeSet<String> {
+        let problem = spec.split("\n    Problem:\n").nth(1).expect("the spec has a Problem schema");
+        let at = problem.split(&format!("\n        {property}:\n")).nth(1).expect("the property");
+        // The property's own lines: indented deeper than its name.
+        let block: Vec<&str> = at.lines().take_while(|l| l.starts_with("          ")).collect();
+        let block = block.join("\n");
+        match block.split_once("enum: [") {
+            Some((_, flow)) => {
+                flow.split(']').next().unwrap().split(',').map(|v| v.trim().to_owned()).collect()
+            }
+            None => block.lines().filter_map(|l| l.trim().strip_prefix("- ")).map(str::to_owned).collect(),
+        }
+    }
+
+    #[test]
+    fn the_contract_lists_every_code_and_limit_the_service_answers() {
+        let spec = include_str!("../../../docs/openapi.yaml");
+        let answered: std::collections::BTreeSet<String> =
+            one_of_each().into_iter().map(|(_, _, code)| code.to_owned()).collect();
+        let listed = problem_enum(spec, "code");
+        assert!(
+            answered.is_subset(&listed),
+            "docs/openapi.yaml's Problem.code lacks {:?}",
+            &answered - &listed
+        );
+        let limits: std::collections::BTreeSet<String> = [
+            Limit::OpenInvitations,
+            Limit::EmailsPerHour,
+            Limit::EmailsPerRecipientPerDay,
+            Limit::LinkJoinsPerMinute,
+        ]
+        .iter()
+        .map(|l| l.as_str().to_owned())
+        .collect();
+        assert_eq!(problem_enum(spec, "limit"), limits, "docs/openapi.yaml's Problem.limit");
+    }
+
     #[test]
     fn not_open_names_the_current_status_and_validation_lists_fields() {
         let body = problem_body(&Error::NotOpen(Status::Withdrawn));
