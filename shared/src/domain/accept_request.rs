@@ -10,6 +10,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::join_request::{answer, waiting_status};
 use super::{Decided, Decision, Email, Invitation, InvitationId, NotPending, RequestStatus};
 use super::{RoleName, TeamId, TeamName, UserId};
 
@@ -67,21 +68,13 @@ impl AcceptRequest {
 
     /// Answered first, then expired with the invitation it was asked under.
     pub fn status_at(&self, now: DateTime<Utc>) -> RequestStatus {
-        match &self.decided {
-            Some(d) => d.decision.status(),
-            None if now >= self.expires_at => RequestStatus::Expired,
-            None => RequestStatus::Pending,
-        }
+        waiting_status(self.decided.as_ref(), self.expires_at, now)
     }
 
     /// The request answered by `by` at `now`, while it waits.
     pub fn decide(&self, decision: Decision, by: UserId, now: DateTime<Utc>) -> Result<Self, NotPending> {
-        match self.status_at(now) {
-            RequestStatus::Pending => {
-                Ok(Self { decided: Some(Decided { decision, by, at: now }), ..self.clone() })
-            }
-            other => Err(NotPending(other)),
-        }
+        let decided = answer(self.decided.as_ref(), self.expires_at, decision, by, now)?;
+        Ok(Self { decided: Some(decided), ..self.clone() })
     }
 }
 

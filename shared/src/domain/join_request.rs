@@ -150,21 +150,42 @@ impl JoinRequest {
 
     /// Answered first (whatever the clock says after), then expired.
     pub fn status_at(&self, now: DateTime<Utc>) -> RequestStatus {
-        match &self.decided {
-            Some(d) => d.decision.status(),
-            None if now >= self.expires_at => RequestStatus::Expired,
-            None => RequestStatus::Pending,
-        }
+        waiting_status(self.decided.as_ref(), self.expires_at, now)
     }
 
     /// The request answered by `by` at `now`, while it waits.
     pub fn decide(&self, decision: Decision, by: UserId, now: DateTime<Utc>) -> Result<Self, NotPending> {
-        match self.status_at(now) {
-            RequestStatus::Pending => {
-                Ok(Self { decided: Some(Decided { decision, by, at: now }), ..self.clone() })
-            }
-            other => Err(NotPending(other)),
-        }
+        let decided = answer(self.decided.as_ref(), self.expires_at, decision, by, now)?;
+        Ok(Self { decided: Some(decided), ..self.clone() })
+    }
+}
+
+/// Where a request that waits for an answer until `expires_at` stands at
+/// `now`: answered first (whatever the clock says after), then expired.
+pub(super) fn waiting_status(
+    decided: Option<&Decided>,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> RequestStatus {
+    match decided {
+        Some(d) => d.decision.status(),
+        None if now >= expires_at => RequestStatus::Expired,
+        None => RequestStatus::Pending,
+    }
+}
+
+/// The answer `by` gives at `now` to a request that waits until `expires_at`,
+/// while it waits.
+pub(super) fn answer(
+    decided: Option<&Decided>,
+    expires_at: DateTime<Utc>,
+    decision: Decision,
+    by: UserId,
+    now: DateTime<Utc>,
+) -> Result<Decided, NotPending> {
+    match waiting_status(decided, expires_at, now) {
+        RequestStatus::Pending => Ok(Decided { decision, by, at: now }),
+        other => Err(NotPending(other)),
     }
 }
 

@@ -12,14 +12,12 @@ use super::errors::{build_error, Transact};
 use super::items::*;
 use super::{not_open, DynamoStore};
 use crate::domain::{
-    AcceptRequest, Decided, Decision, Email, Invitation, InvitationId, Membership, RoleName, Status, TeamId,
-    TeamName, UserId,
+    AcceptRequest, Email, Invitation, InvitationId, Membership, RoleName, Status, TeamId, TeamName, UserId,
 };
 use crate::ports::{AcceptRequestError, AcceptRequestStore, StoreError};
 use crate::time::format_timestamp;
 
 const SK_PREFIX: &str = "ACCEPTREQ#";
-const DECISION: &str = "decision";
 
 fn key(team: &TeamId, id: InvitationId) -> (String, String) {
     (team_pk(team), format!("{SK_PREFIX}{id}"))
@@ -55,11 +53,7 @@ fn request_item(r: &AcceptRequest, purge_at: DateTime<Utc>) -> Item {
         ("expiresAtMs", n(r.expires_at.timestamp_millis())),
         ("purgeAt", n(purge_at.timestamp())),
     ]);
-    if let Some(d) = &r.decided {
-        attrs.insert(DECISION.into(), s(d.decision.as_str()));
-        attrs.insert("decidedBy".into(), s(d.by.as_str()));
-        attrs.insert("decidedAt".into(), s(format_timestamp(d.at)));
-    }
+    insert_decided(&mut attrs, r.decided.as_ref());
     attrs
 }
 
@@ -82,14 +76,7 @@ pub(super) fn parse_accept_request(item: &Item) -> Result<AcceptRequest, StoreEr
         link_generation: generation,
         requested_at: get_time(item, W, "requestedAt")?,
         expires_at: get_time(item, W, "expiresAt")?,
-        decided: match item.get(DECISION) {
-            None => None,
-            Some(_) => Some(Decided {
-                decision: Decision::parse(f(DECISION)?).ok_or_else(|| corrupt(W, DECISION))?,
-                by: UserId::parse(f("decidedBy")?).map_err(|_| corrupt(W, "decidedBy"))?,
-                at: get_time(item, W, "decidedAt")?,
-            }),
-        },
+        decided: parse_decided(item, W)?,
     })
 }
 
@@ -248,7 +235,7 @@ impl AcceptRequestStore for DynamoStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Team, ValidDays};
+    use crate::domain::{Decision, Team, ValidDays};
 
     #[test]
     fn a_request_survives_the_round_trip_pending_and_answered() {

@@ -4,9 +4,7 @@
 //! join: one query), both written by each change. Declaring one holds the
 //! team open; a join holds the declaration as read, in the join's transaction.
 
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
 
 use super::errors::{build_error, Transact};
 use super::items::*;
@@ -36,10 +34,7 @@ fn domain_pk(domain: &EmailDomain) -> String {
 mod position {
     pub const TEAM_OPEN: usize = 2;
     pub const DOMAIN: usize = 0;
-    pub const JOIN_MEMBERSHIP: usize = 1;
-    pub const JOIN_MEMBER_EMAIL: usize = 2;
-    pub const JOIN_LIMITS: usize = 3;
-    pub const JOIN_SEATS: usize = 4;
+    pub const JOIN_WRITES: usize = 1;
 }
 
 fn domain_item(d: &JoinDomain, (pk, sk): (String, String), entity: &str) -> Item {
@@ -99,20 +94,6 @@ impl DynamoStore {
             None => check.condition_expression("attribute_exists(pk) AND #role = :role"),
         };
         Ok(TransactWriteItem::builder().condition_check(check.build().map_err(build_error)?).build())
-    }
-
-    /// "The team exists and is not closed", with its item returned on failure.
-    fn team_open(&self, team: &TeamId) -> Result<TransactWriteItem, StoreError> {
-        let check = ConditionCheck::builder()
-            .table_name(&self.table)
-            .key("pk", s(team_pk(team)))
-            .key("sk", s(TEAM_SK))
-            .condition_expression("attribute_exists(pk) AND attribute_not_exists(#closed)")
-            .expression_attribute_names("#closed", CLOSED_AT)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .build()
-            .map_err(build_error)?;
-        Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 }
 
@@ -191,18 +172,7 @@ impl DomainStore for DynamoStore {
             Ok(()) => Ok(()),
             Err(Transact::Failed(e)) => Err(e.into()),
             Err(Transact::Cancelled(c)) if c.failed(position::DOMAIN) => Err(JoinError::DomainChanged),
-            Err(Transact::Cancelled(c))
-                if c.failed(position::JOIN_MEMBERSHIP) || c.failed(position::JOIN_MEMBER_EMAIL) =>
-            {
-                Err(JoinError::AlreadyMember)
-            }
-            Err(Transact::Cancelled(c)) if c.failed(position::JOIN_LIMITS) => {
-                Err(JoinError::Limit(Self::limit_refusal(&c, position::JOIN_LIMITS)))
-            }
-            Err(Transact::Cancelled(c)) if c.failed(position::JOIN_SEATS) => {
-                Err(JoinError::Limit(Self::seats_refusal(&c, position::JOIN_SEATS)))
-            }
-            Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
+            Err(Transact::Cancelled(c)) => Err(Self::join_writes_refusal(&c, position::JOIN_WRITES)?),
         }
     }
 }

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 
 use super::teams::parse_closing;
 use crate::domain::{
-    BounceType, Change, Email, EmailDelivery, EndReason, EndedMembership, HistoryEntry, Invitation,
-    InvitationId, Locale, Membership, Metadata, Note, Resolution, RoleName, Status, Team, TeamId, TeamName,
-    UserId, ValidDays,
+    BounceType, Change, Decided, Decision, Email, EmailDelivery, EndReason, EndedMembership, HistoryEntry,
+    Invitation, InvitationId, Locale, Membership, Metadata, Note, Resolution, RoleName, Status, Team, TeamId,
+    TeamName, UserId, ValidDays,
 };
 use crate::ports::{PageCursor, StoreError, TeamRecord};
 use crate::time::{format_timestamp, parse_timestamp};
@@ -552,3 +552,26 @@ pub(super) fn cursor_from_key(key: &Item) -> Result<PageCursor, StoreError> {
 #[cfg(test)]
 #[path = "items_tests.rs"]
 mod tests;
+
+/// Where a request's answer is kept (join requests, requests to accept as
+/// another address): its decision, who made it, when.
+pub(super) const DECISION: &str = "decision";
+
+pub(super) fn insert_decided(attrs: &mut Item, decided: Option<&Decided>) {
+    if let Some(d) = decided {
+        attrs.insert(DECISION.into(), s(d.decision.as_str()));
+        attrs.insert("decidedBy".into(), s(d.by.as_str()));
+        attrs.insert("decidedAt".into(), s(format_timestamp(d.at)));
+    }
+}
+
+pub(super) fn parse_decided(item: &Item, what: &str) -> Result<Option<Decided>, StoreError> {
+    if !item.contains_key(DECISION) {
+        return Ok(None);
+    }
+    Ok(Some(Decided {
+        decision: Decision::parse(get_s(item, what, DECISION)?).ok_or_else(|| corrupt(what, DECISION))?,
+        by: UserId::parse(get_s(item, what, "decidedBy")?).map_err(|_| corrupt(what, "decidedBy"))?,
+        at: get_time(item, what, "decidedAt")?,
+    }))
+}

@@ -17,14 +17,12 @@ use super::link_items::{link_sk, parse_invite_link, MAX_USES, REVOKED_AT, USES};
 
 use super::DynamoStore;
 use crate::domain::{
-    Decided, Decision, Email, EmailDomain, InviteLinkId, JoinRequest, JoinVia, Membership, RoleName, TeamId,
-    TeamName, UserId,
+    Email, EmailDomain, InviteLinkId, JoinRequest, JoinVia, Membership, RoleName, TeamId, TeamName, UserId,
 };
 use crate::ports::{JoinError, JoinRequestStore, LimitRefusal, RequestError, StoreError};
 use crate::time::format_timestamp;
 
 const SK_PREFIX: &str = "JOINREQ#";
-const DECISION: &str = "decision";
 
 fn user_pk(user: &UserId) -> String {
     format!("USER#{user}")
@@ -47,10 +45,7 @@ mod position {
     pub const OPEN: usize = 4;
     pub const PERMISSION: usize = 2;
     pub const APPROVED_VIA: usize = 3;
-    pub const APPROVED_MEMBERSHIP: usize = 4;
-    pub const APPROVED_MEMBER_EMAIL: usize = 5;
-    pub const APPROVED_LIMITS: usize = 6;
-    pub const APPROVED_SEATS: usize = 7;
+    pub const APPROVED_JOIN: usize = 4;
 }
 
 const LINK_ID: &str = "linkId";
@@ -77,11 +72,7 @@ fn request_item(r: &JoinRequest, (pk, sk): (String, String), entity: &str, purge
         JoinVia::Link(id) => attrs.insert(LINK_ID.into(), s(id.to_string())),
         JoinVia::Domain(domain) => attrs.insert(DOMAIN.into(), s(domain.as_str())),
     };
-    if let Some(d) = &r.decided {
-        attrs.insert(DECISION.into(), s(d.decision.as_str()));
-        attrs.insert("decidedBy".into(), s(d.by.as_str()));
-        attrs.insert("decidedAt".into(), s(format_timestamp(d.at)));
-    }
+    insert_decided(&mut attrs, r.decided.as_ref());
     attrs
 }
 
@@ -100,14 +91,7 @@ pub(super) fn parse_join_request(item: &Item) -> Result<JoinRequest, StoreError>
         },
         created_at: get_time(item, W, "createdAt")?,
         expires_at: get_time(item, W, "expiresAt")?,
-        decided: match item.get(DECISION) {
-            None => None,
-            Some(_) => Some(Decided {
-                decision: Decision::parse(id(DECISION)?).ok_or_else(|| corrupt(W, DECISION))?,
-                by: UserId::parse(id("decidedBy")?).map_err(|_| corrupt(W, "decidedBy"))?,
-                at: get_time(item, W, "decidedAt")?,
-            }),
-        },
+        decided: parse_decided(item, W)?,
     })
 }
 
@@ -310,18 +294,7 @@ impl JoinRequestStore for DynamoStore {
                 },
                 JoinVia::Domain(_) => JoinError::DomainChanged,
             }),
-            Err(Transact::Cancelled(c))
-                if c.failed(position::APPROVED_MEMBERSHIP) || c.failed(position::APPROVED_MEMBER_EMAIL) =>
-            {
-                join(JoinError::AlreadyMember)
-            }
-            Err(Transact::Cancelled(c)) if c.failed(position::APPROVED_LIMITS) => {
-                join(JoinError::Limit(Self::limit_refusal(&c, position::APPROVED_LIMITS)))
-            }
-            Err(Transact::Cancelled(c)) if c.failed(position::APPROVED_SEATS) => {
-                join(JoinError::Limit(Self::seats_refusal(&c, position::APPROVED_SEATS)))
-            }
-            Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
+            Err(Transact::Cancelled(c)) => join(Self::join_writes_refusal(&c, position::APPROVED_JOIN)?),
         }
     }
 }
@@ -329,7 +302,7 @@ impl JoinRequestStore for DynamoStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{InviteLink, JoinDomain, LinkSpec, MaxUses, Team, ValidDays};
+    use crate::domain::{Decision, InviteLink, JoinDomain, LinkSpec, MaxUses, Team, ValidDays};
 
     #[test]
     fn a_request_survives_the_round_trip_pending_and_answered() {

@@ -7,7 +7,7 @@
 use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 
-use super::errors::{build_error, Transact};
+use super::errors::{build_error, Cancelled, Transact};
 use super::items::*;
 use super::link_items::*;
 use super::DynamoStore;
@@ -26,10 +26,7 @@ mod position {
     pub const LINK: usize = 0;
     pub const PERMISSION: usize = 1;
     pub const OPEN: usize = 2;
-    pub const JOIN_MEMBERSHIP: usize = 1;
-    pub const JOIN_MEMBER_EMAIL: usize = 2;
-    pub const JOIN_LIMITS: usize = 3;
-    pub const JOIN_SEATS: usize = 4;
+    pub const JOIN_WRITES: usize = 1;
     pub const JOIN_RATE: usize = 6;
     pub const END_MEMBERSHIP: usize = 0;
     pub const END_MEMBER_EMAIL: usize = 1;
@@ -126,6 +123,7 @@ impl DynamoStore {
         let mut writes =
             vec![self.put_if_absent(membership)?, self.put_if_absent(member_email_item(m))?, limits, seats];
         if let JoinVia::Link(id) = via {
+            // Unconditional: it never fails, so its place does not matter.
             let record = Put::builder()
                 .table_name(&self.table)
                 .set_item(Some(link_use_item(*id, m)))
@@ -134,6 +132,23 @@ impl DynamoStore {
             writes.push(TransactWriteItem::builder().put(record).build());
         }
         Ok(writes)
+    }
+
+    /// What a cancelled join means when it was none of the items before
+    /// `join_writes` (which begin at `first`): a member already, or the team's
+    /// limits or seats.
+    pub(super) fn join_writes_refusal(c: &Cancelled, first: usize) -> Result<JoinError, StoreError> {
+        let (membership, address, limits, seats) = (first, first + 1, first + 2, first + 3);
+        if c.failed(membership) || c.failed(address) {
+            return Ok(JoinError::AlreadyMember);
+        }
+        if c.failed(limits) {
+            return Ok(JoinError::Limit(Self::limit_refusal(c, limits)));
+        }
+        if c.failed(seats) {
+            return Ok(JoinError::Limit(Self::seats_refusal(c, seats)));
+        }
+        Err(c.unexpected())
     }
 }
 
@@ -210,21 +225,10 @@ impl LinkStore for DynamoStore {
             Err(Transact::Cancelled(c)) if c.failed(position::LINK) => Err(JoinError::NotActive {
                 current: c.item(position::LINK).map(parse_invite_link).transpose()?.map(Box::new),
             }),
-            Err(Transact::Cancelled(c))
-                if c.failed(position::JOIN_MEMBERSHIP) || c.failed(position::JOIN_MEMBER_EMAIL) =>
-            {
-                Err(JoinError::AlreadyMember)
-            }
-            Err(Transact::Cancelled(c)) if c.failed(position::JOIN_LIMITS) => {
-                Err(JoinError::Limit(Self::limit_refusal(&c, position::JOIN_LIMITS)))
-            }
-            Err(Transact::Cancelled(c)) if c.failed(position::JOIN_SEATS) => {
-                Err(JoinError::Limit(Self::seats_refusal(&c, position::JOIN_SEATS)))
-            }
             Err(Transact::Cancelled(c)) if c.failed(position::JOIN_RATE) => {
                 Err(JoinError::RateLimited { retry_after })
             }
-            Err(Transact::Cancelled(c)) => Err(c.unexpected().into()),
+            Err(Transact::Cancelled(c)) => Err(Self::join_writes_refusal(&c, position::JOIN_WRITES)?),
         }
     }
 

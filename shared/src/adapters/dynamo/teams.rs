@@ -451,6 +451,20 @@ impl DynamoStore {
         self.change_limits(id, None, seats).await
     }
 
+    /// "The team exists and is not closed", with its item returned on failure.
+    pub(super) fn team_open(&self, team: &TeamId) -> Result<TransactWriteItem, StoreError> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key("pk", s(team_pk(team)))
+            .key("sk", s(TEAM_SK))
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(#closed)")
+            .expression_attribute_names("#closed", CLOSED_AT)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
     /// One transaction: the team exists and is open, its own limits (when
     /// given) on its limits item, and its seat limit on its seats item.
     async fn change_limits(
@@ -461,16 +475,7 @@ impl DynamoStore {
     ) -> Result<(), TeamChangeError> {
         for _ in 0..SEAT_COUNT_ATTEMPTS {
             // The team must exist and be open; its limits items may not exist yet.
-            let team = ConditionCheck::builder()
-                .table_name(&self.table)
-                .key("pk", s(team_pk(id)))
-                .key("sk", s(TEAM_SK))
-                .condition_expression("attribute_exists(pk) AND attribute_not_exists(#closed)")
-                .expression_attribute_names("#closed", CLOSED_AT)
-                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-                .build()
-                .map_err(build_error)?;
-            let mut items = vec![TransactWriteItem::builder().condition_check(team).build()];
+            let mut items = vec![self.team_open(id)?];
             items.push(self.seats_limit(id, seats).await?);
             if let Some(limits) = own {
                 items.push(self.own_limits(id, limits, Some("attribute_not_exists(#closed)"))?);
