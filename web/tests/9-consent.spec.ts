@@ -37,7 +37,7 @@ test("someone signed in with another address asks, and the owner lets that accou
   await expect(row).toContainText(ada);
   await checkA11y(page, "the team's invitations with a request to accept as another address");
   await shot(page, "consent-requests");
-  await row.getByRole("button", { name: `Let ${ada} accept the invitation sent to ${invited}` }).click();
+  await row.getByRole("button", { name: `Approve: let ${ada} accept the invitation sent to ${invited}` }).click();
   await expect(page.getByRole("status").filter({ hasText: "is now a member" })).toHaveText(
     `${ada} is now a member of ${TEAM_NAME}, accepting the invitation sent to ${invited}.`,
   );

@@ -61,7 +61,7 @@ export function acceptRequestsSection(
               h(
                 "td",
                 null,
-                h("button", { type: "button", class: "button small", "aria-label": `Let ${r.email} accept the invitation sent to ${r.invitedEmail}`, onclick: () => void answer(r, "approve") }, "Approve"),
+                h("button", { type: "button", class: "button small", "aria-label": `Approve: let ${r.email} accept the invitation sent to ${r.invitedEmail}`, onclick: () => void answer(r, "approve") }, "Approve"),
                 h("button", { type: "button", class: "button danger small", "aria-label": `Refuse ${r.email}'s request`, onclick: () => void answer(r, "refuse") }, "Refuse"),
               ),
             ),
