@@ -3,12 +3,13 @@
 //! service). Whoever signs in with an address of that domain, verified by a
 //! provider that may stand for it, sees the team among those they may join and
 //! joins it with the domain's role, or asks to join when the team wants a
-//! manager's approval. A domain matches an address's exactly: `acme.com` is
-//! not `eu.acme.com`, which the platform declares on its own if it owns it.
+//! manager's approval. A domain matches an address's exactly (the store finds
+//! a team's declaration by the address's domain, `Email::domain`): `acme.com`
+//! is not `eu.acme.com`, which the platform declares on its own if it owns it.
 
 use chrono::{DateTime, Utc};
 
-use super::{Email, EmailDomain, RoleName, TeamId, TeamName};
+use super::{EmailDomain, RoleName, TeamId, TeamName};
 
 /// Providers whose addresses anyone may have: a team cannot own their domain.
 /// Refused with their subdomains. Not every such provider on Earth: the
@@ -91,13 +92,6 @@ pub struct JoinDomain {
     pub verified_by: String,
 }
 
-impl JoinDomain {
-    /// Whether an address is one of this domain's.
-    pub fn admits(&self, email: &Email) -> bool {
-        email.domain() == self.domain
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,23 +105,5 @@ mod tests {
         for public in ["gmail.com", "GMail.com", "eu.outlook.com", "a.b.yahoo.com"] {
             assert_eq!(ownable(&d(public)), Err(PublicMailDomain(d(public).as_str().to_owned())), "{public}");
         }
-    }
-
-    #[test]
-    fn a_domain_admits_its_own_addresses_only() {
-        let domain = JoinDomain {
-            team_id: TeamId::parse("acme").unwrap(),
-            team_name: TeamName::parse("Acme").unwrap(),
-            domain: EmailDomain::parse("acme.com").unwrap(),
-            role: RoleName::parse("member").unwrap(),
-            approval: false,
-            verified_at: DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z").unwrap().to_utc(),
-            verified_by: "arn:aws:iam::123456789012:role/platform".into(),
-        };
-        let admits = |raw| domain.admits(&Email::parse(raw).unwrap());
-        assert!(admits("ada@acme.com"));
-        assert!(admits("Ada@ACME.com"));
-        assert!(!admits("ada@eu.acme.com"));
-        assert!(!admits("ada@acme.com.evil.org"));
     }
 }
