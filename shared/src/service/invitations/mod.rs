@@ -11,7 +11,7 @@ mod remind;
 mod send;
 
 pub use answer::{Accepted, Answering};
-pub use consent::{AcceptRequestView, ConsentStore, Consenting, MAX_LISTED as MAX_ACCEPT_REQUESTS};
+pub use consent::{AcceptRequestView, ConsentStore, Consenting};
 pub use manage::{InvitationPage, Listing, Withdrawing, Withdrawn};
 pub use remind::{Reminded, RemindersRun, Reminding, RemindingStore, LOOKBACK, MAX_PER_RUN};
 pub use send::{NewInvitation, Sending, SendingStore, BATCH_PARALLELISM, MAX_BATCH};
